@@ -1,0 +1,243 @@
+//go:build linux
+
+package packet
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestCaptureByteExact sends frames of many sizes on A and checks that B's
+// socket returns exactly those bytes, in order, with metadata, for the
+// ring reader (zero-copy and copying) and the recvmsg reader.
+func TestCaptureByteExact(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ring *RingConfig
+		zc   bool
+	}{
+		{"recvmsg", nil, false},
+		{"ring-copy", &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: 2 * time.Millisecond}, false},
+		{"ring-zerocopy", &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: 2 * time.Millisecond}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newVethNet(t)
+			rx := n.listen(t, "B", &Config{Ring: tc.ring})
+			tx := n.listen(t, "A", &Config{IgnoreOutgoing: true})
+			sizes := []int{14, 60, 61, 64, 100, 500, 1000, 1514}
+			var want [][]byte
+			for i, sz := range sizes {
+				f := testFrame(i, sz)
+				want = append(want, f)
+				if n, err := tx.Write(f); err != nil || n != sz {
+					t.Fatalf("write %d bytes: n=%d err=%v", sz, n, err)
+				}
+			}
+			ctx := ctxTimeout(t, 5*time.Second)
+			var got []Packet
+			var datas [][]byte
+			buf := make([]byte, 2048)
+			for len(got) < len(want) {
+				if tc.zc {
+					b, err := rx.ReadBlock(ctx)
+					if err != nil {
+						t.Fatalf("ReadBlock after %d packets: %v", len(got), err)
+					}
+					for {
+						p, ok := b.Next()
+						if !ok {
+							break
+						}
+						datas = append(datas, bytes.Clone(p.Data))
+						got = append(got, p)
+					}
+					b.Release()
+					continue
+				}
+				p, err := rx.ReadPacket(ctx, buf)
+				if err != nil {
+					t.Fatalf("ReadPacket after %d packets: %v", len(got), err)
+				}
+				datas = append(datas, bytes.Clone(p.Data))
+				got = append(got, p)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got %d packets, want %d", len(got), len(want))
+			}
+			ifB := rx.LocalAddr().(*Addr).Interface
+			for i := range want {
+				if !bytes.Equal(datas[i], want[i]) {
+					t.Errorf("packet %d: bytes differ\n got %x\nwant %x", i, datas[i], want[i])
+				}
+				p := got[i]
+				if p.Length != len(want[i]) || p.Interface != ifB || p.Protocol != 0x88b5 || p.Type != Host ||
+					p.HardwareType != unix.ARPHRD_ETHER || p.HasVLAN {
+					t.Errorf("packet %d metadata: len=%d if=%d(want %d) proto=%#x type=%v hatype=%d vlan=%v",
+						i, p.Length, p.Interface, ifB, p.Protocol, p.Type, p.HardwareType, p.HasVLAN)
+				}
+				if d := time.Since(p.Timestamp); d < 0 || d > 10*time.Second {
+					t.Errorf("packet %d timestamp %v is %v from now", i, p.Timestamp, d)
+				}
+			}
+			st, err := rx.Stats()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Packets != uint64(len(want)) || st.Drops != 0 {
+				t.Errorf("stats %+v, want %d packets 0 drops", st, len(want))
+			}
+		})
+	}
+}
+
+// TestVLANRestored checks that 802.1Q and 802.1ad tags, which the receive
+// path strips, are back in the frame, and that KeepVLAN reports them only.
+func TestVLANRestored(t *testing.T) {
+	tagged := func(tpid, tci uint16, i int) []byte {
+		base := testFrame(i, 100)
+		f := append([]byte{}, base[:12]...)
+		f = binary.BigEndian.AppendUint16(f, tpid)
+		f = binary.BigEndian.AppendUint16(f, tci)
+		return append(f, base[12:]...)
+	}
+	frames := [][]byte{tagged(0x8100, 0x2064, 1), tagged(0x88a8, 0x0fff&42, 2), testFrame(3, 100)}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"recvmsg", Config{}},
+		{"ring", Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 2, RetireTimeout: time.Millisecond}}},
+		{"recvmsg-keep", Config{KeepVLAN: true}},
+		{"ring-keep", Config{KeepVLAN: true, Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 2, RetireTimeout: time.Millisecond}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := newVethNet(t)
+			rx := n.listen(t, "B", &tc.cfg)
+			tx := n.listen(t, "A", nil)
+			for _, f := range frames {
+				if _, err := tx.Write(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx := ctxTimeout(t, 5*time.Second)
+			buf := make([]byte, 2048)
+			for i, want := range frames {
+				p, err := rx.ReadPacket(ctx, buf)
+				if err != nil {
+					t.Fatalf("packet %d: %v", i, err)
+				}
+				wantTag := i < 2
+				if p.HasVLAN != wantTag {
+					t.Fatalf("packet %d HasVLAN=%v want %v", i, p.HasVLAN, wantTag)
+				}
+				if wantTag {
+					wv := VLAN{TPID: binary.BigEndian.Uint16(want[12:]), TCI: binary.BigEndian.Uint16(want[14:])}
+					if p.VLAN != wv {
+						t.Errorf("packet %d VLAN %+v want %+v", i, p.VLAN, wv)
+					}
+				}
+				exp := want
+				if wantTag && tc.cfg.KeepVLAN {
+					exp = append(append([]byte{}, want[:12]...), want[16:]...)
+				}
+				if !bytes.Equal(p.Data, exp) || p.Length != len(exp) {
+					t.Errorf("packet %d (len %d)\n got %x\nwant %x", i, p.Length, p.Data, exp)
+				}
+			}
+		})
+	}
+}
+
+// TestRingDropsCounted fills a deliberately tiny ring without reading and
+// checks that the kernel's drops show up, cumulatively, in Stats.
+func TestRingDropsCounted(t *testing.T) {
+	n := newVethNet(t)
+	page := os.Getpagesize()
+	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: page, BlockCount: 1, FrameSize: page, RetireTimeout: time.Second}})
+	tx := n.listen(t, "A", nil)
+	const total = 200
+	for i := range total {
+		if _, err := tx.Write(testFrame(i, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := rx.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Packets != total || st.Drops == 0 || st.Drops >= total {
+		t.Fatalf("stats %+v: want %d packets, some but not all dropped", st, total)
+	}
+	// The kernel zeroed its counters; ours must not go backwards.
+	for i := range 10 {
+		if _, err := tx.Write(testFrame(i, 1000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st2, err := rx.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st2.Packets != total+10 || st2.Drops < st.Drops+10 {
+		t.Fatalf("second stats %+v after %+v: want cumulative %d packets and 10 more drops", st2, st, total+10)
+	}
+	// Whatever fitted is still readable.
+	ctx := ctxTimeout(t, 3*time.Second)
+	b, err := rx.ReadBlock(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Len(); got == 0 || uint64(got) != st.Packets-st.Drops {
+		t.Errorf("block holds %d packets, stats say %d delivered", got, st.Packets-st.Drops)
+	}
+	b.Release()
+}
+
+// TestReadDeadlineAndClose checks that a ring wait honours deadlines and
+// contexts (it sits in the runtime poller) and that Close wakes it.
+func TestReadDeadlineAndClose(t *testing.T) {
+	n := newVethNet(t)
+	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 2}})
+	if err := rx.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := rx.ReadBlock(context.Background())
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadBlock past deadline: %v, want os.ErrDeadlineExceeded", err)
+	}
+	rx.SetReadDeadline(time.Time{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = rx.ReadPacket(ctx, make([]byte, 100))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("ReadPacket with expired context: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := rx.ReadBlock(context.Background())
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	rx.Close()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("ReadBlock after Close returned no error")
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Close did not wake the ring reader")
+	}
+}
