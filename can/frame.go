@@ -142,6 +142,9 @@ func rawID(id uint32, ext, rtr, errf bool) uint32 {
 	switch {
 	case errf:
 		id = id&ErrMask | ErrFlag
+		if ext {
+			id |= EFFFlag
+		}
 	case ext:
 		id = id&EFFMask | EFFFlag
 	default:
@@ -364,7 +367,8 @@ func (f *FDFrame) UnmarshalBinary(b []byte) error {
 }
 
 // decode fills f from a can_frame or canfd_frame whose size and length the
-// caller has checked. It does not allocate.
+// caller has checked. Data beyond Len is zeroed, so equal frames compare
+// equal. It does not allocate.
 func (f *FDFrame) decode(b []byte) {
 	f.SetCANID(binary.NativeEndian.Uint32(b[0:4]))
 	f.Len = b[4]
@@ -374,10 +378,11 @@ func (f *FDFrame) decode(b []byte) {
 		if f.Len == MaxLen && b[7] > MaxLen && b[7] <= MaxRawDLC {
 			f.Len8DLC = b[7]
 		}
-		copy(f.Data[:MaxLen], b[8:16])
-		clear(f.Data[MaxLen:])
+		n := copy(f.Data[:], b[8:8+min(f.Len, MaxLen)])
+		clear(f.Data[n:])
 		return
 	}
 	f.Flags = FDFlags(b[5]) | FDF
-	copy(f.Data[:], b[8:72])
+	n := copy(f.Data[:], b[8:8+min(f.Len, FDMaxLen)])
+	clear(f.Data[n:])
 }

@@ -1,0 +1,383 @@
+//go:build linux
+
+package can
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// oobSize holds SCM_TIMESTAMPNS (16+16), SCM_TIMESTAMPING (16+48) and
+// SO_RXQ_OVFL (16+4 -> 24) control messages.
+const oobSize = 32 + 64 + 24
+
+// RawConn is a raw CAN socket (CAN_RAW) bound to one interface or to all.
+// ReadBatch and WriteBatch move many frames per system call (recvmmsg,
+// sendmmsg) and do not allocate in the steady state. Reads and writes may
+// run concurrently with each other; concurrent reads (or writes) are
+// serialized.
+type RawConn struct {
+	s       *sock
+	ifindex int
+	fd      bool
+	dropped atomic.Uint64
+
+	rxMu   sync.Mutex
+	rxHdrs [MaxBatch]mmsghdr
+	rxIov  [MaxBatch]unix.Iovec
+	rxBuf  [MaxBatch][FDMTU]byte
+	rxOOB  [MaxBatch][oobSize]byte
+	rxName [MaxBatch][unix.SizeofSockaddrCAN]byte
+	rxVlen int
+	rxN    int
+	rxOp   *ioOp
+
+	txMu   sync.Mutex
+	txHdrs [MaxBatch]mmsghdr
+	txIov  [MaxBatch]unix.Iovec
+	txBuf  [MaxBatch][FDMTU]byte
+	txVlen int
+	txN    int
+	txOp   *ioOp
+}
+
+// ListenRaw opens a raw CAN socket on iface ("" = all CAN interfaces) with
+// cfg (nil = defaults).
+func ListenRaw(iface string, cfg *RawConfig) (*RawConn, error) {
+	if cfg == nil {
+		cfg = &RawConfig{}
+	}
+	idx, err := ifindex(iface)
+	if err != nil {
+		return nil, err
+	}
+	s, err := openSock(unix.SOCK_RAW, unix.CAN_RAW, "can-raw")
+	if err != nil {
+		return nil, err
+	}
+	s.iface = iface
+	c := &RawConn{s: s, ifindex: idx, fd: cfg.FD}
+	c.rxOp = newIOOp(c.recv)
+	c.txOp = newIOOp(c.send)
+	if err := c.configure(cfg); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.wrap("bind", s.c.Bind(&unix.SockaddrCAN{Ifindex: idx})); err != nil {
+		s.close()
+		return nil, err
+	}
+	for i := range c.rxHdrs {
+		c.rxIov[i].Base = &c.rxBuf[i][0]
+		c.rxIov[i].SetLen(FDMTU)
+		h := &c.rxHdrs[i].hdr
+		h.Iov = &c.rxIov[i]
+		h.SetIovlen(1)
+		h.Name = &c.rxName[i][0]
+		h.Control = &c.rxOOB[i][0]
+		c.txIov[i].Base = &c.txBuf[i][0]
+		c.txHdrs[i].hdr.Iov = &c.txIov[i]
+		c.txHdrs[i].hdr.SetIovlen(1)
+	}
+	return c, nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (c *RawConn) configure(cfg *RawConfig) error {
+	s := c.s
+	if cfg.FD {
+		if err := s.setInt(solCANRaw, canRawFDFrames, 1, "CAN_RAW_FD_FRAMES"); err != nil {
+			return err
+		}
+	}
+	if cfg.Filters != nil {
+		if len(cfg.Filters) > unix.CAN_RAW_FILTER_MAX {
+			return fmt.Errorf("can: %d filters, the kernel accepts at most %d", len(cfg.Filters), unix.CAN_RAW_FILTER_MAX)
+		}
+		if err := c.SetFilters(cfg.Filters); err != nil {
+			return err
+		}
+	}
+	if cfg.JoinFilters {
+		if err := s.setInt(solCANRaw, canRawJoinFilters, 1, "CAN_RAW_JOIN_FILTERS"); err != nil {
+			return err
+		}
+	}
+	if cfg.ErrorMask != 0 {
+		if err := s.setInt(solCANRaw, canRawErrFilter, int(cfg.ErrorMask&ErrMaskAll), "CAN_RAW_ERR_FILTER"); err != nil {
+			return err
+		}
+	}
+	if cfg.Loopback != nil {
+		if err := s.setInt(solCANRaw, canRawLoopback, boolInt(*cfg.Loopback), "CAN_RAW_LOOPBACK"); err != nil {
+			return err
+		}
+	}
+	if cfg.RecvOwnMsgs {
+		if err := s.setInt(solCANRaw, canRawRecvOwnMsgs, 1, "CAN_RAW_RECV_OWN_MSGS"); err != nil {
+			return err
+		}
+	}
+	if cfg.Timestamps {
+		if err := s.setInt(unix.SOL_SOCKET, soTimestampNS, 1, "SO_TIMESTAMPNS"); err != nil {
+			return err
+		}
+		// Hardware stamps where the driver supplies them; the software
+		// stamp above stays the fallback. Ignore failure: not every
+		// kernel accepts it on CAN sockets.
+		_ = s.setInt(unix.SOL_SOCKET, soTimestamping, sofRxHardware|sofRawHardware, "SO_TIMESTAMPING")
+	}
+	if err := s.setInt(unix.SOL_SOCKET, soRxqOvfl, 1, "SO_RXQ_OVFL"); err != nil {
+		return err
+	}
+	if cfg.RecvBuffer > 0 {
+		if err := s.wrap("setsockopt SO_RCVBUF", s.c.SetReadBuffer(cfg.RecvBuffer)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetFilters replaces the receive filters; an empty slice receives no data
+// frames, nil restores the receive-all default.
+func (c *RawConn) SetFilters(fs []Filter) error {
+	if fs == nil {
+		fs = []Filter{{ID: 0, Mask: 0}}
+	}
+	return c.s.setBytes(solCANRaw, canRawFilter, MarshalFilters(fs), "CAN_RAW_FILTER")
+}
+
+// Filters reads the receive filters back from the kernel.
+func (c *RawConn) Filters() ([]Filter, error) {
+	b, err := c.s.getBytes(solCANRaw, canRawFilter, unix.CAN_RAW_FILTER_MAX*FilterSize, "CAN_RAW_FILTER")
+	if err != nil {
+		return nil, err
+	}
+	return UnmarshalFilters(b)
+}
+
+// Loopback reads CAN_RAW_LOOPBACK back from the kernel.
+func (c *RawConn) Loopback() (bool, error) {
+	v, err := c.s.c.GetsockoptInt(solCANRaw, canRawLoopback)
+	return v != 0, c.s.wrap("getsockopt CAN_RAW_LOOPBACK", err)
+}
+
+// SetLoopback sets CAN_RAW_LOOPBACK.
+func (c *RawConn) SetLoopback(on bool) error {
+	return c.s.setInt(solCANRaw, canRawLoopback, boolInt(on), "CAN_RAW_LOOPBACK")
+}
+
+// SetRecvOwnMsgs sets CAN_RAW_RECV_OWN_MSGS.
+func (c *RawConn) SetRecvOwnMsgs(on bool) error {
+	return c.s.setInt(solCANRaw, canRawRecvOwnMsgs, boolInt(on), "CAN_RAW_RECV_OWN_MSGS")
+}
+
+// Dropped returns the number of frames the kernel dropped because the
+// socket's receive queue was full (SO_RXQ_OVFL), as of the last read.
+func (c *RawConn) Dropped() uint64 { return c.dropped.Load() }
+
+// Close closes the socket; blocked reads and writes return an error.
+func (c *RawConn) Close() error { return c.s.close() }
+
+// recv is the rxOp syscall: recvmmsg of rxVlen messages.
+func (c *RawConn) recv(fd uintptr) bool {
+	for {
+		n, e := mmsg(fd, unix.SYS_RECVMMSG, c.rxHdrs[:c.rxVlen], 0)
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		c.rxN, c.rxOp.errno = n, e
+		return true
+	}
+}
+
+// ReadBatch receives up to min(len(msgs), MaxBatch) frames with one
+// recvmmsg: it blocks until the first frame arrives (or ctx is done) and
+// returns what is available then. It does not allocate.
+func (c *RawConn) ReadBatch(ctx context.Context, msgs []RecvMsg) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	c.rxMu.Lock()
+	defer c.rxMu.Unlock()
+	c.rxVlen = min(len(msgs), MaxBatch)
+	for i := range c.rxVlen {
+		h := &c.rxHdrs[i]
+		h.hdr.Namelen = unix.SizeofSockaddrCAN
+		h.hdr.SetControllen(oobSize)
+		h.hdr.Flags = 0
+		h.n = 0
+	}
+	if err := c.s.run(ctx, false, "recvmmsg", c.rxOp); err != nil {
+		return 0, err
+	}
+	for i := range c.rxN {
+		if err := c.decodeRx(i, &msgs[i]); err != nil {
+			return i, err
+		}
+	}
+	return c.rxN, nil
+}
+
+// ReadFrame receives one frame into m (ReadBatch of one).
+func (c *RawConn) ReadFrame(ctx context.Context, m *RecvMsg) error {
+	_, err := c.ReadBatch(ctx, unsafe.Slice(m, 1))
+	return err
+}
+
+func (c *RawConn) decodeRx(i int, m *RecvMsg) error {
+	h := &c.rxHdrs[i]
+	n := int(h.n)
+	if h.hdr.Flags&unix.MSG_TRUNC != 0 || (n != MTU && n != FDMTU) {
+		return fmt.Errorf("can: recvmmsg %s: kernel returned a %d-byte frame (flags %#x): %w", c.s.iface, n, h.hdr.Flags, unix.EMSGSIZE)
+	}
+	b := c.rxBuf[i][:n]
+	if b[4] > MaxLen && n == MTU || b[4] > FDMaxLen {
+		return fmt.Errorf("can: recvmmsg %s: frame length %d in a %d-byte frame: %w", c.s.iface, b[4], n, ErrFrameLen)
+	}
+	m.Frame.decode(b)
+	m.FD = n == FDMTU
+	m.Own = h.hdr.Flags&unix.MSG_DONTROUTE != 0
+	m.Confirm = h.hdr.Flags&unix.MSG_CONFIRM != 0
+	m.Ifindex = c.ifindex
+	if h.hdr.Namelen >= 8 {
+		m.Ifindex = int(int32(binary.NativeEndian.Uint32(c.rxName[i][4:8])))
+	}
+	m.Time = time.Time{}
+	c.parseOOB(c.rxOOB[i][:h.hdr.Controllen], m)
+	return nil
+}
+
+func (c *RawConn) parseOOB(b []byte, m *RecvMsg) {
+	var hw time.Time
+	for len(b) >= unix.SizeofCmsghdr {
+		l := int(binary.NativeEndian.Uint64(b[0:8]))
+		if l < unix.SizeofCmsghdr || l > len(b) {
+			return
+		}
+		level := int32(binary.NativeEndian.Uint32(b[8:12]))
+		typ := int32(binary.NativeEndian.Uint32(b[12:16]))
+		d := b[unix.SizeofCmsghdr:l]
+		if level == unix.SOL_SOCKET {
+			switch typ {
+			case scmTimestampNS:
+				if len(d) >= 16 {
+					m.Time = time.Unix(int64(binary.NativeEndian.Uint64(d[0:8])), int64(binary.NativeEndian.Uint64(d[8:16])))
+				}
+			case scmTimestamping:
+				if len(d) >= 48 {
+					sec, ns := int64(binary.NativeEndian.Uint64(d[32:40])), int64(binary.NativeEndian.Uint64(d[40:48]))
+					if sec != 0 || ns != 0 {
+						hw = time.Unix(sec, ns)
+					}
+				}
+			case soRxqOvfl:
+				if len(d) >= 4 {
+					c.dropped.Store(uint64(binary.NativeEndian.Uint32(d[0:4])))
+				}
+			}
+		}
+		al := (l + 7) &^ 7
+		if al > len(b) {
+			return
+		}
+		b = b[al:]
+	}
+	if !hw.IsZero() {
+		m.Time = hw
+	}
+}
+
+// send is the txOp syscall: sendmmsg of txVlen messages.
+func (c *RawConn) send(fd uintptr) bool {
+	for {
+		n, e := mmsg(fd, unix.SYS_SENDMMSG, c.txHdrs[:c.txVlen], 0)
+		switch e {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return false
+		}
+		c.txN, c.txOp.errno = n, e
+		return true
+	}
+}
+
+// ErrNoInterface is returned by writes on a socket bound to all interfaces.
+var ErrNoInterface = errors.New("can: socket is bound to all interfaces; open it on one interface to send")
+
+// WriteBatch sends up to min(len(frames), MaxBatch) frames with one sendmmsg
+// and returns how many the kernel took. Classic frames (IsFD false) go out
+// as 16-byte can_frame, others as 72-byte canfd_frame (which needs
+// RawConfig.FD). When the interface's queue is full (ENOBUFS) it backs off
+// and retries until ctx is done. It does not allocate.
+func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error) {
+	if len(frames) == 0 {
+		return 0, nil
+	}
+	if c.ifindex == 0 {
+		return 0, ErrNoInterface
+	}
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	c.txVlen = min(len(frames), MaxBatch)
+	for i := range c.txVlen {
+		f := &frames[i]
+		if f.IsFD() && !c.fd {
+			if i == 0 {
+				return 0, fmt.Errorf("can: write %s: frame %s is CAN FD but the socket was opened without RawConfig.FD: %w", c.s.iface, f, unix.EINVAL)
+			}
+			c.txVlen = i
+			break
+		}
+		if f.Len > FDMaxLen || (!f.IsFD() && f.Len > MaxLen) {
+			if i == 0 {
+				return 0, fmt.Errorf("can: write %s: frame length %d: %w", c.s.iface, f.Len, ErrFrameLen)
+			}
+			c.txVlen = i
+			break
+		}
+		n := f.Put(c.txBuf[i][:])
+		c.txIov[i].SetLen(n)
+		c.txHdrs[i].n = 0
+	}
+	backoff := 50 * time.Microsecond
+	for {
+		err := c.s.run(ctx, true, "sendmmsg", c.txOp)
+		if err == nil {
+			return c.txN, nil
+		}
+		if !errors.Is(err, unix.ENOBUFS) {
+			return 0, err
+		}
+		// The device queue is full: wait for it to drain.
+		if ctx != nil && ctx.Err() != nil {
+			return 0, err
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Millisecond)
+	}
+}
+
+// WriteFrame sends one frame (WriteBatch of one).
+func (c *RawConn) WriteFrame(ctx context.Context, f *FDFrame) error {
+	_, err := c.WriteBatch(ctx, unsafe.Slice(f, 1))
+	return err
+}
