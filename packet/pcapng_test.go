@@ -1,0 +1,335 @@
+package packet
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// canFrame builds a host-order SocketCAN can_frame.
+func canFrame(id uint32, data ...byte) []byte {
+	f := make([]byte, canFrameLen)
+	binary.NativeEndian.PutUint32(f, id)
+	f[4] = byte(len(data))
+	copy(f[8:], data)
+	return f
+}
+
+func canFDFrame(id uint32, flags byte, data []byte) []byte {
+	f := make([]byte, canFDFrameLen)
+	binary.NativeEndian.PutUint32(f, id)
+	f[4] = byte(len(data))
+	f[5] = flags
+	copy(f[8:], data)
+	return f
+}
+
+type mixedPkt struct {
+	iface int
+	ts    time.Time
+	data  []byte // as written to the file
+}
+
+// writeMixed writes an Ethernet and a SocketCAN interface into one file.
+func writeMixed(t *testing.T, w *Writer) []mixedPkt {
+	t.Helper()
+	eth, err := w.AddInterface(Interface{Name: "eth-test", Description: "veth", LinkType: LinkTypeEthernet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	can, err := w.AddInterface(Interface{Name: "vcan0", LinkType: LinkTypeCANSocketCAN, SnapLen: 72})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Unix(1763780000, 123456789)
+	var pkts []mixedPkt
+	for i := range 10 {
+		ts := base.Add(time.Duration(i)*time.Millisecond + time.Duration(i))
+		var p mixedPkt
+		if i%2 == 0 {
+			p = mixedPkt{eth, ts, testFrame(i, 60+i)}
+		} else {
+			var frame []byte
+			switch i {
+			case 3:
+				frame = canFDFrame(0x1abcdef0|0x80000000, 0x01, bytes.Repeat([]byte{byte(i)}, 12))
+			case 7:
+				frame = canFrame(0x80000000 | 0x12345678, 1, 2, 3)
+			default:
+				frame = canFrame(uint32(0x100+i), byte(i), 0xaa)
+			}
+			rec, err := AppendSocketCAN(nil, frame)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p = mixedPkt{can, ts, rec}
+		}
+		dir := DirectionInbound
+		if i == 4 {
+			dir = DirectionOutbound
+		}
+		if err := w.WritePacket(p.iface, CaptureInfo{Timestamp: p.ts, Direction: dir}, p.data); err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, p)
+	}
+	if err := w.WriteStats(eth, InterfaceStats{Timestamp: base.Add(time.Second), Received: 7, Dropped: 2, Delivered: 5}); err != nil {
+		t.Fatal(err)
+	}
+	return pkts
+}
+
+func TestPcapngRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := writeMixed(t, w)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range want {
+		rec, err := r.ReadPacket()
+		if err != nil {
+			t.Fatalf("packet %d: %v", i, err)
+		}
+		if rec.Interface != p.iface || !rec.Timestamp.Equal(p.ts) || !bytes.Equal(rec.Data, p.data) || rec.Length != len(p.data) {
+			t.Errorf("packet %d: got if=%d ts=%v len=%d %x\nwant if=%d ts=%v %x", i, rec.Interface, rec.Timestamp, rec.Length, rec.Data, p.iface, p.ts, p.data)
+		}
+		if wantDir := map[bool]Direction{true: DirectionOutbound, false: DirectionInbound}[i == 4]; rec.Direction != wantDir {
+			t.Errorf("packet %d direction %d want %d", i, rec.Direction, wantDir)
+		}
+	}
+	if _, err := r.ReadPacket(); err != io.EOF {
+		t.Fatalf("after last packet: %v, want io.EOF", err)
+	}
+	ifs := r.Interfaces()
+	if len(ifs) != 2 || ifs[0].Name != "eth-test" || ifs[0].LinkType != LinkTypeEthernet || ifs[1].Name != "vcan0" ||
+		ifs[1].LinkType != LinkTypeCANSocketCAN || ifs[1].SnapLen != 72 || ifs[0].TimestampResolution != time.Nanosecond {
+		t.Errorf("interfaces %+v", ifs)
+	}
+	st, ok := r.Stats(0)
+	if !ok || st.Received != 7 || st.Dropped != 2 || st.Delivered != 5 {
+		t.Errorf("stats %+v %v", st, ok)
+	}
+}
+
+// TestTsharkReadsOurFile: tshark must dissect every packet of a file with
+// an Ethernet and a SocketCAN interface, with our timestamps, lengths,
+// interface names and CAN ids.
+func TestTsharkReadsOurFile(t *testing.T) {
+	tshark := lookTool(t, "tshark")
+	path := filepath.Join(t.TempDir(), "mixed.pcapng")
+	w, err := CreateFile(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := writeMixed(t, w)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tshark, "-r", path, "-T", "fields", "-E", "separator=|",
+		"-e", "frame.interface_id", "-e", "frame.interface_name", "-e", "frame.time_epoch", "-e", "frame.len",
+		"-e", "frame.protocols", "-e", "can.id", "-e", "can.flags.xtd", "-e", "eth.type").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("tshark printed %d packets, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		f := strings.Split(line, "|")
+		if len(f) != 8 {
+			t.Fatalf("line %d: %q", i, line)
+		}
+		p := want[i]
+		if f[0] != strconv.Itoa(p.iface) {
+			t.Errorf("packet %d: interface %s want %d", i, f[0], p.iface)
+		}
+		wantName := map[int]string{0: "eth-test", 1: "vcan0"}[p.iface]
+		if f[1] != wantName {
+			t.Errorf("packet %d: interface name %q want %q", i, f[1], wantName)
+		}
+		if wantTS := fmt.Sprintf("%d.%09d", p.ts.Unix(), p.ts.Nanosecond()); f[2] != wantTS {
+			t.Errorf("packet %d: time %s want %s", i, f[2], wantTS)
+		}
+		if f[3] != strconv.Itoa(len(p.data)) {
+			t.Errorf("packet %d: len %s want %d", i, f[3], len(p.data))
+		}
+		if p.iface == 0 {
+			if !strings.HasPrefix(f[4], "eth:ethertype") || f[7] != "0x88b5" {
+				t.Errorf("packet %d: not dissected as Ethernet 0x88b5: %q", i, line)
+			}
+			continue
+		}
+		id := binary.BigEndian.Uint32(p.data) & 0x1fffffff
+		if !strings.Contains(f[4], "can") {
+			t.Errorf("packet %d: not dissected as CAN: %q", i, line)
+		}
+		if got, _ := strconv.ParseUint(f[5], 0, 32); uint32(got) != id {
+			t.Errorf("packet %d: can.id %s want %#x", i, f[5], id)
+		}
+		xtd := binary.BigEndian.Uint32(p.data)&0x80000000 != 0
+		if (f[6] == "1" || f[6] == "True") != xtd {
+			t.Errorf("packet %d: xtd flag %q want %v", i, f[6], xtd)
+		}
+	}
+	// CAN FD frame: tshark must see the FD protocol.
+	out, err = exec.Command(tshark, "-r", path, "-Y", "canfd", "-T", "fields", "-e", "can.id").Output()
+	if err != nil || strings.TrimSpace(string(out)) != strconv.Itoa(0x1abcdef0) {
+		t.Errorf("tshark canfd filter: %v %q, want the one FD frame 0x1abcdef0", err, out)
+	}
+}
+
+func lookTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s not installed (apt-get install tshark tcpdump wireshark-common): %v", name, err)
+	}
+	return p
+}
+
+func TestRotationBySizeAndTime(t *testing.T) {
+	dir := t.TempDir()
+	var rotated []string
+	w, err := CreateFile(filepath.Join(dir, "cap.pcapng"), &WriterConfig{RotateSize: 4096, OnRotate: func(p string) { rotated = append(rotated, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := w.AddInterface(Interface{Name: "x", LinkType: LinkTypeEthernet})
+	base := time.Unix(1763780000, 0)
+	const total = 100
+	for i := range total {
+		if err := w.WritePacket(id, CaptureInfo{Timestamp: base.Add(time.Duration(i) * time.Microsecond)}, testFrame(i, 200)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.WriteStats(id, InterfaceStats{Received: total, Dropped: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files := w.Files()
+	if len(files) < 4 || len(rotated) != len(files) {
+		t.Fatalf("files %v rotated %v: want several, all reported", files, rotated)
+	}
+	n := 0
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() > 4096+300 {
+			t.Errorf("%s: %d bytes, limit 4096 (+ one packet)", f, fi.Size())
+		}
+		got := readAll(t, f)
+		for _, rec := range got {
+			if !bytes.Equal(rec.Data, testFrame(n, 200)) {
+				t.Errorf("%s: packet %d differs", f, n)
+			}
+			n++
+		}
+	}
+	if n != total {
+		t.Errorf("read %d packets over %d files, want %d", n, len(files), total)
+	}
+
+	// Time: one file per 10 ms of capture time, MaxFiles keeps the last 2.
+	w, err = CreateFile(filepath.Join(dir, "t.pcapng"), &WriterConfig{RotateInterval: 10 * time.Millisecond, MaxFiles: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ = w.AddInterface(Interface{Name: "x", LinkType: LinkTypeEthernet})
+	for i := range 50 {
+		if err := w.WritePacket(id, CaptureInfo{Timestamp: base.Add(time.Duration(i) * time.Millisecond)}, testFrame(i, 64)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	if files := w.Files(); len(files) != 5 {
+		t.Fatalf("time rotation made %d files, want 5: %v", len(files), files)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "t_*.pcapng"))
+	if len(left) != 2 {
+		t.Fatalf("MaxFiles 2 left %v", left)
+	}
+	if recs := readAll(t, left[1]); len(recs) != 10 || !bytes.Equal(recs[0].Data, testFrame(40, 64)) {
+		t.Errorf("last file: %d packets", len(recs))
+	}
+}
+
+func readAll(t testing.TB, path string) []Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []Record
+	for {
+		rec, err := r.ReadPacket()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		rec.Data = bytes.Clone(rec.Data)
+		out = append(out, rec)
+	}
+}
+
+func TestReaderRejectsCorrupt(t *testing.T) {
+	var buf bytes.Buffer
+	w, _ := NewWriter(&buf, nil)
+	id, _ := w.AddInterface(Interface{LinkType: LinkTypeEthernet})
+	w.WritePacket(id, CaptureInfo{Timestamp: time.Unix(1, 0)}, testFrame(1, 60))
+	w.Close()
+	good := buf.Bytes()
+	for name, mut := range map[string]func([]byte) []byte{
+		"truncated":     func(b []byte) []byte { return b[:len(b)-3] },
+		"bad trailer":   func(b []byte) []byte { b[len(b)-1] ^= 1; return b },
+		"bad BOM":       func(b []byte) []byte { b[8] ^= 0xff; return b },
+		"huge capLen":   func(b []byte) []byte { binary.NativeEndian.PutUint32(b[epbAt(b)+20:], 1<<30); return b },
+		"unknown iface": func(b []byte) []byte { binary.NativeEndian.PutUint32(b[epbAt(b)+8:], 5); return b },
+		"not capture":   func(b []byte) []byte { return []byte("hello world, not a capture") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(bytes.NewReader(mut(bytes.Clone(good))))
+			if err == nil {
+				for {
+					if _, err = r.ReadPacket(); err != nil {
+						break
+					}
+				}
+			}
+			if err == nil || err == io.EOF {
+				t.Fatalf("corrupt file read without error")
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// epbAt returns the offset of the last block (the EPB) of b.
+func epbAt(b []byte) int { return len(b) - int(binary.NativeEndian.Uint32(b[len(b)-4:])) }
