@@ -2,7 +2,6 @@ package core
 
 import (
 	"strconv"
-
 )
 
 // struct sockaddr_can (linux/can.h), 24 bytes on every Linux ABI:
@@ -183,5 +182,3 @@ func (a *J1939Addr) decode(raw []byte) error {
 	a.Addr = raw[20]
 	return nil
 }
-
-
