@@ -3,7 +3,7 @@
 # pinned Debian kernel, the guest initramfs) on first use; see hil/.
 GO      ?= go
 RIG      = $(GO) run ./hil/cmd/rig
-export CMD PKGS BENCH
+export CMD PKGS BENCH HILFLAGS
 
 .PHONY: all build deps test test-host test-hil run hil bench clean
 
