@@ -12,6 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/fieldgate/fieldgate/core/doctor"
+	gwcli "github.com/fieldgate/fieldgate/gateway/cli"
 )
 
 // A command is one subcommand: fieldgate NAME ARGS...
@@ -24,6 +27,8 @@ type command struct {
 // commands is the subcommand table. Keep one line per subcommand.
 var commands = []command{
 	// fieldgate:commands (one line each, keep this marker)
+	{"doctor", "report which socket families, capabilities and CAN interfaces this machine has", doctor.Main},
+	{"run", "run the gateway (fieldgate run -c FILE)", gwcli.Run}, {"check", "validate a gateway configuration", gwcli.Check}, {"reload", "make a running gateway re-read its configuration", gwcli.Reload}, {"status", "show a running gateway's endpoints and routes", gwcli.Status},
 }
 
 func main() {

@@ -1,0 +1,354 @@
+// Package cli implements the gateway's subcommands: "fieldgate run",
+// "check", "reload" and "status".
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/fieldgate/fieldgate/gateway"
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// DefaultConfig is the configuration file used without -c.
+const DefaultConfig = "/etc/fieldgate/fieldgate.yaml"
+
+func newFlags(name string, stderr io.Writer, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: fieldgate %s\n\nflags:\n", usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func noArgs(fs *flag.FlagSet) error {
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (flags go before arguments; see -h)", fs.Arg(0))
+	}
+	return nil
+}
+
+// Check validates a configuration file: "fieldgate check -c FILE".
+func Check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", stderr, "check [-c FILE]")
+	file := fs.String("c", DefaultConfig, "configuration `file`")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*file)
+	if cfg != nil {
+		for _, w := range cfg.Warnings {
+			fmt.Fprintf(stderr, "warning: %v\n", w)
+		}
+	}
+	if err != nil {
+		var es config.Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				fmt.Fprintf(stderr, "error: %v\n", e)
+			}
+			return fmt.Errorf("%s: %d error(s)", *file, len(es))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d endpoints, %d routes, %d warnings)\n", *file, len(cfg.Endpoints), len(cfg.Routes), len(cfg.Warnings))
+	return nil
+}
+
+// Run runs the gateway: "fieldgate run -c FILE".
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr, "run [-c FILE] [-log-level L] [-log-format text|json]")
+	file := fs.String("c", DefaultConfig, "configuration `file`")
+	level := fs.String("log-level", "", "override log.level: debug, info, warn, error")
+	format := fs.String("log-format", "", "override log.format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	cfg, err := config.Load(*file)
+	if err != nil {
+		var es config.Errors
+		if errors.As(err, &es) {
+			for _, e := range es {
+				fmt.Fprintf(stderr, "error: %v\n", e)
+			}
+			return fmt.Errorf("%s has %d error(s); not starting (run fieldgate check -c %s)", *file, len(es), *file)
+		}
+		return err
+	}
+	if *level != "" {
+		cfg.Log.Level = *level
+	}
+	if *format != "" {
+		cfg.Log.Format = *format
+	}
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn("config", "warning", w.Error())
+	}
+	g := gateway.New(log)
+	runCtx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := g.Start(runCtx, cfg); err != nil {
+		return err
+	}
+	reload := func() error {
+		gateway.Notify("RELOADING=1")
+		defer gateway.Notify("READY=1")
+		nc, err := config.Load(*file)
+		if err != nil {
+			log.Error("reload refused: configuration has errors", "file", *file, "err", err)
+			return err
+		}
+		if nc.Admin.Listen != g.Config().Admin.Listen {
+			log.Warn("admin.listen changed; it takes effect on restart")
+		}
+		if err := g.Reload(nc); err != nil {
+			log.Error("reload failed", "err", err)
+			return err
+		}
+		return nil
+	}
+	if cfg.Admin.Listen != "" {
+		addr, err := gateway.ServeAdmin(runCtx, cfg.Admin.Listen, g.AdminHandler(reload))
+		if err != nil {
+			g.Shutdown()
+			return err
+		}
+		log.Info("admin listening", "addr", addr.String(), "paths", "/metrics /healthz /status /reload")
+	}
+	gateway.Notify("READY=1\nSTATUS=forwarding")
+	log.Info("gateway running", "config", *file, "pid", os.Getpid())
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			log.Info("SIGHUP: reloading", "file", *file)
+			reload()
+			continue
+		case <-ctx.Done():
+		}
+		break
+	}
+	gateway.Notify("STOPPING=1")
+	log.Info("stopping: draining queues", "deadline", cfg.DrainTimeout)
+	g.Shutdown()
+	st := g.Status()
+	for _, r := range st.Routes {
+		log.Info("route summary", "route", r.Name, "in", r.In, "out", r.Out, "dropped", gateway.DroppedTotal(r.Dropped))
+	}
+	return nil
+}
+
+func newLogger(l config.Log, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(l.Level)); err != nil {
+		return nil, fmt.Errorf("log level %q: use debug, info, warn or error", l.Level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch l.Format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: use text or json", l.Format)
+}
+
+// adminAddr resolves the admin address from -a or the config file.
+func adminAddr(addr, file string) (string, error) {
+	if addr != "" {
+		return addr, nil
+	}
+	cfg, err := config.Load(file)
+	if cfg == nil {
+		if err == nil {
+			err = errors.New("no configuration")
+		}
+		return "", fmt.Errorf("finding the admin address: %w (use -a HOST:PORT)", err)
+	}
+	if cfg.Admin.Listen == "" {
+		return "", fmt.Errorf("%s disables the admin listener (admin.listen is empty); use -a HOST:PORT", file)
+	}
+	return cfg.Admin.Listen, nil
+}
+
+// Reload asks a running gateway to re-read its configuration.
+func Reload(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("reload", stderr, "reload [-a HOST:PORT | -c FILE]")
+	addr := fs.String("a", "", "admin `address` of the running gateway (default: admin.listen of -c)")
+	file := fs.String("c", DefaultConfig, "configuration `file` to read the admin address from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	a, err := adminAddr(*addr, *file)
+	if err != nil {
+		return err
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+a+"/reload", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("contacting the gateway at %s: %w", a, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("reload refused: %s", strings.TrimSpace(string(body)))
+	}
+	fmt.Fprint(stdout, string(body))
+	return nil
+}
+
+// Status prints the endpoint and route table of a running gateway.
+func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stderr, "status [-a HOST:PORT | -c FILE] [-w INTERVAL] [-n COUNT] [-json]")
+	addr := fs.String("a", "", "admin `address` of the running gateway (default: admin.listen of -c)")
+	file := fs.String("c", DefaultConfig, "configuration `file` to read the admin address from")
+	watch := fs.Duration("w", 0, "refresh every `interval` (live table with rates), e.g. 1s")
+	count := fs.Int("n", 0, "with -w: stop after `count` refreshes (0 = until interrupted)")
+	asJSON := fs.Bool("json", false, "print the raw JSON status")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	a, err := adminAddr(*addr, *file)
+	if err != nil {
+		return err
+	}
+	var prev *gateway.Status
+	var prevT time.Time
+	for i := 0; ; i++ {
+		st, raw, err := fetchStatus(ctx, a)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			stdout.Write(raw)
+		} else {
+			if *watch > 0 && isTerminal(stdout) {
+				fmt.Fprint(stdout, "\x1b[H\x1b[2J")
+			}
+			PrintStatus(stdout, st, prev, time.Since(prevT))
+		}
+		if *watch <= 0 || (*count > 0 && i+1 >= *count) {
+			return nil
+		}
+		prev, prevT = st, time.Now()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*watch):
+		}
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func fetchStatus(ctx context.Context, addr string) (*gateway.Status, []byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, nil, fmt.Errorf("contacting the gateway at %s: %w", addr, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	var st gateway.Status
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return nil, nil, fmt.Errorf("status from %s: %w", addr, err)
+	}
+	return &st, raw, nil
+}
+
+func fmtDrops(m map[string]uint64) string {
+	if len(m) == 0 {
+		return "-"
+	}
+	var parts []string
+	for k, v := range m {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
+}
+
+// PrintStatus prints st as two tables; with prev it adds rates.
+func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "config %s, up %.0fs\n\n", st.File, st.Uptime)
+	fmt.Fprintln(tw, "ENDPOINT\tKIND\tIN\tOUT\tIN/s\tOUT/s\tQUEUE\tPEERS\tDROPPED")
+	rate := func(now, before uint64) string {
+		if prev == nil || dt <= 0 || now < before {
+			return "-"
+		}
+		return fmt.Sprintf("%.0f", float64(now-before)/dt.Seconds())
+	}
+	for _, e := range st.Endpoints {
+		var pin, pout uint64
+		if prev != nil {
+			for _, p := range prev.Endpoints {
+				if p.Name == e.Name {
+					pin, pout = p.FramesIn, p.FramesOut
+				}
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\n", e.Name, e.Kind, e.FramesIn, e.FramesOut, rate(e.FramesIn, pin), rate(e.FramesOut, pout), e.Queue, e.Peers, fmtDrops(e.Dropped))
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "ROUTE\tFROM\tTO\tIN\tOUT\tOUT/s\tPATH\tDROPPED")
+	for _, r := range st.Routes {
+		var pout uint64
+		if prev != nil {
+			for _, p := range prev.Routes {
+				if p.Name == r.Name {
+					pout = p.Out
+				}
+			}
+		}
+		path := "user"
+		if r.Offloaded {
+			path = "kernel"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Name, strings.Join(r.From, ","), strings.Join(r.To, ","), r.In, r.Out, rate(r.Out, pout), path, fmtDrops(r.Dropped))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,8 @@
+// Package config reads and validates fieldgate gateway configuration files.
+//
+// The YAML is decoded through gopkg.in/yaml.v3's Node API rather than into
+// tagged structs, because the Node API keeps the line and column of every key
+// and value: every error the package reports names file:line:column, the
+// field, and a hint for fixing it. Unknown fields are errors (with a
+// "did you mean" suggestion), never silently ignored.
+package config

@@ -1,0 +1,202 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"strings"
+)
+
+func (d *decoder) addErr(p Pos, field, hint, format string, args ...any) {
+	d.errs = append(d.errs, &Error{Pos: p, Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// Endpoint returns the endpoint named name, or nil.
+func (c *Config) Endpoint(name string) *Endpoint {
+	for _, e := range c.Endpoints {
+		if e.Name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// CanRead reports whether frames can come out of e.
+func (e *Endpoint) CanRead() bool { return !(e.Kind == KindLog && e.Mode == "write") }
+
+// CanWrite reports whether frames can be written to e.
+func (e *Endpoint) CanWrite() bool { return !(e.Kind == KindLog && e.Mode == "read") }
+
+// bindKey names the local resource an endpoint binds, for conflict checks.
+func (e *Endpoint) bindKey() (string, bool) {
+	switch e.Kind {
+	case KindUDP:
+		return "udp " + normAddr(e.Listen), true
+	case KindTCP, KindSocketcand:
+		if e.Mode == "client" {
+			return "", false
+		}
+		return "tcp " + normAddr(e.Listen), true
+	case KindVsock:
+		if e.Mode == "client" {
+			return "", false
+		}
+		return fmt.Sprintf("vsock %d", e.Port), true
+	case KindUnix:
+		if e.Mode == "client" {
+			return "", false
+		}
+		return "unix " + e.Path, true
+	case KindLog:
+		return "file " + e.Path, true
+	case KindISOTP:
+		return fmt.Sprintf("isotp %s %x", e.Interface, e.RxID), true
+	}
+	return "", false
+}
+
+func normAddr(s string) string {
+	h, p, err := net.SplitHostPort(s)
+	if err != nil {
+		return s
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		h = ip.String()
+	}
+	return net.JoinHostPort(h, p)
+}
+
+// bindsOverlap reports whether two bind keys collide, counting a wildcard
+// host as colliding with every host on the same port.
+func bindsOverlap(a, b string) bool {
+	if a == b {
+		return true
+	}
+	pa, aa, _ := strings.Cut(a, " ")
+	pb, ab, _ := strings.Cut(b, " ")
+	if pa != pb || (pa != "udp" && pa != "tcp") {
+		return false
+	}
+	ha, porta, _ := net.SplitHostPort(aa)
+	hb, portb, _ := net.SplitHostPort(ab)
+	if porta != portb || porta == "0" {
+		return false
+	}
+	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return wild(ha) || wild(hb)
+}
+
+func (d *decoder) validate(c *Config) {
+	// Conflicting binds.
+	type bind struct {
+		key string
+		e   *Endpoint
+	}
+	var binds []bind
+	if c.Admin.Listen != "" {
+		binds = append(binds, bind{"tcp " + normAddr(c.Admin.Listen), &Endpoint{Name: "admin", Pos: c.Admin.Pos}})
+	}
+	for _, e := range c.Endpoints {
+		k, ok := e.bindKey()
+		if !ok {
+			continue
+		}
+		for _, b := range binds {
+			if bindsOverlap(k, b.key) {
+				d.addErr(e.Pos, "endpoints."+e.Name, "give each listener its own port, path or file", "binds %s, which %s (%v) already binds", k, b.e.Name, b.e.Pos)
+			}
+		}
+		binds = append(binds, bind{k, e})
+	}
+	used := map[string]bool{}
+	names := make([]string, 0, len(c.Endpoints))
+	for _, e := range c.Endpoints {
+		names = append(names, e.Name)
+	}
+	routeNames := map[string]Pos{}
+	for _, r := range c.Routes {
+		path := "routes." + r.Name
+		if p, dup := routeNames[r.Name]; dup {
+			d.addErr(r.Pos, path+".name", "route names must be unique", "duplicate route %q (first at %v)", r.Name, p)
+		}
+		routeNames[r.Name] = r.Pos
+		resolve := func(list []string, pos []Pos, field string, want func(*Endpoint) bool, wantMsg string) []*Endpoint {
+			var out []*Endpoint
+			for i, n := range list {
+				e := c.Endpoint(n)
+				if e == nil {
+					hint := "defined endpoints: " + strings.Join(names, ", ")
+					if s := suggest(n, names); s != "" {
+						hint = fmt.Sprintf("did you mean %q?", s)
+					}
+					d.addErr(pos[i], path+"."+field, hint, "unknown endpoint %q", n)
+					continue
+				}
+				used[n] = true
+				if !want(e) {
+					d.addErr(pos[i], path+"."+field, wantMsg, "route is unreachable: endpoint %q (%s, mode %s) %s", n, e.Kind, e.Mode, map[string]string{"from": "never produces frames", "to": "cannot be written"}[field])
+				}
+				out = append(out, e)
+			}
+			return out
+		}
+		from := resolve(r.From, r.FromPos, "from", (*Endpoint).CanRead, "a log endpoint in mode write is a sink; use mode: read to replay it")
+		to := resolve(r.To, r.ToPos, "to", (*Endpoint).CanWrite, "a log endpoint in mode read is a source; use mode: write to record")
+		for i, f := range from {
+			for _, t := range to {
+				if f == t {
+					d.addErr(r.FromPos[i], path, "a route from an endpoint to itself would loop frames back", "endpoint %q is both source and destination", f.Name)
+				}
+			}
+		}
+		for _, f := range r.Filters {
+			if f.Inverted && f.Mask == 0 {
+				d.addErr(f.Pos, path+".filters", "an inverted filter with mask 0 matches no frame", "route is unreachable: filter never matches")
+			}
+		}
+		if len(r.Filters) > 0 && allInvertedZero(r.Filters) {
+			continue
+		}
+		// Network → bus safety.
+		for _, f := range from {
+			for _, t := range to {
+				if IsNetwork(f.Kind) && IsBus(t.Kind) && len(r.Allow) == 0 {
+					msg := "no `allow` list: this route injects nothing onto the bus (every frame is dropped, reason not_allowed)"
+					c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add e.g. allow: [\"100:700\"] naming the id/mask ranges peers may write"})
+				}
+			}
+		}
+		if r.Offload == "require" {
+			ok := len(from) > 0 && len(to) > 0
+			for _, e := range append(append([]*Endpoint{}, from...), to...) {
+				if e.Kind != KindCAN {
+					ok = false
+				}
+			}
+			if !ok {
+				d.addErr(r.Pos, path+".offload", "kernel offload (can-gw) needs can endpoints on both sides; use offload: auto", "offload: require is impossible")
+			}
+			if r.Rate.PerSecond > 0 || len(r.Transform.Remap) > 0 {
+				d.addErr(r.Pos, path+".offload", "can-gw has no rate limit or ID remap table; use offload: auto", "offload: require is impossible with rate or remap")
+			}
+		}
+		for _, t := range to {
+			if r.FrameType == "fd" && t.Kind == KindCAN && !t.FD {
+				d.addErr(r.Pos, path+".frames", "set fd: true on endpoint "+t.Name, "route forwards only FD frames to %q, which has fd off", t.Name)
+			}
+		}
+	}
+	for _, e := range c.Endpoints {
+		if !used[e.Name] {
+			c.Warnings = append(c.Warnings, &Error{Pos: e.Pos, Field: "endpoints." + e.Name, Msg: "endpoint is not used by any route", Hint: "add a route or remove it"})
+		}
+	}
+}
+
+func allInvertedZero(fs []Filter) bool {
+	for _, f := range fs {
+		if !(f.Inverted && f.Mask == 0) {
+			return false
+		}
+	}
+	return true
+}

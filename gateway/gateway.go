@@ -1,0 +1,448 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// batchSize is how many frames an endpoint writer takes from its queue at once.
+const batchSize = 64
+
+// Gateway runs the endpoints and routes of one configuration and applies new
+// configurations on Reload.
+type Gateway struct {
+	log     *slog.Logger
+	metrics *metrics
+
+	mu      sync.Mutex // serialises Start, Reload, Shutdown
+	cfg     *config.Config
+	eps     map[string]*endpoint
+	nextEP  uint16
+	nextRt  uint16
+	table   atomic.Pointer[table]
+	runCtx  context.Context
+	started time.Time
+}
+
+// endpoint is one running endpoint.
+type endpoint struct {
+	name  string
+	idx   uint16
+	cfg   *config.Endpoint
+	fp    string
+	conn  Conn
+	q     *queue
+	stats *endpointStats
+	env   *env
+
+	recvCancel context.CancelFunc
+	sendCancel context.CancelFunc
+	recvDone   chan struct{}
+	sendDone   chan struct{}
+	recvErr    atomic.Pointer[error]
+}
+
+// table is the routing state readers consult for every batch. It is replaced
+// as a whole on reload.
+type table struct {
+	bySource [][]*route // by source endpoint index
+	routes   []*route   // active, in config order
+	all      []*route   // by route index, retired ones included
+	byEP     []*endpoint
+}
+
+// New returns a gateway that logs to log. Call Start to run a configuration.
+func New(log *slog.Logger) *Gateway {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	g := &Gateway{log: log, eps: map[string]*endpoint{}}
+	g.metrics = newMetrics(g)
+	g.table.Store(&table{})
+	return g
+}
+
+// Start opens every endpoint of cfg and starts forwarding. ctx bounds the
+// gateway's lifetime; cancel it only after Shutdown.
+func (g *Gateway) Start(ctx context.Context, cfg *config.Config) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.runCtx = ctx
+	g.started = time.Now()
+	return g.apply(cfg)
+}
+
+// Reload applies cfg: endpoints and routes whose settings did not change keep
+// running with their queues and counters, so no frame on an unchanged route
+// is lost; removed or changed ones are stopped (their queued frames are
+// counted as dropped, reason shutdown) and new ones started.
+func (g *Gateway) Reload(cfg *config.Config) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.apply(cfg)
+}
+
+// Config returns the configuration in effect.
+func (g *Gateway) Config() *config.Config {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.cfg
+}
+
+func (g *Gateway) apply(cfg *config.Config) error {
+	old := g.table.Load()
+	keep := map[string]*endpoint{}
+	var started []*endpoint
+	fail := func(err error) error {
+		for _, e := range started {
+			e.conn.Close()
+		}
+		return err
+	}
+	for _, ec := range cfg.Endpoints {
+		fp := ec.Fingerprint()
+		if e, ok := g.eps[ec.Name]; ok && e.fp == fp {
+			e.cfg = ec
+			keep[ec.Name] = e
+			continue
+		}
+		e := &endpoint{name: ec.Name, cfg: ec, fp: fp, stats: &endpointStats{}}
+		if prev, ok := g.eps[ec.Name]; ok {
+			// A changed endpoint keeps its counters: they are cumulative.
+			e.stats = prev.stats
+		}
+		e.env = &env{name: ec.Name, stats: e.stats, log: g.log.With("endpoint", ec.Name)}
+		// Changed endpoints get a new index so that frames still queued
+		// for the old one are not confused with the new one.
+		e.idx = g.nextEP
+		g.nextEP++
+		if ec.CanWrite() {
+			e.q = newQueue(ec.Queue)
+		}
+		c, err := openConn(g.runCtx, ec, e.env)
+		if err != nil {
+			if prev, ok := g.eps[ec.Name]; ok {
+				// The old endpoint may hold the resource; retry after
+				// stopping it only if this is a reload of the same name.
+				g.stopEndpoint(prev, 0)
+				delete(g.eps, ec.Name)
+				c, err = openConn(g.runCtx, ec, e.env)
+			}
+			if err != nil {
+				return fail(err)
+			}
+		}
+		e.conn = c
+		started = append(started, e)
+		keep[ec.Name] = e
+	}
+	// Build the new table.
+	t := &table{all: append([]*route(nil), old.all...)}
+	t.byEP = make([]*endpoint, g.nextEP)
+	for _, e := range keep {
+		t.byEP[e.idx] = e
+	}
+	t.bySource = make([][]*route, g.nextEP)
+	oldByName := map[string]*route{}
+	for _, r := range old.routes {
+		oldByName[r.name] = r
+	}
+	for _, rc := range cfg.Routes {
+		r := &route{name: rc.Name, cfg: rc, filters: compileFilters(rc.Filters), frameType: rc.FrameType,
+			allow: compileFilters(rc.Allow), allowSet: rc.AllowSet, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
+		if prev, ok := oldByName[rc.Name]; ok && prev.cfg.Fingerprint() == rc.Fingerprint() && sameEndpoints(prev, keep) {
+			r = prev // unchanged: same index, counters, limiter
+			r.cfg = rc
+		} else {
+			r.idx = g.nextRt
+			g.nextRt++
+			r.stats = &routeStats{}
+			if prev, ok := oldByName[rc.Name]; ok {
+				r.stats = prev.stats
+			}
+			r.latency = g.metrics.latency(rc.Name)
+			r.dests = nil
+			for _, n := range rc.To {
+				r.dests = append(r.dests, keep[n])
+			}
+			r.guard = make([]bool, len(r.dests))
+			for i, d := range r.dests {
+				for _, s := range rc.From {
+					if config.IsNetwork(keep[s].cfg.Kind) && config.IsBus(d.cfg.Kind) {
+						r.guard[i] = true
+					}
+				}
+			}
+			for int(r.idx) >= len(t.all) {
+				t.all = append(t.all, nil)
+			}
+			t.all[r.idx] = r
+		}
+		t.routes = append(t.routes, r)
+		for _, n := range rc.From {
+			s := keep[n]
+			t.bySource[s.idx] = append(t.bySource[s.idx], r)
+		}
+	}
+	g.table.Store(t)
+	// Stop endpoints that are gone or replaced.
+	for name, e := range g.eps {
+		if k, ok := keep[name]; !ok || k != e {
+			g.stopEndpoint(e, 0)
+		}
+	}
+	g.eps = keep
+	for _, e := range started {
+		g.startEndpoint(e)
+	}
+	g.cfg = cfg
+	g.log.Info("configuration applied", "file", cfg.File, "endpoints", len(keep), "routes", len(t.routes), "started", len(started))
+	return nil
+}
+
+func sameEndpoints(r *route, keep map[string]*endpoint) bool {
+	for i, n := range r.cfg.To {
+		if keep[n] != r.dests[i] {
+			return false
+		}
+	}
+	for _, n := range r.cfg.From {
+		if _, ok := keep[n]; !ok {
+			return false
+		}
+		found := false
+		for _, d := range keep {
+			if d.name == n {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	// Sources may have been replaced; that is fine, the new table maps the
+	// new source index to this route.
+	return true
+}
+
+func (g *Gateway) startEndpoint(e *endpoint) {
+	rctx, rcancel := context.WithCancel(g.runCtx)
+	sctx, scancel := context.WithCancel(g.runCtx)
+	e.recvCancel, e.sendCancel = rcancel, scancel
+	e.recvDone, e.sendDone = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(e.recvDone)
+		if !e.cfg.CanRead() {
+			<-rctx.Done()
+			return
+		}
+		err := e.conn.Receive(rctx, func(fs []Frame) { g.deliver(e, fs) })
+		if err != nil && !errors.Is(err, context.Canceled) {
+			e.recvErr.Store(&err)
+			if errors.Is(err, io.EOF) {
+				e.env.log.Info("source finished")
+			} else {
+				e.env.log.Error("receive stopped", "err", err)
+			}
+		}
+	}()
+	go func() {
+		defer close(e.sendDone)
+		if e.q == nil {
+			<-sctx.Done()
+			return
+		}
+		buf := make([]Frame, batchSize)
+		for {
+			n, err := e.q.pop(sctx, buf)
+			if err != nil {
+				return
+			}
+			g.send(sctx, e, buf[:n])
+		}
+	}()
+}
+
+// stopEndpoint stops e: receiving at once, sending after its queue drained or
+// the deadline passed. Frames left in the queue are counted as dropped.
+func (g *Gateway) stopEndpoint(e *endpoint, deadline time.Duration) {
+	if e.recvCancel != nil {
+		e.recvCancel()
+		<-e.recvDone
+	}
+	if e.q != nil && deadline > 0 {
+		end := time.Now().Add(deadline)
+		for e.q.len() > 0 && time.Now().Before(end) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if e.sendCancel != nil {
+		e.sendCancel()
+		<-e.sendDone
+	}
+	if e.q != nil {
+		e.q.close()
+		t := g.table.Load()
+		e.q.drain(func(ri uint16) {
+			g.countDrop(t, e, ri, ReasonShutdown, 1)
+		})
+	}
+	e.conn.Close()
+}
+
+// Shutdown stops every receiver, waits up to the configured drain timeout for
+// queues to empty, then closes everything. Frames still queued are counted
+// as dropped (reason shutdown).
+func (g *Gateway) Shutdown() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	deadline := config.DefaultDrainTimeout
+	if g.cfg != nil {
+		deadline = g.cfg.DrainTimeout
+	}
+	for _, e := range g.eps {
+		if e.recvCancel != nil {
+			e.recvCancel()
+			<-e.recvDone
+		}
+	}
+	end := time.Now().Add(deadline)
+	for time.Now().Before(end) {
+		busy := false
+		for _, e := range g.eps {
+			if e.q != nil && e.q.len() > 0 {
+				busy = true
+			}
+		}
+		if !busy {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, e := range g.eps {
+		g.stopEndpoint(e, 0)
+	}
+	g.eps = map[string]*endpoint{}
+}
+
+// deliver routes a batch received by src.
+func (g *Gateway) deliver(src *endpoint, frames []Frame) {
+	t := g.table.Load()
+	var routes []*route
+	if int(src.idx) < len(t.bySource) {
+		routes = t.bySource[src.idx]
+	}
+	now := time.Now().UnixNano()
+	ctx := g.runCtx
+	var bytes uint64
+	for i := range frames {
+		f := &frames[i]
+		f.Source = src.idx
+		if f.Time == 0 {
+			f.Time = now
+		}
+		bytes += uint64(f.Len)
+		matched := false
+		for _, r := range routes {
+			if !r.accepts(f) {
+				continue
+			}
+			matched = true
+			nd := uint64(len(r.dests))
+			r.stats.in.Add(nd)
+			if r.limiter != nil && !r.limiter.allow(now) {
+				for _, d := range r.dests {
+					g.countDrop(t, d, r.idx, ReasonRateLimit, 1)
+				}
+				continue
+			}
+			for di, d := range r.dests {
+				if r.guard[di] {
+					id := f.ID
+					if r.xform != nil {
+						id = r.xform.mapID(id)
+					}
+					if !matchAny(r.allow, id) {
+						g.countDrop(t, d, r.idx, ReasonNotAllowed, 1)
+						continue
+					}
+				}
+				ok, bad, evicted, er := d.q.push(ctx, f, r.idx, r.xform)
+				if evicted {
+					g.countDrop(t, d, er, ReasonQueueOverflow, 1)
+				}
+				switch {
+				case bad:
+					g.countDrop(t, d, r.idx, ReasonMalformed, 1)
+				case !ok:
+					g.countDrop(t, d, r.idx, ReasonQueueOverflow, 1)
+				}
+			}
+		}
+		if !matched {
+			src.stats.drops.add(ReasonNoRoute, 1)
+		}
+	}
+	src.stats.framesIn.Add(uint64(len(frames)))
+	src.stats.bytesIn.Add(bytes)
+}
+
+// countDrop counts one or more dropped frame copies of route ri at endpoint e.
+func (g *Gateway) countDrop(t *table, e *endpoint, ri uint16, r Reason, n uint64) {
+	e.stats.drops.add(r, n)
+	if int(ri) < len(t.all) && t.all[ri] != nil {
+		t.all[ri].stats.drops.add(r, n)
+	}
+}
+
+// send writes a batch popped from e's queue and accounts for every frame.
+func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
+	n, err := e.conn.Send(ctx, batch)
+	t := g.table.Load()
+	now := time.Now().UnixNano()
+	var bytes uint64
+	for i := range batch[:n] {
+		f := &batch[i]
+		bytes += uint64(f.Len)
+		if int(f.Route) < len(t.all) {
+			if r := t.all[f.Route]; r != nil {
+				r.stats.out.Add(1)
+				if r.latency != nil {
+					r.latency.Observe(float64(now-f.Time) / 1e9)
+				}
+			}
+		}
+	}
+	e.stats.framesOut.Add(uint64(n))
+	e.stats.bytesOut.Add(bytes)
+	if n < len(batch) {
+		reason := dropReason(err)
+		for i := range batch[n:] {
+			g.countDrop(t, e, batch[n+i].Route, reason, 1)
+		}
+		if reason == ReasonWriteError {
+			e.env.log.Warn("write failed", "frames", len(batch)-n, "err", err)
+		}
+	}
+}
+
+// Healthy reports whether every endpoint is running; it returns the problems.
+func (g *Gateway) Healthy() []string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var out []string
+	for _, e := range g.eps {
+		if p := e.recvErr.Load(); p != nil && !errors.Is(*p, io.EOF) {
+			out = append(out, fmt.Sprintf("endpoint %s: %v", e.name, *p))
+		}
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+package gateway
+
+import "sync/atomic"
+
+// A Reason says why a frame was dropped. Every dropped frame is counted under
+// exactly one reason, by endpoint and (where one applies) by route.
+type Reason uint8
+
+// Drop reasons.
+const (
+	ReasonNoRoute       Reason = iota // received, but no route matched
+	ReasonRateLimit                   // route rate limit exceeded
+	ReasonNotAllowed                  // network → bus frame outside the route's allow list
+	ReasonQueueOverflow               // destination queue full (drop-oldest or drop-newest)
+	ReasonWriteError                  // destination write failed
+	ReasonNoPeer                      // destination has no connected peer
+	ReasonLinkDown                    // destination interface is down
+	ReasonShutdown                    // still queued when the drain deadline passed, or removed by reload
+	ReasonMalformed                   // input that could not be decoded (frames or datagrams)
+	ReasonUnsupported                 // frame kind the destination cannot carry
+	ReasonKernel                      // dropped by the kernel before we read it (SO_RXQ_OVFL)
+	ReasonAuth                        // authentication failed or replayed datagram
+	numReasons
+)
+
+var reasonNames = [numReasons]string{
+	"no_route", "rate_limit", "not_allowed", "queue_overflow", "write_error", "no_peer",
+	"link_down", "shutdown", "malformed", "unsupported", "kernel_overflow", "auth",
+}
+
+func (r Reason) String() string {
+	if r < numReasons {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// Reasons lists every drop reason.
+func Reasons() []Reason {
+	out := make([]Reason, numReasons)
+	for i := range out {
+		out[i] = Reason(i)
+	}
+	return out
+}
+
+// drops counts dropped frames by reason.
+type drops [numReasons]atomic.Uint64
+
+func (d *drops) add(r Reason, n uint64) { d[r].Add(n) }
+
+func (d *drops) total() uint64 {
+	var t uint64
+	for i := range d {
+		t += d[i].Load()
+	}
+	return t
+}
+
+func (d *drops) snapshot() map[string]uint64 {
+	m := map[string]uint64{}
+	for i := range d {
+		if v := d[i].Load(); v > 0 {
+			m[Reason(i).String()] = v
+		}
+	}
+	return m
+}
+
+// endpointStats are an endpoint's counters.
+type endpointStats struct {
+	framesIn, bytesIn   atomic.Uint64
+	framesOut, bytesOut atomic.Uint64
+	drops               drops
+	seqGaps             atomic.Uint64 // UDP: datagrams missing in the sequence
+	errorFrames         atomic.Uint64 // CAN error frames received
+	connects            atomic.Uint64
+	peers               atomic.Int64
+}
+
+// routeStats are a route's counters. In counts frame copies: one per
+// destination for each frame that passed the filter. In = Out + dropped +
+// queued, always.
+type routeStats struct {
+	in, out atomic.Uint64
+	drops   drops
+}

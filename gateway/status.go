@@ -1,0 +1,80 @@
+package gateway
+
+import (
+	"sort"
+	"time"
+)
+
+// Status is a snapshot of a running gateway, served as JSON on /status and
+// printed by "fieldgate status".
+type Status struct {
+	File      string           `json:"file"`
+	Uptime    float64          `json:"uptime_seconds"`
+	Endpoints []EndpointStatus `json:"endpoints"`
+	Routes    []RouteStatus    `json:"routes"`
+}
+
+// EndpointStatus is one endpoint's counters.
+type EndpointStatus struct {
+	Name      string            `json:"name"`
+	Kind      string            `json:"kind"`
+	FramesIn  uint64            `json:"frames_in"`
+	FramesOut uint64            `json:"frames_out"`
+	BytesIn   uint64            `json:"bytes_in"`
+	BytesOut  uint64            `json:"bytes_out"`
+	Dropped   map[string]uint64 `json:"dropped"`
+	Queue     int               `json:"queue"`
+	Peers     int64             `json:"peers"`
+	SeqGaps   uint64            `json:"seq_gaps"`
+	ErrFrames uint64            `json:"error_frames"`
+}
+
+// RouteStatus is one route's counters. In = Out + dropped + queued.
+type RouteStatus struct {
+	Name      string            `json:"name"`
+	From      []string          `json:"from"`
+	To        []string          `json:"to"`
+	In        uint64            `json:"in"`
+	Out       uint64            `json:"out"`
+	Dropped   map[string]uint64 `json:"dropped"`
+	Offloaded bool              `json:"offloaded"`
+}
+
+// DroppedTotal sums the drops.
+func DroppedTotal(m map[string]uint64) uint64 {
+	var t uint64
+	for _, v := range m {
+		t += v
+	}
+	return t
+}
+
+// Status returns a snapshot of the counters.
+func (g *Gateway) Status() Status {
+	t := g.table.Load()
+	g.mu.Lock()
+	st := Status{Uptime: time.Since(g.started).Seconds()}
+	if g.cfg != nil {
+		st.File = g.cfg.File
+	}
+	g.mu.Unlock()
+	for _, e := range t.byEP {
+		if e == nil {
+			continue
+		}
+		s := e.stats
+		es := EndpointStatus{Name: e.name, Kind: e.cfg.Kind, FramesIn: s.framesIn.Load(), FramesOut: s.framesOut.Load(),
+			BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Dropped: s.drops.snapshot(), Peers: s.peers.Load(),
+			SeqGaps: s.seqGaps.Load(), ErrFrames: s.errorFrames.Load()}
+		if e.q != nil {
+			es.Queue = e.q.len()
+		}
+		st.Endpoints = append(st.Endpoints, es)
+	}
+	sort.Slice(st.Endpoints, func(i, j int) bool { return st.Endpoints[i].Name < st.Endpoints[j].Name })
+	for _, r := range t.routes {
+		st.Routes = append(st.Routes, RouteStatus{Name: r.name, From: r.cfg.From, To: r.cfg.To, In: r.stats.in.Load(),
+			Out: r.stats.out.Load(), Dropped: r.stats.drops.snapshot(), Offloaded: r.offloaded})
+	}
+	return st
+}

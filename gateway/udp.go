@@ -1,0 +1,270 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/cannelloni"
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// udpConn is a cannelloni v2 UDP link: frames packed into datagrams up to
+// the MTU, sequence numbers checked on receive (gaps counted as network
+// loss), optionally authenticated and encrypted with a pre-shared key.
+type udpConn struct {
+	cfg   *config.Endpoint
+	env   *env
+	c     *net.UDPConn
+	peer  atomic.Pointer[netip.AddrPort]
+	fixed bool
+	allow []netip.Prefix
+	auth  *authState
+	max   int // largest cannelloni datagram
+
+	mu      sync.Mutex
+	seq     uint8
+	buf     []byte // datagram being filled
+	count   int
+	sealBuf []byte
+	timer   *time.Timer
+}
+
+func parseAllow(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return out
+}
+
+func peerAllowed(allow []netip.Prefix, a netip.Addr) bool {
+	if len(allow) == 0 {
+		return true
+	}
+	a = a.Unmap()
+	for _, p := range allow {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func openUDP(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
+	la, err := net.ResolveUDPAddr("udp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	u := &udpConn{cfg: cfg, env: e, allow: parseAllow(cfg.AllowPeers)}
+	if cfg.Peer != "" {
+		ra, err := net.ResolveUDPAddr("udp", cfg.Peer)
+		if err != nil {
+			return nil, fmt.Errorf("peer: %w", err)
+		}
+		ap := ra.AddrPort()
+		u.peer.Store(&ap)
+		u.fixed = true
+	}
+	overhead := 28
+	if la.IP != nil && la.IP.To4() == nil {
+		overhead = 48
+	}
+	u.max = cfg.MTU - overhead
+	if cfg.Auth != nil {
+		key, err := readKeyFile(cfg.Auth.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		a, err := newSealer(key, cfg.Auth.Provider)
+		if err != nil {
+			return nil, err
+		}
+		u.auth = newAuthState(a, cfg.Auth.ReplayWindow)
+		u.max -= authHeader + a.Overhead()
+		e.log.Info("authenticated UDP", "aead", "aes-256-gcm", "provider", a.Provider())
+	}
+	u.c, err = net.ListenUDP("udp", la)
+	if err != nil {
+		return nil, err
+	}
+	u.c.SetReadBuffer(4 << 20)
+	u.c.SetWriteBuffer(4 << 20)
+	u.buf = make([]byte, 0, 65536)
+	u.sealBuf = make([]byte, 0, 65536)
+	return u, nil
+}
+
+// LocalAddr returns the bound address (useful with port 0).
+func (u *udpConn) LocalAddr() net.Addr { return u.c.LocalAddr() }
+
+func (u *udpConn) Receive(ctx context.Context, deliver func([]Frame)) error {
+	stop := context.AfterFunc(ctx, func() { u.c.SetReadDeadline(time.Now()) })
+	defer stop()
+	buf := make([]byte, 65536)
+	plain := make([]byte, 0, 65536)
+	batch := make([]Frame, batchSize)
+	var d cannelloni.Datagram
+	var cf cannelloni.Frame
+	lastSeq := -1
+	var lastPeer netip.AddrPort
+	for {
+		n, from, err := u.c.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			continue
+		}
+		if !peerAllowed(u.allow, from.Addr()) {
+			u.env.drop(ReasonAuth, 1)
+			continue
+		}
+		b := buf[:n]
+		if u.auth != nil {
+			b, err = u.auth.open(plain[:0], b)
+			if err != nil {
+				u.env.drop(ReasonAuth, 1)
+				continue
+			}
+		}
+		if err := d.Reset(b); err != nil {
+			u.env.drop(ReasonMalformed, 1)
+			continue
+		}
+		if from != lastPeer {
+			lastSeq, lastPeer = -1, from
+		}
+		if lastSeq >= 0 {
+			if gap := (int(d.Header.Seq) - lastSeq - 1) & 0xFF; gap != 0 {
+				u.env.stats.seqGaps.Add(uint64(gap))
+			}
+		}
+		lastSeq = int(d.Header.Seq)
+		if !u.fixed {
+			p := from
+			u.peer.Store(&p)
+		}
+		k := 0
+		for d.Next(&cf) {
+			fromCannelloni(&batch[k], &cf)
+			k++
+			if k == len(batch) {
+				deliver(batch[:k])
+				k = 0
+			}
+		}
+		if k > 0 {
+			deliver(batch[:k])
+		}
+		if d.Err() != nil {
+			// The frames announced but not decodable are lost.
+			u.env.drop(ReasonMalformed, d.Remaining())
+		}
+	}
+}
+
+func (u *udpConn) Send(ctx context.Context, frames []Frame) (int, error) {
+	p := u.peer.Load()
+	if p == nil {
+		return 0, &DropError{Reason: ReasonNoPeer}
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	immediate := u.cfg.Flush == 0
+	first := 0 // first frame of the pending datagram (immediate mode)
+	for i := range frames {
+		f := &frames[i]
+		if !f.IsCAN() {
+			// Cannelloni carries only CAN and CAN FD: send what came
+			// before and report the rest as unsupported.
+			if err := u.flushLocked(*p, immediate); err != nil {
+				return first, err
+			}
+			return i, &DropError{Reason: ReasonUnsupported, Err: fmt.Errorf("cannelloni cannot carry %s frames", f.Kind)}
+		}
+		if u.count > 0 && (len(u.buf)+cannelloniLen(f) > u.max || u.count == 0xFFFF) {
+			if err := u.flushLocked(*p, immediate); err != nil {
+				return first, err
+			}
+			first = i
+		}
+		if u.count == 0 {
+			u.buf = cannelloni.AppendHeader(u.buf[:0], u.seq, 0)
+		}
+		u.buf = appendCannelloni(u.buf, f)
+		u.count++
+	}
+	if immediate {
+		if err := u.flushLocked(*p, true); err != nil {
+			return first, err
+		}
+	} else if u.count > 0 && u.timer == nil {
+		u.timer = time.AfterFunc(u.cfg.Flush, func() {
+			u.mu.Lock()
+			defer u.mu.Unlock()
+			u.timer = nil
+			if p := u.peer.Load(); p != nil {
+				u.flushLocked(*p, false)
+			}
+		})
+	}
+	return len(frames), nil
+}
+
+// flushLocked sends the pending datagram. With report false (flush timer
+// mode, the frames were already reported as sent) a failure is counted at
+// the endpoint; with report true the caller accounts for the frames.
+func (u *udpConn) flushLocked(to netip.AddrPort, report bool) error {
+	if u.count == 0 {
+		return nil
+	}
+	u.buf[3], u.buf[4] = byte(u.count>>8), byte(u.count)
+	out := u.buf
+	if u.auth != nil {
+		out = u.auth.seal(u.sealBuf[:0], u.buf)
+	}
+	n := u.count
+	u.count = 0
+	u.seq++
+	_, err := u.c.WriteToUDPAddrPort(out, to)
+	if err == nil {
+		return nil
+	}
+	u.env.log.Debug("udp send failed", "peer", to, "frames", n, "err", err)
+	if !report {
+		u.env.drop(ReasonWriteError, n)
+		return nil
+	}
+	reason := ReasonWriteError
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		reason = ReasonNoPeer
+	}
+	return &DropError{Reason: reason, Err: err}
+}
+
+func (u *udpConn) Close() error {
+	u.mu.Lock()
+	if u.timer != nil {
+		u.timer.Stop()
+		u.timer = nil
+	}
+	if p := u.peer.Load(); p != nil {
+		u.flushLocked(*p, false)
+	}
+	u.mu.Unlock()
+	return u.c.Close()
+}
