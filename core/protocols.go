@@ -35,9 +35,9 @@ func ParseProtocols(r io.Reader, file string) (*ProtocolDB, error) {
 		if !validName(f[0]) {
 			return "protocol name " + strconv.Quote(truncate(f[0])) + " is not printable ASCII"
 		}
-		n, err := strconv.ParseUint(f[1], 10, 8)
+		n, err := strconv.ParseUint(f[1], 10, 31)
 		if err != nil || f[1][0] == '+' {
-			return "protocol " + f[0] + ": number " + strconv.Quote(truncate(f[1])) + " is not 0-255"
+			return "protocol " + f[0] + ": number " + strconv.Quote(truncate(f[1])) + " is not 0-2147483647"
 		}
 		p := Protocol{Name: f[0], Number: int(n)}
 		for _, a := range f[2:] {
