@@ -1,0 +1,7 @@
+//go:build !linux
+
+package doctor
+
+import "runtime"
+
+func kernelRelease() string { return runtime.GOOS }
