@@ -328,7 +328,7 @@ func pyList(l []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-func TestAuditEvents(t *testing.T) {
+func TestResolverAuditEvents(t *testing.T) {
 	var events []string
 	SetAuditHook(func(ev string, args ...any) { events = append(events, ev) })
 	defer SetAuditHook(nil)
