@@ -56,7 +56,7 @@ func TestLogRoundTrip(t *testing.T) {
 	want := `(1436509052.249713) vcan0 044#2A366C2BBA
 (1436509052.449847) vcan0 0F6#7ADFE07BD2
 (0000000001.000001) can1 12345678#R T
-(1700000000.123456) vcan1 213##1DEADBEEF R
+(1700000000.123456) vcan1 213##5DEADBEEF R
 (1436509052.650004) vcan0 20000080#0000000000000000
 `
 	if buf.String() != want {
@@ -66,7 +66,7 @@ func TestLogRoundTrip(t *testing.T) {
 	w = NewLogWriter(&nb, true)
 	w.Write(&got[3])
 	w.Flush()
-	if nb.String() != "(1700000000.123456789) vcan1 213##1DEADBEEF R\n" {
+	if nb.String() != "(1700000000.123456789) vcan1 213##5DEADBEEF R\n" {
 		t.Fatalf("nanos: %q", nb.String())
 	}
 }

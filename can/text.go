@@ -34,9 +34,11 @@ func (f FDFrame) MarshalText() ([]byte, error) { return f.AppendText(nil) }
 //	12345678#00          extended frame (8 hex digits); error frames also use 8 and carry 0x20000000
 //	123#R, 123#R4        remote request, with its length when not 0
 //	123#1122334455667788_C   classic frame of length 8 with raw DLC 12
-//	123##1DEADBEEF       CAN FD frame with flags nibble (BRS=1, ESI=2)
+//	123##5DEADBEEF       CAN FD frame with flags nibble (BRS=1, ESI=2, FDF=4)
 //
-// It does not allocate when b has room.
+// The FD flags nibble includes FDF (4), as candump on Linux >= 6.0 prints
+// it for every FD frame: a frame parsed from "123##1..." prints as
+// "123##5...". It does not allocate when b has room.
 func (f FDFrame) AppendText(b []byte) ([]byte, error) {
 	id := f.CANID()
 	switch {
@@ -62,7 +64,7 @@ func (f FDFrame) AppendText(b []byte) ([]byte, error) {
 	max := MaxLen
 	if fd {
 		max = FDMaxLen
-		b = append(b, '#', hexUpper[f.Flags&(BRS|ESI|0x8)])
+		b = append(b, '#', hexUpper[(f.Flags|FDF)&0xF])
 	}
 	n := min(int(f.Len), max)
 	for _, c := range f.Data[:n] {

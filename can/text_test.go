@@ -19,9 +19,9 @@ func TestParseFrameKnown(t *testing.T) {
 		{"123#r3", "123#R3", FDFrame{ID: 0x123, Remote: true, Len: 3}},
 		{"123#R8_E", "123#R8_E", FDFrame{ID: 0x123, Remote: true, Len: 8, Len8DLC: 0xE}},
 		{"00000123#R", "00000123#R", FDFrame{ID: 0x123, Extended: true, Remote: true}},
-		{"213##311223344", "213##311223344", FDFrame{ID: 0x213, Len: 4, Flags: BRS | ESI | FDF, Data: [64]byte{0x11, 0x22, 0x33, 0x44}}},
-		{"213##0", "213##0", FDFrame{ID: 0x213, Flags: FDF}},
-		{"213##1.11.22", "213##11122", FDFrame{ID: 0x213, Len: 2, Flags: BRS | FDF, Data: [64]byte{0x11, 0x22}}},
+		{"213##311223344", "213##711223344", FDFrame{ID: 0x213, Len: 4, Flags: BRS | ESI | FDF, Data: [64]byte{0x11, 0x22, 0x33, 0x44}}},
+		{"213##0", "213##4", FDFrame{ID: 0x213, Flags: FDF}},
+		{"213##1.11.22", "213##51122", FDFrame{ID: 0x213, Len: 2, Flags: BRS | FDF, Data: [64]byte{0x11, 0x22}}},
 		{"20000004#0004000000000000", "20000004#0004000000000000", FDFrame{ID: 4, Error: true, Len: 8, Data: [64]byte{0, 4}}},
 	}
 	for _, tt := range tests {
@@ -38,7 +38,7 @@ func TestParseFrameKnown(t *testing.T) {
 		}
 	}
 	// 64-byte FD frame.
-	long := "123##1" + repeat("AB", 64)
+	long := "123##5" + repeat("AB", 64)
 	f, err := ParseFrame(long)
 	if err != nil || f.Len != 64 || f.String() != long {
 		t.Fatalf("64-byte FD: %v %d %q", err, f.Len, f.String())
