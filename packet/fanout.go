@@ -94,7 +94,9 @@ type FanoutConfig struct {
 	// int form, a larger one is an error.
 	MaxMembers uint32
 	// Filter is the classic BPF program for FanoutCBPF: its return value
-	// modulo the member count selects the socket.
+	// modulo the member count selects the socket. Unlike a socket filter
+	// it runs before the link-layer header is pushed back: offset 0 is the
+	// network header (the IP header for IP over Ethernet).
 	Filter []bpf.RawInstruction
 	// EBPFProgram is the file descriptor of a BPF_PROG_TYPE_SOCKET_FILTER
 	// program for FanoutEBPF.

@@ -25,7 +25,13 @@ type FilterOptions struct {
 	// Conn.SetBPF): the kernel strips the outer VLAN tag before socket
 	// filters run, so "vlan" and "vlan N" test the tag through the BPF
 	// ancillary loads (SKF_AD_VLAN_TAG_PRESENT, SKF_AD_VLAN_TAG) as well as
-	// inline, and offsets after "vlan" are not shifted for a stripped tag.
+	// inline, offsets after "vlan" are not shifted for a stripped tag, and
+	// protocol tests before any "vlan" require that no tag was stripped,
+	// so the verdicts equal those of tcpdump -r on the frames as they were
+	// on the wire (checked by TestKernelFilterMatchesTcpdump). Limits:
+	// explicit ether[k] loads at k >= 12 see the frame without its
+	// stripped outer tag, and after a stripped outer tag an inner inline
+	// tag (QinQ) needs a second "vlan".
 	// Without Kernel the program matches frames with their tags inline
 	// (files, frames from a Conn with tags restored), as tcpdump -r does.
 	Kernel bool
@@ -124,6 +130,7 @@ type parser struct {
 	expr    string
 	kernel  bool
 	linkOff uint32 // offset of the ethertype; +4 after each "vlan"
+	vlanSeen bool  // a "vlan" primitive was parsed (kernel mode)
 	last    *quals
 }
 
@@ -219,7 +226,7 @@ func (p *parser) parsePrimary() (cond, error) {
 	}
 	// Relations first: they may start with "(", a number, len, proto[.
 	if p.startsArith() {
-		save, saveOff := p.i, p.linkOff
+		save, saveOff, saveSeen := p.i, p.linkOff, p.vlanSeen
 		c, err := p.parseRelation()
 		if err == nil {
 			return c, nil
@@ -227,7 +234,7 @@ func (p *parser) parsePrimary() (cond, error) {
 		if tok != "(" {
 			return nil, err
 		}
-		p.i, p.linkOff = save, saveOff
+		p.i, p.linkOff, p.vlanSeen = save, saveOff, saveSeen
 	}
 	if p.accept("(") {
 		c, err := p.parseOr()
@@ -363,8 +370,16 @@ func parseNum(s string) (uint32, error) {
 	return uint32(v), err
 }
 
+// etherType tests the ethertype. In kernel mode, before any "vlan"
+// primitive, it also requires that the kernel stripped no tag: in the
+// frame as on the wire (and in a file) the ethertype of a tagged frame is
+// the tag's TPID, so "ip" must not match a tagged IPv4 frame.
 func (p *parser) etherType(v uint32) cond {
-	return loadCmp(ldAbs(p.linkOff, 2), 0, bpf.JumpEqual, v)
+	c := loadCmp(ldAbs(p.linkOff, 2), 0, bpf.JumpEqual, v)
+	if p.kernel && !p.vlanSeen {
+		c = and(loadCmp(bpf.LoadExtension{Num: bpf.ExtVLANTagPresent}, 0, bpf.JumpEqual, 0), c)
+	}
+	return c
 }
 
 // ipv4Proto: ip and ip[9] == proto.
@@ -482,6 +497,7 @@ func (p *parser) parseVLAN() (cond, error) {
 		p.linkOff += 4
 		return c, nil
 	}
+	p.vlanSeen = true
 	present := loadCmp(bpf.LoadExtension{Num: bpf.ExtVLANTagPresent}, 0, bpf.JumpEqual, 1)
 	if hasID {
 		present = and(present, loadCmp(bpf.LoadExtension{Num: bpf.ExtVLANTag}, 0xfff, bpf.JumpEqual, id))
