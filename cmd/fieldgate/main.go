@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	cancli "github.com/fieldgate/fieldgate/can/cli"
 	"github.com/fieldgate/fieldgate/core/doctor"
 	gwcli "github.com/fieldgate/fieldgate/gateway/cli"
 )
@@ -27,6 +28,7 @@ type command struct {
 // commands is the subcommand table. Keep one line per subcommand.
 var commands = []command{
 	// fieldgate:commands (one line each, keep this marker)
+	{"can", "SocketCAN tools: dump, send, gen, isotp, j1939, gw, link", cancli.Run},
 	{"doctor", "report which socket families, capabilities and CAN interfaces this machine has", doctor.Main},
 	{"run", "run the gateway (fieldgate run -c FILE)", gwcli.Run}, {"check", "validate a gateway configuration", gwcli.Check}, {"reload", "make a running gateway re-read its configuration", gwcli.Reload}, {"status", "show a running gateway's endpoints and routes", gwcli.Status},
 }

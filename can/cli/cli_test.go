@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"strings"
+	"testing"
+)
+
+func runCLI(args ...string) (string, string, error) {
+	var out, errb bytes.Buffer
+	err := Run(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), err
+}
+
+func TestUsageErrorsNameArgument(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"nope"}, `unknown command "nope"`},
+		{[]string{"send", "vcan0"}, "want IFACE and at least one FRAME"},
+		{[]string{"send", "vcan0", "123#00", "12#00"}, `argument 3: can: frame "12#00"`},
+		{[]string{"send", "vcan0", "123#1"}, "odd number of hex digits"},
+		{[]string{"dump"}, "want at least one IFACE"},
+		{[]string{"dump", "vcan0,12x:7FF"}, `ID "12x" is not a hex number`},
+		{[]string{"dump", "vcan0,#zz"}, "error mask"},
+		{[]string{"dump", "-t", "q", "vcan0"}, `-t "q": want a, A, d or z`},
+		{[]string{"dump", "-B", "65", "vcan0"}, "-B 65: want 1..64"},
+		{[]string{"gen", "-I", "800", "vcan0"}, `-I "800": want r, i or a hex identifier up to 7FF`},
+		{[]string{"gen", "-L", "9", "vcan0"}, `-L "9": want r, i or a decimal length 0..8`},
+		{[]string{"gen", "-f", "-R", "vcan0"}, "no remote requests"},
+		{[]string{"gen", "-D", "0011223344556677889", "vcan0"}, `-D "0011223344556677889"`},
+		{[]string{"isotp"}, "want send or recv"},
+		{[]string{"isotp", "send", "vcan0"}, "-s TXID and -d RXID are required"},
+		{[]string{"isotp", "send", "-s", "123", "-d", "xyz", "vcan0"}, `-d "xyz": want a hex CAN identifier`},
+		{[]string{"isotp", "recv", "-s", "123", "-d", "321", "-m", "zz", "vcan0"}, `-m "zz": want one hex byte`},
+		{[]string{"j1939", "send", "-D", "00", "vcan0"}, "-p PGN is required"},
+		{[]string{"j1939", "send", "-p", "40000", "vcan0"}, `-p "40000": want a hex PGN`},
+		{[]string{"j1939", "recv", "-s", "FE", "vcan0"}, `-s "FE": want a hex address 00..FD`},
+		{[]string{"j1939", "send", "-P", "9", "-p", "EF00", "vcan0"}, "-P 9: want a priority 0..7"},
+	}
+	for _, tt := range tests {
+		_, _, err := runCLI(tt.args...)
+		var ue *usageError
+		if !errors.As(err, &ue) || ue.ExitCode() != 2 {
+			t.Errorf("%v: err %v, want a usage error", tt.args, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %q does not contain %q", tt.args, err.Error(), tt.want)
+		}
+	}
+	if _, _, err := runCLI("dump", "-h"); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-h: %v", err)
+	}
+	out, _, err := runCLI("help")
+	if err != nil || !strings.Contains(out, "dump") || !strings.Contains(out, "j1939") {
+		t.Errorf("help: %v %q", err, out)
+	}
+}
+
+func TestParseDumpSpec(t *testing.T) {
+	s, err := parseDumpSpec("can0,123:7FF,400~700,#FF,j")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.iface != "can0" || len(s.cfg.Filters) != 2 || !s.cfg.Filters[1].Inverted || s.cfg.ErrorMask != 0xFF || !s.cfg.JoinFilters {
+		t.Fatalf("%+v", s)
+	}
+	s, _ = parseDumpSpec("any")
+	if s.iface != "" || s.cfg.Filters != nil {
+		t.Fatalf("any: %+v", s)
+	}
+	s, _ = parseDumpSpec("vcan0,#FFFFFFFF")
+	if s.cfg.Filters == nil || len(s.cfg.Filters) != 0 || s.cfg.ErrorMask != 0x1FFFFFFF {
+		t.Fatalf("error-only: %+v", s)
+	}
+}
+
+func FuzzParseDumpSpec(f *testing.F) {
+	f.Add("can0,123:7FF,400~700,#FF,j")
+	f.Fuzz(func(t *testing.T, s string) {
+		spec, err := parseDumpSpec(s)
+		if err != nil {
+			return
+		}
+		if len(spec.display) == 0 {
+			t.Fatal("empty display")
+		}
+	})
+}
