@@ -135,6 +135,9 @@ func tail(path string, n int) string {
 	if err != nil {
 		return "(no console log: " + err.Error() + ")"
 	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return "(the kernel console printed nothing: loglevel=4 shows only warnings and worse)"
+	}
 	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
 	if len(lines) > n {
 		lines = lines[len(lines)-n:]

@@ -28,7 +28,7 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rig: %v\n", err)
-		if code == 0 {
+		if code <= 0 {
 			code = 1
 		}
 	}
