@@ -138,7 +138,11 @@ func (a *kernelAEAD) run(op uint32, nonce, aad, in, out []byte) error {
 	if cap(a.scratch) < assoclen {
 		a.scratch = make([]byte, assoclen)
 	}
-	n, err = a.op.read(a.scratch[:assoclen], out)
+	// The pad byte keeps the read non-empty when there is no AAD and no
+	// output (empty plaintext): recvmsg with no buffer space returns 0
+	// without running the operation, so the tag would go unchecked.
+	var pad [1]byte
+	n, err = a.op.read(a.scratch[:assoclen], out, pad[:])
 	if err != nil {
 		return &Error{Op: "recvmsg", Alg: a.kind.name, Provider: ProviderKernel, Err: err}
 	}
@@ -159,6 +163,7 @@ func (a *kernelAEAD) Seal(dst, nonce, plaintext, aad []byte) []byte {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if err := a.run(unix.ALG_OP_ENCRYPT, nonce, aad, plaintext, out); err != nil {
+		a.resetOp()
 		panic(err)
 	}
 	return ret
@@ -182,9 +187,24 @@ func (a *kernelAEAD) Open(dst, nonce, ciphertext, aad []byte) ([]byte, error) {
 		if isBadMsg(err) {
 			return nil, &Error{Op: "open", Alg: a.kind.name, Provider: ProviderKernel, Err: authError{err}}
 		}
+		a.resetOp()
 		return nil, err
 	}
 	return ret, nil
+}
+
+// resetOp replaces the operation socket after a failure, so data the
+// kernel may still hold cannot leak into the next message.
+func (a *kernelAEAD) resetOp() {
+	if a.op == nil || a.tfm == nil {
+		return
+	}
+	a.op.Close()
+	a.op = nil
+	if op, err := a.tfm.accept(); err == nil {
+		op.setBuffers(4 << 20)
+		a.op = op
+	}
 }
 
 // authError is ErrAuthentication that also unwraps to the kernel's EBADMSG.

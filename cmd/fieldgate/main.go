@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	algcli "github.com/fieldgate/fieldgate/alg/cli"
 	cancli "github.com/fieldgate/fieldgate/can/cli"
 	"github.com/fieldgate/fieldgate/core/doctor"
 	gwcli "github.com/fieldgate/fieldgate/gateway/cli"
@@ -28,6 +29,7 @@ type command struct {
 // commands is the subcommand table. Keep one line per subcommand.
 var commands = []command{
 	// fieldgate:commands (one line each, keep this marker)
+	{"crypto", "kernel crypto (AF_ALG) and Go crypto: hash, hmac, enc, dec, rng, list", algcli.Run},
 	{"can", "SocketCAN tools: dump, send, gen, isotp, j1939, gw, link", cancli.Run},
 	{"doctor", "report which socket families, capabilities and CAN interfaces this machine has", doctor.Main},
 	{"run", "run the gateway (fieldgate run -c FILE)", gwcli.Run}, {"check", "validate a gateway configuration", gwcli.Check}, {"reload", "make a running gateway re-read its configuration", gwcli.Reload}, {"status", "show a running gateway's endpoints and routes", gwcli.Status},
