@@ -28,6 +28,9 @@ type Conn interface {
 type DropError struct {
 	Reason Reason
 	Err    error
+	// One means only the first unwritten frame is dropped: the gateway
+	// counts it and calls Send again with the frames after it.
+	One bool
 }
 
 func (e *DropError) Error() string {

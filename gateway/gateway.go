@@ -405,32 +405,42 @@ func (g *Gateway) countDrop(t *table, e *endpoint, ri uint16, r Reason, n uint64
 
 // send writes a batch popped from e's queue and accounts for every frame.
 func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
-	n, err := e.conn.Send(ctx, batch)
-	t := g.table.Load()
-	now := time.Now().UnixNano()
-	var bytes uint64
-	for i := range batch[:n] {
-		f := &batch[i]
-		bytes += uint64(f.Len)
-		if int(f.Route) < len(t.all) {
-			if r := t.all[f.Route]; r != nil {
-				r.stats.out.Add(1)
-				if r.latency != nil {
-					r.latency.Observe(float64(now-f.Time) / 1e9)
+	for len(batch) > 0 {
+		n, err := e.conn.Send(ctx, batch)
+		t := g.table.Load()
+		now := time.Now().UnixNano()
+		var bytes uint64
+		for i := range batch[:n] {
+			f := &batch[i]
+			bytes += uint64(f.Len)
+			if int(f.Route) < len(t.all) {
+				if r := t.all[f.Route]; r != nil {
+					r.stats.out.Add(1)
+					if r.latency != nil {
+						r.latency.Observe(float64(now-f.Time) / 1e9)
+					}
 				}
 			}
 		}
-	}
-	e.stats.framesOut.Add(uint64(n))
-	e.stats.bytesOut.Add(bytes)
-	if n < len(batch) {
+		e.stats.framesOut.Add(uint64(n))
+		e.stats.bytesOut.Add(bytes)
+		if n >= len(batch) {
+			return
+		}
 		reason := dropReason(err)
+		var de *DropError
+		if errors.As(err, &de) && de.One {
+			g.countDrop(t, e, batch[n].Route, reason, 1)
+			batch = batch[n+1:]
+			continue
+		}
 		for i := range batch[n:] {
 			g.countDrop(t, e, batch[n+i].Route, reason, 1)
 		}
 		if reason == ReasonWriteError {
 			e.env.log.Warn("write failed", "frames", len(batch)-n, "err", err)
 		}
+		return
 	}
 }
 

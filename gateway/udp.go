@@ -194,7 +194,7 @@ func (u *udpConn) Send(ctx context.Context, frames []Frame) (int, error) {
 			if err := u.flushLocked(*p, immediate); err != nil {
 				return first, err
 			}
-			return i, &DropError{Reason: ReasonUnsupported, Err: fmt.Errorf("cannelloni cannot carry %s frames", f.Kind)}
+			return i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("cannelloni cannot carry %s frames", f.Kind)}
 		}
 		if u.count > 0 && (len(u.buf)+cannelloniLen(f) > u.max || u.count == 0xFFFF) {
 			if err := u.flushLocked(*p, immediate); err != nil {
