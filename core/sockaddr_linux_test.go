@@ -93,10 +93,10 @@ func TestSockaddrMatchesXSys(t *testing.T) {
 	rc.Family, rc.Bdaddr, rc.Channel = unix.AF_BLUETOOTH, wire, 5
 
 	cases := []struct {
-		name        string
-		a           Addr
-		want        []byte
-		typ, proto  int
+		name       string
+		a          Addr
+		want       []byte
+		typ, proto int
 	}{
 		{"inet", &InetAddr{IP: netip.MustParseAddr("192.0.2.1"), Port: 8080}, rawOf(&in4), unix.SOCK_DGRAM, 0},
 		{"inet6", &Inet6Addr{IP: netip.MustParseAddr("fe80::1:2"), Port: 443, FlowInfo: 0x12345, ScopeID: 7}, rawOf(&in6), unix.SOCK_STREAM, 0},
