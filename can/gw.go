@@ -553,7 +553,7 @@ func (r *GatewayRule) formatMod(s *strings.Builder, name string, m *GatewayMod) 
 	for _, t := range []struct {
 		t GatewayModTargets
 		c string
-	}{{GatewayModID, "I"}, {GatewayModLen, "L"}, {GatewayModFlags, "F"}, {GatewayModData, "D"}} {
+	}{{GatewayModID, "I"}, {GatewayModFlags, "F"}, {GatewayModLen, "L"}, {GatewayModData, "D"}} {
 		if m.Targets&t.t != 0 {
 			s.WriteString(t.c)
 		}

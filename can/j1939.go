@@ -55,7 +55,7 @@ type J1939Config struct {
 // J1939Meta is what the kernel tells about a received message besides the
 // source address.
 type J1939Meta struct {
-	DestAddr uint8  // SCM_J1939_DEST_ADDR
+	DestAddr uint8  // SCM_J1939_DEST_ADDR; J1939NoAddr for broadcasts
 	DestName uint64 // SCM_J1939_DEST_NAME (0 when none)
 	Priority uint8  // SCM_J1939_PRIO
 }
@@ -91,7 +91,9 @@ type J1939Event struct {
 	Err syscall.Errno
 	// ID is the per-socket counter of the send that the event belongs to.
 	ID uint32
-	// BytesAcked and TotalSize report the transfer's progress.
+	// BytesAcked and TotalSize report the transfer's progress, from the
+	// J1939_NLA_* statistics (Linux 6.1 fills BytesAcked; the other
+	// statistics fields stay zero when the kernel omits them).
 	BytesAcked, TotalSize uint32
 	PGN                   uint32
 	SrcName, DestName     uint64

@@ -174,13 +174,15 @@ func (c *J1939Conn) ReadFrom(ctx context.Context, b []byte) (int, J1939Addr, J19
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	n, oobn, fl, sa, err := c.s.c.Recvmsg(ctx, b, c.oob, unix.MSG_TRUNC)
+	n, oobn, fl, sa, err := c.s.c.Recvmsg(ctx, b, c.oob, 0) // J1939 rejects MSG_TRUNC in flags (EINVAL)
 	if err != nil {
 		return 0, src, meta, c.s.wrap("recvmsg", err)
 	}
 	if j, ok := sa.(*unix.SockaddrCANJ1939); ok {
 		src = J1939Addr{Name: j.Name, PGN: j.PGN, Addr: j.Addr}
 	}
+	// The kernel sends SCM_J1939_DEST_ADDR only for addressed messages.
+	meta.DestAddr = J1939NoAddr
 	forCmsgs(c.oob[:oobn], func(level, typ int32, d []byte) {
 		if level != solCANJ1939 {
 			return

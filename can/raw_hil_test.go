@@ -189,7 +189,7 @@ func TestHILRawCansendToUs(t *testing.T) {
 	c := listen(t, "vcan1", &RawConfig{FD: true, Timestamps: true})
 	// Own is true: cansend runs on this host (MSG_DONTROUTE); Confirm is
 	// false: another socket sent it.
-	frames := []string{"123#DEADBEEF", "1ABCDEF0#00", "321#R", "5AA##2" + strings.Repeat("11", 12), "001#1122334455667788_C"}
+	frames := []string{"123#DEADBEEF", "1ABCDEF0#00", "321#R", "5AA##2" + strings.Repeat("11", 12)}
 	for _, s := range frames {
 		run(t, "cansend", "vcan1", s)
 	}
@@ -214,6 +214,17 @@ func TestHILRawCansendToUs(t *testing.T) {
 	}
 	if c.Dropped() != 0 {
 		t.Errorf("dropped %d", c.Dropped())
+	}
+	// The raw DLC 9..15 of a classic 8-byte frame crosses vcan between
+	// two of our sockets.
+	tx := listen(t, "vcan1", nil)
+	f, _ := ParseFrame("001#1122334455667788_C")
+	if err := tx.WriteFrame(nil, &f); err != nil {
+		t.Fatal(err)
+	}
+	var m RecvMsg
+	if err := c.ReadFrame(hilCtx(t, 5*time.Second), &m); err != nil || m.Frame != f {
+		t.Fatalf("len8_dlc frame: %s %v", m.Frame, err)
 	}
 }
 

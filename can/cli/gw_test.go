@@ -30,7 +30,7 @@ func TestParseGatewayRuleRoundTrip(t *testing.T) {
 		"-s vcan0 -d vcan1 -e ",
 		"-s vcan0 -d vcan1 -e -m SET:IL:333.4.1122334455667788 -f 123:7FF ",
 		"-s vcan0 -d vcan1 -t -i -l 2 -m AND:ID:7FF.F.FFFFFFFFFFFFFF00 -m XOR:D:000.0.00000000000000FF -u 42 -x 0:6:7:AA -f 100~700 ",
-		"-s can0 -d vcan1 -X -e -M SET:ILFD:123.1.40." + strings.Repeat("AB", 64) + " ",
+		"-s can0 -d vcan1 -X -e -M SET:IFLD:123.1.40." + strings.Repeat("AB", 64) + " ",
 		"-s vcan0 -d vcan1 -m OR:D:000.0.0000000000000000 -c 0:6:7:FF:00:" + strings.ToUpper(tab) + " -p 1:42 ",
 	}
 	for _, line := range lines {
