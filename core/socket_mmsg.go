@@ -1,0 +1,212 @@
+//go:build linux
+
+package core
+
+import (
+	"context"
+
+	"golang.org/x/sys/unix"
+)
+
+// A Message is one datagram for RecvMmsg and SendMmsg. All buffers are
+// owned by the caller and may be reused across calls.
+type Message struct {
+	// Buffers receive or carry the data (scatter/gather).
+	Buffers [][]byte
+	// OOB is the control buffer (may be nil): filled on receive (NOOB
+	// bytes, see ParseCmsg), sent as is on send (see AppendCmsg).
+	OOB []byte
+	// Addr is, on send, the destination (nil: the connected peer). On
+	// receive the source address is reported only when Addr or Name is
+	// non-nil: when Addr holds a pointer to an address type (such as
+	// &InetAddr{}) the source is decoded into it without allocating;
+	// otherwise a new Addr is stored.
+	Addr Addr
+	// Name, when non-nil on receive, gets the raw source sockaddr: the
+	// kernel writes up to cap(Name) bytes and Name is resliced to the
+	// length it reports.
+	Name []byte
+	// N is the number of data bytes received or sent; NOOB the number of
+	// control bytes received.
+	N, NOOB int
+	// Flags is the msg_flags of a received message (MSG_TRUNC,
+	// MSG_CTRUNC, ...).
+	Flags int
+}
+
+// RecvMmsg receives up to len(msgs) datagrams with one recvmmsg(2) call
+// and returns how many it filled. It waits (per the socket's mode) for the
+// first datagram and then takes only what is already queued
+// (MSG_WAITFORONE). In steady state it allocates nothing.
+func (s *Socket) RecvMmsg(msgs []Message, flags int) (int, error) {
+	return s.RecvMmsgContext(nil, msgs, flags)
+}
+
+// RecvMmsgContext is RecvMmsg with a context.
+func (s *Socket) RecvMmsgContext(ctx context.Context, msgs []Message, flags int) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	o := s.getOp(false)
+	o.prepareMmsg(msgs, false)
+	o.kind = opRecvmmsg
+	o.flags = flags | unix.MSG_WAITFORONE
+	err := s.do(ctx, o, false, "recvmmsg")
+	n, serr := o.n, o.err
+	if err == nil && serr == nil {
+		err = s.finishRecvMmsg(o, msgs[:n])
+	}
+	o.vlen = 0
+	s.putOp(false, o)
+	if err != nil {
+		return n, err
+	}
+	if serr != nil {
+		return 0, s.errnoError("recvmmsg", serr)
+	}
+	return n, nil
+}
+
+func (s *Socket) finishRecvMmsg(o *op, msgs []Message) error {
+	var first error
+	for i := range msgs {
+		m := &msgs[i]
+		h := &o.mm[i]
+		m.N = int(h.Len)
+		m.NOOB = int(h.Hdr.Controllen)
+		m.Flags = int(h.Hdr.Flags)
+		var raw []byte
+		switch {
+		case m.Name != nil:
+			m.Name = m.Name[:min(int(h.Hdr.Namelen), cap(m.Name))]
+			raw = m.Name
+		case m.Addr != nil:
+			raw = o.names[i][:min(int(h.Hdr.Namelen), sockaddrMax)]
+		default:
+			continue
+		}
+		if len(raw) == 0 {
+			continue
+		}
+		if m.Addr != nil && UnmarshalSockaddr(raw, m.Addr) == nil {
+			continue
+		}
+		a, err := s.parseAddr("recvmmsg", raw, nil)
+		if err != nil && first == nil {
+			first = err
+		}
+		m.Addr = a
+	}
+	return first
+}
+
+// SendMmsg sends msgs with one sendmmsg(2) call and returns how many were
+// sent; each sent message's N is set. It waits (per the socket's mode)
+// only while nothing can be sent. In steady state with reused pointer
+// addresses it allocates nothing.
+func (s *Socket) SendMmsg(msgs []Message, flags int) (int, error) {
+	return s.SendMmsgContext(nil, msgs, flags)
+}
+
+// SendMmsgContext is SendMmsg with a context.
+func (s *Socket) SendMmsgContext(ctx context.Context, msgs []Message, flags int) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	if auditing() {
+		for i := range msgs {
+			audit("socket.sendmsg", s, msgs[i].Addr)
+		}
+	}
+	o := s.getOp(true)
+	if err := o.prepareMmsg(msgs, true); err != nil {
+		o.vlen = 0
+		s.putOp(true, o)
+		return 0, opError("sendmmsg", socketNetName(s.family), err)
+	}
+	o.kind = opSendmmsg
+	o.flags = flags
+	err := s.do(ctx, o, true, "sendmmsg")
+	n, serr := o.n, o.err
+	if err == nil && serr == nil {
+		for i := 0; i < n; i++ {
+			msgs[i].N = int(o.mm[i].Len)
+		}
+	}
+	o.vlen = 0
+	s.putOp(true, o)
+	if err != nil {
+		return 0, err
+	}
+	if serr != nil {
+		return 0, s.errnoError("sendmmsg", serr)
+	}
+	return n, nil
+}
+
+// prepareMmsg fills o's mmsghdr and iovec scratch for msgs, growing it
+// when needed (the only allocations, amortised to zero).
+func (o *op) prepareMmsg(msgs []Message, send bool) error {
+	niov := 0
+	for i := range msgs {
+		niov += len(msgs[i].Buffers)
+	}
+	if cap(o.mm) < len(msgs) {
+		o.mm = make([]unix.Mmsghdr, len(msgs))
+		o.names = make([][sockaddrMax]byte, len(msgs))
+	}
+	o.mm = o.mm[:len(msgs)]
+	if cap(o.iovs) < niov {
+		o.iovs = make([]unix.Iovec, niov)
+	}
+	iovs := o.iovs[:niov]
+	k := 0
+	for i := range msgs {
+		m := &msgs[i]
+		h := &o.mm[i]
+		h.Hdr = unix.Msghdr{}
+		h.Len = 0
+		if nb := len(m.Buffers); nb > 0 {
+			iv := iovs[k : k+nb]
+			for j, b := range m.Buffers {
+				iv[j] = unix.Iovec{}
+				if len(b) > 0 {
+					iv[j].Base = &b[0]
+					iv[j].SetLen(len(b))
+				}
+			}
+			h.Hdr.Iov = &iv[0]
+			h.Hdr.SetIovlen(nb)
+			k += nb
+		}
+		if len(m.OOB) > 0 {
+			h.Hdr.Control = &m.OOB[0]
+			h.Hdr.SetControllen(len(m.OOB))
+		}
+		if send {
+			if m.Addr != nil {
+				raw, err := AppendSockaddr(o.names[i][:0], m.Addr)
+				if err != nil {
+					return err
+				}
+				if len(raw) > sockaddrMax || len(raw) == 0 {
+					return unix.EINVAL
+				}
+				h.Hdr.Name = &o.names[i][0]
+				h.Hdr.Namelen = uint32(len(raw))
+			}
+			continue
+		}
+		switch {
+		case m.Name != nil && cap(m.Name) > 0:
+			nb := m.Name[:cap(m.Name)]
+			h.Hdr.Name = &nb[0]
+			h.Hdr.Namelen = uint32(len(nb))
+		case m.Name != nil || m.Addr != nil:
+			h.Hdr.Name = &o.names[i][0]
+			h.Hdr.Namelen = sockaddrMax
+		}
+	}
+	o.vlen = len(msgs)
+	return nil
+}

@@ -1,0 +1,153 @@
+//go:build linux
+
+package core
+
+import (
+	"fmt"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestMmsgRoundTrip(t *testing.T) {
+	s, addr := udp4(t)
+	c, caddr := udp4(t)
+	const n = 8
+	out := make([]Message, n)
+	dst := addr
+	for i := range out {
+		out[i].Buffers = [][]byte{[]byte(fmt.Sprintf("msg-%d-", i)), []byte("tail")}
+		out[i].Addr = &dst
+	}
+	sent, err := c.SendMmsg(out, 0)
+	if err != nil || sent != n {
+		t.Fatalf("SendMmsg = %d, %v", sent, err)
+	}
+	for i := range out {
+		if want := len(fmt.Sprintf("msg-%d-tail", i)); out[i].N != want {
+			t.Fatalf("out[%d].N = %d, want %d", i, out[i].N, want)
+		}
+	}
+	in := make([]Message, n+4)
+	var from [n + 4]InetAddr
+	for i := range in {
+		in[i].Buffers = [][]byte{make([]byte, 4), make([]byte, 64)}
+		switch i % 3 {
+		case 0:
+			in[i].Addr = &from[i] // decoded in place
+		case 1:
+			in[i].Name = make([]byte, 0, SizeofSockaddrStorage) // raw only
+		}
+	}
+	got := 0
+	for got < n {
+		m, err := s.RecvMmsg(in[got:], 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got += m
+	}
+	if got != n {
+		t.Fatalf("received %d, want %d", got, n)
+	}
+	for i := 0; i < n; i++ {
+		m := in[i]
+		data := string(m.Buffers[0][:min(m.N, 4)])
+		if m.N > 4 {
+			data += string(m.Buffers[1][:m.N-4])
+		}
+		if want := fmt.Sprintf("msg-%d-tail", i); data != want || m.Flags != 0 {
+			t.Fatalf("in[%d] = %q flags %#x, want %q", i, data, m.Flags, want)
+		}
+		switch i % 3 {
+		case 0:
+			if m.Addr != Addr(&from[i]) || from[i] != caddr {
+				t.Fatalf("in[%d].Addr = %v, want %v decoded in place", i, m.Addr, caddr)
+			}
+		case 1:
+			a, err := ParseSockaddr(m.Name, unix.SOCK_DGRAM, 0)
+			if err != nil || !sameAddr(a, caddr) || len(m.Name) != SizeofSockaddrInet4 {
+				t.Fatalf("in[%d].Name = %x (%v, %v)", i, m.Name, a, err)
+			}
+		default:
+			if m.Addr != nil || m.Name != nil {
+				t.Fatalf("in[%d] got an address without asking", i)
+			}
+		}
+	}
+	// Truncation is reported per message.
+	c.SendTo(make([]byte, 100), 0, addr)
+	small := []Message{{Buffers: [][]byte{make([]byte, 10)}}}
+	if m, err := s.RecvMmsg(small, 0); err != nil || m != 1 || small[0].Flags&unix.MSG_TRUNC == 0 || small[0].N != 10 {
+		t.Fatalf("truncated RecvMmsg = %d %v flags %#x N %d", m, err, small[0].Flags, small[0].N)
+	}
+}
+
+func TestMmsgNoAllocs(t *testing.T) {
+	s, addr := udp4(t)
+	c, _ := udp4(t)
+	if err := c.Connect(&addr); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]Message, 16)
+	in := make([]Message, 16)
+	var from [16]InetAddr
+	for i := range out {
+		out[i].Buffers = [][]byte{make([]byte, 64)}
+		in[i].Buffers = [][]byte{make([]byte, 64)}
+		in[i].Addr = &from[i]
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		n, err := c.SendMmsg(out, 0)
+		if err != nil || n != len(out) {
+			t.Fatalf("SendMmsg = %d, %v", n, err)
+		}
+		for got := 0; got < n; {
+			m, err := s.RecvMmsg(in[got:n], 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got += m
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("SendMmsg+RecvMmsg: %v allocs per run, want 0", allocs)
+	}
+}
+
+func TestIONoAllocs(t *testing.T) {
+	s, addr := udp4(t)
+	c, _ := udp4(t)
+	msg := make([]byte, 64)
+	buf := make([]byte, 128)
+	dst := addr
+	var from InetAddr
+	allocs := testing.AllocsPerRun(500, func() {
+		if _, err := c.SendTo(msg, 0, &dst); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RecvInto(buf, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.SendTo(msg, 0, &dst); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.RecvFromInto(buf, 0, &from); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("SendTo/RecvInto/RecvFromInto: %v allocs per run, want 0", allocs)
+	}
+	// Timeout mode arms a deadline per call, still without allocating.
+	s.SetTimeout(5e9)
+	allocs = testing.AllocsPerRun(200, func() {
+		c.SendTo(msg, 0, &dst)
+		if _, err := s.RecvInto(buf, 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("timeout mode: %v allocs per run, want 0", allocs)
+	}
+}

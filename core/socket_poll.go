@@ -1,0 +1,329 @@
+//go:build linux
+
+package core
+
+import (
+	"context"
+	"net"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// opKind selects the system call an op performs.
+type opKind uint8
+
+const (
+	opRecvfrom opKind = iota
+	opSendto
+	opRecvmsg
+	opSendmsg
+	opRecvmmsg
+	opSendmmsg
+	opAccept
+	opConnect
+	opFunc
+)
+
+// sockaddrMax is sizeof(struct sockaddr_storage).
+const sockaddrMax = 128
+
+// An op is the state of one system call run on the runtime poller. Ops are
+// cached per Socket and their poller callback (fn) is bound once, so the
+// steady-state I/O path allocates nothing.
+type op struct {
+	kind  opKind
+	once    bool // non-blocking mode: one attempt, no waiting
+	adapter bool // net.Conn adapter: non-blocking mode waits too
+	flags int
+
+	b []byte
+
+	// Raw sockaddr: input for sendto/connect (salen bytes), output for
+	// recvfrom/accept (wantAddr).
+	sa       [sockaddrMax]byte
+	salen    uint32
+	wantAddr bool
+
+	msg  unix.Msghdr
+	iovs []unix.Iovec
+	mm    []unix.Mmsghdr
+	names [][sockaddrMax]byte
+	vlen  int
+
+	started bool // connect in progress
+	f       func(fd int) (int, error)
+
+	n   int
+	err error // raw errno from the system call
+
+	fn func(uintptr) bool
+}
+
+func newOp() *op {
+	o := &op{}
+	o.fn = o.run
+	return o
+}
+
+// run performs the system call; it returns false to ask the poller to wait
+// for readiness and call again.
+func (o *op) run(fd uintptr) bool {
+	var (
+		r uintptr
+		e unix.Errno
+	)
+	switch o.kind {
+	case opRecvfrom:
+		var p unsafe.Pointer
+		if len(o.b) > 0 {
+			p = unsafe.Pointer(&o.b[0])
+		}
+		if o.wantAddr {
+			o.salen = sockaddrMax
+			r, _, e = unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags),
+				uintptr(unsafe.Pointer(&o.sa[0])), uintptr(unsafe.Pointer(&o.salen)))
+		} else {
+			r, _, e = unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), 0, 0)
+		}
+	case opSendto:
+		var p unsafe.Pointer
+		if len(o.b) > 0 {
+			p = unsafe.Pointer(&o.b[0])
+		}
+		if o.salen > 0 {
+			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags),
+				uintptr(unsafe.Pointer(&o.sa[0])), uintptr(o.salen))
+		} else {
+			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), 0, 0)
+		}
+	case opRecvmsg:
+		r, _, e = unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&o.msg)), uintptr(o.flags))
+	case opSendmsg:
+		r, _, e = unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&o.msg)), uintptr(o.flags))
+	case opRecvmmsg:
+		r, _, e = unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&o.mm[0])), uintptr(o.vlen), uintptr(o.flags), 0, 0)
+	case opSendmmsg:
+		r, _, e = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&o.mm[0])), uintptr(o.vlen), uintptr(o.flags), 0, 0)
+	case opAccept:
+		if o.wantAddr {
+			o.salen = sockaddrMax
+			r, _, e = unix.Syscall6(unix.SYS_ACCEPT4, fd, uintptr(unsafe.Pointer(&o.sa[0])), uintptr(unsafe.Pointer(&o.salen)),
+				unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		} else {
+			r, _, e = unix.Syscall6(unix.SYS_ACCEPT4, fd, 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		}
+	case opConnect:
+		return o.connect(fd)
+	case opFunc:
+		n, err := o.f(int(fd))
+		o.n, o.err = n, err
+		if err == unix.EINTR || (!o.once && err == unix.EAGAIN) {
+			return false
+		}
+		return true
+	}
+	if e != 0 {
+		o.n, o.err = 0, e
+		if e == unix.EINTR || (!o.once && e == unix.EAGAIN) {
+			return false
+		}
+		return true
+	}
+	o.n, o.err = int(r), nil
+	return true
+}
+
+// connect runs a non-blocking connect(2) to completion, the way the net
+// package does: start it, wait until writable, then read SO_ERROR.
+func (o *op) connect(fd uintptr) bool {
+	if !o.started {
+		_, _, e := unix.Syscall(unix.SYS_CONNECT, fd, uintptr(unsafe.Pointer(&o.sa[0])), uintptr(o.salen))
+		switch e {
+		case 0, unix.EISCONN:
+			o.err = nil
+			return true
+		case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+			if o.once {
+				o.err = unix.EINPROGRESS
+				return true
+			}
+			o.started = true
+			return false
+		default:
+			o.err = e
+			return true
+		}
+	}
+	v, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		o.err = err
+		return true
+	}
+	switch e := unix.Errno(v); e {
+	case unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+		return false
+	case 0, unix.EISCONN:
+		var rsa [sockaddrMax]byte
+		l := uint32(sockaddrMax)
+		if _, _, ge := unix.Syscall(unix.SYS_GETPEERNAME, fd, uintptr(unsafe.Pointer(&rsa[0])), uintptr(unsafe.Pointer(&l))); ge != 0 {
+			return false // spurious wake-up, as the net package handles it
+		}
+		o.err = nil
+		return true
+	default:
+		o.err = e
+		return true
+	}
+}
+
+// getOp returns the cached op for one direction, or a new one.
+func (s *Socket) getOp(write bool) *op {
+	p := &s.rop
+	if write {
+		p = &s.wop
+	}
+	if o := p.Swap(nil); o != nil {
+		return o
+	}
+	return newOp()
+}
+
+// putOp returns o to the cache, dropping references to caller memory.
+func (s *Socket) putOp(write bool, o *op) {
+	o.b = nil
+	o.f = nil
+	o.started = false
+	o.wantAddr = false
+	o.adapter = false
+	o.salen = 0
+	o.msg = unix.Msghdr{}
+	p := &s.rop
+	if write {
+		p = &s.wop
+	}
+	p.Store(o)
+}
+
+// opDeadline returns the absolute deadline (Unix nanoseconds, 0 = none) for
+// an operation starting now, and whether the socket is in non-blocking mode.
+func (s *Socket) opDeadline(write bool) (int64, bool) { return s.opDeadlineMode(write, false) }
+
+// opDeadlineMode is opDeadline; for the net.Conn adapters (adapter true)
+// non-blocking mode is taken as blocking, as net.Conn users expect.
+func (s *Socket) opDeadlineMode(write, adapter bool) (int64, bool) {
+	t := s.timeout.Load()
+	if t == 0 && !adapter {
+		return 0, true
+	}
+	dl := s.userRdl.Load()
+	if write {
+		dl = s.userWdl.Load()
+	}
+	if t > 0 {
+		if d := nowNano() + t; dl == 0 || d < dl {
+			dl = d
+		}
+	}
+	return dl, false
+}
+
+// arm sets the poller deadline of one direction to dl (0 = none) unless it
+// is already set.
+func (s *Socket) arm(write bool, dl int64) {
+	a := &s.armedRdl
+	if write {
+		a = &s.armedWdl
+	}
+	if a.Load() == dl {
+		return
+	}
+	var t time.Time
+	if dl != 0 {
+		t = time.Unix(0, dl)
+	}
+	if write {
+		s.c.SetWriteDeadline(t)
+	} else {
+		s.c.SetReadDeadline(t)
+	}
+	a.Store(dl)
+}
+
+// wait runs o on the runtime poller in one direction until it completes,
+// the deadline dl passes, ctx (may be nil) ends or the socket is closed. In
+// non-blocking mode it makes exactly one attempt. The system call's own
+// result is left in o.n and o.err.
+func (s *Socket) wait(ctx context.Context, o *op, write bool, name string, dl int64, nonblock bool) error {
+	if s.closed.Load() {
+		return &net.OpError{Op: name, Net: socketNetName(s.family), Err: errClosedSocket}
+	}
+	o.once = nonblock
+	o.n, o.err = 0, nil
+	ctxDL := false
+	var done <-chan struct{}
+	if ctx != nil {
+		if err := ctx.Err(); err != nil {
+			return &net.OpError{Op: name, Net: socketNetName(s.family), Err: ctxError(err)}
+		}
+		if !nonblock {
+			if d, ok := ctx.Deadline(); ok {
+				if n := d.UnixNano(); dl == 0 || n < dl {
+					dl, ctxDL = n, true
+				}
+			}
+			done = ctx.Done()
+		}
+	}
+	s.arm(write, dl)
+
+	var (
+		stop  func() bool
+		fired chan struct{}
+	)
+	if done != nil {
+		fired = make(chan struct{})
+		stop = context.AfterFunc(ctx, func() {
+			s.arm(write, 1) // a deadline in the past wakes the waiter
+			close(fired)
+		})
+	}
+	var err error
+	if write {
+		err = s.rc.Write(o.fn)
+	} else {
+		err = s.rc.Read(o.fn)
+	}
+	if stop != nil && !stop() {
+		<-fired
+	}
+	if err != nil {
+		return s.wrapPollErr(name, ctx, err, ctxDL)
+	}
+	return nil
+}
+
+// do is wait with the socket's own deadline and mode.
+func (s *Socket) do(ctx context.Context, o *op, write bool, name string) error {
+	dl, nb := s.opDeadlineMode(write, o.adapter)
+	return s.wait(ctx, o, write, name, dl, nb)
+}
+
+// runFunc runs f (a read or write system call) on the poller with the
+// socket's mode and deadlines; f must return the raw errno.
+func (s *Socket) runFunc(ctx context.Context, write bool, name string, f func(fd int) (int, error)) (int, error) {
+	o := s.getOp(write)
+	o.kind = opFunc
+	o.f = f
+	err := s.do(ctx, o, write, name)
+	n, serr := o.n, o.err
+	s.putOp(write, o)
+	if err != nil {
+		return 0, err
+	}
+	if serr != nil {
+		return 0, s.errnoError(name, serr)
+	}
+	return n, nil
+}
