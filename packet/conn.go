@@ -82,6 +82,9 @@ type Config struct {
 	// (PACKET_QDISC_BYPASS): faster, but no traffic shaping and no
 	// backpressure from the driver queue.
 	QdiscBypass bool
+	// SendOnly binds the socket with protocol 0, so it receives nothing
+	// and nothing queues up on a socket used only for WriteTo.
+	SendOnly bool
 	// ReadBuffer sets SO_RCVBUF (bytes) for ring-less sockets; 0 keeps the
 	// system default.
 	ReadBuffer int

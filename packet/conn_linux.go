@@ -117,7 +117,11 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 			}
 		}
 	}
-	if err := c.c.Bind(&unix.SockaddrLinklayer{Protocol: htons(c.protocol), Ifindex: c.ifindex}); err != nil {
+	bindProto := htons(c.protocol)
+	if cfg.SendOnly {
+		bindProto = 0
+	}
+	if err := c.c.Bind(&unix.SockaddrLinklayer{Protocol: bindProto, Ifindex: c.ifindex}); err != nil {
 		return opError("bind", ifi, err)
 	}
 	sa, err := c.c.Getsockname()

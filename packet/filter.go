@@ -11,6 +11,9 @@ import (
 	"golang.org/x/net/bpf"
 )
 
+// maxFilterLen bounds the expression length.
+const maxFilterLen = 64 << 10
+
 // FilterOptions configures CompileFilter. A nil *FilterOptions means
 // Ethernet, snap length 262144, frames with VLAN tags inline.
 type FilterOptions struct {
@@ -62,6 +65,9 @@ func CompileFilter(expr string, opts *FilterOptions) ([]bpf.Instruction, error) 
 	}
 	if o.LinkType != LinkTypeEthernet {
 		return nil, fmt.Errorf("filter: link type %d not supported (only Ethernet)", o.LinkType)
+	}
+	if len(expr) > maxFilterLen {
+		return nil, fmt.Errorf("filter: expression of %d bytes exceeds %d", len(expr), maxFilterLen)
 	}
 	if strings.TrimSpace(expr) == "" {
 		return []bpf.Instruction{bpf.RetConstant{Val: o.SnapLen}}, nil
@@ -225,16 +231,12 @@ func (p *parser) parsePrimary() (cond, error) {
 		return nil, p.errf("unexpected end of expression")
 	}
 	// Relations first: they may start with "(", a number, len, proto[.
-	if p.startsArith() {
-		save, saveOff, saveSeen := p.i, p.linkOff, p.vlanSeen
-		c, err := p.parseRelation()
-		if err == nil {
-			return c, nil
-		}
-		if tok != "(" {
-			return nil, err
-		}
-		p.i, p.linkOff, p.vlanSeen = save, saveOff, saveSeen
+	// A "(" opens an arithmetic group when the token after its matching
+	// ")" continues arithmetic or compares; otherwise it groups booleans.
+	// Deciding by looking ahead (not by backtracking) keeps parsing linear
+	// in the nesting depth.
+	if p.startsArith() && (tok != "(" || p.parenIsArith()) {
+		return p.parseRelation()
 	}
 	if p.accept("(") {
 		c, err := p.parseOr()
@@ -322,6 +324,29 @@ func (p *parser) parsePrimary() (cond, error) {
 	}
 	p.last = &q
 	return p.qualified(q, id)
+}
+
+// parenIsArith reports whether the "(" at p.i is followed, after its
+// matching ")", by an arithmetic or comparison operator.
+func (p *parser) parenIsArith() bool {
+	depth := 0
+	for j := p.i; j < len(p.toks); j++ {
+		switch p.toks[j].s {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 {
+				if j+1 >= len(p.toks) || !p.toks[j+1].op {
+					return false
+				}
+				_, rel := relOps[p.toks[j+1].s]
+				_, alu := aluOps[p.toks[j+1].s]
+				return rel || alu
+			}
+		}
+	}
+	return false
 }
 
 func (p *parser) startsArith() bool {

@@ -254,7 +254,8 @@ func (p *parser) parseAtom() (arith, error) {
 			if err := inner(g); err != nil {
 				return err
 			}
-			g.emit(bpf.NegateA{})
+			// A = 0 - A (x/net/bpf's VM has no NegateA).
+			g.emit(bpf.TAX{}, bpf.LoadConstant{Dst: bpf.RegA, Val: 0}, bpf.ALUOpX{Op: bpf.ALUOpSub})
 			return nil
 		}
 		return a, nil

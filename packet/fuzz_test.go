@@ -29,8 +29,8 @@ func FuzzReader(f *testing.F) {
 			if len(rec.Data) > rec.Length || len(rec.Data) > len(data) {
 				t.Fatalf("record of %d bytes, length %d, from %d input bytes", len(rec.Data), rec.Length, len(data))
 			}
-			if rec.Interface < 0 || rec.Interface >= len(r.Interfaces()) {
-				t.Fatalf("record on interface %d of %d", rec.Interface, len(r.Interfaces()))
+			if rec.Interface < 0 || rec.Interface >= len(r.ifaces) {
+				t.Fatalf("record on interface %d of %d", rec.Interface, len(r.ifaces))
 			}
 		}
 	})

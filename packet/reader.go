@@ -481,3 +481,12 @@ func (r *Reader) readPcapRecord() (Record, error) {
 
 // ErrNotCapture reports a file that is neither pcapng nor pcap.
 var ErrNotCapture = errors.New("not a pcap or pcapng file")
+
+// Interface returns interface id of the current section without copying
+// the whole list.
+func (r *Reader) Interface(id int) (Interface, bool) {
+	if id < 0 || id >= len(r.ifaces) {
+		return Interface{}, false
+	}
+	return r.ifaces[id].Interface, true
+}

@@ -17,6 +17,7 @@ import (
 	cancli "github.com/fieldgate/fieldgate/can/cli"
 	"github.com/fieldgate/fieldgate/core/doctor"
 	gwcli "github.com/fieldgate/fieldgate/gateway/cli"
+	packetcli "github.com/fieldgate/fieldgate/packet/cli"
 )
 
 // A command is one subcommand: fieldgate NAME ARGS...
@@ -29,6 +30,7 @@ type command struct {
 // commands is the subcommand table. Keep one line per subcommand.
 var commands = []command{
 	// fieldgate:commands (one line each, keep this marker)
+	{"capture", "capture packets (AF_PACKET rings, tcpdump filters, fanout) into rotating pcapng", packetcli.Capture}, {"inject", "replay a pcapng/pcap file onto an interface", packetcli.Inject},
 	{"crypto", "kernel crypto (AF_ALG) and Go crypto: hash, hmac, enc, dec, rng, list", algcli.Run},
 	{"can", "SocketCAN tools: dump, send, gen, isotp, j1939, gw, link", cancli.Run},
 	{"doctor", "report which socket families, capabilities and CAN interfaces this machine has", doctor.Main},

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"github.com/fieldgate/fieldgate/packet"
+	"golang.org/x/sys/unix"
+)
+
+const injectUsage = `usage: fieldgate inject -i IFACE [--rate PPS | --realtime [--speed X]] [--loop N] [-c COUNT] FILE
+
+Replays the packets of a pcapng or pcap FILE onto interface IFACE. Packets of
+a link type the interface cannot carry (Ethernet onto CAN, or the other way)
+are skipped and counted in the summary. SocketCAN records (link type 227) are
+converted back to the kernel's host byte order. By default packets are sent
+as fast as the interface takes them.
+
+flags:
+`
+
+// Inject is `fieldgate inject`.
+func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("inject", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, injectUsage); fs.PrintDefaults() }
+	iface := fs.String("i", "", "interface to send on")
+	rate := fs.Float64("rate", 0, "packets per second (0: as fast as possible)")
+	realtime := fs.Bool("realtime", false, "keep the capture's inter-packet gaps")
+	speed := fs.Float64("speed", 1, "with --realtime, replay this many times faster")
+	loops := fs.Int("loop", 1, "replay the file this many times")
+	count := fs.Int64("c", 0, "stop after sending this many packets (0: all)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError("%v", err)
+	}
+	switch {
+	case *iface == "":
+		return usageError("-i: an interface is required")
+	case fs.NArg() != 1:
+		return usageError("want exactly one capture FILE, got %d arguments", fs.NArg())
+	case *rate < 0 || *speed <= 0 || *loops < 1 || *count < 0:
+		return usageError("--rate, --speed, --loop or -c out of range")
+	case *rate > 0 && *realtime:
+		return usageError("--rate and --realtime exclude each other")
+	}
+	path := fs.Arg(0)
+	ifi, err := net.InterfaceByName(*iface)
+	if err != nil {
+		return fmt.Errorf("-i %s: %w", *iface, err)
+	}
+	ht, err := hardwareType(*iface)
+	if err != nil {
+		return fmt.Errorf("-i %s: %w", *iface, err)
+	}
+	target := packet.LinkTypeFor(ht, packet.Raw)
+	c, err := packet.Listen(ifi, &packet.Config{SendOnly: true})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	var sent, skipped, bytes int64
+	skippedBy := map[string]int64{}
+	start := time.Now()
+	var interval time.Duration
+	if *rate > 0 {
+		interval = time.Duration(float64(time.Second) / *rate)
+	}
+	var buf []byte
+	next := time.Now()
+	for loop := 0; loop < *loops; loop++ {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		r, err := packet.NewReader(f)
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		var firstTS, loopStart time.Time
+		for {
+			if *count > 0 && sent >= *count {
+				break
+			}
+			if ctx.Err() != nil {
+				f.Close()
+				return summary(stdout, sent, skipped, bytes, skippedBy, start, ctx.Err())
+			}
+			rec, err := r.ReadPacket()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				f.Close()
+				return fmt.Errorf("%s: %w", path, err)
+			}
+			ifc, _ := r.Interface(rec.Interface)
+			if !compatible(ifc.LinkType, target) {
+				skipped++
+				skippedBy[fmt.Sprintf("%q (link type %d)", ifc.Name, ifc.LinkType)]++
+				continue
+			}
+			addr := &packet.Addr{Interface: ifi.Index}
+			data := rec.Data
+			if ifc.LinkType == packet.LinkTypeCANSocketCAN {
+				if buf, addr.Protocol, err = fromSocketCAN(buf[:0], data); err != nil {
+					f.Close()
+					return fmt.Errorf("%s: packet %d: %w", path, sent+skipped+1, err)
+				}
+				data = buf
+			}
+			switch {
+			case *realtime:
+				if firstTS.IsZero() {
+					firstTS, loopStart = rec.Timestamp, time.Now()
+				}
+				due := loopStart.Add(time.Duration(float64(rec.Timestamp.Sub(firstTS)) / *speed))
+				if err := sleepUntil(ctx, due); err != nil {
+					continue
+				}
+			case interval > 0:
+				if err := sleepUntil(ctx, next); err != nil {
+					continue
+				}
+				next = next.Add(interval)
+			}
+			if err := writeRetry(ctx, c, data, addr); err != nil {
+				f.Close()
+				return fmt.Errorf("send packet %d: %w", sent+1, err)
+			}
+			sent++
+			bytes += int64(len(data))
+		}
+		f.Close()
+	}
+	return summary(stdout, sent, skipped, bytes, skippedBy, start, nil)
+}
+
+func summary(w io.Writer, sent, skipped, bytes int64, by map[string]int64, start time.Time, err error) error {
+	el := time.Since(start).Seconds()
+	fmt.Fprintf(w, "%d packets (%s) sent in %.2fs (%.0f pkt/s)", sent, humanBytes(float64(bytes)), el, float64(sent)/max(el, 1e-9))
+	if skipped > 0 {
+		fmt.Fprintf(w, ", %d skipped:", skipped)
+		for k, v := range by {
+			fmt.Fprintf(w, " %d of interface %s", v, k)
+		}
+		fmt.Fprint(w, " (not this interface's link type)")
+	}
+	fmt.Fprintln(w)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func compatible(file, target packet.LinkType) bool { return file == target }
+
+// fromSocketCAN converts a LINKTYPE_CAN_SOCKETCAN record back to the
+// kernel's frame (can_id in host byte order) and returns its protocol.
+func fromSocketCAN(dst, rec []byte) ([]byte, uint16, error) {
+	var proto uint16
+	switch len(rec) {
+	case 16:
+		proto = packet.ProtocolCAN
+	case 72:
+		proto = packet.ProtocolCANFD
+	default:
+		return dst, 0, fmt.Errorf("SocketCAN record of %d bytes, want 16 or 72", len(rec))
+	}
+	dst = append(dst, rec...)
+	binary.NativeEndian.PutUint32(dst, binary.BigEndian.Uint32(rec))
+	return dst, proto, nil
+}
+
+func sleepUntil(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return nil
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-tm.C:
+		return nil
+	}
+}
+
+// writeRetry sends one frame, waiting briefly while the device queue is
+// full (ENOBUFS) instead of dropping the frame.
+func writeRetry(ctx context.Context, c *packet.Conn, b []byte, addr *packet.Addr) error {
+	for wait := 50 * time.Microsecond; ; wait = min(wait*2, 10*time.Millisecond) {
+		_, err := c.WriteTo(b, addr)
+		if !errors.Is(err, unix.ENOBUFS) {
+			return err
+		}
+		if err := sleepUntil(ctx, time.Now().Add(wait)); err != nil {
+			return err
+		}
+	}
+}
