@@ -93,7 +93,9 @@ func (c *Conn) SetLinkNetNS(name string, fd int) error { return c.c.setNetNS(nam
 func (c *Conn) SetCAN(name string, cfg *CANConfig) error { return c.c.setCAN(name, cfg) }
 
 // RestartCAN restarts a bus-off CAN controller (`ip link set NAME type can
-// restart`).
+// restart`). The kernel permits it only with automatic restart off
+// (restart-ms 0; EINVAL otherwise) and while the controller is bus-off
+// (EBUSY otherwise).
 func (c *Conn) RestartCAN(name string) error {
 	return c.c.setCAN(name, &CANConfig{Restart: true})
 }
