@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"syscall"
@@ -64,15 +65,21 @@ func (a *ALGAddr) decode(raw []byte) error {
 	if len(raw) > SizeofSockaddrALG {
 		return parseErr(AF_ALG, len(raw), "", "longer than sockaddr_alg (88 bytes)")
 	}
-	typ, ok := cString(raw[2 : 2+algTypeSize])
-	if !ok || strings.IndexByte(typ, 0) >= 0 {
+	typ := bytes.IndexByte(raw[2:2+algTypeSize], 0)
+	if typ < 0 {
 		return parseErr(AF_ALG, len(raw), "Type", "salg_type is not NUL-terminated")
 	}
-	name, ok := cString(raw[24 : 24+algNameSize])
-	if !ok {
+	name := bytes.IndexByte(raw[24:24+algNameSize], 0)
+	if name < 0 {
 		return parseErr(AF_ALG, len(raw), "Name", "salg_name is not NUL-terminated")
 	}
-	a.Type, a.Name = typ, name
+	// Reuse the strings already in a when they match: no allocation.
+	if t := raw[2 : 2+typ]; string(t) != a.Type {
+		a.Type = string(t)
+	}
+	if n := raw[24 : 24+name]; string(n) != a.Name {
+		a.Name = string(n)
+	}
 	a.Feat = ne.Uint32(raw[16:])
 	a.Mask = ne.Uint32(raw[20:])
 	return nil

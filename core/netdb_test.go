@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -157,7 +158,25 @@ print(json.dumps(r))`, string(js))
 			t.Errorf("%+v: got %v %v, CPython %v %v", x, gp, gn, want[i][0], want[i][1])
 		}
 	}
-	t.Logf("%d services and aliases, %d protocols compared with CPython", len(qs), len(pdb.Protocols))
+	var names []string
+	for _, p := range pdb.Protocols {
+		names = append(names, p.Name)
+		names = append(names, p.Aliases...)
+	}
+	js, _ = json.Marshal(names)
+	var wantProto []int
+	if err := json.Unmarshal(python(t, "import socket, json, sys; print(json.dumps([socket.getprotobyname(n) for n in json.loads(sys.argv[1])]))", string(js)), &wantProto); err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range names {
+		if got, err := GetProtoByName(n); err != nil || got != wantProto[i] {
+			t.Errorf("GetProtoByName(%q) = %d, %v; CPython %d", n, got, err, wantProto[i])
+		}
+	}
+	if _, err := LoadHosts(HostsFile); err != nil {
+		t.Errorf("%s: %v", HostsFile, err)
+	}
+	t.Logf("%d services and aliases, %d protocol names compared with CPython", len(qs), len(names))
 }
 
 // TestGetAddrInfoDifferential compares GetAddrInfo with CPython's
@@ -246,6 +265,22 @@ print(json.dumps(r))`, string(js))
 		if string(gj) != string(wj) {
 			t.Errorf("GetAddrInfo(%+v)\n got %s\nwant %s", q, gj, wj)
 		}
+	}
+}
+
+func TestGetAddrInfoAddrConfig(t *testing.T) {
+	// Loopback does not count for AI_ADDRCONFIG; the numeric result stays
+	// only if the host has a configured address of that family.
+	res, err := GetAddrInfo(context.Background(), "127.0.0.1", "1", AF_INET, SOCK_DGRAM, 0, AI_ADDRCONFIG)
+	has4 := false
+	ifs, _ := net.InterfaceAddrs()
+	for _, a := range ifs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && !p.Addr().IsLoopback() {
+			has4 = true
+		}
+	}
+	if has4 != (err == nil && len(res) == 1) {
+		t.Fatalf("has IPv4 %v, result %v, %v", has4, res, err)
 	}
 }
 
@@ -339,7 +374,8 @@ func TestResolverAuditEvents(t *testing.T) {
 	GetHostName()
 	GetServByName("http", "tcp")
 	GetServByPort(80, "tcp")
-	want := "socket.getaddrinfo socket.getnameinfo socket.gethostbyname socket.gethostbyaddr socket.gethostname socket.getservbyname socket.getservbyport"
+	SetHostName(string(make([]byte, 65))) // audited, then refused
+	want := "socket.getaddrinfo socket.getnameinfo socket.gethostbyname socket.gethostbyaddr socket.gethostname socket.getservbyname socket.getservbyport socket.sethostname"
 	if got := strings.Join(events, " "); got != want {
 		t.Fatalf("events %q\nwant %q", got, want)
 	}
