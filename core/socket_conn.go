@@ -100,28 +100,6 @@ func (c *socketPacketConn) SyscallConn() (syscall.RawConn, error) {
 	return c.s.SyscallConn()
 }
 
-// NetAddr wraps a core Addr of a family the net package has no type for
-// as a net.Addr; Network returns the family name ("can", "vsock", ...).
-type NetAddr struct{ Addr Addr }
-
-// Network returns the address family's name.
-func (a NetAddr) Network() string {
-	if a.Addr == nil {
-		return ""
-	}
-	return socketNetName(a.Addr.Family())
-}
-
-// String returns the address in its family's text form.
-func (a NetAddr) String() string {
-	if a.Addr == nil {
-		return "<nil>"
-	}
-	return a.Addr.String()
-}
-
-var _ net.Addr = NetAddr{}
-
 func (s *Socket) netAddr(a Addr, err error) net.Addr {
 	if err != nil || a == nil {
 		return nil

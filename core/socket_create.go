@@ -16,18 +16,6 @@ import (
 // aiPassive is getaddrinfo's AI_PASSIVE flag.
 const aiPassive = 0x1
 
-// ConnOptions are the optional arguments of CreateConnection.
-type ConnOptions struct {
-	// Timeout is the timeout set on the socket before connecting (and left
-	// on it): NoTimeout for blocking mode; 0 means DefaultTimeout().
-	Timeout time.Duration
-	// SourceAddress, "host:port", is bound before connecting when set.
-	SourceAddress string
-	// AllErrors returns every attempt's error joined with errors.Join
-	// instead of only the last one.
-	AllErrors bool
-}
-
 // CreateConnection connects a TCP socket to address ("host:port"), trying
 // every address getaddrinfo returns, in order, until one connects
 // (Python's socket.create_connection). It returns the last attempt's
@@ -107,19 +95,6 @@ func connectOne(ctx context.Context, ai AddrInfo, timeout time.Duration, srcHost
 		return nil, err
 	}
 	return s, nil
-}
-
-// ServerOptions are the optional arguments of CreateServer.
-type ServerOptions struct {
-	// Family is unix.AF_INET (the default when 0) or unix.AF_INET6.
-	Family int
-	// Backlog for listen(2); 0 means 128, as Python's listen() default.
-	Backlog int
-	// ReusePort sets SO_REUSEPORT.
-	ReusePort bool
-	// DualStackIPv6 accepts IPv4 and IPv6 on one AF_INET6 socket
-	// (IPV6_V6ONLY off); it needs Family AF_INET6 and HasDualStackIPv6.
-	DualStackIPv6 bool
 }
 
 // CreateServer returns a TCP socket bound to address ("host:port", host

@@ -7,9 +7,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // errClosedSocket is returned (wrapped) by every operation on a closed
@@ -77,37 +74,4 @@ func (s *Socket) wrapPollErr(op string, ctx context.Context, err error, ctxDeadl
 		err = errClosedSocket
 	}
 	return &net.OpError{Op: op, Net: socketNetName(s.family), Err: err}
-}
-
-// socketNetName names a family for error messages.
-func socketNetName(family int) string {
-	switch family {
-	case unix.AF_UNIX:
-		return "unix"
-	case unix.AF_INET:
-		return "inet"
-	case unix.AF_INET6:
-		return "inet6"
-	case unix.AF_NETLINK:
-		return "netlink"
-	case unix.AF_PACKET:
-		return "packet"
-	case unix.AF_CAN:
-		return "can"
-	case unix.AF_ALG:
-		return "alg"
-	case unix.AF_VSOCK:
-		return "vsock"
-	case unix.AF_TIPC:
-		return "tipc"
-	case unix.AF_BLUETOOTH:
-		return "bluetooth"
-	case unix.AF_RDS:
-		return "rds"
-	case unix.AF_QIPCRTR:
-		return "qipcrtr"
-	case unix.AF_UNSPEC:
-		return ""
-	}
-	return "af" + strconv.Itoa(family)
 }

@@ -5,10 +5,10 @@ package core
 import (
 	"context"
 	"errors"
-	"os"
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"

@@ -8,32 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// A Message is one datagram for RecvMmsg and SendMmsg. All buffers are
-// owned by the caller and may be reused across calls.
-type Message struct {
-	// Buffers receive or carry the data (scatter/gather).
-	Buffers [][]byte
-	// OOB is the control buffer (may be nil): filled on receive (NOOB
-	// bytes, see ParseCmsg), sent as is on send (see AppendCmsg).
-	OOB []byte
-	// Addr is, on send, the destination (nil: the connected peer). On
-	// receive the source address is reported only when Addr or Name is
-	// non-nil: when Addr holds a pointer to an address type (such as
-	// &InetAddr{}) the source is decoded into it without allocating;
-	// otherwise a new Addr is stored.
-	Addr Addr
-	// Name, when non-nil on receive, gets the raw source sockaddr: the
-	// kernel writes up to cap(Name) bytes and Name is resliced to the
-	// length it reports.
-	Name []byte
-	// N is the number of data bytes received or sent; NOOB the number of
-	// control bytes received.
-	N, NOOB int
-	// Flags is the msg_flags of a received message (MSG_TRUNC,
-	// MSG_CTRUNC, ...).
-	Flags int
-}
-
 // RecvMmsg receives up to len(msgs) datagrams with one recvmmsg(2) call
 // and returns how many it filled. It waits (per the socket's mode) for the
 // first datagram and then takes only what is already queued

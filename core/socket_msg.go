@@ -167,4 +167,3 @@ func closeRights(cmsgs []Cmsg) {
 		}
 	}
 }
-

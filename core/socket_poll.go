@@ -33,10 +33,10 @@ const sockaddrMax = 128
 // cached per Socket and their poller callback (fn) is bound once, so the
 // steady-state I/O path allocates nothing.
 type op struct {
-	kind  opKind
+	kind    opKind
 	once    bool // non-blocking mode: one attempt, no waiting
 	adapter bool // net.Conn adapter: non-blocking mode waits too
-	flags int
+	flags   int
 
 	b []byte
 
@@ -46,8 +46,8 @@ type op struct {
 	salen    uint32
 	wantAddr bool
 
-	msg  unix.Msghdr
-	iovs []unix.Iovec
+	msg   unix.Msghdr
+	iovs  []unix.Iovec
 	mm    []unix.Mmsghdr
 	names [][sockaddrMax]byte
 	vlen  int
