@@ -165,8 +165,10 @@
 // AI_NUMERICHOST, AI_NUMERICSERV, AI_CANONNAME, AI_V4MAPPED, AI_ALL,
 // AI_ADDRCONFIG), family and socket type/protocol filtering, and result
 // order, and was checked against CPython on Debian; differences: host ""
-// stands for Python's None, and a service string is numeric only if it is
-// all decimal digits (glibc's strtoul also takes " 80" and "-1").
+// stands for Python's None, a service string is numeric only if it is
+// all decimal digits (glibc's strtoul also takes " 80" and "-1"), and
+// non-ASCII host names are looked up as given, without the IDNA encoding
+// Python applies (that would need golang.org/x/text).
 //
 // # Dependencies
 //

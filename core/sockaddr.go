@@ -272,7 +272,9 @@ func ParseSockaddr(raw []byte, typ, proto int) (Addr, error) {
 // matches raw's. It is ParseSockaddr for hot paths: it does not allocate
 // for fixed-size families, and it resolves an interface index to a name
 // only when the index differs from the one already in a, so a reused
-// *CANAddr or *PacketAddr costs no system call per datagram.
+// *CANAddr or *PacketAddr costs no system call per datagram. An empty raw
+// (no address) resets a to its zero value, which for *UnixAddr is the
+// unnamed address.
 func UnmarshalSockaddr(raw []byte, a Addr) error {
 	d, ok := a.(interface{ decode(raw []byte) error })
 	if !ok || a == nil {
@@ -283,7 +285,55 @@ func UnmarshalSockaddr(raw []byte, a Addr) error {
 		return &AddrError{Op: "parse", Family: Family(fam), Len: len(raw),
 			Msg: "UnmarshalSockaddr needs a non-nil pointer to an address type", Err: syscall.EINVAL}
 	}
+	if len(raw) == 0 {
+		return resetAddr(a)
+	}
 	return d.decode(raw)
+}
+
+// resetAddr sets the address a points to to its zero value: what
+// UnmarshalSockaddr does when the kernel reported no address (addrlen 0, as
+// recvfrom does on a connected stream or for an unnamed AF_UNIX sender,
+// where Python returns None and ParseSockaddr nil). For UnixAddr the zero
+// value is exactly the unnamed address.
+func resetAddr(a Addr) error {
+	switch v := a.(type) {
+	case *InetAddr:
+		*v = InetAddr{}
+	case *Inet6Addr:
+		*v = Inet6Addr{}
+	case *UnixAddr:
+		*v = UnixAddr{}
+	case *NetlinkAddr:
+		*v = NetlinkAddr{}
+	case *CANAddr:
+		*v = CANAddr{}
+	case *ISOTPAddr:
+		*v = ISOTPAddr{}
+	case *J1939Addr:
+		*v = J1939Addr{}
+	case *TIPCAddr:
+		*v = TIPCAddr{}
+	case *ALGAddr:
+		*v = ALGAddr{}
+	case *VSockAddr:
+		*v = VSockAddr{}
+	case *PacketAddr:
+		*v = PacketAddr{HWAddr: v.HWAddr[:0]}
+	case *QIPCRTRAddr:
+		*v = QIPCRTRAddr{}
+	case *HCIAddr:
+		*v = HCIAddr{}
+	case *L2CAPAddr:
+		*v = L2CAPAddr{}
+	case *RFCOMMAddr:
+		*v = RFCOMMAddr{}
+	case *SCOAddr:
+		*v = SCOAddr{}
+	case *RawAddr:
+		*v = RawAddr{Data: v.Data[:0]}
+	}
+	return nil
 }
 
 // checkFamily verifies raw's sa_family against want.

@@ -214,6 +214,10 @@ func TestUnmarshalSockaddrZeroAlloc(t *testing.T) {
 	if err := UnmarshalSockaddr(in4, &a6); err == nil || !strings.Contains(err.Error(), "AF_INET6") {
 		t.Fatalf("family mismatch: %v", err)
 	}
+	u := UnixAddr{Name: "/old"}
+	if err := UnmarshalSockaddr(nil, &u); err != nil || u.Name != "" {
+		t.Fatalf("empty sockaddr into UnixAddr: %q, %v", u.Name, err)
+	}
 	if err := UnmarshalSockaddr(in4, InetAddr{}); err == nil {
 		t.Fatal("non-pointer accepted")
 	}
