@@ -75,6 +75,8 @@ func openConn(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 		c, err = openLog(ctx, cfg, e)
 	case config.KindCAN:
 		c, err = openCAN(ctx, cfg, e)
+	case config.KindISOTP:
+		c, err = openISOTP(ctx, cfg, e)
 	case config.KindSocketcand:
 		c, err = openSocketcand(ctx, cfg, e)
 	default:

@@ -416,6 +416,7 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 			if int(f.Route) < len(t.all) {
 				if r := t.all[f.Route]; r != nil {
 					r.stats.out.Add(1)
+					r.stats.lat.observe(now - f.Time)
 					if r.latency != nil {
 						r.latency.Observe(float64(now-f.Time) / 1e9)
 					}

@@ -84,4 +84,5 @@ type endpointStats struct {
 type routeStats struct {
 	in, out atomic.Uint64
 	drops   drops
+	lat     latencyHist
 }

@@ -38,6 +38,9 @@ type RouteStatus struct {
 	Out       uint64            `json:"out"`
 	Dropped   map[string]uint64 `json:"dropped"`
 	Offloaded bool              `json:"offloaded"`
+	// P50 and P99 are latency upper bounds (power-of-two µs buckets).
+	P50 time.Duration `json:"latency_p50_ns"`
+	P99 time.Duration `json:"latency_p99_ns"`
 }
 
 // DroppedTotal sums the drops.
@@ -74,7 +77,8 @@ func (g *Gateway) Status() Status {
 	sort.Slice(st.Endpoints, func(i, j int) bool { return st.Endpoints[i].Name < st.Endpoints[j].Name })
 	for _, r := range t.routes {
 		st.Routes = append(st.Routes, RouteStatus{Name: r.name, From: r.cfg.From, To: r.cfg.To, In: r.stats.in.Load(),
-			Out: r.stats.out.Load(), Dropped: r.stats.drops.snapshot(), Offloaded: r.offloaded})
+			Out: r.stats.out.Load(), Dropped: r.stats.drops.snapshot(), Offloaded: r.offloaded,
+			P50: r.stats.lat.quantile(0.5), P99: r.stats.lat.quantile(0.99)})
 	}
 	return st
 }

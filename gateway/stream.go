@@ -311,7 +311,7 @@ func (s *streamConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	var err error
 	for i := range frames {
 		if !frames[i].IsCAN() {
-			n, err = i, &DropError{Reason: ReasonUnsupported, Err: fmt.Errorf("cannelloni cannot carry %s frames", frames[i].Kind)}
+			n, err = i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("cannelloni cannot carry %s frames", frames[i].Kind)}
 			break
 		}
 		s.buf = appendCannelloni(s.buf, &frames[i])

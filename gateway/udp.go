@@ -141,6 +141,28 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 				continue
 			}
 		}
+		if cannelloni.IsPDU(b) {
+			seq, pdu, err := cannelloni.DecodePDU(b, MaxData)
+			k := Kind(pdu.Kind)
+			if err != nil || (k != KindISOTP && k != KindJ1939) {
+				u.env.drop(ReasonMalformed, 1)
+				continue
+			}
+			if from != lastPeer {
+				lastSeq, lastPeer = -1, from
+			}
+			if lastSeq >= 0 {
+				if gap := (int(seq) - lastSeq - 1) & 0xFF; gap != 0 {
+					u.env.stats.seqGaps.Add(uint64(gap))
+				}
+			}
+			lastSeq = int(seq)
+			f := &batch[0]
+			f.Kind, f.Flags, f.Addr, f.ID, f.Len, f.Time = k, pdu.Flags, pdu.Addr, pdu.ID, uint16(len(pdu.Data)), 0
+			copy(f.Data[:], pdu.Data)
+			deliver(batch[:1])
+			continue
+		}
 		if err := d.Reset(b); err != nil {
 			u.env.drop(ReasonMalformed, 1)
 			continue
@@ -189,12 +211,19 @@ func (u *udpConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	for i := range frames {
 		f := &frames[i]
 		if !f.IsCAN() {
-			// Cannelloni carries only CAN and CAN FD: send what came
-			// before and report the rest as unsupported.
+			// ISO-TP PDUs and J1939 messages travel in fieldgate's
+			// OpPDU datagrams, one per datagram.
 			if err := u.flushLocked(*p, immediate); err != nil {
 				return first, err
 			}
-			return i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("cannelloni cannot carry %s frames", f.Kind)}
+			if f.Kind != KindISOTP && f.Kind != KindJ1939 {
+				return i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("udp links cannot carry %s frames", f.Kind)}
+			}
+			if err := u.sendPDULocked(*p, f); err != nil {
+				return i, err
+			}
+			first = i + 1
+			continue
 		}
 		if u.count > 0 && (len(u.buf)+cannelloniLen(f) > u.max || u.count == 0xFFFF) {
 			if err := u.flushLocked(*p, immediate); err != nil {
@@ -223,6 +252,20 @@ func (u *udpConn) Send(ctx context.Context, frames []Frame) (int, error) {
 		})
 	}
 	return len(frames), nil
+}
+
+// sendPDULocked sends one OpPDU datagram.
+func (u *udpConn) sendPDULocked(to netip.AddrPort, f *Frame) error {
+	pdu := cannelloni.PDU{Kind: uint8(f.Kind), Flags: f.Flags, Addr: f.Addr, ID: f.ID, Data: f.Data[:f.Len]}
+	out := cannelloni.AppendPDU(u.buf[:0], u.seq, &pdu)
+	if u.auth != nil {
+		out = u.auth.seal(u.sealBuf[:0], out)
+	}
+	u.seq++
+	if _, err := u.c.WriteToUDPAddrPort(out, to); err != nil {
+		return &DropError{Reason: ReasonWriteError, Err: err}
+	}
+	return nil
 }
 
 // flushLocked sends the pending datagram. With report false (flush timer

@@ -162,6 +162,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, r := range st.Routes {
 		log.Info("route summary", "route", r.Name, "in", r.In, "out", r.Out, "dropped", gateway.DroppedTotal(r.Dropped))
 	}
+	fmt.Fprintln(stdout, "final counters:")
+	PrintStatus(stdout, &st, nil, 0)
 	return nil
 }
 
@@ -311,6 +313,13 @@ func fmtDrops(m map[string]uint64) string {
 	return strings.Join(parts, ",")
 }
 
+func fmtLat(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return "≤" + d.String()
+}
+
 // PrintStatus prints st as two tables; with prev it adds rates.
 func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -334,7 +343,7 @@ func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\n", e.Name, e.Kind, e.FramesIn, e.FramesOut, rate(e.FramesIn, pin), rate(e.FramesOut, pout), e.Queue, e.Peers, fmtDrops(e.Dropped))
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "ROUTE\tFROM\tTO\tIN\tOUT\tOUT/s\tPATH\tDROPPED")
+	fmt.Fprintln(tw, "ROUTE\tFROM\tTO\tIN\tOUT\tOUT/s\tP50\tP99\tPATH\tDROPPED")
 	for _, r := range st.Routes {
 		var pout uint64
 		if prev != nil {
@@ -348,7 +357,7 @@ func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 		if r.Offloaded {
 			path = "kernel"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Name, strings.Join(r.From, ","), strings.Join(r.To, ","), r.In, r.Out, rate(r.Out, pout), path, fmtDrops(r.Dropped))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Name, strings.Join(r.From, ","), strings.Join(r.To, ","), r.In, r.Out, rate(r.Out, pout), fmtLat(r.P50), fmtLat(r.P99), path, fmtDrops(r.Dropped))
 	}
 	tw.Flush()
 }
