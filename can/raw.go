@@ -30,7 +30,8 @@ type RawConfig struct {
 	// gives it (SO_TIMESTAMPING raw hardware), otherwise the kernel's
 	// receive time (SO_TIMESTAMPNS).
 	Timestamps bool
-	// RecvBuffer sets SO_RCVBUF in bytes when non-zero.
+	// RecvBuffer sets the receive buffer in bytes when non-zero
+	// (SO_RCVBUFFORCE when privileged, else SO_RCVBUF).
 	RecvBuffer int
 }
 

@@ -145,8 +145,12 @@ func (c *RawConn) configure(cfg *RawConfig) error {
 		return err
 	}
 	if cfg.RecvBuffer > 0 {
-		if err := s.wrap("setsockopt SO_RCVBUF", s.c.SetReadBuffer(cfg.RecvBuffer)); err != nil {
-			return err
+		// SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN;
+		// otherwise SO_RCVBUF (capped by the kernel).
+		if s.c.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, cfg.RecvBuffer) != nil {
+			if err := s.wrap("setsockopt SO_RCVBUF", s.c.SetReadBuffer(cfg.RecvBuffer)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

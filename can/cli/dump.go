@@ -224,6 +224,7 @@ func dumpMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	noFD := fs.Bool("classic", false, "do not enable CAN FD reception")
 	nanos := fs.Bool("N", false, "nanosecond timestamps in log output (9 decimals)")
 	batch := fs.Int("B", can.MaxBatch, "frames per receive system call (1..64)")
+	rcvbuf := fs.Int("r", 4<<20, "socket receive buffer `BYTES` (SO_RCVBUFFORCE when root; 0 = kernel default)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: fieldgate can dump [flags] IFACE[,FILTER]...
 IFACE is an interface name or "any". FILTER is one of
@@ -260,6 +261,7 @@ flags:`)
 		}
 		s.cfg.FD = !*noFD
 		s.cfg.Timestamps = true
+		s.cfg.RecvBuffer = *rcvbuf
 		if *errs {
 			s.cfg.ErrorMask = can.ErrMaskAll
 		}
