@@ -1,0 +1,339 @@
+//go:build linux
+
+package core
+
+import (
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// The benchmarks compare core.Socket with net.UDPConn and with plain
+// golang.org/x/sys/unix system calls on blocking descriptors, in the same
+// run, and report the ratios with b.ReportMetric. Results and the commands
+// that produced them are in BENCHMARKS.md (## core).
+
+const benchSize = 64
+
+// udpEnds is one implementation's view of a client and a server UDP socket
+// on loopback.
+type udpEnds struct {
+	send     func([]byte) // client, connected to the server
+	recv     func([]byte) // client
+	sendTo   func([]byte) // server to the client's address
+	recvFrom func([]byte) // server, with the source address
+	stop     func()
+}
+
+type udpImpl struct {
+	name string
+	open func(b *testing.B) udpEnds
+}
+
+func benchAddrs() (srv, cli netip.AddrPort) {
+	l1, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	l2, _ := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	srv, cli = l1.LocalAddr().(*net.UDPAddr).AddrPort(), l2.LocalAddr().(*net.UDPAddr).AddrPort()
+	l1.Close()
+	l2.Close()
+	return srv, cli
+}
+
+func must(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+func check(b *testing.B, err error) {
+	if err != nil {
+		b.Error(err)
+		panic(err)
+	}
+}
+
+var udpImpls = []udpImpl{
+	{"core", func(b *testing.B) udpEnds {
+		sa, ca := benchAddrs()
+		srv, err := NewSocket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		must(b, err)
+		cli, err := NewSocket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		must(b, err)
+		sAddr := &InetAddr{IP: sa.Addr(), Port: int(sa.Port())}
+		cAddr := &InetAddr{IP: ca.Addr(), Port: int(ca.Port())}
+		must(b, srv.Bind(sAddr))
+		must(b, cli.Bind(cAddr))
+		must(b, cli.Connect(sAddr))
+		var from InetAddr
+		return udpEnds{
+			send:     func(p []byte) { _, err := cli.Send(p, 0); check(b, err) },
+			recv:     func(p []byte) { _, err := cli.RecvInto(p, 0); check(b, err) },
+			sendTo:   func(p []byte) { _, err := srv.SendTo(p, 0, cAddr); check(b, err) },
+			recvFrom: func(p []byte) { _, _, err := srv.RecvFromInto(p, 0, &from); check(b, err) },
+			stop:     func() { srv.Close(); cli.Close() },
+		}
+	}},
+	{"net", func(b *testing.B) udpEnds {
+		sa, ca := benchAddrs()
+		srv, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(sa))
+		must(b, err)
+		cli, err := net.DialUDP("udp4", net.UDPAddrFromAddrPort(ca), net.UDPAddrFromAddrPort(sa))
+		must(b, err)
+		return udpEnds{
+			send:     func(p []byte) { _, err := cli.Write(p); check(b, err) },
+			recv:     func(p []byte) { _, err := cli.Read(p); check(b, err) },
+			sendTo:   func(p []byte) { _, err := srv.WriteToUDPAddrPort(p, ca); check(b, err) },
+			recvFrom: func(p []byte) { _, _, err := srv.ReadFromUDPAddrPort(p); check(b, err) },
+			stop:     func() { srv.Close(); cli.Close() },
+		}
+	}},
+	{"raw", func(b *testing.B) udpEnds {
+		sa, ca := benchAddrs()
+		srv, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		must(b, err)
+		cli, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		must(b, err)
+		s4 := &unix.SockaddrInet4{Addr: sa.Addr().As4(), Port: int(sa.Port())}
+		c4 := &unix.SockaddrInet4{Addr: ca.Addr().As4(), Port: int(ca.Port())}
+		must(b, unix.Bind(srv, s4))
+		must(b, unix.Bind(cli, c4))
+		must(b, unix.Connect(cli, s4))
+		return udpEnds{
+			send:     func(p []byte) { _, err := unix.Write(cli, p); check(b, err) },
+			recv:     func(p []byte) { _, err := unix.Read(cli, p); check(b, err) },
+			sendTo:   func(p []byte) { check(b, unix.Sendto(srv, p, 0, c4)) },
+			recvFrom: func(p []byte) { _, _, err := unix.Recvfrom(srv, p, 0); check(b, err) },
+			stop:     func() { unix.Close(srv); unix.Close(cli) },
+		}
+	}},
+}
+
+// roundTrips runs n request/response exchanges (client send, server
+// recvfrom + sendto, client recv) and returns the elapsed time.
+func roundTrips(b *testing.B, impl udpImpl, n int) time.Duration {
+	e := impl.open(b)
+	defer e.stop()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 2048)
+		for i := 0; i < n+100; i++ {
+			e.recvFrom(buf)
+			e.sendTo(buf[:benchSize])
+		}
+	}()
+	p := make([]byte, benchSize)
+	r := make([]byte, 2048)
+	for i := 0; i < 100; i++ { // warm up
+		e.send(p)
+		e.recv(r)
+	}
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		e.send(p)
+		e.recv(r)
+	}
+	d := time.Since(start)
+	<-done
+	return d
+}
+
+// oneWay sends n datagrams client to server in batches of 32 and receives
+// them with the source address, on one goroutine (loopback queues the
+// datagram during sendto, so receives never wait), and returns the time.
+func oneWay(b *testing.B, impl udpImpl, n int) time.Duration {
+	e := impl.open(b)
+	defer e.stop()
+	p := make([]byte, benchSize)
+	r := make([]byte, 2048)
+	const batch = 32
+	start := time.Now()
+	for done := 0; done < n; done += batch {
+		k := min(batch, n-done)
+		for i := 0; i < k; i++ {
+			e.send(p)
+		}
+		for i := 0; i < k; i++ {
+			e.recvFrom(r)
+		}
+	}
+	return time.Since(start)
+}
+
+// BenchmarkUDPRoundTrip measures request/response over loopback for each
+// implementation (allocations are per round trip, both ends).
+func BenchmarkUDPRoundTrip(b *testing.B) {
+	for _, impl := range udpImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			roundTrips(b, impl, b.N)
+		})
+	}
+}
+
+// BenchmarkUDPOneWay measures one-way 64-byte datagram cost (send +
+// recvfrom) for each implementation.
+func BenchmarkUDPOneWay(b *testing.B) {
+	for _, impl := range udpImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			d := oneWay(b, impl, b.N)
+			b.ReportMetric(float64(b.N)/d.Seconds(), "dgrams/s")
+		})
+	}
+}
+
+// BenchmarkUDPCompare runs core, net and raw back to back with the same
+// iteration count and reports each one's cost and core's ratios (core/net
+// 1.00 = equal, below 1 = core faster).
+func BenchmarkUDPCompare(b *testing.B) {
+	b.Run("roundtrip", func(b *testing.B) {
+		var d [3]time.Duration
+		for i, impl := range udpImpls {
+			d[i] = roundTrips(b, impl, b.N)
+		}
+		report(b, d, "ns/rtt")
+	})
+	b.Run("oneway", func(b *testing.B) {
+		var d [3]time.Duration
+		for i, impl := range udpImpls {
+			d[i] = oneWay(b, impl, b.N)
+		}
+		report(b, d, "ns/dgram")
+	})
+}
+
+func report(b *testing.B, d [3]time.Duration, unit string) {
+	for i, impl := range udpImpls {
+		b.ReportMetric(float64(d[i].Nanoseconds())/float64(b.N), impl.name+"-"+unit)
+	}
+	b.ReportMetric(float64(d[0])/float64(d[1]), "core/net")
+	b.ReportMetric(float64(d[0])/float64(d[2]), "core/raw")
+}
+
+// BenchmarkZeroAlloc covers the calls that must not allocate with a reused
+// address: SendTo, RecvInto, RecvFromInto.
+func BenchmarkZeroAlloc(b *testing.B) {
+	srv, addr := udp4(b)
+	cli, _ := udp4(b)
+	dst := addr
+	var from InetAddr
+	p := make([]byte, benchSize)
+	r := make([]byte, 2048)
+	b.Run("SendTo+RecvInto", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := cli.SendTo(p, 0, &dst); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := srv.RecvInto(r, 0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("SendTo+RecvFromInto", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			if _, err := cli.SendTo(p, 0, &dst); err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := srv.RecvFromInto(r, 0, &from); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// mmsgPair returns two connected datagram sockets of the given family for
+// the batch benchmarks.
+func mmsgPair(b *testing.B, family int) (tx, rx *Socket) {
+	if family == unix.AF_UNIX {
+		a, c, err := Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+		must(b, err)
+		b.Cleanup(func() { a.Close(); c.Close() })
+		for _, s := range []*Socket{a, c} {
+			s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
+			s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+		}
+		return a, c
+	}
+	rx, addr := udp4(b)
+	tx, _ = udp4(b)
+	rx.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	must(b, tx.Connect(&addr))
+	return tx, rx
+}
+
+// BenchmarkMmsg compares SendMmsg/RecvMmsg with one Send/RecvInto per
+// datagram at 64 bytes, batches of 64, on UDP loopback and on an AF_UNIX
+// datagram pair (closest on the host to the cheap per-frame kernel path of
+// CAN raw sockets), and reports the speed-up in datagrams per second.
+func BenchmarkMmsg(b *testing.B) {
+	const batch = 64
+	for _, fam := range []struct {
+		name string
+		af   int
+	}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}} {
+		b.Run(fam.name, func(b *testing.B) {
+			tx, rx := mmsgPair(b, fam.af)
+			out := make([]Message, batch)
+			in := make([]Message, batch)
+			for i := range out {
+				out[i].Buffers = [][]byte{make([]byte, benchSize)}
+				in[i].Buffers = [][]byte{make([]byte, 2048)}
+			}
+			p := make([]byte, benchSize)
+			r := make([]byte, 2048)
+			single := func(n int) time.Duration {
+				start := time.Now()
+				for done := 0; done < n; done += batch {
+					for i := 0; i < batch; i++ {
+						if _, err := tx.Send(p, 0); err != nil {
+							b.Fatal(err)
+						}
+					}
+					for i := 0; i < batch; i++ {
+						if _, err := rx.RecvInto(r, 0); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				return time.Since(start)
+			}
+			batched := func(n int) time.Duration {
+				start := time.Now()
+				for done := 0; done < n; done += batch {
+					for sent := 0; sent < batch; {
+						k, err := tx.SendMmsg(out[sent:], 0)
+						if err != nil {
+							b.Fatal(err)
+						}
+						sent += k
+					}
+					for got := 0; got < batch; {
+						k, err := rx.RecvMmsg(in[got:], 0)
+						if err != nil {
+							b.Fatal(err)
+						}
+						got += k
+					}
+				}
+				return time.Since(start)
+			}
+			n := (b.N + batch - 1) / batch * batch
+			single(batch * 4) // warm up
+			batched(batch * 4)
+			b.ReportAllocs()
+			b.ResetTimer()
+			ds := single(n)
+			db := batched(n)
+			b.ReportMetric(float64(n)/ds.Seconds(), "single-dgrams/s")
+			b.ReportMetric(float64(n)/db.Seconds(), "mmsg-dgrams/s")
+			b.ReportMetric(ds.Seconds()/db.Seconds(), "speedup")
+		})
+	}
+}
