@@ -138,11 +138,15 @@ func (a *kernelAEAD) run(op uint32, nonce, aad, in, out []byte) error {
 	if cap(a.scratch) < assoclen {
 		a.scratch = make([]byte, assoclen)
 	}
-	// The pad byte keeps the read non-empty when there is no AAD and no
+	// A pad byte keeps the read non-empty when there is no AAD and no
 	// output (empty plaintext): recvmsg with no buffer space returns 0
 	// without running the operation, so the tag would go unchecked.
-	var pad [1]byte
-	n, err = a.op.read(a.scratch[:assoclen], out, pad[:])
+	// Only then: a larger buffer makes the kernel loop for more output.
+	var pad []byte
+	if assoclen+len(out) == 0 {
+		pad = make([]byte, 1)
+	}
+	n, err = a.op.read(a.scratch[:assoclen], out, pad)
 	if err != nil {
 		return &Error{Op: "recvmsg", Alg: a.kind.name, Provider: ProviderKernel, Err: err}
 	}

@@ -102,6 +102,27 @@ var goBlockCiphers = map[string]func(key []byte) (cipher.Block, error){
 	},
 }
 
+// knownSkcipher returns the IV size, block size and chunk size of the
+// modes this package knows, sparing a /proc/crypto read.
+func knownSkcipher(name string) (ivsize, bsize, chunk int, ok bool) {
+	mode, inner := splitMode(name)
+	bs := map[string]int{"aes": 16, "des3_ede": 8, "des": 8}[inner]
+	if bs == 0 {
+		return 0, 0, 0, false
+	}
+	switch mode {
+	case "cbc":
+		return bs, bs, bs, true
+	case "xts":
+		return bs, bs, bs, bs == 16
+	case "ecb":
+		return 0, bs, bs, true
+	case "ctr":
+		return bs, 1, bs, true
+	}
+	return 0, 0, 0, false
+}
+
 // splitMode splits "mode(inner)"; a name without a template is returned as
 // inner with an empty mode.
 func splitMode(name string) (mode, inner string) {

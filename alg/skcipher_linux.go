@@ -43,7 +43,9 @@ func (k *kernelSkcipher) open(name string, key, iv []byte, encrypt bool) error {
 		return kerr("setkey", keyError(name, len(key), err))
 	}
 	k.tfm, k.encrypt, k.ivsize, k.name = tfm, encrypt, -1, name
-	if algs, err := ReadProcCrypto(); err == nil {
+	if iv, bs, chunk, ok := knownSkcipher(name); ok {
+		k.ivsize, k.bsize, k.chunk = iv, bs, chunk
+	} else if algs, err := ReadProcCrypto(); err == nil {
 		if a := Lookup(algs, name, "skcipher"); a != nil {
 			k.ivsize, k.bsize, k.chunk = a.IVSize, a.BlockSize, a.ChunkSize
 		}

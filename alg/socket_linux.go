@@ -5,6 +5,7 @@ package alg
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"runtime"
 	"unsafe"
 
@@ -198,12 +199,18 @@ func (s *fd) send(p []byte, flags int) (int, error) {
 	return s.sendmsg([][]byte{p}, nil, flags)
 }
 
-// read reads into the buffers with readv(2).
+// read reads into the buffers with recvmsg(2) and MSG_DONTWAIT: every
+// operation this package starts has all its input queued, so the kernel
+// never needs to wait for more; if it would, the state is out of step and
+// an error beats a hang.
 func (s *fd) read(bufs ...[]byte) (int, error) {
 	for {
-		n, err := unix.Readv(s.n, bufs)
+		n, _, _, _, err := unix.RecvmsgBuffers(s.n, bufs, nil, unix.MSG_DONTWAIT)
 		if err == unix.EINTR {
 			continue
+		}
+		if err == unix.EAGAIN {
+			return n, fmt.Errorf("kernel has no result to read (operation state out of step): %w", err)
 		}
 		return n, err
 	}

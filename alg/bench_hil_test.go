@@ -1,0 +1,130 @@
+//go:build hil
+
+package alg
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// BenchmarkThroughput measures, per algorithm and buffer size, our kernel
+// path (ns/op and MB/s), and in the same run Go's crypto and libkcapi's
+// tools (one kcapi-dgst/kcapi-enc process per buffer, so their figure
+// includes process start-up) on the same buffers, reporting the ratios:
+// kernel/go > 1 means Go is faster, kernel/kcapi < 1 means we are.
+func BenchmarkThroughput(b *testing.B) {
+	key := bytes.Repeat([]byte{0x42}, 16)
+	iv := bytes.Repeat([]byte{0x24}, 16)
+	nonce := iv[:12]
+	aad := bytes.Repeat([]byte{0x11}, 16)
+	for _, name := range []string{"sha256", "hmac(sha256)", "cbc(aes)", "gcm(aes)"} {
+		for _, size := range []int{16, 1 << 10, 16 << 10, 1 << 20} {
+			b.Run(fmt.Sprintf("%s/%s", name, sizeName(size)), func(b *testing.B) {
+				buf := bytes.Repeat([]byte{0x5a}, size)
+				kop, kclose := benchOp(b, name, key, iv, nonce, aad, buf, ProviderKernel)
+				defer kclose()
+				gop, gclose := benchOp(b, name, key, iv, nonce, aad, buf, ProviderGo)
+				defer gclose()
+				kop() // warm up (instantiation, first page faults)
+				b.SetBytes(int64(size))
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					kop()
+				}
+				b.StopTimer()
+				kns := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+				start := time.Now()
+				for i := 0; i < b.N; i++ {
+					gop()
+				}
+				gns := float64(time.Since(start).Nanoseconds()) / float64(b.N)
+				runs := min(b.N, 3)
+				start = time.Now()
+				for i := 0; i < runs; i++ {
+					kcapiOp(b, name, key, iv, nonce, aad, buf)
+				}
+				cns := float64(time.Since(start).Nanoseconds()) / float64(runs)
+				b.ReportMetric(gns, "go-ns/op")
+				b.ReportMetric(cns, "kcapi-ns/op")
+				b.ReportMetric(kns/gns, "kernel/go")
+				b.ReportMetric(kns/cns, "kernel/kcapi")
+			})
+		}
+	}
+}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%dMiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%dKiB", n>>10)
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// benchOp returns one operation over buf on provider p.
+func benchOp(b *testing.B, name string, key, iv, nonce, aad, buf []byte, p Provider) (func(), func()) {
+	switch name {
+	case "sha256", "hmac(sha256)":
+		var k []byte
+		if name != "sha256" {
+			k = key
+		}
+		h, err := NewHash(name, k, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum := make([]byte, 0, 64)
+		return func() { h.Reset(); h.Write(buf); sum = h.Sum(sum[:0]) }, func() { h.Close() }
+	case "cbc(aes)":
+		m, err := NewEncrypter(name, key, iv, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]byte, len(buf))
+		return func() { m.CryptBlocks(out, buf) }, func() { m.Close() }
+	default:
+		a, err := NewAEAD(name, key, 16, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]byte, 0, len(buf)+16)
+		return func() { out = a.Seal(out[:0], nonce, buf, aad) }, func() { a.Close() }
+	}
+}
+
+// kcapiOp runs the libkcapi tool once over buf.
+func kcapiOp(b *testing.B, name string, key, iv, nonce, aad, buf []byte) {
+	var cmd *exec.Cmd
+	switch name {
+	case "sha256":
+		cmd = exec.Command("kcapi-dgst", "-c", name)
+	case "hmac(sha256)":
+		cmd = exec.Command("kcapi-dgst", "-c", name, "--keyfd", "3")
+	case "cbc(aes)":
+		cmd = exec.Command("kcapi-enc", "-c", name, "-e", "--iv", hex.EncodeToString(iv), "--keyfd", "3")
+	default:
+		cmd = exec.Command("kcapi-enc", "-c", name, "-e", "--iv", hex.EncodeToString(nonce), "--aad", hex.EncodeToString(aad), "--taglen", "16", "--keyfd", "3")
+	}
+	if name != "sha256" {
+		r, w, err := os.Pipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		go func() { w.Write(key); w.Close() }()
+		defer r.Close()
+		cmd.ExtraFiles = []*os.File{r}
+	}
+	cmd.Stdin = bytes.NewReader(buf)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%s: %v: %s", cmd.Args, err, errb.String())
+	}
+}
