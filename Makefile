@@ -31,7 +31,7 @@ hil: deps
 	$(RIG) run -- "$$CMD"
 
 run: deps
-	$(RIG) run -- 'fieldgate doctor'
+	$(RIG) run -- 'sh configs/demo.sh'
 
 bench: deps
 	$(GO) test -count=1 -run '^$$' -bench "$${BENCH:-.}" -benchmem ./...

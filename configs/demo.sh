@@ -3,7 +3,7 @@
 # crosses a UDP link to vcan1 and socketcand to a python-can client; a live
 # status table refreshes while it runs, then a summary checks the counts.
 set -u
-N=${DEMO_FRAMES:-3000}
+N=${DEMO_FRAMES:-1500}
 GAP=${DEMO_GAP_MS:-2}
 ADMIN=127.0.0.1:9108
 cd "$(dirname "$0")/.."
