@@ -85,6 +85,9 @@ func fetchKernel(ctx context.Context, p Paths, pkg string, w io.Writer) (Kernel,
 		return Kernel{}, err
 	}
 	size := packageSize(ctx, pkg)
+	if size == 0 {
+		size = -1
+	}
 	fmt.Fprintf(w, "hil: downloading %s (%s)\n", pkg, mb(size))
 	done := make(chan struct{})
 	go progress(w, pkg, dl, size, done)
@@ -148,7 +151,7 @@ func progress(w io.Writer, what, dir string, total int64, done <-chan struct{}) 
 }
 
 func mb(n int64) string {
-	if n <= 0 {
+	if n < 0 {
 		return "size unknown"
 	}
 	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
