@@ -112,8 +112,12 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 			return opError("setsockopt SO_TIMESTAMPNS", ifi, err)
 		}
 		if cfg.ReadBuffer > 0 {
-			if err := c.c.SetReadBuffer(cfg.ReadBuffer); err != nil {
-				return opError("setsockopt SO_RCVBUF", ifi, err)
+			// SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN;
+			// without it, SO_RCVBUF (capped at rmem_max).
+			if err := c.c.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, cfg.ReadBuffer); err != nil {
+				if err := c.c.SetReadBuffer(cfg.ReadBuffer); err != nil {
+					return opError("setsockopt SO_RCVBUF", ifi, err)
+				}
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,6 +39,7 @@ func newVethNet(t testing.TB) *vethNet {
 	mustRun(t, "ip", "-n", name, "link", "add", "A", "type", "veth", "peer", "name", "B")
 	mustRun(t, "ip", "-n", name, "link", "set", "A", "address", "02:00:00:00:00:0a", "up")
 	mustRun(t, "ip", "-n", name, "link", "set", "B", "address", "02:00:00:00:00:0b", "up")
+	waitLinkUp(t, name, "A", "B")
 	fd, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatalf("open netns %s: %v", name, err)
@@ -116,4 +118,24 @@ func testFrame(i, size int) []byte {
 		f[14], f[15], f[16], f[17] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
 	}
 	return f
+}
+
+// waitLinkUp waits until the links report operstate UP: until the kernel's
+// linkwatch has run, a veth has the noop qdisc, which drops every frame
+// sent on it.
+func waitLinkUp(t testing.TB, ns string, links ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, l := range links {
+		for {
+			out, _ := exec.Command("ip", "-n", ns, "-o", "link", "show", l).Output()
+			if strings.Contains(string(out), "state UP") && !strings.Contains(string(out), "qdisc noop") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("link %s in %s not up: %s", l, ns, out)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }

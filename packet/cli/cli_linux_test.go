@@ -39,6 +39,17 @@ func inNetns(t *testing.T) func(f func()) {
 	run("-n", name, "link", "add", "A", "type", "veth", "peer", "name", "B")
 	run("-n", name, "link", "set", "A", "up")
 	run("-n", name, "link", "set", "B", "up")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		a, _ := exec.Command("ip", "-n", name, "-o", "link", "show", "A").Output()
+		b, _ := exec.Command("ip", "-n", name, "-o", "link", "show", "B").Output()
+		out := string(a) + string(b)
+		if strings.Count(out, "state UP") == 2 && !strings.Contains(out, "qdisc noop") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("veth not up: %s", out)
+		}
+	}
 	fd, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
