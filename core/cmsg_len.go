@@ -1,10 +1,15 @@
 package core
 
-// cmsgHdrLen is sizeof(struct cmsghdr) on 64-bit Linux, and cmsgAlignTo
-// the alignment CMSG_ALIGN rounds to (sizeof(size_t)).
+import (
+	"strconv"
+	"unsafe"
+)
+
+// struct cmsghdr is { size_t cmsg_len; int cmsg_level; int cmsg_type }: 16
+// bytes aligned to 8 on 64-bit Linux, 12 aligned to 4 on 32-bit.
 const (
-	cmsgHdrLen  = 16
-	cmsgAlignTo = 8
+	cmsgAlignTo = int(unsafe.Sizeof(uintptr(0)))
+	cmsgHdrLen  = cmsgAlignTo + 8
 	socklenMax  = 1<<31 - 1 // CPython's SOCKLEN_T_LIMIT (INT_MAX)
 )
 
@@ -15,7 +20,7 @@ func alignCmsgLen(n int) int { return (n + cmsgAlignTo - 1) &^ (cmsgAlignTo - 1)
 // CPython it rejects n < 0 and results beyond INT_MAX with a *RangeError.
 func CmsgLen(n int) (int, error) {
 	if n < 0 || n > socklenMax-cmsgHdrLen {
-		return 0, &RangeError{Func: "CMSG_LEN", Value: n, Msg: "want 0-2147483631"}
+		return 0, &RangeError{Func: "CMSG_LEN", Value: n, Msg: "want 0-" + strconv.Itoa(socklenMax-cmsgHdrLen)}
 	}
 	return cmsgHdrLen + n, nil
 }
@@ -26,7 +31,7 @@ func CmsgLen(n int) (int, error) {
 // n > INT_MAX - CMSG_SPACE(1) with a *RangeError.
 func CmsgSpace(n int) (int, error) {
 	if n < 0 || n > socklenMax-(cmsgHdrLen+cmsgAlignTo) {
-		return 0, &RangeError{Func: "CMSG_SPACE", Value: n, Msg: "want 0-2147483623"}
+		return 0, &RangeError{Func: "CMSG_SPACE", Value: n, Msg: "want 0-" + strconv.Itoa(socklenMax-(cmsgHdrLen+cmsgAlignTo))}
 	}
 	return cmsgHdrLen + alignCmsgLen(n), nil
 }

@@ -41,7 +41,7 @@ func IfNameToIndex(name string) (int, error) {
 // errors.Is(err, unix.ENXIO); a negative one or one beyond a C unsigned
 // int, unix.ERANGE.
 func IfIndexToName(i int) (string, error) {
-	if i < 0 || i > 1<<32-1 {
+	if i < 0 || uint64(i) > 1<<32-1 {
 		return "", &IfError{Op: "if_indextoname", Index: i, Err: syscall.ERANGE}
 	}
 	return ifIndexToName(i)
