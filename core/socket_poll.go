@@ -99,6 +99,9 @@ func (o *op) run(fd uintptr) bool {
 			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), 0, 0)
 		}
 	case opRecvmsg:
+		if o.msg.Name != nil {
+			o.msg.Namelen = sockaddrMax // in/out: reset for a retry
+		}
 		r, _, e = unix.Syscall(unix.SYS_RECVMSG, fd, uintptr(unsafe.Pointer(&o.msg)), uintptr(o.flags))
 	case opSendmsg:
 		r, _, e = unix.Syscall(unix.SYS_SENDMSG, fd, uintptr(unsafe.Pointer(&o.msg)), uintptr(o.flags))
