@@ -80,11 +80,30 @@ func (c *canConn) reopen(ctx context.Context) error {
 	}
 }
 
+// Receive reads with a context that cannot be cancelled: mdlayher/socket
+// starts a watcher goroutine for every blocking read with a cancellable
+// context, which at low frame rates costs more than the frame itself. To
+// stop, the receiving socket is swapped for a send-only one (no receive
+// filters) and closed, which unblocks the read.
 func (c *canConn) Receive(ctx context.Context, deliver func([]Frame)) error {
+	stop := context.AfterFunc(ctx, func() {
+		tc := rawConfig(c.cfg)
+		tc.Filters = []can.Filter{} // receive nothing
+		tc.ErrorMask = 0
+		nc, err := can.ListenRaw(c.cfg.Interface, tc)
+		c.mu.Lock()
+		old := c.c
+		if err == nil {
+			c.c = nc
+		}
+		c.mu.Unlock()
+		old.Close()
+	})
+	defer stop()
 	batch := make([]Frame, can.MaxBatch)
 	for {
 		rc := c.conn()
-		n, err := rc.ReadBatch(ctx, c.rcv)
+		n, err := rc.ReadBatch(context.Background(), c.rcv)
 		if n > 0 {
 			k := 0
 			for i := range n {
@@ -151,7 +170,12 @@ func (c *canConn) Send(ctx context.Context, frames []Frame) (int, error) {
 			}
 			return sent, &DropError{Reason: ReasonUnsupported, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Kind)}
 		}
-		n, err := c.conn().WriteBatch(ctx, c.tx[:k])
+		rc := c.conn()
+		n, err := rc.WriteBatch(ctx, c.tx[:k])
+		if err != nil && n == 0 && c.conn() != rc {
+			// The socket was swapped (receive stopped): retry on the new one.
+			n, err = c.conn().WriteBatch(ctx, c.tx[:k])
+		}
 		sent += n
 		if err != nil {
 			if linkDown(err) {

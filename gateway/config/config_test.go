@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -81,5 +82,18 @@ func TestFingerprintIgnoresPositions(t *testing.T) {
 	b, _ := Parse("b", []byte("\n\nendpoints:\n  x:   {kind: can,   interface: vcan0, filters: [\"1:7FF\"]}\n  y: {kind: log, path: /tmp/y}\nroutes:\n  -   {from: [x], to: [y]}\n"))
 	if a.Endpoints[0].Fingerprint() != b.Endpoints[0].Fingerprint() || a.Routes[0].Fingerprint() != b.Routes[0].Fingerprint() {
 		t.Fatal("fingerprints differ for equal settings")
+	}
+}
+
+// TestExampleConfigs checks every example in configs/ is valid.
+func TestExampleConfigs(t *testing.T) {
+	files, _ := filepath.Glob("../../configs/*.yaml")
+	if len(files) < 5 {
+		t.Fatalf("found %d example configs", len(files))
+	}
+	for _, f := range files {
+		if _, err := Load(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
 	}
 }

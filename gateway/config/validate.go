@@ -107,6 +107,11 @@ func (d *decoder) validate(c *Config) {
 		}
 		binds = append(binds, bind{k, e})
 	}
+	for _, e := range c.Endpoints {
+		if e.Kind == KindJ1939 {
+			d.addErr(e.Pos, "endpoints."+e.Name+".kind", "bridge J1939 traffic with a can endpoint (raw frames) for now", "kind j1939 is not implemented in this build")
+		}
+	}
 	used := map[string]bool{}
 	names := make([]string, 0, len(c.Endpoints))
 	for _, e := range c.Endpoints {
@@ -166,18 +171,7 @@ func (d *decoder) validate(c *Config) {
 			}
 		}
 		if r.Offload == "require" {
-			ok := len(from) > 0 && len(to) > 0
-			for _, e := range append(append([]*Endpoint{}, from...), to...) {
-				if e.Kind != KindCAN {
-					ok = false
-				}
-			}
-			if !ok {
-				d.addErr(r.Pos, path+".offload", "kernel offload (can-gw) needs can endpoints on both sides; use offload: auto", "offload: require is impossible")
-			}
-			if r.Rate.PerSecond > 0 || len(r.Transform.Remap) > 0 {
-				d.addErr(r.Pos, path+".offload", "can-gw has no rate limit or ID remap table; use offload: auto", "offload: require is impossible with rate or remap")
-			}
+			d.addErr(r.Pos, path+".offload", "use offload: auto (runs in user space) until can-gw offload lands", "offload: require: kernel offload is not implemented in this build")
 		}
 		for _, t := range to {
 			if r.FrameType == "fd" && t.Kind == KindCAN && !t.FD {
