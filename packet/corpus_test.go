@@ -111,7 +111,13 @@ const (
 
 // filterCorpus returns the corpus frames in file order.
 func filterCorpus() [][]byte {
-	pad := func(n int) []byte { b := make([]byte, n); for i := range b { b[i] = byte(i) }; return b }
+	pad := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		return b
+	}
 	return [][]byte{
 		/* 0 */ ether(macB, macA, 0x0800, ipv4("10.0.0.1", "10.0.0.2", 6, 0x4000, nil, tcpSeg(1234, 80, tcpSYN, nil))),
 		/* 1 */ ether(macA, macB, 0x0800, ipv4("10.0.0.2", "10.0.0.1", 6, 0x4000, nil, tcpSeg(80, 1234, tcpSYN|tcpACK, nil))),
@@ -134,4 +140,20 @@ func filterCorpus() [][]byte {
 		/* 18 */ ether(macA, macB, 0x0800, ipv4("10.0.0.2", "10.0.0.1", 6, 0x4000, nil, tcpSeg(80, 1234, tcpRST, nil))),
 		/* 19 */ ether(macB, macA, 0x0800, ipv4("10.1.2.3", "10.0.0.9", 17, 0, nil, udpDgram(5500, 123, pad(48)))),
 	}
+}
+
+// testFrame builds an Ethernet frame A->B with ethertype 0x88b5 (local
+// experimental) and a payload identifying frame i, size bytes in all.
+func testFrame(i, size int) []byte {
+	f := make([]byte, size)
+	copy(f[0:], []byte{0x02, 0, 0, 0, 0, 0x0b})
+	copy(f[6:], []byte{0x02, 0, 0, 0, 0, 0x0a})
+	f[12], f[13] = 0x88, 0xb5
+	for j := 14; j < size; j++ {
+		f[j] = byte(i*7 + j)
+	}
+	if size >= 18 {
+		f[14], f[15], f[16], f[17] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
+	}
+	return f
 }

@@ -131,13 +131,13 @@ type quals struct {
 }
 
 type parser struct {
-	toks    []token
-	i       int
-	expr    string
-	kernel  bool
-	linkOff uint32 // offset of the ethertype; +4 after each "vlan"
-	vlanSeen bool  // a "vlan" primitive was parsed (kernel mode)
-	last    *quals
+	toks     []token
+	i        int
+	expr     string
+	kernel   bool
+	linkOff  uint32 // offset of the ethertype; +4 after each "vlan"
+	vlanSeen bool   // a "vlan" primitive was parsed (kernel mode)
+	last     *quals
 }
 
 func (p *parser) nlOff() uint32 { return p.linkOff + 2 }

@@ -39,8 +39,8 @@ type gen struct {
 // f when false.
 type cond func(g *gen, t, f int) error
 
-func (g *gen) label() int       { g.labels++; return g.labels }
-func (g *gen) place(l int)      { g.ops = append(g.ops, op{kind: opLabel, t: l}) }
+func (g *gen) label() int  { g.labels++; return g.labels }
+func (g *gen) place(l int) { g.ops = append(g.ops, op{kind: opLabel, t: l}) }
 func (g *gen) emit(ins ...bpf.Instruction) {
 	for _, in := range ins {
 		g.ops = append(g.ops, op{kind: opIns, ins: in})

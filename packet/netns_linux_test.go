@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !hil
 
 package packet
 
@@ -102,22 +102,6 @@ func (n *vethNet) listen(t testing.TB, name string, cfg *Config) *Conn {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
-}
-
-// testFrame builds an Ethernet frame A->B with ethertype 0x88b5 (local
-// experimental) and a payload identifying frame i, size bytes in all.
-func testFrame(i, size int) []byte {
-	f := make([]byte, size)
-	copy(f[0:], []byte{0x02, 0, 0, 0, 0, 0x0b})
-	copy(f[6:], []byte{0x02, 0, 0, 0, 0, 0x0a})
-	f[12], f[13] = 0x88, 0xb5
-	for j := 14; j < size; j++ {
-		f[j] = byte(i*7 + j)
-	}
-	if size >= 18 {
-		f[14], f[15], f[16], f[17] = byte(i>>24), byte(i>>16), byte(i>>8), byte(i)
-	}
-	return f
 }
 
 // waitLinkUp waits until the links report operstate UP: until the kernel's

@@ -14,41 +14,41 @@ type LinkType uint16
 
 // Link types used by fieldgate.
 const (
-	LinkTypeNull          LinkType = 0
-	LinkTypeEthernet      LinkType = 1
-	LinkTypeRaw           LinkType = 101
-	LinkTypeLinuxSLL      LinkType = 113
-	LinkTypeCANSocketCAN  LinkType = 227
-	LinkTypeIPv4          LinkType = 228
-	LinkTypeIPv6          LinkType = 229
-	LinkTypeLinuxSLL2     LinkType = 276
-	linkTypeMax           LinkType = 0xffff
-	defaultSnapLen                 = 262144
-	pcapngMaxBlock                 = 16 << 20 // larger blocks are refused as corrupt
-	pcapngBOM                      = 0x1A2B3C4D
-	blockSHB                       = 0x0A0D0D0A
-	blockIDB                       = 1
-	blockPB                        = 2 // obsolete Packet Block
-	blockSPB                       = 3
-	blockNRB                       = 4
-	blockISB                       = 5
-	blockEPB                       = 6
-	optEnd                         = 0
-	optComment                     = 1
-	optSHBUserAppl                 = 4
-	optIfName                      = 2
-	optIfDescription               = 3
-	optIfTsresol                   = 9
-	optIfTsoffset                  = 14
-	optEPBFlags                    = 2
-	optEPBDropCount                = 4
-	optISBStart                    = 2
-	optISBEnd                      = 3
-	optISBIfRecv                   = 4
-	optISBIfDrop                   = 5
-	optISBFilterAccept             = 6
-	optISBOSDrop                   = 7
-	optISBUsrDeliv                 = 8
+	LinkTypeNull         LinkType = 0
+	LinkTypeEthernet     LinkType = 1
+	LinkTypeRaw          LinkType = 101
+	LinkTypeLinuxSLL     LinkType = 113
+	LinkTypeCANSocketCAN LinkType = 227
+	LinkTypeIPv4         LinkType = 228
+	LinkTypeIPv6         LinkType = 229
+	LinkTypeLinuxSLL2    LinkType = 276
+	linkTypeMax          LinkType = 0xffff
+	defaultSnapLen                = 262144
+	pcapngMaxBlock                = 16 << 20 // larger blocks are refused as corrupt
+	pcapngBOM                     = 0x1A2B3C4D
+	blockSHB                      = 0x0A0D0D0A
+	blockIDB                      = 1
+	blockPB                       = 2 // obsolete Packet Block
+	blockSPB                      = 3
+	blockNRB                      = 4
+	blockISB                      = 5
+	blockEPB                      = 6
+	optEnd                        = 0
+	optComment                    = 1
+	optSHBUserAppl                = 4
+	optIfName                     = 2
+	optIfDescription              = 3
+	optIfTsresol                  = 9
+	optIfTsoffset                 = 14
+	optEPBFlags                   = 2
+	optEPBDropCount               = 4
+	optISBStart                   = 2
+	optISBEnd                     = 3
+	optISBIfRecv                  = 4
+	optISBIfDrop                  = 5
+	optISBFilterAccept            = 6
+	optISBOSDrop                  = 7
+	optISBUsrDeliv                = 8
 )
 
 // Interface describes one capture interface of a pcapng file (one

@@ -62,7 +62,7 @@ func writeMixed(t *testing.T, w *Writer) []mixedPkt {
 			case 3:
 				frame = canFDFrame(0x1abcdef0|0x80000000, 0x01, bytes.Repeat([]byte{byte(i)}, 12))
 			case 7:
-				frame = canFrame(0x80000000 | 0x12345678, 1, 2, 3)
+				frame = canFrame(0x80000000|0x12345678, 1, 2, 3)
 			default:
 				frame = canFrame(uint32(0x100+i), byte(i), 0xaa)
 			}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/fieldgate/fieldgate/packet"
 	"golang.org/x/net/bpf"
-	"golang.org/x/sys/unix"
 )
 
 const captureUsage = `usage: fieldgate capture -i IFACE [-i IFACE...] [-f 'tcpdump expr'] [-w out.pcapng]
@@ -97,7 +96,7 @@ func Capture(ctx context.Context, args []string, stdout, stderr io.Writer) error
 				return fmt.Errorf("-i %s: %w", name, err)
 			}
 			if st.filter != nil {
-				if ht, err := hardwareType(name); err == nil && ht != unix.ARPHRD_ETHER && ht != unix.ARPHRD_LOOPBACK {
+				if ht, err := hardwareType(name); err == nil && ht != arphrdEther && ht != arphrdLoopback {
 					return usageError("-f: interface %s has hardware type %d: filter expressions need Ethernet interfaces", name, ht)
 				}
 			}
@@ -373,21 +372,4 @@ func interfaceNames() (map[int]string, error) {
 		m[i.Index] = i.Name
 	}
 	return m, nil
-}
-
-// hardwareType returns the ARPHRD type of an interface (SIOCGIFHWADDR).
-func hardwareType(name string) (uint16, error) {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
-	if err != nil {
-		return 0, err
-	}
-	if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err != nil {
-		return 0, fmt.Errorf("SIOCGIFHWADDR %s: %w", name, err)
-	}
-	return ifr.Uint16(), nil
 }

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !hil
 
 package cli
 
@@ -178,7 +178,9 @@ func TestCaptureThenInject(t *testing.T) {
 	}
 	defer rx.Close()
 	stdout.Reset()
-	ns(func() { cerr = Inject(context.Background(), []string{"-i", "A", "--rate", "5000", out}, &stdout, &stderr) })
+	ns(func() {
+		cerr = Inject(context.Background(), []string{"-i", "A", "--rate", "5000", out}, &stdout, &stderr)
+	})
 	if cerr != nil || !strings.Contains(stdout.String(), fmt.Sprintf("%d packets", n)) {
 		t.Fatalf("inject: %v %q %s", cerr, stdout.String(), stderr.String())
 	}

@@ -4,12 +4,8 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // stringList is a repeatable string flag (-i a -i b).
@@ -56,16 +52,6 @@ func parseSize(v string) (int64, error) {
 		return 0, fmt.Errorf("invalid size %q (want a number with optional k, M, G, kB, MB, GB suffix)", v)
 	}
 	return n * mult, nil
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // exitError carries an exit code for cmd/fieldgate.
