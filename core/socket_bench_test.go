@@ -21,10 +21,10 @@ const benchSize = 64
 // udpEnds is one implementation's view of a client and a server UDP socket
 // on loopback.
 type udpEnds struct {
-	send     func([]byte) // client, connected to the server
-	recv     func([]byte) // client
-	sendTo   func([]byte) // server to the client's address
-	recvFrom func([]byte) // server, with the source address
+	send     func([]byte)     // client, connected to the server
+	recv     func([]byte)     // client
+	sendTo   func([]byte)     // server to the client's address
+	recvFrom func([]byte) int // server, with the source address; returns the length
 	stop     func()
 }
 
@@ -73,7 +73,7 @@ var udpImpls = []udpImpl{
 			send:     func(p []byte) { _, err := cli.Send(p, 0); check(b, err) },
 			recv:     func(p []byte) { _, err := cli.RecvInto(p, 0); check(b, err) },
 			sendTo:   func(p []byte) { _, err := srv.SendTo(p, 0, cAddr); check(b, err) },
-			recvFrom: func(p []byte) { _, _, err := srv.RecvFromInto(p, 0, &from); check(b, err) },
+			recvFrom: func(p []byte) int { n, _, err := srv.RecvFromInto(p, 0, &from); check(b, err); return n },
 			stop:     func() { srv.Close(); cli.Close() },
 		}
 	}},
@@ -87,7 +87,7 @@ var udpImpls = []udpImpl{
 			send:     func(p []byte) { _, err := cli.Write(p); check(b, err) },
 			recv:     func(p []byte) { _, err := cli.Read(p); check(b, err) },
 			sendTo:   func(p []byte) { _, err := srv.WriteToUDPAddrPort(p, ca); check(b, err) },
-			recvFrom: func(p []byte) { _, _, err := srv.ReadFromUDPAddrPort(p); check(b, err) },
+			recvFrom: func(p []byte) int { n, _, err := srv.ReadFromUDPAddrPort(p); check(b, err); return n },
 			stop:     func() { srv.Close(); cli.Close() },
 		}
 	}},
@@ -106,48 +106,68 @@ var udpImpls = []udpImpl{
 			send:     func(p []byte) { _, err := unix.Write(cli, p); check(b, err) },
 			recv:     func(p []byte) { _, err := unix.Read(cli, p); check(b, err) },
 			sendTo:   func(p []byte) { check(b, unix.Sendto(srv, p, 0, c4)) },
-			recvFrom: func(p []byte) { _, _, err := unix.Recvfrom(srv, p, 0); check(b, err) },
+			recvFrom: func(p []byte) int { n, _, err := unix.Recvfrom(srv, p, 0); check(b, err); return n },
 			stop:     func() { unix.Close(srv); unix.Close(cli) },
 		}
 	}},
 }
 
-// roundTrips runs n request/response exchanges (client send, server
-// recvfrom + sendto, client recv) and returns the elapsed time.
-func roundTrips(b *testing.B, impl udpImpl, n int) time.Duration {
-	e := impl.open(b)
-	defer e.stop()
-	done := make(chan struct{})
+// rtServer starts the echo side of impl; a 1-byte datagram stops it.
+type rtServer struct {
+	e    udpEnds
+	done chan struct{}
+}
+
+func startRT(b *testing.B, impl udpImpl) *rtServer {
+	r := &rtServer{e: impl.open(b), done: make(chan struct{})}
 	go func() {
-		defer close(done)
+		defer close(r.done)
 		buf := make([]byte, 2048)
-		for i := 0; i < n+100; i++ {
-			e.recvFrom(buf)
-			e.sendTo(buf[:benchSize])
+		for {
+			n := r.e.recvFrom(buf)
+			if n <= 1 {
+				return
+			}
+			r.e.sendTo(buf[:n])
 		}
 	}()
 	p := make([]byte, benchSize)
-	r := make([]byte, 2048)
+	q := make([]byte, 2048)
 	for i := 0; i < 100; i++ { // warm up
-		e.send(p)
-		e.recv(r)
+		r.e.send(p)
+		r.e.recv(q)
 	}
+	return r
+}
+
+// run does n request/response exchanges and returns the elapsed time.
+func (r *rtServer) run(n int) time.Duration {
+	p := make([]byte, benchSize)
+	q := make([]byte, 2048)
 	start := time.Now()
 	for i := 0; i < n; i++ {
-		e.send(p)
-		e.recv(r)
+		r.e.send(p)
+		r.e.recv(q)
 	}
-	d := time.Since(start)
-	<-done
-	return d
+	return time.Since(start)
+}
+
+func (r *rtServer) stop() {
+	r.e.send([]byte{0})
+	<-r.done
+	r.e.stop()
+}
+
+func roundTrips(b *testing.B, impl udpImpl, n int) time.Duration {
+	r := startRT(b, impl)
+	defer r.stop()
+	return r.run(n)
 }
 
 // oneWay sends n datagrams client to server in batches of 32 and receives
 // them with the source address, on one goroutine (loopback queues the
 // datagram during sendto, so receives never wait), and returns the time.
-func oneWay(b *testing.B, impl udpImpl, n int) time.Duration {
-	e := impl.open(b)
-	defer e.stop()
+func oneWay(e udpEnds, n int) time.Duration {
 	p := make([]byte, benchSize)
 	r := make([]byte, 2048)
 	const batch = 32
@@ -181,30 +201,77 @@ func BenchmarkUDPOneWay(b *testing.B) {
 	for _, impl := range udpImpls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
-			d := oneWay(b, impl, b.N)
+			e := impl.open(b)
+			defer e.stop()
+			d := oneWay(e, b.N)
 			b.ReportMetric(float64(b.N)/d.Seconds(), "dgrams/s")
 		})
 	}
 }
 
-// BenchmarkUDPCompare runs core, net and raw back to back with the same
-// iteration count and reports each one's cost and core's ratios (core/net
-// 1.00 = equal, below 1 = core faster).
+// BenchmarkUDPCompare runs core, net and raw with the same iteration count,
+// interleaved in 10 rounds so that load changes on a shared machine hit all
+// three alike, and reports each one's cost and core's ratios (core/net 1.00
+// = equal, below 1 = core faster).
 func BenchmarkUDPCompare(b *testing.B) {
+	const rounds = 10
 	b.Run("roundtrip", func(b *testing.B) {
-		var d [3]time.Duration
+		var rs [3]*rtServer
 		for i, impl := range udpImpls {
-			d[i] = roundTrips(b, impl, b.N)
+			rs[i] = startRT(b, impl)
+			defer rs[i].stop()
+		}
+		var d, c [3]time.Duration
+		for r := 0; r < rounds; r++ {
+			n := b.N / rounds
+			if r == 0 {
+				n += b.N % rounds
+			}
+			for i := range rs {
+				c0 := cpuTime()
+				d[i] += rs[i].run(n)
+				c[i] += cpuTime() - c0
+			}
 		}
 		report(b, d, "ns/rtt")
+		reportCPU(b, c)
 	})
 	b.Run("oneway", func(b *testing.B) {
-		var d [3]time.Duration
+		var es [3]udpEnds
 		for i, impl := range udpImpls {
-			d[i] = oneWay(b, impl, b.N)
+			es[i] = impl.open(b)
+			defer es[i].stop()
+		}
+		var d, c [3]time.Duration
+		for r := 0; r < rounds; r++ {
+			n := b.N / rounds
+			if r == 0 {
+				n += b.N % rounds
+			}
+			for i := range es {
+				c0 := cpuTime()
+				d[i] += oneWay(es[i], n)
+				c[i] += cpuTime() - c0
+			}
 		}
 		report(b, d, "ns/dgram")
+		reportCPU(b, c)
 	})
+}
+
+// cpuTime is the process's user+system CPU time: on a shared, overloaded
+// machine it measures the work done far more stably than wall time.
+func cpuTime() time.Duration {
+	var ru unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func reportCPU(b *testing.B, c [3]time.Duration) {
+	b.ReportMetric(float64(c[0])/float64(c[1]), "cpu-core/net")
+	b.ReportMetric(float64(c[0])/float64(c[2]), "cpu-core/raw")
+	b.ReportMetric(float64(c[0].Nanoseconds())/float64(b.N), "core-cpu-ns")
+	b.ReportMetric(float64(c[1].Nanoseconds())/float64(b.N), "net-cpu-ns")
 }
 
 func report(b *testing.B, d [3]time.Duration, unit string) {
@@ -329,11 +396,24 @@ func BenchmarkMmsg(b *testing.B) {
 			batched(batch * 4)
 			b.ReportAllocs()
 			b.ResetTimer()
-			ds := single(n)
-			db := batched(n)
+			// Interleave in rounds so load changes hit both alike.
+			const rounds = 10
+			var ds, db, cs, cb time.Duration
+			per := (n/batch + rounds - 1) / rounds * batch
+			for done := 0; done < n; done += per {
+				k := min(per, n-done)
+				c0 := cpuTime()
+				ds += single(k)
+				c1 := cpuTime()
+				db += batched(k)
+				c2 := cpuTime()
+				cs += c1 - c0
+				cb += c2 - c1
+			}
 			b.ReportMetric(float64(n)/ds.Seconds(), "single-dgrams/s")
 			b.ReportMetric(float64(n)/db.Seconds(), "mmsg-dgrams/s")
 			b.ReportMetric(ds.Seconds()/db.Seconds(), "speedup")
+			b.ReportMetric(float64(cs)/float64(cb), "cpu-speedup")
 		})
 	}
 }
