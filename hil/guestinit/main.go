@@ -117,7 +117,7 @@ func run() error {
 		"trans=virtio,version=9p2000.L,msize=524288,cache=loose,access=any"); err != nil {
 		return err
 	}
-	for _, m := range []struct{ src, dst, fstype, data string }{
+	mounts := []struct{ src, dst, fstype, data string }{
 		{"devtmpfs", "/dev", "devtmpfs", ""},
 		{"proc", "/proc", "proc", ""},
 		{"sysfs", "/sys", "sysfs", ""},
@@ -127,11 +127,35 @@ func run() error {
 		{"tmpfs", "/run", "tmpfs", "mode=755"},
 		{"tmpfs", "/var/tmp", "tmpfs", "mode=1777"},
 		{"tmpfs", "/root", "tmpfs", "mode=700"},
-	} {
+	}
+	// The checkout may live under a folder the guest covers with tmpfs (a
+	// CI clone in /tmp, say): hold on to it with a bind mount and put it
+	// back on top afterwards.
+	const keep = "/keep"
+	kept := false
+	for _, m := range mounts {
+		if m.fstype == "tmpfs" && (p.cwd == m.dst || strings.HasPrefix(p.cwd, m.dst+"/")) {
+			os.MkdirAll(keep, 0o755)
+			if err := mount(root+p.cwd, keep, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+				return err
+			}
+			kept = true
+			break
+		}
+	}
+	for _, m := range mounts {
 		if strings.HasPrefix(m.dst, "/dev/") {
 			os.MkdirAll(root+m.dst, 0o755) // devtmpfs is writable; the host root is not
 		}
 		if err := mount(m.src, root+m.dst, m.fstype, 0, m.data); err != nil {
+			return err
+		}
+	}
+	if kept {
+		if err := os.MkdirAll(root+p.cwd, 0o755); err != nil {
+			return fmt.Errorf("recreate %s on tmpfs: %w", p.cwd, err)
+		}
+		if err := mount(keep, root+p.cwd, "", unix.MS_MOVE, ""); err != nil {
 			return err
 		}
 	}
