@@ -168,6 +168,12 @@ func BenchmarkHILForward(b *testing.B) {
 	}
 	withCangw(b, func() { kl = forward(b, 3000, 1000) })
 	withGateway(b, func(*Gateway) { gl = forward(b, 3000, 1000) })
+	var kl3, gl3 fwdResult
+	withCangw(b, func() { kl3 = forward(b, 1500, 300) })
+	withGateway(b, func(*Gateway) { gl3 = forward(b, 1500, 300) })
+	b.Logf("at 300 frames/s: can-gw %v; gateway %v", kl3, gl3)
+	b.ReportMetric(float64(gl3.p99.Microseconds()), "gw_p99_us@300")
+	b.ReportMetric(float64(kl3.p99.Microseconds()), "cangw_p99_us@300")
 	b.Logf("kernel can-gw       max: %v", k)
 	b.Logf("gateway (user)      max: %v (gateway drops %v)", g, gDrops)
 	b.Logf("gateway zero-loss      : %.0f frames/s offered (%v)", gzRate, gz)

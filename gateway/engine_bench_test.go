@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -59,6 +60,7 @@ routes:
 		n += batch
 	}
 	for mc.sent.Load() < int64(n) {
+		runtime.Gosched()
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/frame")
 }

@@ -30,6 +30,7 @@ type Gateway struct {
 	table   atomic.Pointer[table]
 	runCtx  context.Context
 	started time.Time
+	links   *linkWatch
 }
 
 // endpoint is one running endpoint.
@@ -77,7 +78,11 @@ func (g *Gateway) Start(ctx context.Context, cfg *config.Config) error {
 	defer g.mu.Unlock()
 	g.runCtx = ctx
 	g.started = time.Now()
-	return g.apply(cfg)
+	if err := g.apply(cfg); err != nil {
+		return err
+	}
+	g.watchLinks(ctx)
+	return nil
 }
 
 // Reload applies cfg: endpoints and routes whose settings did not change keep
@@ -443,6 +448,12 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 		}
 		return
 	}
+}
+
+func (g *Gateway) linksWatch() *linkWatch {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.links
 }
 
 // Healthy reports whether every endpoint is running; it returns the problems.
