@@ -144,12 +144,11 @@ var resolver = &net.Resolver{PreferGo: true}
 
 // typeProto is glibc's gaih_inet_typeproto table.
 type typeProto struct {
-	typ, proto  int
-	name        string
-	def         bool // used when neither type nor protocol is given
-	protoAny    bool // accepts any protocol number (raw)
-	noService   bool // takes no service (raw)
-	defaultName bool
+	typ, proto int
+	name       string
+	def        bool // used when neither type nor protocol is given
+	protoAny   bool // accepts any protocol number (raw)
+	noService  bool // takes no service (raw)
 }
 
 var typeProtos = [...]typeProto{
@@ -263,6 +262,7 @@ const aiKnownFlags = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | 
 //
 // Failures are *Gaierror with the EAI_* code Python would raise.
 func GetAddrInfo(ctx context.Context, host, port string, family, typ, proto, flags int) ([]AddrInfo, error) {
+	ctx = orBackground(ctx)
 	if auditing() {
 		audit("socket.getaddrinfo", host, port, family, typ, proto)
 	}
@@ -465,6 +465,7 @@ func dnsGaierror(host string, err error) *Gaierror {
 // NI_NOFQDN returns only the first label of a name in this host's domain.
 // Link-local IPv6 addresses get "%ifname" appended, as glibc does.
 func GetNameInfo(ctx context.Context, a Addr, flags int) (host, service string, err error) {
+	ctx = orBackground(ctx)
 	if auditing() {
 		audit("socket.getnameinfo", a)
 	}
@@ -493,7 +494,7 @@ func GetNameInfo(ctx context.Context, a Addr, flags int) (host, service string, 
 		}
 		return "", "", newGaierror(EAI_FAMILY, Family(fam).String(), nil)
 	}
-	if err := checkPort(AF_INET, port); err != nil {
+	if err := checkPort(a.Family(), port); err != nil {
 		return "", "", err
 	}
 	if !ip.IsValid() {
@@ -579,6 +580,7 @@ func stripLocalDomain(name string) string {
 // 255.255.255.255, numeric forms (including inet_aton's) are returned
 // normalized, names are resolved as GetAddrInfo does for AF_INET.
 func GetHostByName(ctx context.Context, host string) (string, error) {
+	ctx = orBackground(ctx)
 	if auditing() {
 		audit("socket.gethostbyname", host)
 	}
@@ -599,6 +601,7 @@ func GetHostByName(ctx context.Context, host string) (string, error) {
 // host, Python's socket.gethostbyname_ex. /etc/hosts entries give their
 // canonical name and aliases; DNS gives the CNAME target.
 func GetHostByNameEx(ctx context.Context, host string) (name string, aliases, addrs []string, err error) {
+	ctx = orBackground(ctx)
 	if auditing() {
 		audit("socket.gethostbyname", host)
 	}
@@ -650,6 +653,7 @@ func contains(list []string, s string) bool {
 // at ip, Python's socket.gethostbyaddr: ip may also be a name, resolved
 // first. An address without a name is an *Herror with HOST_NOT_FOUND.
 func GetHostByAddr(ctx context.Context, ip string) (name string, aliases, addrs []string, err error) {
+	ctx = orBackground(ctx)
 	if auditing() {
 		audit("socket.gethostbyaddr", ip)
 	}
@@ -685,6 +689,7 @@ func GetHostByAddr(ctx context.Context, ip string) (name string, aliases, addrs 
 // of the reverse lookup's name and aliases that contains a dot wins, else
 // the primary name; if the lookup fails, name itself.
 func GetFQDN(ctx context.Context, name string) string {
+	ctx = orBackground(ctx)
 	name = strings.TrimSpace(name)
 	if name == "" || name == "0.0.0.0" || name == "::" {
 		h, err := GetHostName()
@@ -732,4 +737,13 @@ func SetHostName(name string) error {
 		return &net.OpError{Op: "sethostname", Err: err}
 	}
 	return nil
+}
+
+// orBackground lets callers pass a nil context, as for the blocking
+// Socket methods.
+func orBackground(ctx context.Context) context.Context {
+	if ctx == nil {
+		return context.Background()
+	}
+	return ctx
 }

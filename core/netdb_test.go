@@ -284,6 +284,14 @@ func TestGetAddrInfoAddrConfig(t *testing.T) {
 	}
 }
 
+func TestGetAddrInfoNilContext(t *testing.T) {
+	//lint:ignore SA1012 a nil context is accepted on purpose
+	res, err := GetAddrInfo(nil, "localhost", "80", AF_INET, SOCK_STREAM, 0, 0) //nolint:staticcheck
+	if err != nil || len(res) != 1 || res[0].Addr.String() != "127.0.0.1:80" {
+		t.Fatalf("%v, %v", res, err)
+	}
+}
+
 func TestGetAddrInfoErrors(t *testing.T) {
 	_, err := GetAddrInfo(context.Background(), "nosuchhost.invalid", "80", 0, 0, 0, 0)
 	var ge *Gaierror

@@ -363,9 +363,6 @@ func cString(b []byte) (string, bool) {
 	return string(b), false
 }
 
-// errNoDevice is returned when an interface name cannot be resolved.
-var errNoDevice error = syscall.ENODEV
-
 // resolveIndex returns the interface index to put on the wire for an
 // address naming an interface by name and/or index.
 func resolveIndex(fam int, iface string, index int) (int, error) {
