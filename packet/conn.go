@@ -97,15 +97,17 @@ type Config struct {
 // take the defaults noted.
 type RingConfig struct {
 	// BlockSize is the size of one block in bytes, a multiple of the page
-	// size (default 1 MiB).
+	// size (default 256 KiB).
 	BlockSize int
-	// BlockCount is the number of blocks (default 8).
+	// BlockCount is the number of blocks (default 32). At low rates the
+	// kernel retires a block every RetireTimeout, so BlockCount times
+	// RetireTimeout is how long the reader may be descheduled before the
+	// ring is full: prefer many smaller blocks to a few large ones.
 	BlockCount int
-	// FrameSize bounds one frame's slot, including the 48-byte tpacket3
-	// header and the sockaddr_ll: packets longer than FrameSize minus the
-	// headers are truncated (Packet.Length still reports the wire length).
-	// A multiple of 16; default 65536 + headers is rounded up so a full
-	// 64 KiB GSO packet fits. It must not exceed BlockSize.
+	// FrameSize is tp_frame_size: a multiple of 16, at least 68, at most
+	// BlockSize (default 2048). TPACKET_V3 packs frames of any length
+	// back to back in a block, so it does not truncate packets; the
+	// kernel checks it and derives tp_frame_nr from it.
 	FrameSize int
 	// RetireTimeout is how long the kernel waits before handing over a
 	// partially filled block (default 10 ms; the kernel works in whole

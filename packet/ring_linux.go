@@ -16,8 +16,8 @@ import (
 
 // Ring defaults (see RingConfig).
 const (
-	defaultBlockSize     = 1 << 20
-	defaultBlockCount    = 8
+	defaultBlockSize     = 256 << 10
+	defaultBlockCount    = 32
 	defaultFrameSize     = 2048
 	defaultRetireTimeout = 10 * time.Millisecond
 

@@ -48,9 +48,9 @@ func Capture(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	count := fs.Int64("c", 0, "stop after this many packets (0: no limit)")
 	dur := fs.Duration("duration", 0, "stop after this long (0: no limit)")
 	noPromisc := fs.Bool("p", false, "do not put the interfaces into promiscuous mode")
-	blockSize := byteSize(1 << 20)
+	blockSize := byteSize(256 << 10)
 	fs.Var(&blockSize, "block-size", "ring block size")
-	blocks := fs.Int("blocks", 16, "ring blocks per socket")
+	blocks := fs.Int("blocks", 64, "ring blocks per socket")
 	quiet := fs.Bool("q", false, "no live status line")
 	printPk := fs.Bool("print", false, "print one line per packet")
 	if err := fs.Parse(args); err != nil {

@@ -1,0 +1,340 @@
+//go:build linux && !hil
+
+package packet
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	mdpacket "github.com/mdlayher/packet"
+	"golang.org/x/sys/unix"
+)
+
+// The capture benchmark. A sender of ours (this process) puts 64-byte
+// UDP frames of 64 flows on veth A at a fixed rate; a reader process in the
+// same namespace captures on B. Every reader gets the same 4 MiB of buffer:
+//
+//   ring         this package, TPACKET_V3 ring, zero-copy block iteration
+//   ring-pcapng  the same, writing every packet to a pcapng file
+//   ring-fanout2 two ring sockets in a hash fanout group, one goroutine each
+//   mdlayher     github.com/mdlayher/packet, one recvfrom per packet
+//   tcpdump      tcpdump -w /dev/null -B 4096 (libpcap, TPACKET_V3)
+//
+// For each reader the offered rate steps up until the reader misses a
+// frame (received < sent, kernel drops or not); the highest rate without a
+// miss is its zero-drop rate. CPU per packet is the reader process's
+// user+system time at a rate all readers sustain, minus the same process's
+// time for an idle run of equal length.
+//
+// Run: go test -run '^$' -bench BenchmarkCapture -benchtime 1x ./packet
+
+var benchReaders = []string{"ring", "ring-pcapng", "ring-fanout2", "mdlayher", "tcpdump"}
+
+func BenchmarkCapture(b *testing.B) {
+	lookTool(b, "tcpdump")
+	n := newVethNet(b)
+	tx := n.listen(b, "A", &Config{SendOnly: true})
+	frames := make([][]byte, 64)
+	for f := range frames {
+		frames[f] = ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(uint16(20000+f), 9, make([]byte, 14))))
+	}
+	rates := []float64{25e3, 50e3, 100e3, 200e3, 400e3, 800e3}
+	const window = 500 * time.Millisecond
+	const cpuRate = 50e3
+	for range b.N {
+		zero := map[string]float64{}
+		cpu := map[string]float64{}
+		for _, r := range benchReaders {
+			// CPU per packet at cpuRate for 3 s, idle baseline subtracted.
+			idle := runReader(b, n, tx, frames, r, 0, 3*time.Second)
+			busy := runReader(b, n, tx, frames, r, cpuRate, 3*time.Second)
+			if busy.received > 0 {
+				cpu[r] = float64(busy.cpu-idle.cpu) / float64(busy.received)
+			}
+			for _, rate := range rates {
+				res := runReader(b, n, tx, frames, r, rate, window)
+				fmt.Fprintf(os.Stderr, "%-12s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d\n",
+					r, rate, res.achieved, res.sent, res.received, res.drops)
+				if res.received < res.sent {
+					break
+				}
+				zero[r] = res.achieved
+			}
+			fmt.Fprintf(os.Stderr, "%-12s zero-drop rate %8.0f pkt/s, CPU %6.0f ns/packet (idle run %v, busy run %v for %d packets)\n",
+				r, zero[r], cpu[r], idle.cpu, busy.cpu, busy.received)
+		}
+		for _, r := range benchReaders {
+			b.ReportMetric(zero[r], "pps-zero-drop-"+r)
+			b.ReportMetric(cpu[r], "cpu-ns/pkt-"+r)
+		}
+		ratio := func(a, c float64) float64 {
+			if c == 0 {
+				return 0
+			}
+			return a / c
+		}
+		b.ReportMetric(ratio(zero["ring"], zero["tcpdump"]), "zero-drop-ring/tcpdump")
+		b.ReportMetric(ratio(zero["ring"], zero["mdlayher"]), "zero-drop-ring/mdlayher")
+		b.ReportMetric(ratio(zero["ring-fanout2"], zero["ring"]), "zero-drop-fanout2/ring")
+		b.ReportMetric(ratio(zero["ring-pcapng"], zero["ring"]), "zero-drop-pcapng/ring")
+		b.ReportMetric(ratio(cpu["ring"], cpu["tcpdump"]), "cpu-ring/tcpdump")
+		b.ReportMetric(ratio(cpu["ring"], cpu["mdlayher"]), "cpu-ring/mdlayher")
+		b.ReportMetric(ratio(cpu["ring-pcapng"], cpu["ring"]), "cpu-pcapng/ring")
+	}
+}
+
+type readerResult struct {
+	sent, received, drops int64
+	achieved              float64
+	cpu                   time.Duration
+}
+
+// runReader starts reader r in the namespace, sends rate pkt/s for d, and
+// returns what it received and its CPU time.
+func runReader(b *testing.B, n *vethNet, tx *Conn, frames [][]byte, r string, rate float64, d time.Duration) readerResult {
+	b.Helper()
+	var cmd *exec.Cmd
+	if r == "tcpdump" {
+		cmd = exec.Command("ip", "netns", "exec", n.name, "tcpdump", "-i", "B", "-w", "/dev/null", "-B", "4096", "-n", "udp")
+	} else {
+		self, _ := os.Executable()
+		args := []string{"netns", "exec", n.name, self, "-test.run=^TestBenchChild$"}
+		if prof := os.Getenv("FG_BENCH_PROF"); prof != "" && rate > 0 {
+			args = append(args, "-test.cpuprofile="+prof+"-"+r)
+		}
+		cmd = exec.Command("ip", args...)
+		cmd.Env = append(os.Environ(), "FG_BENCH_CHILD="+r, "FG_BENCH_OUT="+filepath.Join(b.TempDir(), "bench.pcapng"))
+	}
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	lines := make(chan string, 64)
+	var wg sync.WaitGroup
+	for _, p := range []io.Reader{stdout, stderr} {
+		wg.Go(func() {
+			sc := bufio.NewScanner(p)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+		})
+	}
+	go func() { wg.Wait(); close(lines) }()
+	var out []string
+	ready := "ready"
+	if r == "tcpdump" {
+		ready = "listening on"
+	}
+	for l := range lines {
+		out = append(out, l)
+		if strings.Contains(l, ready) {
+			break
+		}
+	}
+	if r == "tcpdump" {
+		time.Sleep(200 * time.Millisecond) // its ring is mapped after the message
+	}
+	sent, achieved := sendAtRate(b, tx, frames, rate, d)
+	// Let the readers drain: ours retire a block every 10 ms, tcpdump's
+	// libpcap every 1000 ms (its packet buffer timeout).
+	time.Sleep(200 * time.Millisecond)
+	if r == "tcpdump" {
+		time.Sleep(time.Second)
+	}
+	if r == "tcpdump" {
+		cmd.Process.Signal(syscall.SIGINT)
+	} else {
+		stdin.Close()
+	}
+	for l := range lines {
+		out = append(out, l)
+	}
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("%s: %v\n%s", r, err, strings.Join(out, "\n"))
+	}
+	res := readerResult{sent: sent, achieved: achieved}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	res.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	text := strings.Join(out, "\n")
+	num := func(re string) int64 {
+		m := regexp.MustCompile(re).FindStringSubmatch(text)
+		if m == nil {
+			b.Fatalf("%s: no %q in output:\n%s", r, re, text)
+		}
+		v, _ := strconv.ParseInt(m[1], 10, 64)
+		return v
+	}
+	if r == "tcpdump" {
+		res.received = num(`(\d+) packets? captured`)
+		res.drops = num(`(\d+) packets? dropped by kernel`)
+	} else {
+		res.received = num(`received=(\d+)`)
+		res.drops = num(`drops=(\d+)`)
+	}
+	return res
+}
+
+// sendAtRate sends frames round-robin at rate pkt/s for d (rate 0: idle
+// for d) and returns the count and the achieved rate.
+func sendAtRate(b *testing.B, tx *Conn, frames [][]byte, rate float64, d time.Duration) (int64, float64) {
+	if rate == 0 {
+		time.Sleep(d)
+		return 0, 0
+	}
+	total := int64(rate * d.Seconds())
+	rc, err := tx.SyscallConn()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ifindex := tx.LocalAddr().(*Addr).Interface
+	sa := &unix.SockaddrLinklayer{Ifindex: ifindex}
+	start := time.Now()
+	var sent int64
+	for sent < total {
+		due := start.Add(time.Duration(float64(sent) / rate * float64(time.Second)))
+		if w := time.Until(due); w > 50*time.Microsecond {
+			time.Sleep(w)
+		}
+		batch := min(total-sent, 32)
+		var serr error
+		rc.Write(func(fd uintptr) bool {
+			for i := int64(0); i < batch; i++ {
+				for {
+					serr = unix.Sendto(int(fd), frames[(sent+i)%int64(len(frames))], 0, sa)
+					if !errors.Is(serr, unix.ENOBUFS) && !errors.Is(serr, unix.EAGAIN) {
+						break
+					}
+				}
+				if serr != nil {
+					batch = i
+					break
+				}
+			}
+			return true
+		})
+		if serr != nil {
+			b.Fatalf("sendto: %v", serr)
+		}
+		sent += batch
+	}
+	return sent, float64(sent) / time.Since(start).Seconds()
+}
+
+// TestBenchChild is the reader process of BenchmarkCapture; it does
+// nothing unless FG_BENCH_CHILD names a reader.
+func TestBenchChild(t *testing.T) {
+	mode := os.Getenv("FG_BENCH_CHILD")
+	if mode == "" {
+		return
+	}
+	ifi, err := net.InterfaceByName("B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var received atomic.Int64
+	var drops uint64
+	ring := &RingConfig{BlockSize: 64 << 10, BlockCount: 64}
+	filter, err := AssembleFilter("udp", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	switch mode {
+	case "ring", "ring-pcapng", "ring-fanout2":
+		socks := 1
+		var fan *FanoutConfig
+		if mode == "ring-fanout2" {
+			socks, ring.BlockCount = 2, 32 // the same 4 MiB in all
+			fan = &FanoutConfig{Mode: FanoutHash, Group: uint16(os.Getpid())}
+		}
+		var w *Writer
+		if mode == "ring-pcapng" {
+			if w, err = CreateFile(os.Getenv("FG_BENCH_OUT"), nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.AddInterface(Interface{Name: "B", LinkType: LinkTypeEthernet}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var conns []*Conn
+		for range socks {
+			c, err := Listen(ifi, &Config{Ring: ring, Filter: filter, Fanout: fan})
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+			wg.Go(func() {
+				for {
+					blk, err := c.ReadBlock(ctx)
+					if err != nil {
+						return
+					}
+					for p, ok := blk.Next(); ok; p, ok = blk.Next() {
+						received.Add(1)
+						if w != nil {
+							w.WritePacket(0, CaptureInfo{Timestamp: p.Timestamp, Length: p.Length, Direction: DirectionOf(p.Type)}, p.Data)
+						}
+					}
+					blk.Release()
+				}
+			})
+		}
+		fmt.Println("ready")
+		io.Copy(io.Discard, os.Stdin)
+		cancel()
+		wg.Wait()
+		for _, c := range conns {
+			st, _ := c.Stats()
+			drops += st.Drops
+			c.Close()
+		}
+		if w != nil {
+			w.Close()
+		}
+	case "mdlayher":
+		c, err := mdpacket.Listen(ifi, mdpacket.Raw, unix.ETH_P_ALL, &mdpacket.Config{Filter: filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, _ := c.SyscallConn()
+		rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20) })
+		wg.Go(func() {
+			buf := make([]byte, 2048)
+			for {
+				if _, _, err := c.ReadFrom(buf); err != nil {
+					return
+				}
+				received.Add(1)
+			}
+		})
+		fmt.Println("ready")
+		io.Copy(io.Discard, os.Stdin)
+		c.SetReadDeadline(time.Now())
+		wg.Wait()
+		st, _ := c.Stats()
+		drops = uint64(st.Drops)
+		c.Close()
+	default:
+		t.Fatalf("unknown reader %q", mode)
+	}
+	fmt.Printf("result received=%d drops=%d\n", received.Load(), drops)
+}
