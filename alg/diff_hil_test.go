@@ -25,7 +25,7 @@ func diffSize(r *rand.Rand, unit int) int {
 	case 1:
 		n = r.IntN(5 * 4096)
 	default:
-		n = r.IntN(600)
+		n = r.IntN(300)
 	}
 	return n / unit * unit
 }
@@ -34,6 +34,16 @@ func randBytes(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
 	fill(r, b)
 	return b
+}
+
+// nCases scales a case count by FG_ALG_CASES (a multiplier, default 1),
+// for longer runs than the rig's per-package budget allows.
+func nCases(n int) int {
+	m := 1
+	if v := os.Getenv("FG_ALG_CASES"); v != "" {
+		fmt.Sscan(v, &m)
+	}
+	return n * max(m, 1)
 }
 
 // seed makes failures reproducible: FG_ALG_SEED overrides it.
@@ -51,7 +61,7 @@ func TestDifferentialHash(t *testing.T) {
 	names := []string{"md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha3-256", "hmac(sha1)", "hmac(sha256)", "hmac(sha512)"}
 	cases := 0
 	for _, name := range names {
-		for i := 0; i < 100; i++ {
+		for i := 0; i < nCases(80); i++ {
 			var key []byte
 			if strings.HasPrefix(name, "hmac(") {
 				key = randBytes(r, r.IntN(200))
@@ -97,7 +107,7 @@ func TestDifferentialSkcipher(t *testing.T) {
 	}
 	cases := 0
 	for _, s := range specs {
-		for i := 0; i < 150; i++ {
+		for i := 0; i < nCases(80); i++ {
 			key := randBytes(r, s.keys[r.IntN(len(s.keys))])
 			if s.name == "xts(aes)" {
 				// The kernel rejects xts keys with equal halves only
@@ -143,7 +153,7 @@ func TestDifferentialSkcipher(t *testing.T) {
 		}
 	}
 	// ctr(aes) as a Stream with arbitrary splits.
-	for i := 0; i < 200; i++ {
+	for i := 0; i < nCases(120); i++ {
 		key := randBytes(r, []int{16, 24, 32}[r.IntN(3)])
 		iv := randBytes(r, 16)
 		if i%5 == 0 {
@@ -188,7 +198,7 @@ func TestDifferentialAEAD(t *testing.T) {
 	}
 	cases, forged := 0, 0
 	for _, s := range specs {
-		for i := 0; i < 250; i++ {
+		for i := 0; i < nCases(120); i++ {
 			key := randBytes(r, s.keys[r.IntN(len(s.keys))])
 			tag := s.tags[r.IntN(len(s.tags))]
 			var k, g AEAD

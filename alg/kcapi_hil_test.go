@@ -40,12 +40,15 @@ func kcapi(t testing.TB, key, stdin []byte, tool string, args ...string) []byte 
 func TestKcapiTools(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed(t), 4))
 	n := 0
-	for i := 0; i < 8; i++ {
+	for i := 0; i < 4; i++ {
 		data := randBytes(r, diffSize(r, 1))
 		for _, name := range []string{"sha256", "hmac(sha256)"} {
 			var key []byte
 			if name != "sha256" {
-				key = randBytes(r, 1+r.IntN(100))
+				// kcapi-dgst reads at most 32 key bytes from --keyfd
+				// (keybuf[32] in apps/kcapi-dgst.c): longer keys are
+				// covered by the kernel == Go differential.
+				key = randBytes(r, 1+r.IntN(32))
 			}
 			want := kcapi(t, key, data, "kcapi-dgst", "-c", name)
 			for _, p := range []Provider{ProviderKernel, ProviderGo} {
@@ -55,14 +58,14 @@ func TestKcapiTools(t *testing.T) {
 				}
 				h.Write(data)
 				if got := h.Sum(nil); !bytes.Equal(got, want) {
-					t.Fatalf("%s (%s) over %d bytes = %x, kcapi-dgst %x", name, p, len(data), got, want)
+					t.Fatalf("%s (%s) key %d bytes over %d bytes = %x, kcapi-dgst %x", name, p, len(key), len(data), got, want)
 				}
 				h.Close()
 			}
 			n++
 		}
 	}
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 3; i++ {
 		key := randBytes(r, []int{16, 24, 32}[r.IntN(3)])
 		iv := randBytes(r, 16)
 		for _, name := range []string{"cbc(aes)", "ctr(aes)"} {
@@ -100,7 +103,7 @@ func TestKcapiTools(t *testing.T) {
 			n += 2
 		}
 	}
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 3; i++ {
 		key := randBytes(r, []int{16, 32}[r.IntN(2)])
 		nonce := randBytes(r, 12)
 		aad := randBytes(r, 1+r.IntN(40))
