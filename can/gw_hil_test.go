@@ -4,6 +4,7 @@ package can
 
 import (
 	"bufio"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -190,6 +191,22 @@ func TestHILGatewayForwardsWithModifications(t *testing.T) {
 	if err := g.Add(fd); err != nil {
 		t.Fatal(err)
 	}
+	// CRC8 (SAE J1850 table, profile 1U8) over data[0..6] into data[7];
+	// the kernel needs a modification for checksums: OR with zero.
+	crcRule := &GatewayRule{SrcIndex: v0, DstIndex: v1, Flags: GatewayEcho, Filter: &Filter{ID: 0x126, Mask: 0x7FF},
+		Or:   &GatewayMod{Targets: GatewayModData},
+		CRC8: &GatewayCRC8{From: 0, To: 6, Result: 7, Init: 0xFF, FinalXOR: 0xFF, Table: CRC8Table(0x1D), Profile: GatewayCRC8OneU8, ProfileData: [20]uint8{0x5A}}}
+	if err := g.Add(crcRule); err != nil {
+		t.Fatal(err)
+	}
+	crcData := [FDMaxLen]byte{1, 2, 3, 4, 5, 6, 7, 0}
+	crc := crcRule.CRC8.Init
+	for _, v := range crcData[:7] {
+		crc = crcRule.CRC8.Table[crc^v]
+	}
+	crc = crcRule.CRC8.Table[crc^0x5A]
+	crcData[7] = crc ^ 0xFF
+	wantCRC := "vcan1 126#" + strings.ToUpper(hex.EncodeToString(crcData[:8]))
 
 	cmd := exec.Command("candump", "-L", "vcan1")
 	out, err := cmd.StdoutPipe()
@@ -253,10 +270,11 @@ func TestHILGatewayForwardsWithModifications(t *testing.T) {
 	send("vcan0", mk(FDFrame{ID: 0x123, Len: 8, Data: [FDMaxLen]byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}}))
 	send("vcan0", mk(FDFrame{ID: 0x125, Len: 2, Data: [FDMaxLen]byte{1, 2}})) // matches no rule
 	send("vcan0", mk(FDFrame{ID: 0x124, Len: 12, Flags: FDF, Data: [FDMaxLen]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}))
+	send("vcan0", mk(FDFrame{ID: 0x126, Len: 8, Data: [FDMaxLen]byte{1, 2, 3, 4, 5, 6, 7, 0}}))
 	// 11^33^55^77 = 00; ^AA = AA.
 	// The FD frame's flags nibble is 1 (BRS, set by the rule) or 5 when
 	// the kernel adds FDF.
-	want := []string{"vcan1 333#11003300550077AA", "vcan1 444##"}
+	want := []string{"vcan1 333#11003300550077AA", "vcan1 444##", wantCRC}
 	var got []string
 	for _, w := range want {
 		select {
@@ -279,11 +297,11 @@ func TestHILGatewayForwardsWithModifications(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 2 || rs[0].Handled != 1 || rs[1].Handled != 1 || rs[0].Dropped != 0 || rs[1].Deleted != 0 {
+	if len(rs) != 3 || rs[0].Handled != 1 || rs[1].Handled != 1 || rs[2].Handled != 1 || rs[0].Dropped != 0 || rs[1].Deleted != 0 {
 		t.Fatalf("counters: %+v", rs)
 	}
-	if l := cangwList(t); len(l) != 2 || !strings.HasSuffix(l[0], "# 1 handled 0 dropped 0 deleted") {
+	if l := cangwList(t); len(l) != 3 || !strings.HasSuffix(l[0], "# 1 handled 0 dropped 0 deleted") {
 		t.Fatalf("cangw -L: %q", l)
 	}
-	t.Logf("forwarded with modifications, candump saw %q; counters handled %d/%d", got, rs[0].Handled, rs[1].Handled)
+	t.Logf("forwarded with modifications, candump saw %q; counters handled %d/%d/%d", got, rs[0].Handled, rs[1].Handled, rs[2].Handled)
 }
