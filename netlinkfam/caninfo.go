@@ -29,7 +29,35 @@ const (
 	iflaCANCtrlModeExt        = 17
 
 	iflaCANCtrlModeSupported = 1 // inside IFLA_CAN_CTRLMODE_EXT
+
+	// Inside IFLA_CAN_TDC (transmitter delay compensation, CAN FD).
+	iflaCANTDCTDCVMin = 1
+	iflaCANTDCTDCVMax = 2
+	iflaCANTDCTDCOMin = 3
+	iflaCANTDCTDCOMax = 4
+	iflaCANTDCTDCFMin = 5
+	iflaCANTDCTDCFMax = 6
+	iflaCANTDCTDCV    = 7
+	iflaCANTDCTDCO    = 8
+	iflaCANTDCTDCF    = 9
 )
+
+// TDC is a CAN FD controller's transmitter delay compensation (IFLA_CAN_TDC):
+// its limits and, when set, the current values, all in minimum time quanta.
+// Zero means "not reported".
+type TDC struct {
+	TDCVMin, TDCVMax uint32 // transmitter delay value limits
+	TDCOMin, TDCOMax uint32 // offset limits
+	TDCFMin, TDCFMax uint32 // filter window limits
+	TDCV, TDCO, TDCF uint32 // current value, offset, filter window
+}
+
+// TDCConfig sets transmitter delay compensation values (`ip link set DEV
+// type can tdcv N tdco N tdcf N`); nil fields are not sent. Select the mode
+// with CtrlModeTDCAuto or CtrlModeTDCManual.
+type TDCConfig struct {
+	TDCV, TDCO, TDCF *uint32
+}
 
 // Sizes of the kernel structures carried by the attributes above.
 const (
@@ -216,6 +244,7 @@ type CANInfo struct {
 	BitrateConst       []uint32 // fixed bit rates a controller supports
 	DataBitrateConst   []uint32
 	BitrateMax         uint32       // highest bit rate the transceiver supports, 0 if not reported
+	TDC                *TDC         // CAN FD transmitter delay compensation, nil if not reported
 	Stats              *DeviceStats // from IFLA_INFO_XSTATS
 }
 
@@ -339,6 +368,42 @@ func (ci *CANInfo) decodeAttr(a attr) error {
 			return errAttrLen("IFLA_CAN_BITRATE_MAX", len(d), 4)
 		}
 		ci.BitrateMax = ne.Uint32(d)
+	case iflaCANTDC:
+		nas, err := parseAttrs(d)
+		if err != nil {
+			return fmt.Errorf("IFLA_CAN_TDC: %w", err)
+		}
+		tdc := &TDC{}
+		for _, na := range nas {
+			var p *uint32
+			switch na.typ {
+			case iflaCANTDCTDCVMin:
+				p = &tdc.TDCVMin
+			case iflaCANTDCTDCVMax:
+				p = &tdc.TDCVMax
+			case iflaCANTDCTDCOMin:
+				p = &tdc.TDCOMin
+			case iflaCANTDCTDCOMax:
+				p = &tdc.TDCOMax
+			case iflaCANTDCTDCFMin:
+				p = &tdc.TDCFMin
+			case iflaCANTDCTDCFMax:
+				p = &tdc.TDCFMax
+			case iflaCANTDCTDCV:
+				p = &tdc.TDCV
+			case iflaCANTDCTDCO:
+				p = &tdc.TDCO
+			case iflaCANTDCTDCF:
+				p = &tdc.TDCF
+			default:
+				continue
+			}
+			if len(na.data) != 4 {
+				return fmt.Errorf("IFLA_CAN_TDC attribute %d: payload is %d bytes, want 4", na.typ, len(na.data))
+			}
+			*p = ne.Uint32(na.data)
+		}
+		ci.TDC = tdc
 	case iflaCANCtrlModeExt:
 		nas, err := parseAttrs(d)
 		if err != nil {
@@ -412,6 +477,8 @@ type CANConfig struct {
 	// Restart requests a manual restart of a bus-off controller (the link
 	// must be up and the controller bus-off, else the kernel says EINVAL/EBUSY).
 	Restart bool
+	// TDC sets CAN FD transmitter delay compensation values.
+	TDC *TDCConfig
 	// Termination sets the bus termination in ohms (one of the values the
 	// driver reports in TerminationConst); a pointer to 0 switches it off.
 	Termination *uint16
@@ -436,7 +503,7 @@ func validateBitTiming(field string, bt *BitTiming) error {
 
 // EncodeCANConfig returns the IFLA_INFO_DATA payload for cfg: IFLA_CAN_*
 // attributes in the order iproute2 sends them (bit timing, data bit timing,
-// control mode, restart-ms, restart, termination).
+// control mode, TDC, restart-ms, restart, termination).
 func EncodeCANConfig(cfg *CANConfig) ([]byte, error) {
 	if cfg == nil {
 		return nil, errEmptyConfig
@@ -461,6 +528,19 @@ func EncodeCANConfig(cfg *CANConfig) ([]byte, error) {
 		cm := ne.AppendUint32(nil, uint32(cfg.CtrlModeMask))
 		cm = ne.AppendUint32(cm, uint32(cfg.CtrlMode))
 		b = appendAttr(b, iflaCANCtrlMode, cm)
+	}
+	if t := cfg.TDC; t != nil && (t.TDCV != nil || t.TDCO != nil || t.TDCF != nil) {
+		var off int
+		b, off = beginNest(b, iflaCANTDC)
+		for _, v := range []struct {
+			typ uint16
+			v   *uint32
+		}{{iflaCANTDCTDCV, t.TDCV}, {iflaCANTDCTDCO, t.TDCO}, {iflaCANTDCTDCF, t.TDCF}} {
+			if v.v != nil {
+				b = appendU32Attr(b, v.typ, *v.v)
+			}
+		}
+		b = endNest(b, off)
 	}
 	if cfg.RestartMs != nil {
 		b = appendU32Attr(b, iflaCANRestartMs, *cfg.RestartMs)

@@ -65,6 +65,17 @@ func TestEncodeCANConfigBytes(t *testing.T) {
 			0c000500 20000000 20000000`,
 		},
 		{
+			name: "fd with manual tdc",
+			cfg: &CANConfig{
+				CtrlModeMask: CtrlModeFD | CtrlModeTDCManual,
+				CtrlMode:     CtrlModeFD | CtrlModeTDCManual,
+				TDC:          &TDCConfig{TDCV: u32(5), TDCO: u32(10)},
+			},
+			want: `
+			0c000500 20040000 20040000
+			14001080 08000700 05000000 08000800 0a000000`,
+		},
+		{
 			name: "restart and termination",
 			cfg:  &CANConfig{Restart: true, Termination: u16(120)},
 			want: `08000700 01000000 06000b00 78000000`,
@@ -195,6 +206,21 @@ func TestDecodeCANInfo(t *testing.T) {
 	}
 	if got := ci.CtrlMode.String(); got != "LOOPBACK,BERR-REPORTING" {
 		t.Errorf("CtrlMode.String() = %q", got)
+	}
+}
+
+func TestDecodeCANInfoTDC(t *testing.T) {
+	littleEndian(t)
+	ci, err := DecodeCANInfo(unhex(t, `
+	2c001080 08000100 01000000 08000200 7f000000 08000400 3f000000 08000700 05000000 08000800 0a000000`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (&TDC{TDCVMin: 1, TDCVMax: 127, TDCOMax: 63, TDCV: 5, TDCO: 10}); !reflect.DeepEqual(ci.TDC, want) {
+		t.Fatalf("TDC = %+v, want %+v", ci.TDC, want)
+	}
+	if _, err := DecodeCANInfo(unhex(t, "0a001080 06000700 0500 0000")); err == nil || !strings.Contains(err.Error(), "IFLA_CAN_TDC attribute 7: payload is 2 bytes") {
+		t.Fatalf("bad TDC: %v", err)
 	}
 }
 

@@ -29,6 +29,7 @@ SETTINGS (as ip link set DEV type can ...):
   dbitrate BPS [dsample-point P] [dsjw TQ]        CAN FD data phase
   dtq NS dprop-seg TQ dphase-seg1 TQ dphase-seg2 TQ [dsjw TQ]
   MODE on|off    MODE: ` + "loopback listen-only triple-sampling one-shot berr-reporting fd fd-non-iso presume-ack cc-len8-dlc" + `
+  tdc-mode auto|manual|off  [tdcv TQ] [tdco TQ] [tdcf TQ]
   restart-ms MS  restart  termination OHMS
 NS is a name from /run/netns, a path, or a process id. "down" is applied
 first and "up" last, so "set can0 down bitrate 250000 up" works on a running
@@ -148,6 +149,10 @@ func formatLink(l *netlinkfam.Link) string {
 		}
 		writeTiming("", ci.BitTiming, ci.BitTimingConst)
 		writeTiming("d", ci.DataBitTiming, ci.DataBitTimingConst)
+		if t := ci.TDC; t != nil {
+			fmt.Fprintf(&s, "\t  tdcv %d tdco %d tdcf %d\n", t.TDCV, t.TDCO, t.TDCF)
+			fmt.Fprintf(&s, "\t  tdc: tdcv %d..%d tdco %d..%d tdcf %d..%d\n", t.TDCVMin, t.TDCVMax, t.TDCOMin, t.TDCOMax, t.TDCFMin, t.TDCFMax)
+		}
 		if ci.Termination != 0 || len(ci.TerminationConst) > 0 {
 			fmt.Fprintf(&s, "\t  termination %d %v\n", ci.Termination, ci.TerminationConst)
 		}
@@ -267,6 +272,36 @@ func parseLinkSet(args []string) (*linkSetRequest, error) {
 		case "dsjw":
 			dbt.SJW, err = num("time quanta", 1<<32-1)
 			dsjwSet = true
+		case "tdcv", "tdco", "tdcf":
+			var v uint32
+			v, err = num("minimum time quanta", 1<<32-1)
+			if cfg.TDC == nil {
+				cfg.TDC = &netlinkfam.TDCConfig{}
+			}
+			switch kw {
+			case "tdcv":
+				cfg.TDC.TDCV = &v
+			case "tdco":
+				cfg.TDC.TDCO = &v
+			default:
+				cfg.TDC.TDCF = &v
+			}
+		case "tdc-mode":
+			var v string
+			if v, err = val("auto|manual|off"); err != nil {
+				return nil, err
+			}
+			cfg.CtrlModeMask |= netlinkfam.CtrlModeTDCAuto | netlinkfam.CtrlModeTDCManual
+			cfg.CtrlMode &^= netlinkfam.CtrlModeTDCAuto | netlinkfam.CtrlModeTDCManual
+			switch v {
+			case "auto":
+				cfg.CtrlMode |= netlinkfam.CtrlModeTDCAuto
+			case "manual":
+				cfg.CtrlMode |= netlinkfam.CtrlModeTDCManual
+			case "off":
+			default:
+				return nil, usagef("link set: tdc-mode %q: want auto, manual or off", v)
+			}
 		case "restart-ms":
 			var ms uint32
 			ms, err = num("milliseconds (0 = no automatic restart)", 1<<32-1)
@@ -319,7 +354,7 @@ func parseLinkSet(args []string) (*linkSetRequest, error) {
 	if haveDBT {
 		cfg.DataBitTiming = &dbt
 	}
-	if cfg.BitTiming != nil || cfg.DataBitTiming != nil || cfg.CtrlModeMask != 0 || cfg.RestartMs != nil || cfg.Restart || cfg.Termination != nil {
+	if cfg.BitTiming != nil || cfg.DataBitTiming != nil || cfg.CtrlModeMask != 0 || cfg.RestartMs != nil || cfg.Restart || cfg.Termination != nil || cfg.TDC != nil {
 		if _, err := netlinkfam.EncodeCANConfig(cfg); err != nil {
 			return nil, usagef("link set: %v", err)
 		}

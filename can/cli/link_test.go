@@ -31,6 +31,18 @@ func TestParseLinkSet(t *testing.T) {
 	}
 }
 
+func TestParseLinkSetTDC(t *testing.T) {
+	req, err := parseLinkSet(strings.Fields("can0 fd on tdc-mode manual tdcv 5 tdco 10"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := req.can
+	if c.CtrlModeMask != netlinkfam.CtrlModeFD|netlinkfam.CtrlModeTDCAuto|netlinkfam.CtrlModeTDCManual ||
+		c.CtrlMode != netlinkfam.CtrlModeFD|netlinkfam.CtrlModeTDCManual || *c.TDC.TDCV != 5 || *c.TDC.TDCO != 10 || c.TDC.TDCF != nil {
+		t.Fatalf("cfg = %+v tdc %+v", c, c.TDC)
+	}
+}
+
 func TestParseLinkSetErrors(t *testing.T) {
 	tests := []struct{ args, want string }{
 		{"", "missing interface name"},
@@ -46,6 +58,8 @@ func TestParseLinkSetErrors(t *testing.T) {
 		{"can0 termination 70000", `termination "70000": want ohms`},
 		{"can0 bitrate 500000 tq 100", "exclusive"},
 		{"can0 tq 100", "TQ needs PhaseSeg1 and PhaseSeg2"},
+		{"can0 tdc-mode sometimes", `tdc-mode "sometimes": want auto, manual or off`},
+		{"can0 tdcv x", `tdcv "x": want minimum time quanta`},
 	}
 	for _, tt := range tests {
 		_, err := parseLinkSet(strings.Fields(tt.args))
