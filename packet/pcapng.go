@@ -198,45 +198,51 @@ func (b *blockWriter) idb(ifc Interface) error {
 	return b.block(blockIDB, body)
 }
 
-// epb writes an Enhanced Packet Block without building the body in a
-// separate buffer: header, data, padding, options, trailer.
+// epb writes an Enhanced Packet Block straight into the bufio buffer
+// (AvailableBuffer): no allocation, one copy of the data.
 func (b *blockWriter) epb(id int, ci CaptureInfo, data []byte) error {
 	optLen := 0
 	if ci.Direction != DirectionUnknown {
 		optLen = 8 + 4 // epb_flags + opt_endofopt
 	}
 	total := 32 + len(data) + pad4(len(data)) + optLen
+	if b.bw.Available() < total {
+		if err := b.bw.Flush(); err != nil {
+			return err
+		}
+	}
+	var buf []byte
+	if b.bw.Available() >= total {
+		buf = b.bw.AvailableBuffer()
+	} else {
+		buf = b.scratch[:0] // larger than the whole buffer
+	}
 	ns := uint64(ci.Timestamp.UnixNano())
-	orig := ci.Length
-	if orig < len(data) {
-		orig = len(data)
-	}
-	var h [28]byte
+	orig := max(ci.Length, len(data))
 	ne := binary.NativeEndian
-	ne.PutUint32(h[0:], blockEPB)
-	ne.PutUint32(h[4:], uint32(total))
-	ne.PutUint32(h[8:], uint32(id))
-	ne.PutUint32(h[12:], uint32(ns>>32))
-	ne.PutUint32(h[16:], uint32(ns))
-	ne.PutUint32(h[20:], uint32(len(data)))
-	ne.PutUint32(h[24:], uint32(orig))
-	if err := b.write(h[:]); err != nil {
-		return err
-	}
-	if err := b.write(data); err != nil {
-		return err
-	}
-	var t [20]byte
-	n := pad4(len(data))
+	buf = ne.AppendUint32(buf, blockEPB)
+	buf = ne.AppendUint32(buf, uint32(total))
+	buf = ne.AppendUint32(buf, uint32(id))
+	buf = ne.AppendUint32(buf, uint32(ns>>32))
+	buf = ne.AppendUint32(buf, uint32(ns))
+	buf = ne.AppendUint32(buf, uint32(len(data)))
+	buf = ne.AppendUint32(buf, uint32(orig))
+	buf = append(buf, data...)
+	buf = append(buf, zeros[:pad4(len(data))]...)
 	if optLen > 0 {
-		ne.PutUint16(t[n:], optEPBFlags)
-		ne.PutUint16(t[n+2:], 4)
-		ne.PutUint32(t[n+4:], uint32(ci.Direction))
-		n += 12 // the 4 bytes of opt_endofopt are already zero
+		buf = ne.AppendUint16(buf, optEPBFlags)
+		buf = ne.AppendUint16(buf, 4)
+		buf = ne.AppendUint32(buf, uint32(ci.Direction))
+		buf = ne.AppendUint32(buf, 0) // opt_endofopt
 	}
-	ne.PutUint32(t[n:], uint32(total))
-	return b.write(t[:n+4])
+	buf = ne.AppendUint32(buf, uint32(total))
+	if cap(buf) > cap(b.scratch) && b.bw.Available() < total {
+		b.scratch = buf
+	}
+	return b.write(buf)
 }
+
+var zeros [4]byte
 
 func (b *blockWriter) isb(id int, st InterfaceStats) error {
 	ns := uint64(st.Timestamp.UnixNano())
