@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"encoding/binary"
@@ -12,35 +11,35 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fieldgate/fieldgate/alg"
 )
 
-// sealer is the AEAD the authenticated UDP mode uses. It is cipher.AEAD plus
-// the provider that runs it ("go" or "kernel"), so the alg package's AEAD can
-// be swapped in without touching the link code.
+// sealer is the AEAD the authenticated UDP mode uses: cipher.AEAD plus the
+// provider that runs it ("go" or "kernel").
 type sealer interface {
 	cipher.AEAD
 	Provider() string
 }
 
-type goAEAD struct{ cipher.AEAD }
+// algAEAD adapts the alg package's AEAD (AF_ALG or Go, chosen by policy).
+type algAEAD struct{ alg.AEAD }
 
-func (goAEAD) Provider() string { return "go" }
+func (a algAEAD) Provider() string { return string(a.AEAD.Provider()) + " (" + a.AEAD.Reason() + ")" }
 
-// newSealer returns AES-256-GCM for key. provider "kernel" is refused until
-// the alg package's AF_ALG AEAD is wired in; "auto" uses Go's crypto.
+// newSealer returns AES-256-GCM for key through the alg package's provider
+// choice: "kernel" (AF_ALG, fails where the kernel lacks it), "go", or
+// "auto" (the policy in alg decides; it says which and why).
 func newSealer(key []byte, provider string) (sealer, error) {
-	if provider == "kernel" {
-		return nil, errors.New("auth.provider kernel: AF_ALG AEAD is not wired into the gateway yet; use auto or go")
-	}
-	b, err := aes.NewCipher(key)
+	p, err := alg.ParseProvider(provider)
 	if err != nil {
 		return nil, err
 	}
-	g, err := cipher.NewGCM(b)
+	a, err := alg.NewAEAD("gcm(aes)", key, 16, p)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("auth.provider %s: %w", provider, err)
 	}
-	return goAEAD{g}, nil
+	return algAEAD{a}, nil
 }
 
 // readKeyFile reads a 32-byte pre-shared key (raw, or 64 hex digits) and
@@ -83,7 +82,8 @@ const (
 )
 
 type authState struct {
-	aead    sealer
+	aead    sealer // sealing (send side, under mu)
+	opener  sealer // opening (receive goroutine): AF_ALG sockets are not shared
 	session uint64
 	mu      sync.Mutex
 	counter uint64
@@ -92,10 +92,10 @@ type authState struct {
 	window      replayWindow
 }
 
-func newAuthState(a sealer, window int) *authState {
+func newAuthState(a, o sealer, window int) *authState {
 	var r [4]byte
 	rand.Read(r[:])
-	s := &authState{aead: a, session: uint64(binary.BigEndian.Uint32(r[:]))<<32 | uint64(uint32(time.Now().Unix()))}
+	s := &authState{aead: a, opener: o, session: uint64(binary.BigEndian.Uint32(r[:]))<<32 | uint64(uint32(time.Now().Unix()))}
 	s.window.init(window)
 	return s
 }
@@ -120,7 +120,7 @@ var errReplay = errors.New("replayed or too old datagram")
 
 // open verifies b and returns the plaintext appended to dst.
 func (s *authState) open(dst, b []byte) ([]byte, error) {
-	if len(b) < authHeader+s.aead.Overhead() || string(b[:4]) != authMagic {
+	if len(b) < authHeader+s.opener.Overhead() || string(b[:4]) != authMagic {
 		return nil, errAuth
 	}
 	sess := binary.BigEndian.Uint64(b[4:12])
@@ -128,7 +128,7 @@ func (s *authState) open(dst, b []byte) ([]byte, error) {
 	var nonce [12]byte
 	binary.BigEndian.PutUint32(nonce[:4], uint32(sess>>32))
 	binary.BigEndian.PutUint64(nonce[4:], ctr)
-	out, err := s.aead.Open(dst, nonce[:], b[authHeader:], b[:authHeader])
+	out, err := s.opener.Open(dst, nonce[:], b[authHeader:], b[:authHeader])
 	if err != nil {
 		return nil, errAuth
 	}

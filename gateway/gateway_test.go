@@ -119,8 +119,8 @@ routes:
 admin: {listen: ""}
 endpoints:
   link: {kind: udp, listen: "127.0.0.1:%d", peer: "127.0.0.1:%d"}
-  out: {kind: tcp, mode: server, listen: "127.0.0.1:%d"}
-  rec: {kind: log, path: %q, interface: vcan1}
+  out: {kind: tcp, mode: server, listen: "127.0.0.1:%d", queue: {size: 16384}}
+  rec: {kind: log, path: %q, interface: vcan1, queue: {size: 16384}}
 routes:
   - {name: link-out, from: [link], to: [out, rec]}
 `, udpB, udpA, tcpB, logPath))

@@ -90,7 +90,11 @@ func openUDP(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		u.auth = newAuthState(a, cfg.Auth.ReplayWindow)
+		o, err := newSealer(key, cfg.Auth.Provider)
+		if err != nil {
+			return nil, err
+		}
+		u.auth = newAuthState(a, o, cfg.Auth.ReplayWindow)
 		u.max -= authHeader + a.Overhead()
 		e.log.Info("authenticated UDP", "aead", "aes-256-gcm", "provider", a.Provider())
 	}
