@@ -252,7 +252,7 @@ func TestBenchChild(t *testing.T) {
 	defer cancel()
 	var received atomic.Int64
 	var drops uint64
-	ring := &RingConfig{BlockSize: 64 << 10, BlockCount: 64}
+	ring := &RingConfig{BlockSize: 256 << 10, BlockCount: 16}
 	filter, err := AssembleFilter("udp", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func TestBenchChild(t *testing.T) {
 		socks := 1
 		var fan *FanoutConfig
 		if mode == "ring-fanout2" {
-			socks, ring.BlockCount = 2, 32 // the same 4 MiB in all
+			socks, ring.BlockCount = 2, 8 // the same 4 MiB in all
 			fan = &FanoutConfig{Mode: FanoutHash, Group: uint16(os.Getpid())}
 		}
 		var w *Writer

@@ -354,19 +354,42 @@ func (c *Conn) ReadBlock(ctx context.Context) (*Block, error) {
 	return c.waitBlock(ctx)
 }
 
-// waitBlock parks on the runtime poller until the next block is owned by
-// user space. The kernel signals the socket (sk_data_ready) each time it
-// retires a block, which wakes the poller's edge-triggered epoll; checking
-// the block status inside the poller's read callback closes the race
-// between the check and the wait.
+// waitBlock returns the next block, parking on the runtime poller until
+// the kernel hands it over. The kernel signals the socket (sk_data_ready)
+// each time it retires a block, which wakes the poller's edge-triggered
+// epoll; checking the block status inside the poller's read callback
+// closes the race between the check and the wait.
+//
+// A block that is already there is taken without touching the poller. A
+// cancelable context is watched with context.AfterFunc, which expires the
+// read deadline on cancellation (and clears it afterwards, as
+// mdlayher/socket does), instead of a watcher goroutine per wait.
 func (c *Conn) waitBlock(ctx context.Context) (*Block, error) {
 	r := c.ring
-	err := c.c.ReadFunc(ctx, "read", func(int) error {
+	if r.ready() {
+		r.take(c)
+		return &r.block, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, c.opError("read", err)
+	}
+	var stop func() bool
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { _ = c.c.SetReadDeadline(time.Unix(0, 1)) })
+	}
+	err := c.c.ReadFunc(context.Background(), "read", func(int) error {
 		if r.ready() {
 			return nil
 		}
 		return unix.EAGAIN
 	})
+	if stop != nil && !stop() {
+		// The context ended: the deadline was ours.
+		_ = c.c.SetReadDeadline(time.Time{})
+		if err != nil {
+			return nil, c.opError("read", ctx.Err())
+		}
+	}
 	if err != nil {
 		return nil, c.opError("read", err)
 	}
