@@ -35,9 +35,11 @@ import (
 //   mdlayher     github.com/mdlayher/packet, one recvfrom per packet
 //   tcpdump      tcpdump -w /dev/null -B 4096 (libpcap, TPACKET_V3)
 //
-// For each reader the offered rate steps up until the reader misses a
-// frame (received < sent, kernel drops or not); the highest rate without a
-// miss is its zero-drop rate. CPU per packet is the reader process's
+// For each reader the offered rate steps through 25k..800k pkt/s; its
+// zero-drop rate is the highest rate the sender achieved in a run where the
+// reader received every frame (kernel drops or any other loss count as a
+// miss). On a loaded machine the sender falls short of the offered rate,
+// so the achieved rate, not the offered one, is what is reported. CPU per packet is the reader process's
 // user+system time at a rate all readers sustain, minus the same process's
 // time for an idle run of equal length.
 //
@@ -70,13 +72,12 @@ func BenchmarkCapture(b *testing.B) {
 				res := runReader(b, n, tx, frames, r, rate, window)
 				fmt.Fprintf(os.Stderr, "%-12s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d\n",
 					r, rate, res.achieved, res.sent, res.received, res.drops)
-				if res.received < res.sent {
-					break
+				if res.received == res.sent {
+					zero[r] = max(zero[r], res.achieved)
 				}
-				zero[r] = res.achieved
 			}
-			fmt.Fprintf(os.Stderr, "%-12s zero-drop rate %8.0f pkt/s, CPU %6.0f ns/packet (idle run %v, busy run %v for %d packets)\n",
-				r, zero[r], cpu[r], idle.cpu, busy.cpu, busy.received)
+			fmt.Fprintf(os.Stderr, "%-12s zero-drop rate %8.0f pkt/s, CPU %6.0f ns/packet (idle run %v, busy run %v, %d of %d packets received)\n",
+				r, zero[r], cpu[r], idle.cpu, busy.cpu, busy.received, busy.sent)
 		}
 		for _, r := range benchReaders {
 			b.ReportMetric(zero[r], "pps-zero-drop-"+r)
