@@ -5,6 +5,7 @@ package core
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -149,5 +150,87 @@ func TestIONoAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("timeout mode: %v allocs per run, want 0", allocs)
+	}
+}
+
+// TestConcurrentUse has several goroutines send and receive on the same
+// sockets at once (single calls and batches) and counts every datagram.
+func TestConcurrentUse(t *testing.T) {
+	s, addr := udp4(t)
+	c, _ := udp4(t)
+	s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
+	s.SetTimeout(10e9)
+	const senders, per = 4, 200
+	errc := make(chan error, senders*2)
+	for g := 0; g < senders; g++ {
+		go func(g int) {
+			dst := addr
+			if g%2 == 0 {
+				for i := 0; i < per; i++ {
+					if _, err := c.SendTo([]byte{byte(g), byte(i)}, 0, &dst); err != nil {
+						errc <- err
+						return
+					}
+				}
+				errc <- nil
+				return
+			}
+			msgs := make([]Message, 10)
+			for i := range msgs {
+				msgs[i].Buffers = [][]byte{{byte(g), byte(i)}}
+				msgs[i].Addr = &dst
+			}
+			for sent := 0; sent < per; sent += 10 {
+				for k := 0; k < 10; {
+					n, err := c.SendMmsg(msgs[k:], 0)
+					if err != nil {
+						errc <- err
+						return
+					}
+					k += n
+				}
+			}
+			errc <- nil
+		}(g)
+	}
+	counts := make(chan int, 2)
+	for r := 0; r < 2; r++ {
+		go func(r int) {
+			got := 0
+			buf := make([]byte, 8)
+			msgs := make([]Message, 8)
+			for i := range msgs {
+				msgs[i].Buffers = [][]byte{make([]byte, 8)}
+			}
+			for {
+				var err error
+				if r == 0 {
+					_, err = s.RecvInto(buf, 0)
+					if err == nil {
+						got++
+					}
+				} else {
+					var n int
+					n, err = s.RecvMmsg(msgs, 0)
+					got += n
+				}
+				if err != nil {
+					counts <- got
+					return
+				}
+			}
+		}(r)
+	}
+	for g := 0; g < senders; g++ {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Let the receivers drain, then stop them with a deadline.
+	time.Sleep(200 * time.Millisecond)
+	s.SetReadDeadline(time.Now())
+	total := <-counts + <-counts
+	if total != senders*per {
+		t.Fatalf("received %d datagrams, sent %d", total, senders*per)
 	}
 }
