@@ -388,3 +388,57 @@ func TestResolverAuditEvents(t *testing.T) {
 		t.Fatalf("events %q\nwant %q", got, want)
 	}
 }
+
+// TestGetNameInfoDifferential compares GetNameInfo with CPython's
+// socket.getnameinfo on addresses that resolve from /etc/hosts or not at
+// all (192.0.2.0/24 is TEST-NET-1).
+func TestGetNameInfoDifferential(t *testing.T) {
+	type query struct {
+		Host               string
+		Port               int
+		Flow, Scope, Flags int
+	}
+	qs := []query{
+		{"127.0.0.1", 22, 0, 0, 0}, {"127.0.0.1", 22, 0, 0, NI_NUMERICHOST}, {"127.0.0.1", 22, 0, 0, NI_NUMERICSERV},
+		{"127.0.0.1", 53, 0, 0, NI_DGRAM}, {"127.0.0.1", 9, 0, 0, NI_DGRAM | NI_NUMERICHOST}, {"127.0.0.1", 65000, 0, 0, 0},
+		{"192.0.2.1", 80, 0, 0, NI_NUMERICHOST}, {"::1", 443, 0, 0, NI_NUMERICHOST | NI_NUMERICSERV},
+		{"fe80::1", 22, 0, 1, NI_NUMERICHOST}, {"::ffff:1.2.3.4", 0, 0, 0, NI_NUMERICHOST}, {"::1.2.3.4", 0, 0, 0, NI_NUMERICHOST},
+		{"192.0.2.1", 80, 0, 0, NI_NAMEREQD | NI_NUMERICSERV},
+	}
+	js, _ := json.Marshal(qs)
+	out := python(t, `
+import socket, json, sys
+r = []
+for q in json.loads(sys.argv[1]):
+    a = (q["Host"], q["Port"]) if ":" not in q["Host"] else (q["Host"], q["Port"], q["Flow"], q["Scope"])
+    try: r.append(list(socket.getnameinfo(a, q["Flags"])))
+    except socket.gaierror as e: r.append(e.errno)
+print(json.dumps(r))`, string(js))
+	var want []json.RawMessage
+	if err := json.Unmarshal(out, &want); err != nil {
+		t.Fatal(err)
+	}
+	for i, q := range qs {
+		ip := netip.MustParseAddr(q.Host)
+		var a Addr = InetAddr{IP: ip, Port: q.Port}
+		if ip.Is6() {
+			a = Inet6Addr{IP: ip, Port: q.Port, FlowInfo: uint32(q.Flow), ScopeID: uint32(q.Scope)}
+		}
+		h, s, err := GetNameInfo(context.Background(), a, q.Flags)
+		var got any = []string{h, s}
+		var ge *Gaierror
+		if errors.As(err, &ge) {
+			got = ge.Code
+		} else if err != nil {
+			t.Errorf("%+v: %v", q, err)
+			continue
+		}
+		gj, _ := json.Marshal(got)
+		var norm any
+		json.Unmarshal(want[i], &norm)
+		wj, _ := json.Marshal(norm)
+		if string(gj) != string(wj) {
+			t.Errorf("GetNameInfo(%+v) = %s, CPython %s", q, gj, wj)
+		}
+	}
+}
