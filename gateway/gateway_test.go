@@ -111,7 +111,7 @@ func TestTCPUDPTCP(t *testing.T) {
 admin: {listen: ""}
 endpoints:
   in: {kind: tcp, mode: server, listen: "127.0.0.1:%d"}
-  link: {kind: udp, listen: "127.0.0.1:%d", peer: "127.0.0.1:%d"}
+  link: {kind: udp, listen: "127.0.0.1:%d", peer: "127.0.0.1:%d", queue: {size: 16384}}
 routes:
   - {name: in-link, from: [in], to: [link]}
 `, tcpA, udpA, udpB))
