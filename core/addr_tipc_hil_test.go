@@ -3,7 +3,10 @@
 package core
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"os/exec"
 	"reflect"
 	"testing"
 
@@ -70,5 +73,60 @@ func TestRigTIPCStream(t *testing.T) {
 	me, _ := rigSockName(t, cli, unix.SOCK_STREAM, 0)
 	if !reflect.DeepEqual(peer, me) {
 		t.Fatalf("accepted peer %v != client getsockname %v", peer, me)
+	}
+}
+
+// A TIPC exchange with Debian's CPython as the peer: Python sends to our
+// service, we answer to the source address we decoded, and each side's
+// view of the other's address matches that side's own getsockname.
+func TestRigTIPCPythonPeer(t *testing.T) {
+	srv := rigSocket(t, unix.AF_TIPC, unix.SOCK_RDM, 0)
+	rigTimeout(t, srv)
+	if err := rigBind(srv, TIPCServiceRange(2004, 0, 9, TIPC_CLUSTER_SCOPE)); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("/usr/bin/python3", "-c", `
+import socket, json, sys
+s = socket.socket(socket.AF_TIPC, socket.SOCK_RDM)
+s.settimeout(20)
+s.sendto(b"from python", (socket.TIPC_ADDR_NAME, 2004, 5, 0))
+print(json.dumps(list(s.getsockname())), flush=True)
+data, src = s.recvfrom(100)
+print(json.dumps([data.decode(), list(src)]), flush=True)
+`)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	lines := bufio.NewScanner(out)
+	data, rawFrom := rigRecvFrom(t, srv)
+	if string(data) != "from python" {
+		t.Fatalf("received %q", data)
+	}
+	from, err := ParseSockaddr(rawFrom, unix.SOCK_RDM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !lines.Scan() {
+		t.Fatalf("python: %s", stderr.String())
+	}
+	f := from.(*TIPCAddr)
+	if got, want := lines.Text(), fmt.Sprintf("[%d, %d, %d, %d, %d]", f.AddrType, f.V1, f.V2, f.V3, f.Scope); got != want {
+		t.Fatalf("CPython getsockname %s, our decoded source %s", got, want)
+	}
+	rigSendTo(t, srv, []byte("from go"), from)
+	if !lines.Scan() {
+		t.Fatalf("python: %s", stderr.String())
+	}
+	me, _ := rigSockName(t, srv, unix.SOCK_RDM, 0)
+	m := me.(*TIPCAddr)
+	if got, want := lines.Text(), fmt.Sprintf(`["from go", [%d, %d, %d, %d, %d]]`, m.AddrType, m.V1, m.V2, m.V3, m.Scope); got != want {
+		t.Fatalf("CPython received %s, want %s", got, want)
 	}
 }
