@@ -83,6 +83,26 @@
 // gopacket module. The writer and reader here are about 1000 lines,
 // validate every length before use and are fuzzed (FuzzReader).
 //
+// # Using the package in the gateway
+//
+// A capture endpoint: one Writer from CreateFile (WriterConfig.RotateSize,
+// RotateInterval, MaxFiles, OnRotate for metrics), one AddInterface per
+// source endpoint (Name = endpoint name; LinkTypeEthernet for Ethernet
+// frames, LinkTypeCANSocketCAN for CAN and CAN FD), then WritePacket from
+// any goroutine (the Writer is safe for concurrent use) with the frame's
+// receive time. CAN frames go in as AppendCANRecord(nil, id, fd, flags,
+// data) from their fields, or AppendSocketCAN from a kernel can_frame.
+// WriteStats records an endpoint's received/dropped counters in the file;
+// Close writes the last ones.
+//
+// A packet (raw Ethernet bridge) endpoint: Listen on each interface with a
+// Ring, Promiscuous, a Filter from AssembleFilter and IgnoreOutgoing, so
+// that frames the bridge writes out on an interface are not read back from
+// it (no loops); read with ReadBlock/Block.Next (Data is valid until
+// Release: write it out before releasing) and send with WriteTo on the
+// other interface's Conn, or a Conn opened with Config.SendOnly. Conn.Stats
+// gives cumulative received/dropped counters for metrics.
+//
 // # Dependencies
 //
 //   - github.com/mdlayher/socket: the socket on the runtime network

@@ -74,3 +74,28 @@ func AppendSocketCAN(dst, frame []byte) ([]byte, error) {
 	}
 	return dst, nil
 }
+
+// AppendCANRecord appends a LINKTYPE_CAN_SOCKETCAN record built from a
+// frame's fields: id is the Linux can_id with its flag bits (EFF
+// 0x80000000, RTR 0x40000000, ERR 0x20000000); fd selects a 72-byte CAN FD
+// record (flags carries BRS 0x01 and ESI 0x02; CANFD_FDF is set) and
+// otherwise a 16-byte classic record. data is at most 8 bytes (classic) or
+// 64 (FD).
+func AppendCANRecord(dst []byte, id uint32, fd bool, flags uint8, data []byte) ([]byte, error) {
+	size, max := canFrameLen, 8
+	if fd {
+		size, max = canFDFrameLen, 64
+	}
+	if len(data) > max {
+		return dst, fmt.Errorf("packet: CAN record: %d data bytes, at most %d", len(data), max)
+	}
+	n := len(dst)
+	dst = append(dst, make([]byte, size)...)
+	binary.BigEndian.PutUint32(dst[n:], id)
+	dst[n+4] = byte(len(data))
+	if fd {
+		dst[n+5] = flags | canFDFlagFDF
+	}
+	copy(dst[n+8:], data)
+	return dst, nil
+}

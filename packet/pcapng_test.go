@@ -333,3 +333,26 @@ func TestReaderRejectsCorrupt(t *testing.T) {
 
 // epbAt returns the offset of the last block (the EPB) of b.
 func epbAt(b []byte) int { return len(b) - int(binary.NativeEndian.Uint32(b[len(b)-4:])) }
+
+func TestAppendCANRecordMatchesKernelLayout(t *testing.T) {
+	fromFields, err := AppendCANRecord(nil, 0x80000000|0x12345678, false, 0, []byte{1, 2, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromKernel, _ := AppendSocketCAN(nil, canFrame(0x80000000|0x12345678, 1, 2, 3))
+	if !bytes.Equal(fromFields, fromKernel) {
+		t.Errorf("classic: %x vs %x", fromFields, fromKernel)
+	}
+	data := bytes.Repeat([]byte{7}, 12)
+	fromFields, _ = AppendCANRecord(nil, 0x456, true, 0x01, data)
+	fromKernel, _ = AppendSocketCAN(nil, canFDFrame(0x456, 0x01, data))
+	if !bytes.Equal(fromFields, fromKernel) || fromFields[5] != 0x05 {
+		t.Errorf("FD: %x vs %x", fromFields, fromKernel)
+	}
+	if _, err := AppendCANRecord(nil, 1, false, 0, make([]byte, 9)); err == nil {
+		t.Error("9 data bytes in a classic frame accepted")
+	}
+	if _, err := AppendSocketCAN(nil, make([]byte, 20)); err == nil {
+		t.Error("20-byte frame accepted")
+	}
+}
