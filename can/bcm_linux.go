@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/fieldgate/fieldgate/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,7 +30,7 @@ func DialBCM(iface string) (*BCMConn, error) {
 		return nil, err
 	}
 	s.iface = iface
-	if _, err := s.c.Connect(context.Background(), &unix.SockaddrCAN{Ifindex: idx}); err != nil {
+	if err := s.s.Connect(&core.CANAddr{Interface: iface, Index: idx}); err != nil {
 		s.close()
 		return nil, s.wrap("connect", err)
 	}
@@ -42,10 +43,7 @@ func (c *BCMConn) WriteMsg(ctx context.Context, m *BCMMsg) error {
 	if err != nil {
 		return err
 	}
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	n, err := c.s.c.WriteContext(ctx, b)
+	n, err := c.s.s.SendContext(ctx, b, 0)
 	if err != nil {
 		return c.s.wrap("write "+m.Opcode.String(), err)
 	}
@@ -58,10 +56,7 @@ func (c *BCMConn) WriteMsg(ctx context.Context, m *BCMMsg) error {
 // ReadMsg receives one BCM notification (RxChanged, RxTimeout, TxExpired,
 // TxStatus, RxStatus).
 func (c *BCMConn) ReadMsg(ctx context.Context) (*BCMMsg, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	n, err := c.s.c.ReadContext(ctx, c.buf)
+	n, err := c.s.s.RecvIntoContext(ctx, c.buf, 0)
 	if err != nil {
 		return nil, c.s.wrap("read", err)
 	}

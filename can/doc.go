@@ -33,14 +33,15 @@
 //
 // # Dependencies
 //
-//   - github.com/mdlayher/socket puts the sockets on Go's runtime network
-//     poller (deadlines, contexts, no blocked threads); its ReadFunc and
-//     WriteFunc let recvmmsg/sendmmsg run on the poller too. fieldgate's own
-//     core.Socket was still under construction (build tag wip) when this
-//     package's socket layer was written; sock_linux.go is the one file to
-//     switch when it lands.
-//   - golang.org/x/sys/unix for the system calls, sockaddr_can
-//     (SockaddrCAN, SockaddrCANJ1939) and constants.
+//   - github.com/fieldgate/fieldgate/core (core.Socket) is fieldgate's
+//     socket engine: sockets on Go's runtime poller (via
+//     github.com/mdlayher/socket) with contexts and deadlines, the
+//     sockaddr_can codec (CANAddr, ISOTPAddr, J1939Addr) and batch
+//     recvmmsg/sendmmsg (RecvMmsg/SendMmsg) that allocate nothing in the
+//     steady state. The batch paths here probe readiness with poll(2)
+//     first, so a cancelable context costs nothing while frames flow.
+//   - golang.org/x/sys/unix for constants and the few system calls core
+//     does not wrap (poll, getsockopt beyond 1024 bytes).
 //   - go.einride.tech/can: its Frame is what Go's CAN ecosystem (DBC code
 //     generation, pkg/dbc, pkg/descriptor) speaks; we reuse its DBC parser
 //     and signal extraction instead of writing another.

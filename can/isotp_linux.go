@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/fieldgate/fieldgate/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,7 +65,7 @@ func DialISOTP(iface string, rx, tx uint32, cfg *ISOTPConfig) (*ISOTPConn, error
 			return nil, err
 		}
 	}
-	if err := s.wrap("bind", s.c.Bind(&unix.SockaddrCAN{Ifindex: idx, RxID: rx, TxID: tx})); err != nil {
+	if err := s.wrap("bind", s.s.Bind(&core.ISOTPAddr{Interface: iface, Index: idx, RxID: rx, TxID: tx})); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -143,29 +144,27 @@ func (c *ISOTPConn) LinkLayer() (ISOTPLinkLayer, error) {
 // LocalAddr returns the bound interface index and rx/tx identifiers as the
 // kernel reports them (getsockname).
 func (c *ISOTPConn) LocalAddr() (ifindex int, rx, tx uint32, err error) {
-	sa, err := c.s.c.Getsockname()
+	sa, err := c.s.s.SockName()
 	if err != nil {
 		return 0, 0, 0, c.s.wrap("getsockname", err)
 	}
-	a, ok := sa.(*unix.SockaddrCAN)
+	a, ok := sa.(*core.ISOTPAddr)
 	if !ok {
 		return 0, 0, 0, fmt.Errorf("can: getsockname returned %T", sa)
 	}
-	return a.Ifindex, a.RxID, a.TxID, nil
+	return a.Index, a.RxID, a.TxID, nil
 }
 
 // ReadPDU receives one PDU into b. A PDU longer than b is an error
 // (io.ErrShortBuffer), never silently cut. Size b for the largest PDU
 // expected (MaxISOTPPDU for classic CAN).
 func (c *ISOTPConn) ReadPDU(ctx context.Context, b []byte) (int, error) {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	n, _, fl, _, err := c.s.c.Recvmsg(ctx, b, nil, unix.MSG_TRUNC)
+	// With MSG_TRUNC the kernel returns the PDU's full length.
+	n, err := c.s.s.RecvIntoContext(ctx, b, unix.MSG_TRUNC)
 	if err != nil {
-		return 0, c.s.wrap("recvmsg", err)
+		return 0, c.s.wrap("recv", err)
 	}
-	if fl&unix.MSG_TRUNC != 0 || n > len(b) {
+	if n > len(b) {
 		return min(n, len(b)), fmt.Errorf("can: ISO-TP %s: %d-byte PDU does not fit a %d-byte buffer: %w", c.s.iface, n, len(b), io.ErrShortBuffer)
 	}
 	return n, nil
@@ -173,10 +172,7 @@ func (c *ISOTPConn) ReadPDU(ctx context.Context, b []byte) (int, error) {
 
 // WritePDU sends b as one PDU.
 func (c *ISOTPConn) WritePDU(ctx context.Context, b []byte) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	n, err := c.s.c.WriteContext(ctx, b)
+	n, err := c.s.s.SendContext(ctx, b, 0)
 	if err != nil {
 		return c.s.wrap("write", err)
 	}

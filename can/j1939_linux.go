@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/fieldgate/fieldgate/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -46,8 +47,8 @@ const (
 // protocols: messages up to 1785 bytes (TP) and beyond (ETP) are sent and
 // received whole.
 type J1939Conn struct {
-	s   *sock
-	oob []byte
+	s       *sock
+	ifindex int
 }
 
 // ListenJ1939 opens a J1939 socket on iface bound to cfg.Local.
@@ -73,13 +74,13 @@ func ListenJ1939(iface string, cfg *J1939Config) (*J1939Conn, error) {
 		return nil, err
 	}
 	s.iface = iface
-	c := &J1939Conn{s: s, oob: make([]byte, 256)}
+	c := &J1939Conn{s: s, ifindex: idx}
 	if err := c.configure(cfg); err != nil {
 		s.close()
 		return nil, err
 	}
 	l := cfg.Local
-	if err := s.wrap("bind", s.c.Bind(&unix.SockaddrCANJ1939{Ifindex: idx, Name: l.Name, PGN: l.PGN, Addr: l.Addr})); err != nil {
+	if err := s.wrap("bind", s.s.Bind(&core.J1939Addr{Interface: iface, Index: idx, Name: l.Name, PGN: l.PGN, Addr: l.Addr})); err != nil {
 		s.close()
 		return nil, err
 	}
@@ -117,30 +118,26 @@ func (c *J1939Conn) configure(cfg *J1939Config) error {
 
 // Priority reads SO_J1939_SEND_PRIO.
 func (c *J1939Conn) Priority() (uint8, error) {
-	v, err := c.s.c.GetsockoptInt(solCANJ1939, soJ1939SendPrio)
-	return uint8(v), c.s.wrap("getsockopt SO_J1939_SEND_PRIO", err)
+	v, err := c.s.getInt(solCANJ1939, soJ1939SendPrio, "SO_J1939_SEND_PRIO")
+	return uint8(v), err
 }
 
 // LocalAddr returns the bound address as the kernel reports it.
 func (c *J1939Conn) LocalAddr() (ifindex int, a J1939Addr, err error) {
-	sa, err := c.s.c.Getsockname()
+	sa, err := c.s.s.SockName()
 	if err != nil {
 		return 0, a, c.s.wrap("getsockname", err)
 	}
-	j, ok := sa.(*unix.SockaddrCANJ1939)
+	j, ok := sa.(*core.J1939Addr)
 	if !ok {
 		return 0, a, fmt.Errorf("can: getsockname returned %T", sa)
 	}
-	return j.Ifindex, J1939Addr{Name: j.Name, PGN: j.PGN, Addr: j.Addr}, nil
+	return j.Index, J1939Addr{Name: j.Name, PGN: j.PGN, Addr: j.Addr}, nil
 }
 
 // Connect sets the default destination for Write.
 func (c *J1939Conn) Connect(ctx context.Context, dst J1939Addr) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	idx, _ := ifindex(c.s.iface)
-	_, err := c.s.c.Connect(ctx, &unix.SockaddrCANJ1939{Ifindex: idx, Name: dst.Name, PGN: dst.PGN, Addr: dst.Addr})
+	err := c.s.s.ConnectContext(ctx, c.coreAddr(dst))
 	return c.s.wrap("connect "+dst.String(), err)
 }
 
@@ -149,21 +146,14 @@ func (c *J1939Conn) Connect(ctx context.Context, dst J1939Addr) error {
 // returns when the kernel queued the message (use ErrQueue events for the
 // outcome).
 func (c *J1939Conn) WriteTo(ctx context.Context, data []byte, dst J1939Addr) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	idx, _ := ifindex(c.s.iface)
-	err := c.s.c.Sendto(ctx, data, 0, &unix.SockaddrCANJ1939{Ifindex: idx, Name: dst.Name, PGN: dst.PGN, Addr: dst.Addr})
+	_, err := c.s.s.SendToContext(ctx, data, 0, c.coreAddr(dst))
 	return c.s.wrap("sendto "+dst.String(), err)
 }
 
 // Write sends data to the connected destination.
 func (c *J1939Conn) Write(ctx context.Context, data []byte) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	_, err := c.s.c.WriteContext(ctx, data)
-	return c.s.wrap("write", err)
+	_, err := c.s.s.SendContext(ctx, data, 0)
+	return c.s.wrap("send", err)
 }
 
 // ReadFrom receives one whole message into b and reports its source and
@@ -171,31 +161,29 @@ func (c *J1939Conn) Write(ctx context.Context, data []byte) error {
 func (c *J1939Conn) ReadFrom(ctx context.Context, b []byte) (int, J1939Addr, J1939Meta, error) {
 	var src J1939Addr
 	var meta J1939Meta
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	n, oobn, fl, sa, err := c.s.c.Recvmsg(ctx, b, c.oob, 0) // J1939 rejects MSG_TRUNC in flags (EINVAL)
+	n, cmsgs, fl, sa, err := c.s.s.RecvMsgIntoContext(ctx, [][]byte{b}, 128, 0) // J1939 rejects MSG_TRUNC in flags (EINVAL)
 	if err != nil {
 		return 0, src, meta, c.s.wrap("recvmsg", err)
 	}
-	if j, ok := sa.(*unix.SockaddrCANJ1939); ok {
+	if j, ok := sa.(*core.J1939Addr); ok {
 		src = J1939Addr{Name: j.Name, PGN: j.PGN, Addr: j.Addr}
 	}
 	// The kernel sends SCM_J1939_DEST_ADDR only for addressed messages.
 	meta.DestAddr = J1939NoAddr
-	forCmsgs(c.oob[:oobn], func(level, typ int32, d []byte) {
-		if level != solCANJ1939 {
-			return
+	for _, cm := range cmsgs {
+		d := cm.Data
+		if cm.Level != solCANJ1939 {
+			continue
 		}
 		switch {
-		case typ == scmJ1939DestAddr && len(d) >= 1:
+		case cm.Type == scmJ1939DestAddr && len(d) >= 1:
 			meta.DestAddr = d[0]
-		case typ == scmJ1939DestName && len(d) >= 8:
+		case cm.Type == scmJ1939DestName && len(d) >= 8:
 			meta.DestName = binary.NativeEndian.Uint64(d)
-		case typ == scmJ1939Prio && len(d) >= 1:
+		case cm.Type == scmJ1939Prio && len(d) >= 1:
 			meta.Priority = d[0]
 		}
-	})
+	}
 	if fl&unix.MSG_TRUNC != 0 || n > len(b) {
 		return min(n, len(b)), src, meta, fmt.Errorf("can: J1939 %s: %d-byte message from %s does not fit a %d-byte buffer", c.s.iface, n, src, len(b))
 	}
@@ -207,20 +195,23 @@ func (c *J1939Conn) ReadFrom(ctx context.Context, b []byte) (int, J1939Addr, J19
 // a queued error wakes the runtime poller's readers (EPOLLERR).
 func (c *J1939Conn) ReadEvent(ctx context.Context) (J1939Event, error) {
 	var ev J1939Event
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	var buf [64]byte
-	_, oobn, _, _, err := c.s.c.Recvmsg(ctx, buf[:], c.oob, unix.MSG_ERRQUEUE)
+	buf := make([]byte, 64)
+	_, cmsgs, _, _, err := c.s.s.RecvMsgIntoContext(ctx, [][]byte{buf}, 256, unix.MSG_ERRQUEUE)
 	if err != nil {
 		return ev, c.s.wrap("recvmsg MSG_ERRQUEUE", err)
 	}
-	parseJ1939Event(c.oob[:oobn], &ev)
+	for _, cm := range cmsgs {
+		parseJ1939Cmsg(int32(cm.Level), int32(cm.Type), cm.Data, &ev)
+	}
 	return ev, nil
 }
 
-func parseJ1939Event(oob []byte, ev *J1939Event) {
-	forCmsgs(oob, func(level, typ int32, d []byte) {
+func (c *J1939Conn) coreAddr(a J1939Addr) *core.J1939Addr {
+	return &core.J1939Addr{Interface: c.s.iface, Index: c.ifindex, Name: a.Name, PGN: a.PGN, Addr: a.Addr}
+}
+
+func parseJ1939Cmsg(level, typ int32, d []byte, ev *J1939Event) {
+	{
 		switch {
 		case level == solCANJ1939 && typ == scmJ1939ErrQueue && len(d) >= 16:
 			errno := binary.NativeEndian.Uint32(d[0:4])
@@ -247,7 +238,7 @@ func parseJ1939Event(oob []byte, ev *J1939Event) {
 		case level == unix.SOL_SOCKET && typ == scmTimestampingOptStats:
 			parseJ1939Stats(d, ev)
 		}
-	})
+	}
 }
 
 // parseJ1939Stats decodes the J1939_NLA_* netlink attributes.
@@ -276,21 +267,6 @@ func parseJ1939Stats(b []byte, ev *J1939Event) {
 			ev.DestAddr = d[0]
 		}
 		al := (l + 3) &^ 3
-		if al > len(b) {
-			return
-		}
-		b = b[al:]
-	}
-}
-
-func forCmsgs(b []byte, f func(level, typ int32, d []byte)) {
-	for len(b) >= unix.SizeofCmsghdr {
-		l := int(binary.NativeEndian.Uint64(b[0:8]))
-		if l < unix.SizeofCmsghdr || l > len(b) {
-			return
-		}
-		f(int32(binary.NativeEndian.Uint32(b[8:12])), int32(binary.NativeEndian.Uint32(b[12:16])), b[unix.SizeofCmsghdr:l])
-		al := (l + 7) &^ 7
 		if al > len(b) {
 			return
 		}

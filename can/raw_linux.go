@@ -12,6 +12,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/fieldgate/fieldgate/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,22 +32,16 @@ type RawConn struct {
 	dropped atomic.Uint64
 
 	rxMu   sync.Mutex
-	rxHdrs [MaxBatch]mmsghdr
-	rxIov  [MaxBatch]unix.Iovec
+	rxMsgs [MaxBatch]core.Message
+	rxBufs [MaxBatch][1][]byte
 	rxBuf  [MaxBatch][FDMTU]byte
 	rxOOB  [MaxBatch][oobSize]byte
-	rxName [MaxBatch][unix.SizeofSockaddrCAN]byte
-	rxVlen int
-	rxN    int
-	rxOp   *ioOp
+	rxAddr [MaxBatch]core.CANAddr
 
 	txMu   sync.Mutex
-	txHdrs [MaxBatch]mmsghdr
-	txIov  [MaxBatch]unix.Iovec
+	txMsgs [MaxBatch]core.Message
+	txBufs [MaxBatch][1][]byte
 	txBuf  [MaxBatch][FDMTU]byte
-	txVlen int
-	txN    int
-	txOp   *ioOp
 }
 
 // ListenRaw opens a raw CAN socket on iface ("" = all CAN interfaces) with
@@ -65,27 +60,21 @@ func ListenRaw(iface string, cfg *RawConfig) (*RawConn, error) {
 	}
 	s.iface = iface
 	c := &RawConn{s: s, ifindex: idx, fd: cfg.FD}
-	c.rxOp = newIOOp(c.recv)
-	c.txOp = newIOOp(c.send)
 	if err := c.configure(cfg); err != nil {
 		s.close()
 		return nil, err
 	}
-	if err := s.wrap("bind", s.c.Bind(&unix.SockaddrCAN{Ifindex: idx})); err != nil {
+	if err := s.wrap("bind", s.s.Bind(&core.CANAddr{Interface: iface, Index: idx})); err != nil {
 		s.close()
 		return nil, err
 	}
-	for i := range c.rxHdrs {
-		c.rxIov[i].Base = &c.rxBuf[i][0]
-		c.rxIov[i].SetLen(FDMTU)
-		h := &c.rxHdrs[i].hdr
-		h.Iov = &c.rxIov[i]
-		h.SetIovlen(1)
-		h.Name = &c.rxName[i][0]
-		h.Control = &c.rxOOB[i][0]
-		c.txIov[i].Base = &c.txBuf[i][0]
-		c.txHdrs[i].hdr.Iov = &c.txIov[i]
-		c.txHdrs[i].hdr.SetIovlen(1)
+	for i := range c.rxMsgs {
+		c.rxBufs[i][0] = c.rxBuf[i][:]
+		c.rxMsgs[i].Buffers = c.rxBufs[i][:]
+		c.rxMsgs[i].OOB = c.rxOOB[i][:]
+		c.rxAddr[i] = core.CANAddr{Interface: iface, Index: idx}
+		c.rxMsgs[i].Addr = &c.rxAddr[i]
+		c.txMsgs[i].Buffers = c.txBufs[i][:]
 	}
 	return c, nil
 }
@@ -145,12 +134,8 @@ func (c *RawConn) configure(cfg *RawConfig) error {
 		return err
 	}
 	if cfg.RecvBuffer > 0 {
-		// SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN;
-		// otherwise SO_RCVBUF (capped by the kernel).
-		if s.c.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, cfg.RecvBuffer) != nil {
-			if err := s.wrap("setsockopt SO_RCVBUF", s.c.SetReadBuffer(cfg.RecvBuffer)); err != nil {
-				return err
-			}
+		if err := s.setRecvBuffer(cfg.RecvBuffer); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -176,8 +161,8 @@ func (c *RawConn) Filters() ([]Filter, error) {
 
 // Loopback reads CAN_RAW_LOOPBACK back from the kernel.
 func (c *RawConn) Loopback() (bool, error) {
-	v, err := c.s.c.GetsockoptInt(solCANRaw, canRawLoopback)
-	return v != 0, c.s.wrap("getsockopt CAN_RAW_LOOPBACK", err)
+	v, err := c.s.getInt(solCANRaw, canRawLoopback, "CAN_RAW_LOOPBACK")
+	return v != 0, err
 }
 
 // SetLoopback sets CAN_RAW_LOOPBACK.
@@ -197,47 +182,26 @@ func (c *RawConn) Dropped() uint64 { return c.dropped.Load() }
 // Close closes the socket; blocked reads and writes return an error.
 func (c *RawConn) Close() error { return c.s.close() }
 
-// recv is the rxOp syscall: recvmmsg of rxVlen messages.
-func (c *RawConn) recv(fd uintptr) bool {
-	for {
-		n, e := mmsg(fd, unix.SYS_RECVMMSG, c.rxHdrs[:c.rxVlen], 0)
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		}
-		c.rxN, c.rxOp.errno = n, e
-		return true
-	}
-}
-
 // ReadBatch receives up to min(len(msgs), MaxBatch) frames with one
 // recvmmsg: it blocks until the first frame arrives (or ctx is done) and
-// returns what is available then. It does not allocate.
+// returns what is available then. It does not allocate in the steady state.
 func (c *RawConn) ReadBatch(ctx context.Context, msgs []RecvMsg) (int, error) {
 	if len(msgs) == 0 {
 		return 0, nil
 	}
 	c.rxMu.Lock()
 	defer c.rxMu.Unlock()
-	c.rxVlen = min(len(msgs), MaxBatch)
-	for i := range c.rxVlen {
-		h := &c.rxHdrs[i]
-		h.hdr.Namelen = unix.SizeofSockaddrCAN
-		h.hdr.SetControllen(oobSize)
-		h.hdr.Flags = 0
-		h.n = 0
+	vlen := min(len(msgs), MaxBatch)
+	n, err := c.s.s.RecvMmsgContext(c.s.ctxFor(ctx, c.s.rProbe), c.rxMsgs[:vlen], 0)
+	if err != nil {
+		return 0, c.s.wrap("recvmmsg", err)
 	}
-	if err := c.s.run(ctx, false, "recvmmsg", c.rxOp); err != nil {
-		return 0, err
-	}
-	for i := range c.rxN {
+	for i := range n {
 		if err := c.decodeRx(i, &msgs[i]); err != nil {
 			return i, err
 		}
 	}
-	return c.rxN, nil
+	return n, nil
 }
 
 // ReadFrame receives one frame into m (ReadBatch of one).
@@ -247,10 +211,10 @@ func (c *RawConn) ReadFrame(ctx context.Context, m *RecvMsg) error {
 }
 
 func (c *RawConn) decodeRx(i int, m *RecvMsg) error {
-	h := &c.rxHdrs[i]
-	n := int(h.n)
-	if h.hdr.Flags&unix.MSG_TRUNC != 0 || (n != MTU && n != FDMTU) {
-		return fmt.Errorf("can: recvmmsg %s: kernel returned a %d-byte frame (flags %#x): %w", c.s.iface, n, h.hdr.Flags, unix.EMSGSIZE)
+	h := &c.rxMsgs[i]
+	n := h.N
+	if h.Flags&unix.MSG_TRUNC != 0 || (n != MTU && n != FDMTU) {
+		return fmt.Errorf("can: recvmmsg %s: kernel returned a %d-byte frame (flags %#x): %w", c.s.iface, n, h.Flags, unix.EMSGSIZE)
 	}
 	b := c.rxBuf[i][:n]
 	if b[4] > MaxLen && n == MTU || b[4] > FDMaxLen {
@@ -258,14 +222,14 @@ func (c *RawConn) decodeRx(i int, m *RecvMsg) error {
 	}
 	m.Frame.decode(b)
 	m.FD = n == FDMTU
-	m.Own = h.hdr.Flags&unix.MSG_DONTROUTE != 0
-	m.Confirm = h.hdr.Flags&unix.MSG_CONFIRM != 0
+	m.Own = h.Flags&unix.MSG_DONTROUTE != 0
+	m.Confirm = h.Flags&unix.MSG_CONFIRM != 0
 	m.Ifindex = c.ifindex
-	if h.hdr.Namelen >= 8 {
-		m.Ifindex = int(int32(binary.NativeEndian.Uint32(c.rxName[i][4:8])))
+	if c.rxAddr[i].Index != 0 {
+		m.Ifindex = c.rxAddr[i].Index
 	}
 	m.Time = time.Time{}
-	c.parseOOB(c.rxOOB[i][:h.hdr.Controllen], m)
+	c.parseOOB(c.rxOOB[i][:h.NOOB], m)
 	return nil
 }
 
@@ -309,21 +273,6 @@ func (c *RawConn) parseOOB(b []byte, m *RecvMsg) {
 	}
 }
 
-// send is the txOp syscall: sendmmsg of txVlen messages.
-func (c *RawConn) send(fd uintptr) bool {
-	for {
-		n, e := mmsg(fd, unix.SYS_SENDMMSG, c.txHdrs[:c.txVlen], 0)
-		switch e {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		}
-		c.txN, c.txOp.errno = n, e
-		return true
-	}
-}
-
 // ErrNoInterface is returned by writes on a socket bound to all interfaces.
 var ErrNoInterface = errors.New("can: socket is bound to all interfaces; open it on one interface to send")
 
@@ -341,33 +290,33 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 	}
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
-	c.txVlen = min(len(frames), MaxBatch)
-	for i := range c.txVlen {
+	vlen := min(len(frames), MaxBatch)
+	for i := range vlen {
 		f := &frames[i]
 		if f.IsFD() && !c.fd {
 			if i == 0 {
 				return 0, fmt.Errorf("can: write %s: frame %s is CAN FD but the socket was opened without RawConfig.FD: %w", c.s.iface, f, unix.EINVAL)
 			}
-			c.txVlen = i
+			vlen = i
 			break
 		}
 		if f.Len > FDMaxLen || (!f.IsFD() && f.Len > MaxLen) {
 			if i == 0 {
 				return 0, fmt.Errorf("can: write %s: frame length %d: %w", c.s.iface, f.Len, ErrFrameLen)
 			}
-			c.txVlen = i
+			vlen = i
 			break
 		}
 		n := f.Put(c.txBuf[i][:])
-		c.txIov[i].SetLen(n)
-		c.txHdrs[i].n = 0
+		c.txBufs[i][0] = c.txBuf[i][:n]
 	}
 	backoff := 50 * time.Microsecond
 	for {
-		err := c.s.run(ctx, true, "sendmmsg", c.txOp)
+		n, err := c.s.s.SendMmsgContext(c.s.ctxFor(ctx, c.s.wProbe), c.txMsgs[:vlen], 0)
 		if err == nil {
-			return c.txN, nil
+			return n, nil
 		}
+		err = c.s.wrap("sendmmsg", err)
 		if !errors.Is(err, unix.ENOBUFS) {
 			return 0, err
 		}

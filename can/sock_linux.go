@@ -7,11 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"syscall"
 	"unsafe"
 
-	"github.com/mdlayher/socket"
+	"github.com/fieldgate/fieldgate/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -39,25 +38,65 @@ const (
 	sofRawHardware  = 1 << 6
 )
 
-// sock is a CAN socket on Go's runtime poller (mdlayher/socket).
+// sock is a CAN socket: a core.Socket (fieldgate's socket engine on Go's
+// runtime poller) with the interface it serves, for error messages.
 type sock struct {
-	c     *socket.Conn
-	rc    syscall.RawConn
-	iface string
+	s      *core.Socket
+	rc     syscall.RawConn
+	iface  string
+	rProbe *probe
+	wProbe *probe
 }
 
 // openSock creates a socket of the CAN protocol proto.
 func openSock(typ, proto int, name string) (*sock, error) {
-	c, err := socket.Socket(unix.AF_CAN, typ, proto, name, nil)
+	s, err := core.NewSocket(unix.AF_CAN, typ, proto)
 	if err != nil {
 		return nil, fmt.Errorf("can: socket %s: %w", name, err)
 	}
-	rc, err := c.SyscallConn()
+	rc, err := s.SyscallConn()
 	if err != nil {
-		c.Close()
+		s.Close()
 		return nil, fmt.Errorf("can: socket %s: %w", name, err)
 	}
-	return &sock{c: c, rc: rc}, nil
+	return &sock{s: s, rc: rc, rProbe: newProbe(unix.POLLIN), wProbe: newProbe(unix.POLLOUT)}, nil
+}
+
+// probe asks poll(2) with timeout 0 whether the socket is ready. The batch
+// paths use it to skip the context machinery (which allocates per call for
+// a cancelable context) when data is already queued or room is free: the
+// steady state then allocates nothing, and only idle waits do.
+type probe struct {
+	fds    [1]unix.PollFd
+	events int16
+	ready  bool
+	fn     func(fd uintptr)
+}
+
+func newProbe(events int16) *probe {
+	p := &probe{events: events}
+	p.fn = func(fd uintptr) {
+		p.fds[0] = unix.PollFd{Fd: int32(fd), Events: p.events}
+		n, err := unix.Poll(p.fds[:], 0)
+		p.ready = err == nil && n > 0 && p.fds[0].Revents&(p.events|unix.POLLERR|unix.POLLHUP) != 0
+	}
+	return p
+}
+
+// ctxFor returns nil (wait without context machinery) when ctx cannot be
+// canceled or the socket is ready in p's direction, else ctx.
+func (s *sock) ctxFor(ctx context.Context, p *probe) context.Context {
+	if ctx == nil || ctx.Done() == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx
+	}
+	p.ready = false
+	if s.rc.Control(p.fn) == nil && p.ready {
+		return nil
+	}
+	return ctx
 }
 
 // ifindex resolves an interface name; "" is 0 (all interfaces).
@@ -66,7 +105,7 @@ func ifindex(iface string) (int, error) {
 		return 0, nil
 	}
 	if len(iface) >= unix.IFNAMSIZ {
-		return 0, fmt.Errorf("can: interface name %q longer than %d bytes", iface, unix.IFNAMSIZ-1)
+		return 0, fmt.Errorf("can: interface name %q longer than %d bytes: %w", iface, unix.IFNAMSIZ-1, unix.ENAMETOOLONG)
 	}
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
@@ -83,10 +122,6 @@ func (s *sock) wrap(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var se *os.SyscallError
-	if errors.As(err, &se) {
-		err = se.Err
-	}
 	if s.iface != "" {
 		return fmt.Errorf("can: %s %s: %w", op, s.iface, err)
 	}
@@ -94,114 +129,54 @@ func (s *sock) wrap(op string, err error) error {
 }
 
 func (s *sock) setInt(level, opt, v int, what string) error {
-	return s.wrap("setsockopt "+what, s.c.SetsockoptInt(level, opt, v))
+	return s.wrap("setsockopt "+what, s.s.SetsockoptInt(level, opt, v))
 }
 
+// setBytes sets a byte-array option; an empty b passes optlen 0 (e.g. no
+// CAN_RAW_FILTER = receive nothing).
 func (s *sock) setBytes(level, opt int, b []byte, what string) error {
-	if len(b) == 0 {
-		// A zero-length option (e.g. no CAN_RAW_FILTER = receive nothing).
-		var err error
-		cerr := s.rc.Control(func(fd uintptr) {
-			_, _, e := unix.Syscall6(unix.SYS_SETSOCKOPT, fd, uintptr(level), uintptr(opt), 0, 0, 0)
-			if e != 0 {
-				err = e
-			}
-		})
-		if cerr != nil {
-			err = cerr
-		}
-		return s.wrap("setsockopt "+what, err)
-	}
-	return s.wrap("setsockopt "+what, s.c.SetsockoptBytes(level, opt, b))
+	return s.wrap("setsockopt "+what, s.s.SetsockoptBytes(level, opt, b))
 }
 
+// getBytes reads a byte-array option of up to size bytes. core caps its
+// GetsockoptBytes at Python's 1024; CAN_RAW_FILTER needs up to 4096, so
+// larger reads go straight to getsockopt(2).
 func (s *sock) getBytes(level, opt, size int, what string) ([]byte, error) {
+	if size <= 1024 {
+		b, err := s.s.GetsockoptBytes(level, opt, size)
+		if err != nil {
+			return nil, s.wrap("getsockopt "+what, err)
+		}
+		return b, nil
+	}
 	b := make([]byte, size)
-	n, err := s.c.GetsockoptBytes(level, opt, b)
+	l := uint32(size)
+	var errno unix.Errno
+	err := s.rc.Control(func(fd uintptr) {
+		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, uintptr(level), uintptr(opt),
+			uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&l)), 0)
+	})
+	if err == nil && errno != 0 {
+		err = errno
+	}
 	if err != nil {
 		return nil, s.wrap("getsockopt "+what, err)
 	}
-	return b[:n], nil
+	return b[:min(int(l), size)], nil
 }
 
-func (s *sock) close() error { return s.wrap("close", s.c.Close()) }
-
-// mmsghdr is struct mmsghdr.
-type mmsghdr struct {
-	hdr unix.Msghdr
-	n   uint32
-	_   [4]byte
+func (s *sock) getInt(level, opt int, what string) (int, error) {
+	v, err := s.s.GetsockoptInt(level, opt)
+	return v, s.wrap("getsockopt "+what, err)
 }
 
-func mmsg(fd uintptr, trap uintptr, hs []mmsghdr, flags int) (int, unix.Errno) {
-	n, _, e := unix.Syscall6(trap, fd, uintptr(unsafe.Pointer(&hs[0])), uintptr(len(hs)), uintptr(flags), 0, 0)
-	return int(n), e
-}
-
-// ioOp is one reusable syscall operation: do performs the syscall, records
-// its errno and returns false when it would block. The closures handed to
-// the poller are built once, so running an ioOp does not allocate.
-type ioOp struct {
-	do    func(fd uintptr) bool
-	ctl   func(fd uintptr)
-	fn    func(fd int) error
-	again bool
-	errno unix.Errno
-}
-
-func newIOOp(do func(fd uintptr) bool) *ioOp {
-	o := &ioOp{do: do}
-	o.ctl = func(fd uintptr) { o.again = !o.do(fd) }
-	o.fn = func(fd int) error {
-		if !o.do(uintptr(fd)) {
-			return unix.EAGAIN
-		}
-		if o.errno != 0 {
-			return o.errno
-		}
+// setRecvBuffer sets SO_RCVBUFFORCE (past net.core.rmem_max, needs
+// CAP_NET_ADMIN), falling back to SO_RCVBUF.
+func (s *sock) setRecvBuffer(n int) error {
+	if s.s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, n) == nil {
 		return nil
 	}
-	return o
+	return s.setInt(unix.SOL_SOCKET, unix.SO_RCVBUF, n, "SO_RCVBUF")
 }
 
-// run runs o until it completes. With a context that can be canceled it
-// first tries once without waiting, so that the steady state (data ready)
-// does not allocate; only an idle wait goes through mdlayher/socket's
-// context machinery.
-func (s *sock) run(ctx context.Context, write bool, op string, o *ioOp) error {
-	o.errno = 0
-	if ctx == nil || ctx.Done() == nil {
-		var err error
-		if write {
-			err = s.rc.Write(o.do)
-		} else {
-			err = s.rc.Read(o.do)
-		}
-		if err != nil {
-			return s.wrap(op, err)
-		}
-		if o.errno != 0 {
-			return s.wrap(op, o.errno)
-		}
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return s.wrap(op, err)
-	}
-	if err := s.rc.Control(o.ctl); err != nil {
-		return s.wrap(op, err)
-	}
-	if !o.again {
-		if o.errno != 0 {
-			return s.wrap(op, o.errno)
-		}
-		return nil
-	}
-	var err error
-	if write {
-		err = s.c.WriteFunc(ctx, op, o.fn)
-	} else {
-		err = s.c.ReadFunc(ctx, op, o.fn)
-	}
-	return s.wrap(op, err)
-}
+func (s *sock) close() error { return s.wrap("close", s.s.Close()) }
