@@ -49,7 +49,9 @@ type Config struct {
 	// Type is Raw (default) or Datagram.
 	Type Type
 	// Protocol is the ethertype to receive, in host byte order; 0 means
-	// ProtocolAll.
+	// ProtocolAll. Frames this host sends are delivered only to
+	// ProtocolAll sockets (the kernel's transmit tap), so a socket bound to
+	// one protocol sees received frames only.
 	Protocol uint16
 	// Promiscuous puts the interface into promiscuous mode for the life of
 	// the Conn (PACKET_MR_PROMISC: the kernel undoes it when the socket

@@ -7,7 +7,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"net"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -288,5 +290,96 @@ func TestRingWrapsAround(t *testing.T) {
 		if st, _ := rx.Stats(); st.Drops != 0 || st.Packets != 180 {
 			t.Errorf("zero-copy %v: stats %+v", zc, st)
 		}
+	}
+}
+
+// TestPacketTypesAllInterfacesCooked covers binding to every interface,
+// the packet types the kernel reports, cooked (Datagram) sockets and
+// multicast membership.
+func TestPacketTypesAllInterfacesCooked(t *testing.T) {
+	n := newVethNet(t)
+	// Outgoing frames reach only ETH_P_ALL sockets (dev_queue_xmit_nit), so
+	// the all-interfaces socket takes every protocol and filters.
+	onlyOurs, err := AssembleFilter("ether proto 0x88b5", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := n.listen(t, "", &Config{Filter: onlyOurs})
+	rxB := n.listen(t, "B", &Config{Promiscuous: true, Protocol: 0x88b5})
+	cooked := n.listen(t, "B", &Config{Type: Datagram, Protocol: 0x88b5})
+	tx := n.listen(t, "A", &Config{SendOnly: true})
+	ifA := tx.LocalAddr().(*Addr).Interface
+	ifB := rxB.LocalAddr().(*Addr).Interface
+	dsts := []struct {
+		mac []byte
+		typ PacketType
+	}{
+		{macB, Host},
+		{macBcast, Broadcast},
+		{[]byte{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}, Multicast},
+		{[]byte{0x02, 0, 0, 0, 0, 0x99}, OtherHost},
+	}
+	var sent [][]byte
+	for i, d := range dsts {
+		f := testFrame(i, 64)
+		copy(f, d.mac)
+		sent = append(sent, f)
+		if _, err := tx.Write(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx := ctxTimeout(t, 5*time.Second)
+	buf := make([]byte, 2048)
+	for i, d := range dsts {
+		p, err := rxB.ReadPacket(ctx, buf)
+		if err != nil {
+			t.Fatalf("B packet %d: %v", i, err)
+		}
+		if p.Type != d.typ || !bytes.Equal(p.Data, sent[i]) || !bytes.Equal(p.Addr, macA) {
+			t.Errorf("B packet %d: type %v want %v, addr %v", i, p.Type, d.typ, p.Addr)
+		}
+		c, err := cooked.ReadPacket(ctx, buf)
+		if err != nil {
+			t.Fatalf("cooked packet %d: %v", i, err)
+		}
+		if !bytes.Equal(c.Data, sent[i][14:]) || c.Protocol != 0x88b5 || c.Type != d.typ {
+			t.Errorf("cooked packet %d: %x proto %#x type %v", i, c.Data, c.Protocol, c.Type)
+		}
+	}
+	// The all-interfaces socket sees each frame leave A and arrive on B.
+	seen := map[[2]int]int{}
+	for range 2 * len(dsts) {
+		p, err := all.ReadPacket(ctx, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[[2]int{p.Interface, int(p.Type)}]++
+	}
+	if seen[[2]int{ifA, int(Outgoing)}] != len(dsts) || seen[[2]int{ifB, int(Host)}] != 1 || seen[[2]int{ifB, int(OtherHost)}] != 1 {
+		t.Errorf("all-interfaces socket saw (ifindex, type): %v; want %d outgoing on A (%d) and each type once on B (%d)", seen, len(dsts), ifA, ifB)
+	}
+	if _, err := all.Write(sent[0]); err == nil {
+		t.Error("Write on an all-interfaces socket without an address succeeded")
+	}
+	if _, err := all.WriteTo(sent[0], &Addr{Interface: ifA}); err != nil {
+		t.Errorf("WriteTo with an interface on an all-interfaces socket: %v", err)
+	}
+
+	// Multicast membership shows up in the interface's list and goes away.
+	group := net.HardwareAddr{0x01, 0x00, 0x5e, 0x7f, 0x00, 0x42}
+	if err := rxB.JoinMulticast(group); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "ip", "-n", n.name, "maddr", "show", "dev", "B"); !strings.Contains(out, group.String()) {
+		t.Errorf("after JoinMulticast, B's addresses lack %s:\n%s", group, out)
+	}
+	if err := rxB.LeaveMulticast(group); err != nil {
+		t.Fatal(err)
+	}
+	if out := mustRun(t, "ip", "-n", n.name, "maddr", "show", "dev", "B"); strings.Contains(out, group.String()) {
+		t.Errorf("after LeaveMulticast, B still has %s", group)
+	}
+	if err := all.JoinMulticast(group); err == nil {
+		t.Error("JoinMulticast on an all-interfaces socket succeeded")
 	}
 }

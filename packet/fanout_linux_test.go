@@ -54,6 +54,9 @@ func TestFanoutSpreadsFlows(t *testing.T) {
 		})}},
 		{"hash-maxmembers", FanoutConfig{Group: 45, Mode: FanoutHash, MaxMembers: 1024}},
 		{"uniqueid-rollover", FanoutConfig{Mode: FanoutRollover, UniqueID: true}},
+		{"random", FanoutConfig{Group: 46, Mode: FanoutRandom}},
+		{"cpu", FanoutConfig{Group: 47, Mode: FanoutCPU}},
+		{"qm", FanoutConfig{Group: 48, Mode: FanoutQM, Defrag: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := newVethNet(t)
