@@ -61,7 +61,13 @@ func aeadKinds(name string, nonceSize int) aeadKind {
 // 16), or, with the kernel provider, any other AEAD in /proc/crypto (the
 // nonce is then the kernel's IV as is). authencesn is refused.
 func NewAEAD(name string, key []byte, tagSize int, p Provider) (AEAD, error) {
-	return newAEAD(aeadKinds(name, 12), key, tagSize, p)
+	return newAEAD(aeadKinds(name, 12), key, tagSize, p, 0)
+}
+
+// NewAEAD is the package-level NewAEAD with the provider and size hint of c.
+func (c *Config) NewAEAD(name string, key []byte, tagSize int) (AEAD, error) {
+	p, hint := c.get()
+	return newAEAD(aeadKinds(name, 12), key, tagSize, p, hint)
 }
 
 // NewCCM returns ccm(aes) with a nonce of nonceSize bytes (7 to 13; the
@@ -70,17 +76,17 @@ func NewCCM(key []byte, tagSize, nonceSize int, p Provider) (AEAD, error) {
 	if nonceSize < 7 || nonceSize > 13 {
 		return nil, &Error{Op: "new", Alg: "ccm(aes)", Err: fmt.Errorf("ccm nonce size %d is not in 7..13", nonceSize)}
 	}
-	return newAEAD(aeadKinds("ccm(aes)", nonceSize), key, tagSize, p)
+	return newAEAD(aeadKinds("ccm(aes)", nonceSize), key, tagSize, p, 0)
 }
 
-func newAEAD(k aeadKind, key []byte, tagSize int, p Provider) (AEAD, error) {
+func newAEAD(k aeadKind, key []byte, tagSize int, p Provider, hint int) (AEAD, error) {
 	if tagSize == 0 {
 		tagSize = 16
 	}
 	if tagSize < 0 || (k.tags != nil && !slices.Contains(k.tags, tagSize)) {
 		return nil, &Error{Op: "new", Alg: k.name, Err: fmt.Errorf("tag size %d is not valid (want one of %v)", tagSize, k.tags)}
 	}
-	c, err := resolve(p, "aead", k.name, k.newGo != nil)
+	c, err := resolve(p, "aead", k.name, k.newGo != nil, hint)
 	if err != nil {
 		return nil, err
 	}

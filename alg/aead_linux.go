@@ -5,7 +5,10 @@ package alg
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -85,10 +88,31 @@ func openKernelAEAD(k aeadKind, tag int, setkey func(*fd) error) (*kernelAEAD, e
 	op.setBuffers(4 << 20)
 	a.op = op
 	// One message must fit the send buffer whole (no MSG_MORE: the kernel
-	// needs all of it before it can run), less the kernel's page rounding.
-	a.maxMsg = op.sndbuf()/2 - 4096
+	// needs all of it before it can run), less the kernel's page rounding,
+	// and its scatterlists must fit the socket's option memory.
+	a.maxMsg = min(op.sndbuf()/2-4096, optmemLimit())
 	return a, nil
 }
+
+// optmemLimit estimates the largest AEAD message whose scatterlists fit
+// net.core.optmem_max: about 4 KiB of sock_kmalloc per 504 KiB of input
+// (af_alg_tsgl) plus 700 bytes per 64 KiB of output (af_alg_rsgl), taken
+// twice for safety. With the default 20480 that is about 480 KiB; above it
+// recvmsg fails with ENOMEM (measured on the rig at 1 MiB).
+func optmemLimit() int {
+	optmem := 20480
+	if b, err := os.ReadFile("/proc/sys/net/core/optmem_max"); err == nil {
+		if v, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && v > 0 {
+			optmem = v
+		}
+	}
+	perMiB := 2 * (4096*2 + 700*16) // bytes of optmem per MiB, doubled
+	return (optmem - 2048) * (1 << 20) / perMiB
+}
+
+// MaxMessage is the largest AAD plus text one Seal or Open can carry on
+// this socket; larger messages panic in Seal and fail in Open.
+func (a *kernelAEAD) MaxMessage() int { return a.maxMsg }
 
 func (a *kernelAEAD) NonceSize() int { return a.nonce }
 func (a *kernelAEAD) Overhead() int  { return a.tag }
@@ -126,7 +150,7 @@ func (a *kernelAEAD) run(op uint32, nonce, aad, in, out []byte) error {
 	}
 	total := assoclen + len(in)
 	if total > a.maxMsg {
-		return fmt.Errorf("message of %d bytes exceeds the socket's %d-byte limit (raise net.core.wmem_max or run with CAP_NET_ADMIN)", total, a.maxMsg)
+		return fmt.Errorf("message of %d bytes exceeds the socket's %d-byte limit (raise net.core.optmem_max and net.core.wmem_max, or run with CAP_NET_ADMIN)", total, a.maxMsg)
 	}
 	n, err := a.op.sendmsg(bufs, control(op, iv, assoclen), unix.MSG_DONTWAIT)
 	if err != nil {

@@ -251,7 +251,7 @@ func TestAutoOnRig(t *testing.T) {
 	if info == nil {
 		t.Fatal("gcm(aes) not listed after auto probed it")
 	}
-	want := policy(info, true)
+	want := policy("gcm(aes)", info, true, 0)
 	if a.Provider() != want.Provider || a.Reason() != want.Reason {
 		t.Errorf("auto chose %s (%s), policy says %s (%s)", a.Provider(), a.Reason(), want.Provider, want.Reason)
 	}

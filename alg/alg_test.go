@@ -48,14 +48,26 @@ func TestGoProviderErrors(t *testing.T) {
 		want string
 	}{
 		{"unknown hash", func() error { _, err := NewHash("whirlpool", nil, ProviderGo); return err }, `no Go implementation of hash algorithm "whirlpool"`},
-		{"aes key", func() error { _, err := NewEncrypter("cbc(aes)", make([]byte, 15), make([]byte, 16), ProviderGo); return err }, "key of 15 bytes is not valid for aes"},
-		{"iv size", func() error { _, err := NewEncrypter("cbc(aes)", make([]byte, 16), make([]byte, 8), ProviderGo); return err }, "IV of 8 bytes, the cipher needs 16"},
+		{"aes key", func() error {
+			_, err := NewEncrypter("cbc(aes)", make([]byte, 15), make([]byte, 16), ProviderGo)
+			return err
+		}, "key of 15 bytes is not valid for aes"},
+		{"iv size", func() error {
+			_, err := NewEncrypter("cbc(aes)", make([]byte, 16), make([]byte, 8), ProviderGo)
+			return err
+		}, "IV of 8 bytes, the cipher needs 16"},
 		{"gcm key", func() error { _, err := NewAEAD("gcm(aes)", make([]byte, 17), 16, ProviderGo); return err }, "key of 17 bytes is not valid for aes"},
 		{"gcm tag", func() error { _, err := NewAEAD("gcm(aes)", make([]byte, 16), 7, ProviderGo); return err }, "tag size 7 is not valid"},
 		{"gcm short tag", func() error { _, err := NewAEAD("gcm(aes)", make([]byte, 16), 8, ProviderGo); return err }, "needs the kernel provider"},
-		{"chacha tag", func() error { _, err := NewAEAD("rfc7539(chacha20,poly1305)", make([]byte, 32), 12, ProviderGo); return err }, "tag size 12 is not valid"},
+		{"chacha tag", func() error {
+			_, err := NewAEAD("rfc7539(chacha20,poly1305)", make([]byte, 32), 12, ProviderGo)
+			return err
+		}, "tag size 12 is not valid"},
 		{"rfc4106 key", func() error { _, err := NewAEAD("rfc4106(gcm(aes))", make([]byte, 16), 16, ProviderGo); return err }, "an aes key of 16, 24 or 32 bytes and a 4-byte salt"},
-		{"xts key", func() error { _, err := NewEncrypter("xts(aes)", make([]byte, 33), make([]byte, 16), ProviderGo); return err }, "not two equal halves"},
+		{"xts key", func() error {
+			_, err := NewEncrypter("xts(aes)", make([]byte, 33), make([]byte, 16), ProviderGo)
+			return err
+		}, "not two equal halves"},
 		{"provider", func() error { _, err := NewHash("sha256", nil, "gpu"); return err }, `unknown provider "gpu"`},
 		{"ccm nonce", func() error { _, err := NewCCM(make([]byte, 16), 16, 6, ProviderGo); return err }, "ccm nonce size 6"},
 		{"rng seed", func() error { _, err := NewRNG("stdrng", &RNGConfig{Seed: []byte{1}}, ProviderGo); return err }, "no Go implementation"},
@@ -213,16 +225,32 @@ func TestPolicy(t *testing.T) {
 	off := &Algorithm{Driver: "cbc-aes-ccp", Module: "ccp_crypto"}
 	cpu := &Algorithm{Driver: "cbc-aes-aesni", Module: "aesni_intel"}
 	gen := &Algorithm{Driver: "cbc(aes-generic)", Module: "kernel"}
-	if c := policy(off, true); c.Provider != ProviderKernel || c.Backing != BackingOffload {
+	if c := policy("cbc(aes)", off, true, 0); c.Provider != ProviderKernel || c.Backing != BackingOffload {
 		t.Errorf("offload: %+v", c)
 	}
-	if c := policy(cpu, true); c.Provider != ProviderGo && !fipsEnabled() {
-		t.Errorf("cpu: %+v", c)
+	if fipsEnabled() {
+		t.Fatal("host in FIPS mode: the policy checks below assume it is not")
 	}
-	if c := policy(gen, true); c.Provider != ProviderGo && !fipsEnabled() {
-		t.Errorf("generic: %+v", c)
+	for _, tc := range []struct {
+		name string
+		info *Algorithm
+		hint int
+		want Provider
+	}{
+		{"cbc(aes)", cpu, 0, ProviderGo},
+		{"cbc(aes)", gen, 16 << 10, ProviderGo},
+		{"cbc(aes)", gen, 1 << 20, ProviderKernel},
+		{"sha256", gen, 16 << 10, ProviderKernel},
+		{"sha256", gen, 16<<10 - 1, ProviderGo},
+		{"gcm(aes)", gen, 1500, ProviderGo},
+		{"sha512", gen, 1 << 30, ProviderGo},
+		{"sha256", nil, 1 << 20, ProviderGo},
+	} {
+		if c := policy(tc.name, tc.info, true, tc.hint); c.Provider != tc.want || c.Reason == "" {
+			t.Errorf("policy(%s, %v, hint %d) = %+v, want %s", tc.name, tc.info, tc.hint, c, tc.want)
+		}
 	}
-	if c := policy(gen, false); c.Provider != ProviderKernel {
+	if c := policy("crc32c", gen, false, 0); c.Provider != ProviderKernel {
 		t.Errorf("no Go: %+v", c)
 	}
 }

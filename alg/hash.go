@@ -33,13 +33,19 @@ type Hash interface {
 // the kernel's (/proc/crypto); the Go provider knows md5, sha1, sha224,
 // sha256, sha384, sha512, sha3-224/256/384/512 and hmac() of each.
 func NewHash(name string, key []byte, p Provider) (Hash, error) {
+	return (&Config{Provider: p}).NewHash(name, key)
+}
+
+// NewHash is the package-level NewHash with the provider and size hint of c.
+func (c *Config) NewHash(name string, key []byte) (Hash, error) {
+	p, hint := c.get()
 	keyed := key != nil || strings.HasPrefix(name, "hmac(")
 	gofn, gdrv, hasGo := goHash(name, key)
-	c, err := resolve(p, "hash", name, hasGo)
+	ch, err := resolve(p, "hash", name, hasGo, hint)
 	if err != nil {
 		return nil, err
 	}
-	if c.Provider == ProviderKernel {
+	if ch.Provider == ProviderKernel {
 		size, bs := 0, 0
 		if hasGo {
 			h := gofn()
@@ -49,11 +55,11 @@ func NewHash(name string, key []byte, p Provider) (Hash, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.init(c, "hash", name, "")
+		h.init(ch, "hash", name, "")
 		return h, nil
 	}
 	h := &goHashT{Hash: gofn(), newf: gofn}
-	h.init(c, "hash", name, gdrv)
+	h.init(ch, "hash", name, gdrv)
 	return h, nil
 }
 

@@ -37,6 +37,28 @@ func ParseProvider(s string) (Provider, error) {
 // String returns the provider name.
 func (p Provider) String() string { return string(p) }
 
+// Config holds the optional settings of the constructors that are methods
+// on it. A nil *Config means ProviderAuto and no size hint.
+type Config struct {
+	// Provider selects the provider; "" means ProviderAuto.
+	Provider Provider
+	// SizeHint is the typical buffer size per operation (a file's size,
+	// a tunnel's MTU). ProviderAuto compares it with the algorithm's
+	// Crossover; 0 means unknown, treated as small.
+	SizeHint int
+}
+
+func (c *Config) get() (Provider, int) {
+	if c == nil {
+		return ProviderAuto, 0
+	}
+	p := c.Provider
+	if p == "" {
+		p = ProviderAuto
+	}
+	return p, max(c.SizeHint, 0)
+}
+
 // A Choice is the outcome of the auto policy for one algorithm.
 type Choice struct {
 	Provider Provider
@@ -55,18 +77,37 @@ func fipsEnabled() bool {
 	return err == nil && strings.TrimSpace(string(b)) == "1"
 }
 
-// policy is the auto policy. It follows the crossover table in
-// BENCHMARKS.md (## alg): every AF_ALG operation costs at least one
-// sendmsg+read pair of system calls, so at every measured buffer size Go's
-// in-process code is as fast or faster whenever both run on the same
-// silicon (generic C vs Go's assembly, or the same CPU instructions). The
-// kernel wins only where it reaches something Go cannot: an offload engine,
-// a FIPS-validated module (fips_enabled=1), or an algorithm Go lacks.
-func policy(info *Algorithm, hasGo bool) Choice {
+// Crossover is the auto policy's table: for each algorithm measured, the
+// smallest buffer size at which the kernel path beat Go's crypto on the rig
+// (BENCHMARKS.md, section "alg"). Algorithms not listed never cross over:
+// Go is used unless the kernel reaches something Go cannot.
+func Crossover(name string) (size int, ok bool) {
+	switch name {
+	case "sha256":
+		return 16 << 10, true // kernel/go 0.69 at 16 KiB, 0.17 at 1 MiB
+	case "hmac(sha256)":
+		return 1 << 20, true // 1.04 at 16 KiB (a tie), 0.28 at 1 MiB
+	case "cbc(aes)":
+		return 1 << 20, true // 1.93 at 16 KiB, 0.70 at 1 MiB
+	case "gcm(aes)":
+		return 16 << 10, true // 0.87 at 16 KiB, 1.99 at 1 KiB
+	}
+	return 0, false
+}
+
+// policy is the auto policy. Every AF_ALG operation costs a sendmsg+read
+// pair of system calls that Go's in-process code does not pay, so for
+// small buffers Go wins everywhere we measured; for large ones the kernel
+// can win (on the rig, whose emulated CPU runs Go's vector assembly slower
+// than the kernel's generic C). The kernel is chosen when Go lacks the
+// algorithm, the kernel runs in FIPS mode, the driver is an offload
+// engine, or the caller's size hint reaches the algorithm's crossover.
+func policy(name string, info *Algorithm, hasGo bool, sizeHint int) Choice {
 	var c Choice
 	if info != nil {
 		c.Driver, c.Backing = info.Driver, info.Backing()
 	}
+	cross, measured := Crossover(name)
 	switch {
 	case !hasGo:
 		c.Provider, c.Reason = ProviderKernel, "no Go implementation"
@@ -74,8 +115,12 @@ func policy(info *Algorithm, hasGo bool) Choice {
 		c.Provider, c.Reason = ProviderKernel, "kernel in FIPS mode"
 	case info != nil && c.Backing == BackingOffload:
 		c.Provider, c.Reason = ProviderKernel, "driver "+info.Driver+" is an offload engine"
+	case info != nil && measured && sizeHint >= cross:
+		c.Provider, c.Reason = ProviderKernel, fmt.Sprintf("buffers of %d bytes reach the %d-byte crossover (BENCHMARKS.md ## alg)", sizeHint, cross)
+	case info != nil && measured:
+		c.Provider, c.Reason = ProviderGo, fmt.Sprintf("buffers below the %d-byte crossover: Go's crypto is faster (BENCHMARKS.md ## alg)", cross)
 	case info != nil:
-		c.Provider, c.Reason = ProviderGo, "kernel driver "+info.Driver+" is "+string(c.Backing)+"; Go's crypto is faster per call (BENCHMARKS.md ## alg)"
+		c.Provider, c.Reason = ProviderGo, "kernel driver "+info.Driver+" is "+string(c.Backing)+", no measured crossover: Go's crypto saves the system calls"
 	default:
 		c.Provider, c.Reason = ProviderGo, "kernel driver unknown"
 	}

@@ -38,8 +38,11 @@ func TestKernelProviderFailsClearlyOnHost(t *testing.T) {
 	checks := map[string]func() error{
 		"hash": func() error { _, err := NewHash("sha256", nil, ProviderKernel); return err },
 		"aead": func() error { _, err := NewAEAD("gcm(aes)", make([]byte, 16), 16, ProviderKernel); return err },
-		"enc":  func() error { _, err := NewEncrypter("cbc(aes)", make([]byte, 16), make([]byte, 16), ProviderKernel); return err },
-		"rng":  func() error { _, err := NewRNG("stdrng", nil, ProviderKernel); return err },
+		"enc": func() error {
+			_, err := NewEncrypter("cbc(aes)", make([]byte, 16), make([]byte, 16), ProviderKernel)
+			return err
+		},
+		"rng": func() error { _, err := NewRNG("stdrng", nil, ProviderKernel); return err },
 	}
 	for name, f := range checks {
 		err := f()

@@ -7,7 +7,7 @@ import (
 
 // resolve decides which provider constructs name (AF_ALG type typ). hasGo
 // says whether this package has a Go implementation of name.
-func resolve(p Provider, typ, name string, hasGo bool) (Choice, error) {
+func resolve(p Provider, typ, name string, hasGo bool, sizeHint int) (Choice, error) {
 	if err := checkRefused(name); err != nil {
 		return Choice{}, err
 	}
@@ -41,7 +41,7 @@ func resolve(p Provider, typ, name string, hasGo bool) (Choice, error) {
 	if algs, err := ReadProcCrypto(); err == nil {
 		info = Lookup(algs, name, typ)
 	}
-	return policy(info, hasGo), nil
+	return policy(name, info, hasGo, sizeHint), nil
 }
 
 // describer is embedded by every constructed value: it answers Provider and

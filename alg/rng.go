@@ -40,7 +40,7 @@ func NewRNG(name string, cfg *RNGConfig, p Provider) (RNG, error) {
 		cfg = &RNGConfig{}
 	}
 	hasGo := cfg.Entropy == nil && cfg.Seed == nil
-	c, err := resolve(p, "rng", name, hasGo)
+	c, err := resolve(p, "rng", name, hasGo, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -37,21 +37,39 @@ type Stream interface {
 // NewEncrypter returns a BlockMode that encrypts with the skcipher name
 // ("cbc(aes)", "ecb(aes)", "xts(aes)", "cbc(des3_ede)", ...).
 func NewEncrypter(name string, key, iv []byte, p Provider) (BlockMode, error) {
-	return newBlockMode(name, key, iv, true, p)
+	return newBlockMode(name, key, iv, true, p, 0)
+}
+
+// NewEncrypter is the package-level NewEncrypter with c's settings.
+func (c *Config) NewEncrypter(name string, key, iv []byte) (BlockMode, error) {
+	p, hint := c.get()
+	return newBlockMode(name, key, iv, true, p, hint)
+}
+
+// NewDecrypter is the package-level NewDecrypter with c's settings.
+func (c *Config) NewDecrypter(name string, key, iv []byte) (BlockMode, error) {
+	p, hint := c.get()
+	return newBlockMode(name, key, iv, false, p, hint)
 }
 
 // NewDecrypter returns a BlockMode that decrypts with the skcipher name.
 func NewDecrypter(name string, key, iv []byte, p Provider) (BlockMode, error) {
-	return newBlockMode(name, key, iv, false, p)
+	return newBlockMode(name, key, iv, false, p, 0)
 }
 
 // NewStream returns a Stream for the skcipher name ("ctr(aes)", ...).
 // Encryption and decryption are the same operation.
 func NewStream(name string, key, iv []byte, p Provider) (Stream, error) {
+	return (&Config{Provider: p}).NewStream(name, key, iv)
+}
+
+// NewStream is the package-level NewStream with c's settings.
+func (cfg *Config) NewStream(name string, key, iv []byte) (Stream, error) {
+	p, hint := cfg.get()
 	mode, inner := splitMode(name)
 	newBlock, hasBlock := goBlockCiphers[inner]
 	hasGo := mode == "ctr" && hasBlock
-	c, err := resolve(p, "skcipher", name, hasGo)
+	c, err := resolve(p, "skcipher", name, hasGo, hint)
 	if err != nil {
 		return nil, err
 	}
@@ -133,11 +151,11 @@ func splitMode(name string) (mode, inner string) {
 	return name[:i], name[i+1 : len(name)-1]
 }
 
-func newBlockMode(name string, key, iv []byte, encrypt bool, p Provider) (BlockMode, error) {
+func newBlockMode(name string, key, iv []byte, encrypt bool, p Provider, hint int) (BlockMode, error) {
 	mode, inner := splitMode(name)
 	newBlock, hasBlock := goBlockCiphers[inner]
 	hasGo := hasBlock && (mode == "cbc" || mode == "ecb" || mode == "xts")
-	c, err := resolve(p, "skcipher", name, hasGo)
+	c, err := resolve(p, "skcipher", name, hasGo, hint)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func newKernelBlockMode(name string, _, _ []byte, _, _ bool) (*kernelBlockMode, 
 	return nil, kerr(name)
 }
 func newKernelStream(name string, _, _ []byte) (*kernelStream, error) { return nil, kerr(name) }
-func newKernelAEAD(k aeadKind, _ []byte, _ int) (*kernelAEAD, error) { return nil, kerr(k.name) }
+func newKernelAEAD(k aeadKind, _ []byte, _ int) (*kernelAEAD, error)  { return nil, kerr(k.name) }
 func newKernelAEADKeyring(k aeadKind, _ int32, _ int) (*kernelAEAD, error) {
 	return nil, kerr(k.name)
 }

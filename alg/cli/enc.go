@@ -93,43 +93,40 @@ func crypt(e *env, args []string, encrypt bool) error {
 		return err
 	}
 	defer done()
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return fmt.Errorf("%s: %w", orStdin(f.in), err)
+	}
+	cfg := &alg.Config{Provider: p, SizeHint: len(data)}
 	switch kind(f.name) {
 	case "aead":
-		return cryptAEAD(e, f, p, key, serial, iv, in, encrypt)
+		return cryptAEAD(e, f, cfg, key, serial, iv, data, encrypt)
 	case "stream":
 		if serial >= 0 {
 			return usageError{errors.New("-keyring is supported for hmac and AEADs only")}
 		}
-		s, err := alg.NewStream(f.name, key, iv, p)
+		s, err := cfg.NewStream(f.name, key, iv)
 		if err != nil {
 			return err
 		}
 		defer s.Close()
 		f.report(e, f.name, s)
-		data, err := io.ReadAll(in)
-		if err != nil {
-			return fmt.Errorf("%s: %w", orStdin(f.in), err)
-		}
 		s.XORKeyStream(data, data)
 		return f.output(e, data)
 	}
 	if serial >= 0 {
 		return usageError{errors.New("-keyring is supported for hmac and AEADs only")}
 	}
-	newMode := alg.NewDecrypter
+	newMode := cfg.NewDecrypter
 	if encrypt {
-		newMode = alg.NewEncrypter
+		newMode = cfg.NewEncrypter
 	}
-	m, err := newMode(f.name, key, iv, p)
+	m, err := newMode(f.name, key, iv)
 	if err != nil {
 		return err
 	}
 	defer m.Close()
 	f.report(e, f.name, m)
-	data, err := io.ReadAll(in)
-	if err != nil {
-		return fmt.Errorf("%s: %w", orStdin(f.in), err)
-	}
 	bs := m.BlockSize()
 	if encrypt && len(data)%bs != 0 {
 		if f.nopad {
@@ -175,7 +172,8 @@ func unpad(b []byte, bs int) []byte {
 // cryptAEAD uses kcapi-enc's layout: encryption writes AAD ‖ ciphertext ‖
 // tag; decryption reads AAD ‖ ciphertext ‖ tag (or AAD ‖ ciphertext with
 // -tag) and writes the plaintext.
-func cryptAEAD(e *env, f *encFlags, p alg.Provider, key []byte, serial int32, iv []byte, in io.Reader, encrypt bool) error {
+func cryptAEAD(e *env, f *encFlags, cfg *alg.Config, key []byte, serial int32, iv []byte, data []byte, encrypt bool) error {
+	p := cfg.Provider
 	aad, err := decodeHex("-aad", f.aad)
 	if err != nil {
 		return err
@@ -203,7 +201,7 @@ func cryptAEAD(e *env, f *encFlags, p alg.Provider, key []byte, serial int32, iv
 		}
 		a, err = alg.NewAEADKeyring(f.name, serial, f.taglen)
 	default:
-		a, err = alg.NewAEAD(f.name, key, f.taglen, p)
+		a, err = cfg.NewAEAD(f.name, key, f.taglen)
 	}
 	if err != nil {
 		return err
@@ -212,10 +210,6 @@ func cryptAEAD(e *env, f *encFlags, p alg.Provider, key []byte, serial int32, iv
 	f.report(e, f.name, a)
 	if len(nonce) != a.NonceSize() {
 		return usageError{fmt.Errorf("nonce/IV of %d bytes, %s needs %d", len(nonce), f.name, a.NonceSize())}
-	}
-	data, err := io.ReadAll(in)
-	if err != nil {
-		return fmt.Errorf("%s: %w", orStdin(f.in), err)
 	}
 	if encrypt {
 		out := a.Seal(bytes.Clone(aad), nonce, data, aad)

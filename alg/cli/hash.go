@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/fieldgate/fieldgate/alg"
@@ -65,7 +66,13 @@ func digest(e *env, c *common, key []byte, serial int32) error {
 		}
 		h, err = alg.NewHashKeyring(c.name, serial)
 	} else {
-		h, err = alg.NewHash(c.name, key, p)
+		cfg := &alg.Config{Provider: p}
+		if c.in != "" && c.in != "-" {
+			if st, err := os.Stat(c.in); err == nil && st.Mode().IsRegular() {
+				cfg.SizeHint = int(min(st.Size(), 1<<40))
+			}
+		}
+		h, err = cfg.NewHash(c.name, key)
 	}
 	if err != nil {
 		return err
