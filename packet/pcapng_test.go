@@ -356,3 +356,68 @@ func TestAppendCANRecordMatchesKernelLayout(t *testing.T) {
 		t.Error("20-byte frame accepted")
 	}
 }
+
+func TestReaderSectionsAndBigEndian(t *testing.T) {
+	// Two sections back to back: interface ids start again in the second.
+	var a, b bytes.Buffer
+	wa, _ := NewWriter(&a, nil)
+	wa.AddInterface(Interface{Name: "one", LinkType: LinkTypeEthernet})
+	wa.WritePacket(0, CaptureInfo{Timestamp: time.Unix(10, 0)}, testFrame(1, 60))
+	wa.Close()
+	wb, _ := NewWriter(&b, nil)
+	wb.AddInterface(Interface{Name: "two", LinkType: LinkTypeCANSocketCAN})
+	rec, _ := AppendCANRecord(nil, 0x123, false, 0, []byte{1})
+	wb.WritePacket(0, CaptureInfo{Timestamp: time.Unix(20, 0)}, rec)
+	wb.Close()
+	r, err := NewReader(io.MultiReader(&a, &b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r1, err1 := r.ReadPacket()
+	i1, _ := r.Interface(r1.Interface)
+	r2, err2 := r.ReadPacket()
+	i2, _ := r.Interface(r2.Interface)
+	if err1 != nil || err2 != nil || i1.Name != "one" || i2.Name != "two" || r2.Interface != 0 || !bytes.Equal(r2.Data, rec) || len(r.Interfaces()) != 1 {
+		t.Fatalf("sections: %v %v %+v %+v", err1, err2, i1, i2)
+	}
+
+	// A big-endian file with microsecond timestamps, built by hand.
+	be := binary.BigEndian
+	var f []byte
+	block := func(typ uint32, body []byte) {
+		f = be.AppendUint32(f, typ)
+		f = be.AppendUint32(f, uint32(12+len(body)))
+		f = append(f, body...)
+		f = be.AppendUint32(f, uint32(12+len(body)))
+	}
+	shb := be.AppendUint32(nil, pcapngBOM)
+	shb = be.AppendUint16(shb, 1)
+	shb = be.AppendUint16(shb, 0)
+	shb = be.AppendUint64(shb, ^uint64(0))
+	block(blockSHB, shb)
+	idb := be.AppendUint16(nil, 1)
+	idb = be.AppendUint16(idb, 0)
+	idb = be.AppendUint32(idb, 65535)
+	idb = append(idb, 0, 2, 0, 3, 'b', 'e', '0', 0, 0, 0, 0, 0) // if_name "be0", end
+	block(blockIDB, idb)
+	frame := testFrame(5, 64)
+	ts := uint64(1700000000)*1e6 + 250000 // microseconds (default if_tsresol)
+	epb := be.AppendUint32(nil, 0)
+	epb = be.AppendUint32(epb, uint32(ts>>32))
+	epb = be.AppendUint32(epb, uint32(ts))
+	epb = be.AppendUint32(epb, 64)
+	epb = be.AppendUint32(epb, 100)
+	epb = append(epb, frame...)
+	block(blockEPB, epb)
+	r, err = NewReader(bytes.NewReader(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.ReadPacket()
+	if err != nil || !bytes.Equal(got.Data, frame) || got.Length != 100 || !got.Timestamp.Equal(time.Unix(1700000000, 250000000)) {
+		t.Fatalf("big-endian: %v len %d ts %v", err, got.Length, got.Timestamp)
+	}
+	if ifc, _ := r.Interface(0); ifc.Name != "be0" || ifc.TimestampResolution != time.Microsecond {
+		t.Errorf("big-endian interface %+v", ifc)
+	}
+}
