@@ -149,9 +149,9 @@ func (s *authState) open(dst, b []byte) ([]byte, error) {
 
 // replayWindow is an RFC 6479-style sliding window over counters.
 type replayWindow struct {
-	size   uint64
-	top    uint64
-	bits   []uint64
+	size uint64
+	top  uint64
+	bits []uint64
 }
 
 func (w *replayWindow) init(size int) {

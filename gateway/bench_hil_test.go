@@ -107,14 +107,16 @@ func withCangw(tb testing.TB, fn func()) {
 	fn()
 }
 
-func withGateway(tb testing.TB, fn func(g *Gateway)) {
+func withGateway(tb testing.TB, fn func(g *Gateway)) { withGatewayOffload(tb, "never", fn) }
+
+func withGatewayOffload(tb testing.TB, offload string, fn func(g *Gateway)) {
 	cfg, err := config.Parse("bench.yaml", []byte(`
 admin: {listen: ""}
 endpoints:
   a: {kind: can, interface: vcan0}
   b: {kind: can, interface: vcan1, queue: {size: 4096, overflow: backpressure}}
 routes:
-  - {name: fwd, from: [a], to: [b], offload: never}
+  - {name: fwd, from: [a], to: [b], offload: `+offload+`}
 `))
 	if err != nil {
 		tb.Fatal(err)
@@ -151,6 +153,14 @@ func BenchmarkHILForward(b *testing.B) {
 		gDrops = gw.Status().Endpoints[0].Dropped
 	})
 	withPython(b, func() { p = forward(b, 2000, 0) })
+	var o fwdResult
+	offloaded := false
+	withGatewayOffload(b, "require", func(gw *Gateway) {
+		o = forward(b, n, 0)
+		offloaded = gw.Status().Routes[0].Offloaded
+	})
+	b.Logf("gateway offload=require max: %v (route offloaded: %v)", o, offloaded)
+	b.ReportMetric(o.fps/k.fps, "gw_offload/cangw")
 	// Zero-loss search for the gateway: paced at fractions of can-gw's rate.
 	var gz fwdResult
 	gzRate := 0.0

@@ -18,12 +18,12 @@ import (
 // can package (recvmmsg/sendmmsg), kernel drops (SO_RXQ_OVFL) counted, and
 // an interface that goes down waited for instead of failing the gateway.
 type canConn struct {
-	cfg *config.Endpoint
-	env *env
-	mu  sync.Mutex // guards c replacement
-	c   *can.RawConn
-	rcv []can.RecvMsg
-	tx  []can.FDFrame
+	cfg           *config.Endpoint
+	env           *env
+	mu            sync.Mutex // guards c replacement
+	c             *can.RawConn
+	rcv           []can.RecvMsg
+	tx            []can.FDFrame
 	kernelDropped uint64
 }
 

@@ -58,6 +58,31 @@ type table struct {
 	routes   []*route   // active, in config order
 	all      []*route   // by route index, retired ones included
 	byEP     []*endpoint
+	// offloadSrc marks source endpoints with offloaded routes (bit per index).
+	offloadSrc []uint64
+}
+
+func setBit(b []uint64, i int) []uint64 {
+	for len(b) <= i/64 {
+		b = append(b, 0)
+	}
+	b[i/64] |= 1 << (i % 64)
+	return b
+}
+
+func hasBit(b []uint64, i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0 }
+
+// sourcesRestarted reports whether any source of rc was (re)started in this
+// apply: kernel rules name interfaces, so they are rebuilt then.
+func sourcesRestarted(rc *config.Route, started []*endpoint) bool {
+	for _, s := range started {
+		for _, n := range rc.From {
+			if s.name == n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // New returns a gateway that logs to log. Call Start to run a configuration.
@@ -163,8 +188,8 @@ func (g *Gateway) apply(cfg *config.Config) error {
 	for _, rc := range cfg.Routes {
 		r := &route{name: rc.Name, cfg: rc, filters: compileFilters(rc.Filters), frameType: rc.FrameType,
 			allow: compileFilters(rc.Allow), allowSet: rc.AllowSet, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
-		if prev, ok := oldByName[rc.Name]; ok && prev.cfg.Fingerprint() == rc.Fingerprint() && sameEndpoints(prev, keep) {
-			r = prev // unchanged: same index, counters, limiter
+		if prev, ok := oldByName[rc.Name]; ok && prev.cfg.Fingerprint() == rc.Fingerprint() && sameEndpoints(prev, keep) && !(prev.offloaded && sourcesRestarted(rc, started)) {
+			r = prev // unchanged: same index, counters, limiter, kernel rules
 			r.cfg = rc
 		} else {
 			r.idx = g.nextRt
@@ -186,6 +211,14 @@ func (g *Gateway) apply(cfg *config.Config) error {
 					}
 				}
 			}
+			if err := g.offload(r, keep); err != nil {
+				for _, rr := range t.routes {
+					if _, was := oldByName[rr.name]; !was {
+						g.unoffload(rr)
+					}
+				}
+				return fail(err)
+			}
 			for int(r.idx) >= len(t.all) {
 				t.all = append(t.all, nil)
 			}
@@ -194,10 +227,26 @@ func (g *Gateway) apply(cfg *config.Config) error {
 		t.routes = append(t.routes, r)
 		for _, n := range rc.From {
 			s := keep[n]
+			if r.offloaded {
+				// The kernel forwards these frames; the source's
+				// other frames are not "unrouted" because of it.
+				t.offloadSrc = setBit(t.offloadSrc, int(s.idx))
+				continue
+			}
 			t.bySource[s.idx] = append(t.bySource[s.idx], r)
 		}
 	}
 	g.table.Store(t)
+	// Retire kernel rules of routes that are gone or replaced.
+	for _, r := range old.routes {
+		still := false
+		for _, nr := range t.routes {
+			still = still || nr == r
+		}
+		if !still {
+			g.unoffload(r)
+		}
+	}
 	// Stop endpoints that are gone or replaced.
 	for name, e := range g.eps {
 		if k, ok := keep[name]; !ok || k != e {
@@ -336,6 +385,9 @@ func (g *Gateway) Shutdown() {
 		g.stopEndpoint(e, 0)
 	}
 	g.eps = map[string]*endpoint{}
+	for _, r := range g.table.Load().routes {
+		g.unoffload(r)
+	}
 }
 
 // deliver routes a batch received by src.
@@ -392,7 +444,7 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 				}
 			}
 		}
-		if !matched {
+		if !matched && !hasBit(t.offloadSrc, int(src.idx)) {
 			src.stats.drops.add(ReasonNoRoute, 1)
 		}
 	}

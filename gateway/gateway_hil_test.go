@@ -343,11 +343,12 @@ routes:
 	unaccounted := int64(n) - got.Load() - int64(drops)
 	t.Logf("sent %d, received on vcan1 %d, dropped %d (A %v; B bus %v), unaccounted %d, udp sequence gaps %d, A rec wrote %d",
 		n, got.Load(), drops, sa.endpoint("link").Dropped, sb.endpoint("bus").Dropped, unaccounted, sb.endpoint("link").SeqGaps, sa.endpoint("rec").FramesOut)
-	// A frame the kernel accepted from B's socket in the instant vcan1 goes
-	// down can be discarded inside the kernel after sendmmsg returned: it is
-	// neither received nor visible to user space as a drop. Allow that one
-	// edge frame, nothing more.
-	if unaccounted < 0 || unaccounted > 1 {
+	// Frames the kernel accepts from B's socket in the instant vcan1 goes
+	// down can be discarded inside the kernel after sendmmsg reported
+	// success (the deactivated device's noop qdisc drops them and returns
+	// NET_XMIT_CN, which can_send treats as success): neither received nor
+	// visible to user space. Allow a handful at that edge, nothing more.
+	if unaccounted < 0 || unaccounted > 5 {
 		t.Fatalf("sent %d != received %d + dropped %d (unaccounted %d)", n, got.Load(), drops, unaccounted)
 	}
 	if sb.endpoint("bus").Dropped["link_down"] == 0 {
@@ -519,4 +520,67 @@ routes:
 		}
 	}
 	t.Logf("crossed: %v", got)
+}
+
+// TestHILOffload runs the same transforming CAN → CAN route offloaded to
+// can-gw and in user space: candump sees the same bytes from both, and the
+// offloaded route's counters come from the kernel.
+func TestHILOffload(t *testing.T) {
+	run := func(offload string, port int) ([]string, RouteStatus) {
+		g := startGW(t, port, `
+endpoints:
+  a: {kind: can, interface: vcan0}
+  b: {kind: can, interface: vcan1}
+routes:
+  - name: fwd
+    from: [a]
+    to: [b]
+    filters: ["100:700"]
+    offload: `+offload+`
+    transform:
+      xor: {data: "FF00FF00"}
+      set: {id: 0x555}
+      xor_checksum: {from: 0, to: 6, result: 7}
+`)
+		const n = 300
+		dump := startProc(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan1")
+		time.Sleep(300 * time.Millisecond)
+		if out, err := exec.Command("cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "123", "-L", "8", "-D", "i").CombinedOutput(); err != nil {
+			t.Fatalf("cangen: %v %s", err, out)
+		}
+		var lines []string
+		for len(lines) < n {
+			select {
+			case l, ok := <-dump.lines:
+				if !ok {
+					t.Fatalf("candump ended after %d", len(lines))
+				}
+				f := strings.Fields(l)
+				lines = append(lines, f[len(f)-1])
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s: candump saw %d of %d", offload, len(lines), n)
+			}
+		}
+		st := g.settle(t)
+		g.cmd.Process.Signal(os.Interrupt)
+		g.cmd.Wait()
+		return lines, st.Routes[0]
+	}
+	kernel, kr := run("auto", 9213)
+	user, ur := run("never", 9214)
+	t.Logf("offloaded route: %+v; user-space route: %+v; first frame %s", kr, ur, kernel[0])
+	if !kr.Offloaded || ur.Offloaded {
+		t.Fatalf("offloaded flags: auto %v, never %v", kr.Offloaded, ur.Offloaded)
+	}
+	if kr.Out != 300 || ur.Out != 300 {
+		t.Fatalf("route out: kernel %d, user %d", kr.Out, ur.Out)
+	}
+	for i := range kernel {
+		if kernel[i] != user[i] {
+			t.Fatalf("frame %d: can-gw %s, user space %s", i, kernel[i], user[i])
+		}
+	}
+	if out, _ := exec.Command("cangw", "-L").CombinedOutput(); strings.Contains(string(out), "-s vcan0") {
+		t.Fatalf("can-gw rule left behind after stop: %s", out)
+	}
 }

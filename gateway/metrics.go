@@ -67,6 +67,7 @@ func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	t := m.g.table.Load()
+	m.g.syncOffloaded(t)
 	if w := m.g.linksWatch(); w != nil {
 		w.collect(ch)
 	}

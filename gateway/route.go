@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/fieldgate/fieldgate/can"
 	"github.com/fieldgate/fieldgate/gateway/config"
 )
 
@@ -14,7 +15,7 @@ type filter struct {
 }
 
 func (f filter) match(id uint32) bool {
-	return ((id&f.mask) == (f.id&f.mask)) != f.inverted
+	return ((id & f.mask) == (f.id & f.mask)) != f.inverted
 }
 
 func compileFilters(fs []config.Filter) []filter {
@@ -66,12 +67,12 @@ func (l *limiter) allow(now int64) bool {
 
 // transform is a compiled route transform, applied in can-gw order.
 type transform struct {
-	remap         map[uint32]uint32
-	and, or, xor  *mod
-	set           *mod
-	crc8          *checksum
-	xorcs         *checksum
-	crcTable      [256]byte
+	remap        map[uint32]uint32
+	and, or, xor *mod
+	set          *mod
+	crc8         *checksum
+	xorcs        *checksum
+	crcTable     [256]byte
 }
 
 type mod struct {
@@ -269,7 +270,8 @@ type route struct {
 	guard     []bool
 	stats     *routeStats
 	latency   latencyObserver
-	offloaded bool
+	offloaded bool               // runs as can-gw rules (offload.go)
+	offRules  []*can.GatewayRule // the installed rules
 }
 
 type latencyObserver interface{ Observe(float64) }

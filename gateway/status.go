@@ -55,6 +55,7 @@ func DroppedTotal(m map[string]uint64) uint64 {
 // Status returns a snapshot of the counters.
 func (g *Gateway) Status() Status {
 	t := g.table.Load()
+	g.syncOffloaded(t)
 	g.mu.Lock()
 	st := Status{Uptime: time.Since(g.started).Seconds()}
 	if g.cfg != nil {

@@ -111,27 +111,27 @@ type Endpoint struct {
 	J1939 J1939Options
 
 	// network
-	Mode        string // server|client (tcp, vsock, unix), read|write (log)
-	Listen      string // udp, tcp, socketcand local address
-	Peer        string // udp peer, tcp client remote
-	CID         uint32 // vsock
-	Port        uint32 // vsock
-	Path        string // unix socket path, log file path
-	SocketType  string // unix: stream or seqpacket
-	MTU         int
-	Flush       time.Duration
-	AllowPeers  []string
-	MaxClients  int
-	Reconnect   Backoff
-	TLS         *TLS
-	Auth        *Auth
-	Beacon      bool
-	Bus         string // socketcand bus name offered to clients
-	LogIface    string // log: interface name written into lines
-	RotateSize  int64  // log: bytes, 0 = never
-	RotateKeep  int    // log: files kept
-	Realtime    bool   // log read mode: replay with original timing
-	Queue       Queue
+	Mode       string // server|client (tcp, vsock, unix), read|write (log)
+	Listen     string // udp, tcp, socketcand local address
+	Peer       string // udp peer, tcp client remote
+	CID        uint32 // vsock
+	Port       uint32 // vsock
+	Path       string // unix socket path, log file path
+	SocketType string // unix: stream or seqpacket
+	MTU        int
+	Flush      time.Duration
+	AllowPeers []string
+	MaxClients int
+	Reconnect  Backoff
+	TLS        *TLS
+	Auth       *Auth
+	Beacon     bool
+	Bus        string // socketcand bus name offered to clients
+	LogIface   string // log: interface name written into lines
+	RotateSize int64  // log: bytes, 0 = never
+	RotateKeep int    // log: files kept
+	Realtime   bool   // log read mode: replay with original timing
+	Queue      Queue
 }
 
 // ISOTPOptions are the ISO-TP socket options of an isotp endpoint.
@@ -224,11 +224,11 @@ type Remap struct {
 
 // Mod is a can-gw frame modification: which fields and their operand.
 type Mod struct {
-	ID     *uint32
-	Len    *uint8
-	Data   *[64]byte
-	DataN  int
-	Flags  *uint8
+	ID    *uint32
+	Len   *uint8
+	Data  *[64]byte
+	DataN int
+	Flags *uint8
 }
 
 // Checksum is a can-gw CRC8 or XOR checksum over data bytes.

@@ -171,7 +171,18 @@ func (d *decoder) validate(c *Config) {
 			}
 		}
 		if r.Offload == "require" {
-			d.addErr(r.Pos, path+".offload", "use offload: auto (runs in user space) until can-gw offload lands", "offload: require: kernel offload is not implemented in this build")
+			ok := len(from) > 0 && len(to) > 0
+			for _, e := range append(append([]*Endpoint{}, from...), to...) {
+				if e.Kind != KindCAN {
+					ok = false
+				}
+			}
+			if !ok {
+				d.addErr(r.Pos, path+".offload", "kernel offload (can-gw) needs can endpoints on both sides; use offload: auto", "offload: require is impossible")
+			}
+			if r.Rate.PerSecond > 0 || len(r.Transform.Remap) > 0 || len(r.Filters) > 1 {
+				d.addErr(r.Pos, path+".offload", "can-gw has no rate limit or ID remap table and takes one filter; use offload: auto", "offload: require is impossible with rate, remap or several filters")
+			}
 		}
 		for _, t := range to {
 			if r.FrameType == "fd" && t.Kind == KindCAN && !t.FD {
