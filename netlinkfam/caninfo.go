@@ -556,3 +556,10 @@ func EncodeCANConfig(cfg *CANConfig) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// MarshalText returns the state's name, so that JSON shows "BUS-OFF".
+func (s CANState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// MarshalText returns the modes as String does, so that JSON shows
+// "LOOPBACK,ONE-SHOT".
+func (m CtrlMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }

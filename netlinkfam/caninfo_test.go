@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -298,5 +299,17 @@ func TestCtrlModeNames(t *testing.T) {
 	}
 	if got := CANStateBusOff.String(); got != "BUS-OFF" {
 		t.Errorf("CANStateBusOff = %q", got)
+	}
+}
+
+func TestMarshalTextJSON(t *testing.T) {
+	b, err := json.Marshal(Link{Name: "can0", OperState: OperUp, CAN: &CANInfo{State: CANStateBusOff, CtrlMode: CtrlModeLoopback | CtrlModeOneShot}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"OperState":"UP"`, `"State":"BUS-OFF"`, `"CtrlMode":"LOOPBACK,ONE-SHOT"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON %s lacks %s", b, want)
+		}
 	}
 }

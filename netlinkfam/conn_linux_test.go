@@ -5,6 +5,7 @@ package netlinkfam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -183,4 +184,43 @@ func TestSubscriptionCANStateTracking(t *testing.T) {
 	if _, ok := s.lastState[4]; ok {
 		t.Fatal("deleted link's state kept")
 	}
+}
+
+func TestSubscribeLinksResyncAfterOverflow(t *testing.T) {
+	ns := newNetNS(t)
+	c := dialNS(t, ns)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// A tiny socket buffer and a channel of one: while we do not read, the
+	// kernel's notifications overflow the socket (ENOBUFS).
+	ch, err := SubscribeLinks(ctx, &SubscribeConfig{NetNS: ns, Buffer: 1, ReadBuffer: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pairs = 40
+	for i := range pairs {
+		if err := c.AddVeth(fmt.Sprintf("fgr%d", i), &PeerConfig{Name: fmt.Sprintf("fgq%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	resync := false
+	for len(seen) < 2*pairs {
+		select {
+		case ev := <-ch:
+			if ev.Err != nil {
+				t.Fatal(ev.Err)
+			}
+			if ev.Existing {
+				resync = true
+			}
+			seen[ev.Name] = true
+		case <-ctx.Done():
+			t.Fatalf("saw %d of %d links (resync %v)", len(seen), 2*pairs, resync)
+		}
+	}
+	if !resync {
+		t.Fatal("no resync: the socket did not overflow, the test proves nothing")
+	}
+	t.Logf("overflowed and resynchronised: all %d links reported", len(seen))
 }

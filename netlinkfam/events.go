@@ -44,6 +44,10 @@ type SubscribeConfig struct {
 	ListExisting bool
 	// Buffer is the channel's capacity; 0 means 64.
 	Buffer int
+	// ReadBuffer, if non-zero, sets the socket's receive buffer in bytes
+	// (SO_RCVBUF); the kernel default otherwise. A larger buffer makes
+	// resynchronisation after bursts rarer.
+	ReadBuffer int
 }
 
 // SubscribeLinks watches link changes until ctx is done, then closes the

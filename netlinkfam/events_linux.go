@@ -19,6 +19,12 @@ func subscribeLinks(ctx context.Context, cfg *SubscribeConfig) (<-chan LinkEvent
 	if err != nil {
 		return nil, fmt.Errorf("netlinkfam: subscribe links: %w", err)
 	}
+	if cfg.ReadBuffer > 0 {
+		if err := nl.SetReadBuffer(cfg.ReadBuffer); err != nil {
+			nl.Close()
+			return nil, fmt.Errorf("netlinkfam: subscribe links: set read buffer %d: %w", cfg.ReadBuffer, err)
+		}
+	}
 	// A second socket for listings, so that dump replies never interleave
 	// with notifications.
 	lc, err := dial(&Config{NetNS: cfg.NetNS})
@@ -69,7 +75,15 @@ func subscribeLinks(ctx context.Context, cfg *SubscribeConfig) (<-chan LinkEvent
 				return
 			}
 			if errors.Is(err, unix.ENOBUFS) {
-				// Notifications were lost: resynchronise from a listing.
+				// Notifications were lost. The kernel reports ENOBUFS once
+				// and then drops silently until our queue has been read
+				// empty, so drain it first (what is queued is superseded
+				// by the listing), then list: any loss after the drain is
+				// reported again.
+				if derr := drain(nl); derr != nil {
+					send(LinkEvent{Err: fmt.Errorf("netlinkfam: drain after lost notifications: %w", derr)})
+					return
+				}
 				ls, lerr := lc.links()
 				if lerr != nil {
 					send(LinkEvent{Err: fmt.Errorf("netlinkfam: resync after lost notifications: %w", lerr)})
@@ -109,4 +123,34 @@ func subscribeLinks(ctx context.Context, cfg *SubscribeConfig) (<-chan LinkEvent
 		}
 	}()
 	return ch, nil
+}
+
+// drain discards every queued notification without blocking: it reads
+// until the kernel answers EAGAIN, which is also when the kernel clears its
+// congestion state and starts reporting losses again. (A read deadline would
+// not do: Go returns a passed deadline without calling recvmsg.)
+func drain(nl *netlink.Conn) error {
+	rc, err := nl.SyscallConn()
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 64*1024)
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			_, _, err := unix.Recvfrom(int(fd), buf, unix.MSG_DONTWAIT)
+			switch {
+			case err == nil, errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.EINTR):
+			case errors.Is(err, unix.EAGAIN):
+				return true
+			default:
+				rerr = err
+				return true
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return rerr
 }

@@ -259,3 +259,6 @@ func validIfName(what, name string) error {
 	}
 	return nil
 }
+
+// MarshalText returns the state's name, so that JSON shows "UP".
+func (s OperState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
