@@ -1,6 +1,7 @@
 package can
 
 import (
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -135,6 +136,12 @@ type GatewayRule struct {
 	// modification (e.g. a length beyond the frame type).
 	Handled, Dropped, Deleted uint32
 }
+
+var (
+	_ encoding.BinaryMarshaler   = (*GatewayRule)(nil)
+	_ encoding.BinaryUnmarshaler = (*GatewayRule)(nil)
+	_ fmt.Stringer               = (*GatewayRule)(nil)
+)
 
 // Errors from the rule encoder and decoder; match with errors.Is.
 var (

@@ -1,6 +1,7 @@
 package netlinkfam
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,6 +59,13 @@ type TDC struct {
 type TDCConfig struct {
 	TDCV, TDCO, TDCF *uint32
 }
+
+var (
+	_ encoding.TextMarshaler = CANState(0)
+	_ encoding.TextMarshaler = CtrlMode(0)
+	_ encoding.TextMarshaler = OperState(0)
+	_ fmt.Stringer           = CANState(0)
+)
 
 // Sizes of the kernel structures carried by the attributes above.
 const (
