@@ -127,7 +127,10 @@ func formatLink(l *netlinkfam.Link) string {
 	}
 	s.WriteString("\n")
 	if ci := l.CAN; ci != nil && l.Kind == "can" {
-		fmt.Fprintf(&s, "    can <%s>", ci.CtrlMode)
+		s.WriteString("    can")
+		if ci.CtrlMode != 0 {
+			fmt.Fprintf(&s, " <%s>", ci.CtrlMode)
+		}
 		if ci.HasState {
 			fmt.Fprintf(&s, " state %s", ci.State)
 		}
