@@ -154,6 +154,7 @@ func RunTests(ctx context.Context, p Paths, k Kernel, cfg TestConfig) (int, erro
 			continue
 		}
 		dir := filepath.Join(p.Root, filepath.FromSlash(pkg))
+		script.WriteString(resetInterfaces)
 		fmt.Fprintf(&script, "echo '=== hil package %s'\n", pkg)
 		fmt.Fprintf(&script, "s=$(date +%%s%%N)\n(cd %s && %s %s 2>&1)\nrc=$?\n", dir, filepath.Join(bin, binName(pkg)), shellJoin(flags))
 		fmt.Fprintf(&script, "echo \"hil-result: %s rc=$rc $(( ($(date +%%s%%N) - s) / 1000000 ))ms\"\n", pkg)
@@ -163,6 +164,19 @@ func RunTests(ctx context.Context, p Paths, k Kernel, cfg TestConfig) (int, erro
 	tally.Flush()
 	return tally.report(os.Stdout, pkgs, rc, runErr, time.Since(start))
 }
+
+// resetInterfaces puts the guest's CAN interfaces back the way the guest
+// set them up, so one package's tests cannot leak state (bit rates, control
+// modes, a downed or bus-off controller, can-gw rules) into the next.
+const resetInterfaces = `for c in can0 can1; do
+	ip link set "$c" down
+	ip link set "$c" type can bitrate 500000 restart-ms 0 loopback off listen-only off triple-sampling off one-shot off berr-reporting off ||
+		echo "hil: could not reset $c"
+	ip link set "$c" up
+done
+for v in vcan0 vcan1 vxcan0 vxcan1; do ip link set "$v" up 2>/dev/null || echo "hil: $v missing"; done
+cangw -F >/dev/null 2>&1
+`
 
 func shellJoin(args []string) string {
 	q := make([]string, len(args))

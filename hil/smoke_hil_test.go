@@ -52,6 +52,11 @@ func canSocket(t *testing.T, proto int, sa unix.Sockaddr) int {
 // the two emulated SJA1000 controllers and arrives on can1.
 func TestSJA1000FrameCrossesBus(t *testing.T) {
 	fd := canSocket(t, unix.CAN_RAW, &unix.SockaddrCAN{Ifindex: ifindex(t, "can1")})
+	// Only our ID: earlier tests may have left frames in flight on the bus.
+	if err := unix.SetsockoptCanRawFilter(fd, unix.SOL_CAN_RAW, unix.CAN_RAW_FILTER,
+		[]unix.CanFilter{{Id: 0x1a5, Mask: unix.CAN_SFF_MASK | unix.CAN_EFF_FLAG | unix.CAN_RTR_FLAG}}); err != nil {
+		t.Fatalf("CAN_RAW_FILTER: %v", err)
+	}
 	out, err := exec.Command("cansend", "can0", "1A5#DEADBEEF0102").CombinedOutput()
 	if err != nil {
 		t.Fatalf("cansend: %v: %s", err, out)
