@@ -224,3 +224,60 @@ func TestSubscribeLinksResyncAfterOverflow(t *testing.T) {
 	}
 	t.Logf("overflowed and resynchronised: all %d links reported", len(seen))
 }
+
+func TestWaitLinkUsable(t *testing.T) {
+	ns := newNetNS(t)
+	c := dialNS(t, ns)
+	if err := c.AddVeth("fgw0", &PeerConfig{Name: "fgw1"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		ev, err := WaitLink(ctx, &SubscribeConfig{NetNS: ns}, "fgw0", (*LinkEvent).Usable)
+		if err == nil && (!ev.Up || ev.OperState != OperUp) {
+			err = fmt.Errorf("returned %+v", ev)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("returned before the link was up: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	for _, n := range []string{"fgw0", "fgw1"} {
+		if err := c.SetLinkUp(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Already usable: returns at once. Unknown link: ctx error.
+	if _, err := WaitLink(ctx, &SubscribeConfig{NetNS: ns}, "fgw0", (*LinkEvent).Usable); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel2()
+	if _, err := WaitLink(short, &SubscribeConfig{NetNS: ns}, "nope0", (*LinkEvent).Usable); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("missing link: err = %v", err)
+	}
+}
+
+func TestLinkEventUsable(t *testing.T) {
+	ok := LinkEvent{Up: true, OperState: OperUp}
+	vcan := LinkEvent{Up: true, OperState: OperUnknown, CAN: &CANInfo{}}
+	busOff := LinkEvent{Up: true, OperState: OperUp, CAN: &CANInfo{HasState: true, State: CANStateBusOff}}
+	passive := LinkEvent{Up: true, OperState: OperUp, CAN: &CANInfo{HasState: true, State: CANStateErrorPassive}}
+	down := LinkEvent{OperState: OperDown}
+	lowerDown := LinkEvent{Up: true, OperState: OperLowerLayerDown}
+	for _, tt := range []struct {
+		ev   LinkEvent
+		want bool
+	}{{ok, true}, {vcan, true}, {busOff, false}, {passive, true}, {down, false}, {lowerDown, false}, {LinkEvent{Up: true, Deleted: true}, false}} {
+		if got := tt.ev.Usable(); got != tt.want {
+			t.Errorf("%+v.Usable() = %v", tt.ev, got)
+		}
+	}
+}

@@ -324,6 +324,30 @@ func TestHILLinkEventsCANState(t *testing.T) {
 		t.Fatalf("up event %+v (state %s)", ev, ev.CAN.State)
 	}
 	t.Logf("events: can0 %s -> %s -> %s", CANStateErrorActive, CANStateStopped, CANStateErrorActive)
+
+	// WaitLink, as the gateway uses it: wait for can0 to come back.
+	if err := c.SetLinkDown("can0"); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan LinkEvent, 1)
+	go func() {
+		ev, err := WaitLink(ctx, nil, "can0", (*LinkEvent).Usable)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- ev
+	}()
+	select {
+	case ev := <-got:
+		t.Fatalf("WaitLink returned while can0 was down: %+v", ev)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := c.SetLinkUp("can0"); err != nil {
+		t.Fatal(err)
+	}
+	if ev := <-got; ev.CAN == nil || ev.CAN.State != CANStateErrorActive || !ev.Up {
+		t.Fatalf("WaitLink returned %+v", ev)
+	}
 }
 
 func TestHILVirtualCANLinks(t *testing.T) {
