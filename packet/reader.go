@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"slices"
 	"time"
 )
 
@@ -58,7 +59,7 @@ const (
 // NewReader detects the format from the first bytes of r and reads the
 // file header.
 func NewReader(r io.Reader) (*Reader, error) {
-	rd := &Reader{r: bufio.NewReaderSize(r, 256<<10)}
+	rd := &Reader{r: bufio.NewReaderSize(r, 64<<10)}
 	magic, err := rd.r.Peek(4)
 	if err != nil {
 		return nil, fmt.Errorf("capture file: reading magic: %w", noEOF(err))
@@ -210,14 +211,23 @@ func (r *Reader) readBlock() (uint32, []byte, error) {
 	return typ, body, nil
 }
 
+// readBody reads n bytes into the reusable buffer. It grows the buffer as
+// the data actually arrives (doubling from 64 KiB), so a corrupt length
+// field in a short file cannot make it allocate the declared size.
 func (r *Reader) readBody(at int64, n int) ([]byte, error) {
-	if cap(r.buf) < n {
-		r.buf = make([]byte, n)
+	b := r.buf[:0]
+	for len(b) < n {
+		chunk := min(n-len(b), max(len(b), 64<<10))
+		b = slices.Grow(b, chunk)
+		m, err := io.ReadFull(r.r, b[len(b):len(b)+chunk])
+		b = b[:len(b)+m]
+		r.off += int64(m)
+		if err != nil {
+			r.buf = b[:0]
+			return nil, r.errf(at, "block body of %d bytes: %v", n, noEOF(err))
+		}
 	}
-	b := r.buf[:n]
-	if err := r.readFull(b); err != nil {
-		return nil, r.errf(at, "block body of %d bytes: %v", n, err)
-	}
+	r.buf = b
 	return b, nil
 }
 

@@ -21,7 +21,9 @@ Replays the packets of a pcapng or pcap FILE onto interface IFACE. Packets of
 a link type the interface cannot carry (Ethernet onto CAN, or the other way)
 are skipped and counted in the summary. SocketCAN records (link type 227) are
 converted back to the kernel's host byte order. By default packets are sent
-as fast as the interface takes them.
+as fast as the interface takes them. Note: a vcan interface without echo
+discards frames sent by packet sockets (they never reach local CAN sockets);
+inject into vxcan, a real controller, or a vcan with echo on.
 
 flags:
 `
