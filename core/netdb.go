@@ -443,19 +443,14 @@ func addrConfig(ips []netip.Addr) []netip.Addr {
 
 // dnsGaierror maps a Go resolver error to glibc's EAI code.
 func dnsGaierror(host string, err error) *Gaierror {
+	// glibc reports EAI_NONAME only when a server answered that the name
+	// does not exist; unreachable or failing servers, timeouts and
+	// cancellation are EAI_AGAIN (h_errno TRY_AGAIN).
 	var de *net.DNSError
-	if errors.As(err, &de) {
-		switch {
-		case de.IsNotFound:
-			return newGaierror(EAI_NONAME, host, nil)
-		case de.IsTimeout, de.IsTemporary:
-			return newGaierror(EAI_AGAIN, host, err)
-		}
+	if errors.As(err, &de) && de.IsNotFound {
+		return newGaierror(EAI_NONAME, host, nil)
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return newGaierror(EAI_AGAIN, host, err)
-	}
-	return newGaierror(EAI_FAIL, host, err)
+	return newGaierror(EAI_AGAIN, host, err)
 }
 
 // GetNameInfo translates an AF_INET or AF_INET6 address to a host name and
@@ -521,9 +516,13 @@ func GetNameInfo(ctx context.Context, a Addr, flags int) (host, service string, 
 	if flags&NI_NUMERICHOST != 0 {
 		host = numeric()
 	} else {
-		host = reverseName(ctx, ip)
+		var lerr error
+		host, lerr = reverseName(ctx, ip)
 		if host == "" {
 			if flags&NI_NAMEREQD != 0 {
+				if lerr != nil {
+					return "", "", dnsGaierror(ip.String(), lerr)
+				}
 				return "", "", newGaierror(EAI_NONAME, ip.String(), nil)
 			}
 			host = numeric()
@@ -546,16 +545,17 @@ func GetNameInfo(ctx context.Context, a Addr, flags int) (host, service string, 
 	return host, service, nil
 }
 
-// reverseName returns the name of ip from /etc/hosts, then DNS PTR, or "".
-func reverseName(ctx context.Context, ip netip.Addr) string {
+// reverseName returns the name of ip from /etc/hosts, then DNS PTR, or ""
+// and the resolver's error.
+func reverseName(ctx context.Context, ip netip.Addr) (string, error) {
 	if ents := systemHosts().ByAddr(ip); len(ents) > 0 {
-		return ents[0].Names[0]
+		return ents[0].Names[0], nil
 	}
 	names, err := resolver.LookupAddr(ctx, ip.String())
 	if err != nil || len(names) == 0 {
-		return ""
+		return "", err
 	}
-	return strings.TrimSuffix(names[0], ".")
+	return strings.TrimSuffix(names[0], "."), nil
 }
 
 // stripLocalDomain implements NI_NOFQDN: "host.example.com" becomes "host"
@@ -673,7 +673,7 @@ func GetHostByAddr(ctx context.Context, ip string) (name string, aliases, addrs 
 	names, lerr := resolver.LookupAddr(ctx, addr.String())
 	if lerr != nil || len(names) == 0 {
 		var de *net.DNSError
-		if errors.As(lerr, &de) && (de.IsTemporary || de.IsTimeout) {
+		if lerr != nil && !(errors.As(lerr, &de) && de.IsNotFound) {
 			return "", nil, nil, &Herror{Code: TRY_AGAIN, Msg: hMessages[TRY_AGAIN], Host: ip}
 		}
 		return "", nil, nil, &Herror{Code: HOST_NOT_FOUND, Msg: hMessages[HOST_NOT_FOUND], Host: ip}
