@@ -238,7 +238,7 @@ func TestPolicy(t *testing.T) {
 		want Provider
 	}{
 		{"cbc(aes)", cpu, 0, ProviderGo},
-		{"cbc(aes)", gen, 16 << 10, ProviderGo},
+		{"cbc(aes)", gen, 16<<10 - 16, ProviderGo},
 		{"cbc(aes)", gen, 1 << 20, ProviderKernel},
 		{"sha256", gen, 16 << 10, ProviderKernel},
 		{"sha256", gen, 16<<10 - 1, ProviderGo},
