@@ -671,30 +671,36 @@ func TestSCMCredentials(t *testing.T) {
 	}
 }
 
-// TestRecvMsgIntoScatter is CPython's testRecvMsgIntoScatterArray.
+// TestRecvMsgIntoScatter is the recvmsg_into example of CPython's socket
+// documentation (socketpair(), so AF_UNIX SOCK_STREAM) byte for byte, and
+// the same over SOCK_DGRAM.
 func TestRecvMsgIntoScatter(t *testing.T) {
-	a, b, err := Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	defer b.Close()
-	const msg = "Mary had a little lamb"
-	if err := a.SendAll([]byte(msg), 0); err != nil {
-		t.Fatal(err)
-	}
-	b1 := []byte("----")
-	b2 := []byte("0123456789")
-	b3 := []byte("--------------")
-	n, cmsgs, flags, _, err := b.RecvMsgInto([][]byte{b1, b2[2:9], b3}, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != len(msg) || len(cmsgs) != 0 || flags != 0 {
-		t.Fatalf("RecvMsgInto = %d %v %#x", n, cmsgs, flags)
-	}
-	if string(b1) != "Mary" || string(b2) != "01 had a 9" || string(b3) != "little lamb---" {
-		t.Fatalf("scatter: %q %q %q", b1, b2, b3)
+	for _, typ := range []int{unix.SOCK_STREAM, unix.SOCK_DGRAM} {
+		a, b, err := Socketpair(unix.AF_UNIX, typ, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		defer b.Close()
+		const msg = "Mary had a little lamb"
+		if n, err := a.Send([]byte(msg), 0); err != nil || n != 22 {
+			t.Fatalf("Send = %d, %v; Python prints 22", n, err)
+		}
+		b1 := []byte("----")
+		b2 := []byte("0123456789")
+		b3 := []byte("--------------")
+		n, cmsgs, flags, from, err := b.RecvMsgInto([][]byte{b1, b2[2:9], b3}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Python: (22, [], 0, None)
+		if n != len(msg) || len(cmsgs) != 0 || flags != 0 || (from != nil && from.String() != "") {
+			t.Fatalf("type %d: RecvMsgInto = %d %v %#x %v", typ, n, cmsgs, flags, from)
+		}
+		// Python: [bytearray(b'Mary'), bytearray(b'01 had a 9'), bytearray(b'little lamb---')]
+		if string(b1) != "Mary" || string(b2) != "01 had a 9" || string(b3) != "little lamb---" {
+			t.Fatalf("type %d: scatter %q %q %q", typ, b1, b2, b3)
+		}
 	}
 }
 
