@@ -175,7 +175,18 @@ func Capture(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fmt.Fprintln(stdout)
 	if st.w != nil {
-		fmt.Fprintf(stdout, "written: %s\n", strings.Join(st.w.Files(), " "))
+		var kept []string
+		files := st.w.Files()
+		for _, f := range files {
+			if _, err := os.Stat(f); err == nil {
+				kept = append(kept, f)
+			}
+		}
+		fmt.Fprintf(stdout, "written: %s", strings.Join(kept, " "))
+		if n := len(files) - len(kept); n > 0 {
+			fmt.Fprintf(stdout, " (%d older files removed by --max-files)", n)
+		}
+		fmt.Fprintln(stdout)
 	}
 	for i, err := range errs {
 		if err != nil {
