@@ -881,3 +881,34 @@ func sameAddr(a, b Addr) bool {
 	}
 	return a.Family() == b.Family() && a.String() == b.String()
 }
+
+func TestAcceptNoAddrAndTimeout(t *testing.T) {
+	ln, err := CreateServer("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ln.SetTimeout(50 * time.Millisecond)
+	if _, _, err := ln.Accept(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Accept with nobody connecting: %v, want a timeout", err)
+	}
+	la, _ := ln.SockName()
+	c, _ := NewSocket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	defer c.Close()
+	if err := c.Connect(la); err != nil {
+		t.Fatal(err)
+	}
+	a, err := ln.AcceptNoAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if a.Family() != unix.AF_INET || a.Type() != unix.SOCK_STREAM {
+		t.Fatalf("accepted %d/%d", a.Family(), a.Type())
+	}
+	pa, _ := a.PeerName()
+	ca, _ := c.SockName()
+	if !sameAddr(pa, ca) {
+		t.Fatalf("AcceptNoAddr peer %v, want %v", pa, ca)
+	}
+}
