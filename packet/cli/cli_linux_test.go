@@ -21,11 +21,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+var nsSeq int
+
 // inNetns creates a namespace with veth pair A<->B (deleted at the end)
 // and returns a function running f on a thread inside it.
 func inNetns(t *testing.T) func(f func()) {
 	t.Helper()
-	name := fmt.Sprintf("fgcli%d", os.Getpid())
+	nsSeq++
+	name := fmt.Sprintf("fgcli%d-%d", os.Getpid(), nsSeq)
 	run := func(args ...string) {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 			t.Fatalf("ip %v: %v %s", args, err, out)
@@ -253,5 +256,62 @@ func TestFlagErrors(t *testing.T) {
 	}
 	if n, err := parseSize("10M"); err != nil || n != 10<<20 {
 		t.Errorf("parseSize(10M) = %d, %v", n, err)
+	}
+}
+
+// TestCaptureFanoutRotation: two fanout sockets writing one rotating file
+// set; every captured packet is in exactly one file, every file is read
+// by tshark.
+func TestCaptureFanoutRotation(t *testing.T) {
+	ns := inNetns(t)
+	out := filepath.Join(t.TempDir(), "rot.pcapng")
+	var tx *packet.Conn
+	ns(func() {
+		ifi, err := net.InterfaceByName("A")
+		if err == nil {
+			tx, err = packet.Listen(ifi, &packet.Config{SendOnly: true})
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	if tx == nil {
+		t.FailNow()
+	}
+	defer tx.Close()
+	const n = 300
+	var stdout, stderr bytes.Buffer
+	var cerr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ns(func() {
+			cerr = Capture(context.Background(), []string{"-i", "B", "--fanout", "2", "--fanout-mode", "lb", "-c", fmt.Sprint(n),
+				"-w", out, "--rotate-size", "12k", "-q", "-f", "ether proto 0x88b5"}, &stdout, &stderr)
+		})
+	})
+	for i := 0; !waitTimeout(&wg, time.Millisecond); i++ {
+		if i > 20000 {
+			t.Fatal("capture did not finish")
+		}
+		tx.Write(frame(i, 100))
+	}
+	if cerr != nil {
+		t.Fatalf("capture: %v %s %s", cerr, stdout.String(), stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(out), "rot_*.pcapng"))
+	if len(files) < 3 {
+		t.Fatalf("%d files, want rotation: %s", len(files), stdout.String())
+	}
+	total := 0
+	for _, f := range files {
+		recs := readFile(t, f)
+		total += len(recs)
+		ts, err := exec.Command("tshark", "-r", f, "-T", "fields", "-e", "frame.number").Output()
+		if err != nil || len(strings.Fields(string(ts))) != len(recs) {
+			t.Errorf("%s: tshark %v read %d packets, we read %d", f, err, len(strings.Fields(string(ts))), len(recs))
+		}
+	}
+	if total != n {
+		t.Errorf("%d packets over %d files, want %d", total, len(files), n)
 	}
 }
