@@ -41,6 +41,13 @@ func TestHILISOTPFromIsotpsend(t *testing.T) {
 	if idx, rx, tx, err := c.LocalAddr(); err != nil || idx == 0 || rx != 0x123 || tx != 0x321 {
 		t.Fatalf("getsockname: %d %x %x %v", idx, rx, tx, err)
 	}
+	// A listen-mode socket on the same identifiers sees the PDU too, without
+	// sending flow control of its own.
+	spy, err := DialISOTP("vcan0", 0x123, 0x321, &ISOTPConfig{ListenMode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spy.Close()
 	pdu := pattern(4095)
 	cmd := exec.Command("isotpsend", "-s", "123", "-d", "321", "vcan0")
 	cmd.Stdin = strings.NewReader(hexSpaced(pdu))
@@ -57,6 +64,10 @@ func TestHILISOTPFromIsotpsend(t *testing.T) {
 	}
 	if !bytes.Equal(buf[:n], pdu) {
 		t.Fatalf("got %d bytes, want the 4095-byte pattern", n)
+	}
+	n, err = spy.ReadPDU(hilCtx(t, 10*time.Second), buf)
+	if err != nil || !bytes.Equal(buf[:n], pdu) {
+		t.Fatalf("listen-mode socket: %d bytes, %v", n, err)
 	}
 }
 
