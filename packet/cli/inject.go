@@ -9,10 +9,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/fieldgate/fieldgate/packet"
-	"golang.org/x/sys/unix"
 )
 
 const injectUsage = `usage: fieldgate inject -i IFACE [--rate PPS | --realtime [--speed X]] [--loop N] [-c COUNT] FILE
@@ -205,7 +205,7 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 func writeRetry(ctx context.Context, c *packet.Conn, b []byte, addr *packet.Addr) error {
 	for wait := 50 * time.Microsecond; ; wait = min(wait*2, 10*time.Millisecond) {
 		_, err := c.WriteTo(b, addr)
-		if !errors.Is(err, unix.ENOBUFS) {
+		if !errors.Is(err, syscall.ENOBUFS) {
 			return err
 		}
 		if err := sleepUntil(ctx, time.Now().Add(wait)); err != nil {
