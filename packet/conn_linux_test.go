@@ -383,3 +383,35 @@ func TestPacketTypesAllInterfacesCooked(t *testing.T) {
 		t.Error("JoinMulticast on an all-interfaces socket succeeded")
 	}
 }
+
+// TestFilterDirection: "outbound" passes only frames this host sends,
+// "inbound" only those it receives.
+func TestFilterDirection(t *testing.T) {
+	n := newVethNet(t)
+	outF, err := AssembleFilter("outbound and ether proto 0x88b5", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inF, _ := AssembleFilter("inbound and ether proto 0x88b5", nil)
+	onA := n.listen(t, "A", &Config{Filter: outF})
+	inA := n.listen(t, "A", &Config{Filter: inF})
+	a := n.listen(t, "A", &Config{SendOnly: true})
+	b := n.listen(t, "B", &Config{SendOnly: true})
+	fromA, fromB := testFrame(1, 64), testFrame(2, 64)
+	copy(fromB, macA)
+	copy(fromB[6:], macB)
+	a.Write(fromA)
+	b.Write(fromB)
+	for _, tc := range []struct {
+		c    *Conn
+		want []byte
+	}{{onA, fromA}, {inA, fromB}} {
+		got := drain(t, tc.c, 100*time.Millisecond)
+		if len(got) != 1 || !bytes.Equal(got[0], tc.want) {
+			t.Errorf("got %d frames %x, want only %x", len(got), got, tc.want)
+		}
+	}
+	if _, err := CompileFilter("inbound", nil); err == nil {
+		t.Error("inbound compiled for files")
+	}
+}

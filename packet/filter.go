@@ -49,7 +49,8 @@ type FilterOptions struct {
 // [src|dst|src or dst|src and dst] host/net/port/portrange with IPv4,
 // IPv6 and MAC addresses, CIDR and "mask" nets, qualifier inheritance
 // ("port 80 or 443"); ether host/src/dst, broadcast, multicast, ip/ip6
-// multicast; greater/less; vlan [ID]; and relations over arithmetic
+// multicast; greater/less; vlan [ID]; inbound/outbound (Kernel only, from
+// the packet type, as libpcap does on Linux); and relations over arithmetic
 // (+ - * / % & | ^ << >>, len, proto[expr:size] loads, named offsets and
 // values tcpflags, tcp-syn..., icmptype, icmp-echo...). Host names are
 // not resolved: write addresses. The semantics (which headers guard a
@@ -265,7 +266,17 @@ func (p *parser) parsePrimary() (cond, error) {
 	case "broadcast", "multicast":
 		p.i++
 		return p.linkCast(tok), nil
-	case "inbound", "outbound", "gateway", "mpls", "pppoed", "pppoes", "geneve", "ifname", "on", "rnr", "reason", "rset", "srnr", "subrule", "action":
+	case "inbound", "outbound":
+		p.i++
+		if !p.kernel {
+			return nil, p.errf("%s needs the packet direction, which only a live socket has (FilterOptions.Kernel)", tok)
+		}
+		out := loadCmp(bpf.LoadExtension{Num: bpf.ExtType}, 0, bpf.JumpEqual, uint32(Outgoing))
+		if tok == "inbound" {
+			return not(out), nil
+		}
+		return out, nil
+	case "gateway", "mpls", "pppoed", "pppoes", "geneve", "ifname", "on", "rnr", "reason", "rset", "srnr", "subrule", "action":
 		return nil, p.errf("primitive %q is not supported", tok)
 	}
 	q := quals{}

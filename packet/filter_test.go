@@ -131,8 +131,8 @@ func TestFilterMatchesTcpdump(t *testing.T) {
 func TestFilterErrors(t *testing.T) {
 	for _, expr := range []string{
 		"tcp port", "host", "port 99999", "ip[1:3] = 0", "vlan 5000", "host example.com", "net 10.0.0.1/24",
-		"(tcp", "tcp)", "tcp and", "ip broadcast", "1 / 0 = 1", "ether host 1.2.3.4", "inbound", "tcp[0 = 1",
-		"portrange 5-", "tcp ==", "ether", "ether proto 70000", "udp port 1 @",
+		"(tcp", "tcp)", "tcp and", "ip broadcast", "1 / 0 = 1", "ether host 1.2.3.4", "tcp[0 = 1",
+		"portrange 5-", "tcp ==", "ether", "ether proto 70000", "udp port 1 @", "outbound",
 	} {
 		if prog, err := CompileFilter(expr, nil); err == nil {
 			t.Errorf("%q compiled to %v, want an error", expr, prog)
