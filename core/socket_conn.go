@@ -4,6 +4,7 @@ package core
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -37,6 +38,11 @@ func (c *socketConn) Read(b []byte) (int, error) {
 		return 0, nil
 	}
 	n, _, err := c.s.recvfromMode(nil, b, 0, false, nil, "read", true)
+	if n == 0 && err == nil && c.s.typ == unix.SOCK_SEQPACKET {
+		// The peer closed (a zero-length record is indistinguishable);
+		// io.Reader users would otherwise spin on (0, nil).
+		return 0, io.EOF
+	}
 	return n, err
 }
 

@@ -74,3 +74,17 @@ func TestPacketConn(t *testing.T) {
 		t.Fatal("WriteTo an IPv6 address on an AF_INET socket succeeded")
 	}
 }
+
+func TestConnSeqpacketEOF(t *testing.T) {
+	a, b, err := Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a.Send([]byte("rec"), 0)
+	a.Close()
+	got, err := io.ReadAll(b.Conn())
+	if err != nil || string(got) != "rec" {
+		t.Fatalf("ReadAll = %q, %v", got, err)
+	}
+}
