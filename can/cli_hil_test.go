@@ -207,3 +207,47 @@ func TestHILSJA1000ISOTP(t *testing.T) {
 		t.Fatalf("can1 -> can0: %s own=%v", m.Frame, m.Own)
 	}
 }
+
+// TestHILCLIDumpAny: "any" receives from every CAN interface and names each.
+func TestHILCLIDumpAny(t *testing.T) {
+	d := exec.Command("fieldgate", "can", "dump", "-L", "-n", "2", "any,5A0:7F0")
+	var out bytes.Buffer
+	d.Stdout = &out
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Wait() }()
+	deadline := time.After(30 * time.Second)
+	for i := 0; ; i++ {
+		run(t, "cansend", "vcan0", "5A1#01")
+		run(t, "cansend", "vcan1", "5A2#02")
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-deadline:
+			d.Process.Kill()
+			t.Fatal("dump any did not finish")
+		case <-time.After(500 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("dump any printed %q", out.String())
+	}
+	seen := map[string]bool{}
+	for _, l := range lines {
+		e, err := ParseLogLine(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen[e.Iface+" "+e.Frame.String()] = true
+	}
+	if !seen["vcan0 5A1#01"] || !seen["vcan1 5A2#02"] {
+		t.Fatalf("dump any: %q", lines)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
 
@@ -300,7 +301,9 @@ func (c *J1939Conn) ClaimAddress(ctx context.Context, name uint64, addr uint8) e
 	for {
 		n, src, _, err := c.ReadFrom(wctx, buf)
 		if err != nil {
-			if wctx.Err() != nil && ctx.Err() == nil {
+			// The poller's deadline may fire a moment before wctx
+			// reports its own expiry: both mean the window is over.
+			if ctx.Err() == nil && (wctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded)) {
 				return nil // 250 ms without a winning competitor
 			}
 			return err

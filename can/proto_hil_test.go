@@ -261,23 +261,29 @@ func TestHILBCM(t *testing.T) {
 	if err := rx.RxDelete(nil, 0x333, false); err != nil {
 		t.Fatal(err)
 	}
-	// Throttling: 10 changes within 100 ms give at most 2 notifications in the first 250 ms.
+	// Throttling: 10 changes sent back to back, throttled to one RX_CHANGED
+	// per 200 ms, give 1 (first) + 1 (latest, after the interval) notifications.
 	if err := rx.RxSetup(nil, 0x444, 0, 200*time.Millisecond, 0); err != nil {
 		t.Fatal(err)
 	}
+	burst := listen(t, "vcan1", &RawConfig{Filters: []Filter{}})
+	var changes []FDFrame
 	for i := range 10 {
-		run(t, "cansend", "vcan1", fmt.Sprintf("444#%02X", i))
+		changes = append(changes, FDFrame{ID: 0x444, Len: 1, Data: [64]byte{byte(i)}})
 	}
-	got := 0
+	if n, err := burst.WriteBatch(nil, changes); err != nil || n != 10 {
+		t.Fatalf("burst: %d %v", n, err)
+	}
+	var got []string
 	for {
-		_, err := rx.ReadMsg(hilCtx(t, 150*time.Millisecond))
+		msg, err := rx.ReadMsg(hilCtx(t, 600*time.Millisecond))
 		if err != nil {
 			break
 		}
-		got++
+		got = append(got, msg.Frames[0].String())
 	}
-	if got == 0 || got >= 10 {
-		t.Errorf("throttled RX_SETUP delivered %d notifications for 10 changes", got)
+	if len(got) < 1 || len(got) > 3 || got[len(got)-1] != "444#09" {
+		t.Errorf("throttled RX_SETUP: %d notifications %v for 10 back-to-back changes, want 1-3 ending with 444#09", len(got), got)
 	}
 	// CAN FD TX_SEND.
 	rawfd := listen(t, "vcan0", &RawConfig{FD: true})
