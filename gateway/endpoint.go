@@ -79,6 +79,8 @@ func openConn(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 		c, err = openISOTP(ctx, cfg, e)
 	case config.KindSocketcand:
 		c, err = openSocketcand(ctx, cfg, e)
+	case config.KindJ1939:
+		c, err = openJ1939(ctx, cfg, e)
 	default:
 		return nil, fmt.Errorf("endpoint %s: kind %q is not implemented yet", cfg.Name, cfg.Kind)
 	}

@@ -588,3 +588,50 @@ routes:
 		t.Fatalf("can-gw rule left behind after stop: %s", out)
 	}
 }
+
+// TestHILJ1939OverUDP: a 1785-byte J1939 message (kernel transport
+// protocol on both buses) crosses j1939 → udp → j1939.
+func TestHILJ1939OverUDP(t *testing.T) {
+	a := startGW(t, 9215, `
+endpoints:
+  ecu: {kind: j1939, interface: vcan0, address: 0x20}
+  link: {kind: udp, listen: "127.0.0.1:21070", peer: "127.0.0.1:21071"}
+routes:
+  - {name: up, from: [ecu], to: [link]}
+`)
+	b := startGW(t, 9216, `
+endpoints:
+  ecu: {kind: j1939, interface: vcan1, address: 0x30}
+  link: {kind: udp, listen: "127.0.0.1:21071", peer: "127.0.0.1:21070"}
+routes:
+  - {name: down, from: [link], to: [ecu], allow: ["EF00:3FF00"]}
+`)
+	rx, err := can.ListenJ1939("vcan1", &can.J1939Config{Local: can.J1939Addr{PGN: can.J1939NoPGN, Addr: 0x20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	tx, err := can.ListenJ1939("vcan0", &can.J1939Config{Local: can.J1939Addr{PGN: can.J1939NoPGN, Addr: 0x80}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	msg := make([]byte, 1785)
+	for i := range msg {
+		msg[i] = byte(i*13 + 5)
+	}
+	if err := tx.WriteTo(ctx, msg, can.J1939Addr{PGN: 0xEF00, Addr: 0x20}); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	n, src, meta, err := rx.ReadFrom(ctx, buf)
+	if err != nil {
+		t.Fatalf("receive: %v; A %+v B %+v", err, a.status(t).endpoint("ecu"), b.status(t).endpoint("ecu"))
+	}
+	if n != len(msg) || string(buf[:n]) != string(msg) || src.PGN != 0xEF00 || src.Addr != 0x30 || meta.DestAddr != 0x20 {
+		t.Fatalf("got %d bytes pgn %#x from %#x to %#x", n, src.PGN, src.Addr, meta.DestAddr)
+	}
+	t.Logf("1785-byte J1939 message crossed j1939 → udp → j1939: pgn %#x, %#x → %#x", src.PGN, src.Addr, meta.DestAddr)
+}

@@ -258,7 +258,7 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 	case KindJ1939:
 		iface()
 		e.J1939.Name = o.uint("name", 0, 0, 1<<64-1)
-		e.J1939.Addr = uint8(o.uint("address", 0xFE, 0, 0xFF))
+		e.J1939.Addr = uint8(o.uint("address", 0xFF, 0, 0xFF)) // 0xFF: no address (receive only unless name is set)
 		for _, n := range o.list("pgns") {
 			if v, ok := d.parseUint(n, path+".pgns", 0, 0x3FFFF); ok {
 				e.J1939.PGNs = append(e.J1939.PGNs, uint32(v))

@@ -107,11 +107,6 @@ func (d *decoder) validate(c *Config) {
 		}
 		binds = append(binds, bind{k, e})
 	}
-	for _, e := range c.Endpoints {
-		if e.Kind == KindJ1939 {
-			d.addErr(e.Pos, "endpoints."+e.Name+".kind", "bridge J1939 traffic with a can endpoint (raw frames) for now", "kind j1939 is not implemented in this build")
-		}
-	}
 	used := map[string]bool{}
 	names := make([]string, 0, len(c.Endpoints))
 	for _, e := range c.Endpoints {
