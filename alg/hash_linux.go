@@ -19,6 +19,10 @@ type kernelHash struct {
 	mu    sync.Mutex
 	tfm   *fd
 	op    *fd // nil until the first Write after New or Reset
+	// fresh is an operation socket in its initial state, left over from
+	// Sum (which finalises the current socket after cloning it): Reset
+	// switches to it instead of accepting a new one.
+	fresh *fd
 	size  int
 	bsize int
 	err   error // sticky kernel failure, reported by Write
@@ -166,6 +170,11 @@ func (h *kernelHash) Sum(b []byte) []byte {
 	return append(b, d...)
 }
 
+// sum clones the running state (accept on the operation socket) and
+// finalises the original, whose read returns the digest and leaves it in
+// its initial state: the clone carries the stream on, the original is kept
+// for the next Reset. Two system calls, where reading from the clone and
+// closing it, then closing and re-accepting on Reset, would take four.
 func (h *kernelHash) sum() ([]byte, error) {
 	if h.err != nil {
 		return nil, h.err
@@ -178,12 +187,18 @@ func (h *kernelHash) sum() ([]byte, error) {
 	if err != nil {
 		return nil, &Error{Op: "accept (clone)", Alg: h.name, Provider: ProviderKernel, Err: err}
 	}
-	defer clone.Close()
 	d := make([]byte, h.size)
-	n, err := clone.read(d)
+	n, err := op.read(d)
 	if err != nil {
-		return nil, &Error{Op: "recvmsg", Alg: h.name, Provider: ProviderKernel, Err: err}
+		clone.Close()
+		h.err = &Error{Op: "recvmsg", Alg: h.name, Provider: ProviderKernel, Err: err}
+		return nil, h.err
 	}
+	h.op = clone
+	if h.fresh != nil {
+		h.fresh.Close()
+	}
+	h.fresh = op
 	if n != h.size {
 		return nil, &Error{Op: "recvmsg", Alg: h.name, Provider: ProviderKernel, Err: fmt.Errorf("digest of %d bytes, want %d", n, h.size)}
 	}
@@ -197,6 +212,9 @@ func (h *kernelHash) Reset() {
 	if h.op != nil {
 		h.op.Close()
 		h.op = nil
+	}
+	if h.fresh != nil {
+		h.op, h.fresh = h.fresh, nil
 	}
 	if h.tfm != nil {
 		h.err = nil
@@ -241,6 +259,10 @@ func (h *kernelHash) Close() error {
 	if h.op != nil {
 		h.op.Close()
 		h.op = nil
+	}
+	if h.fresh != nil {
+		h.fresh.Close()
+		h.fresh = nil
 	}
 	if h.tfm != nil {
 		err = h.tfm.Close()
