@@ -70,8 +70,8 @@ func ParseFanoutMode(s string) (FanoutMode, error) {
 // group must use the same Group, Mode and flags, and must be bound to the
 // same interface and protocol.
 type FanoutConfig struct {
-	// Group is the group id, unique per network namespace. Ignored with
-	// UniqueID.
+	// Group is the group id, unique per network namespace; prefer non-zero
+	// ids (see Conn.FanoutGroup). Ignored with UniqueID.
 	Group uint16
 	// Mode is the spreading algorithm.
 	Mode FanoutMode

@@ -64,6 +64,8 @@ func (c *Conn) setFanoutCBPF(f *FanoutConfig) error {
 
 // FanoutGroup returns the fanout group id and mode the socket belongs to
 // (useful with FanoutConfig.UniqueID), or ok false when it is in none.
+// The kernel reports "no group" as 0, the same value as group 0 in hash
+// mode without flags: use non-zero group ids.
 func (c *Conn) FanoutGroup() (group uint16, mode FanoutMode, ok bool, err error) {
 	v, err := c.c.GetsockoptInt(unix.SOL_PACKET, unix.PACKET_FANOUT)
 	if err != nil {
