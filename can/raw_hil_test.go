@@ -317,7 +317,7 @@ func TestHILFilters(t *testing.T) {
 		got := 0
 		msgs := make([]RecvMsg, 8)
 		for {
-			ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
 			n, err := rx.ReadBatch(ctx, msgs)
 			cancel()
 			if err != nil {
