@@ -82,10 +82,10 @@ func fipsEnabled() bool {
 // (BENCHMARKS.md, section "alg"). Algorithms not listed never cross over:
 // Go is used unless the kernel reaches something Go cannot.
 func Crossover(name string) (size int, ok bool) {
-	// kernel/go time ratios from the interleaved rig run (BENCHMARKS.md):
-	// 1 KiB: 5.29, 2.14, 3.77, 1.85; 16 KiB: 0.79, 0.68, 0.47, 0.86;
-	// 1 MiB: 0.10, 0.18, 0.62, 0.45 (sha256, hmac(sha256), cbc(aes),
-	// gcm(aes)).
+	// kernel/go time ratios of the last rig run (BENCHMARKS.md), for
+	// sha256, hmac(sha256), cbc(aes), gcm(aes): 1 KiB 2.31, 2.00, 1.11,
+	// 1.54; 16 KiB 0.58, 0.53, 0.76, 0.68; 1 MiB 0.30, 0.49, 1.26 (0.62 in
+	// the run before: about even), 0.31.
 	switch name {
 	case "sha256", "hmac(sha256)", "cbc(aes)", "gcm(aes)":
 		return 16 << 10, true
