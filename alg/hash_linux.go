@@ -16,9 +16,9 @@ import (
 // clones the state, and reads the digest from the clone.
 type kernelHash struct {
 	describer
-	mu    sync.Mutex
-	tfm   *fd
-	op    *fd // nil until the first Write after New or Reset
+	mu  sync.Mutex
+	tfm *fd
+	op  *fd // nil until the first Write after New or Reset
 	// fresh is an operation socket in its initial state, left over from
 	// Sum (which finalises the current socket after cloning it): Reset
 	// switches to it instead of accepting a new one.
