@@ -34,6 +34,7 @@ type Error struct {
 	Err error
 }
 
+// Error returns "alg: OP "NAME" (provider P): cause".
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("alg: ")
@@ -69,6 +70,7 @@ type SupportError struct {
 	Err error
 }
 
+// Error names the missing kernel support, its config option and module.
 func (e *SupportError) Error() string {
 	what := "AF_ALG"
 	if e.Type != "" {

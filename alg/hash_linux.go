@@ -13,7 +13,7 @@ import (
 
 // kernelHash is a hash.Hash on an AF_ALG "hash" socket. Writes go to the
 // operation socket with MSG_MORE; Sum accepts on the operation socket, which
-// clones the state, and reads the digest from the clone.
+// clones the running state and finalises the original, which Reset reuses.
 type kernelHash struct {
 	describer
 	mu  sync.Mutex
