@@ -55,6 +55,8 @@ type env struct {
 	name  string
 	stats *endpointStats
 	log   *slog.Logger
+	// sourceName returns the name of the endpoint with an index (capture).
+	sourceName func(uint16) string
 }
 
 // drop counts n frames dropped at the endpoint for reason r.
@@ -81,6 +83,8 @@ func openConn(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 		c, err = openSocketcand(ctx, cfg, e)
 	case config.KindJ1939:
 		c, err = openJ1939(ctx, cfg, e)
+	case config.KindCapture:
+		c, err = openCapture(ctx, cfg, e)
 	default:
 		return nil, fmt.Errorf("endpoint %s: kind %q is not implemented yet", cfg.Name, cfg.Kind)
 	}

@@ -149,7 +149,7 @@ func (g *Gateway) apply(cfg *config.Config) error {
 			// A changed endpoint keeps its counters: they are cumulative.
 			e.stats = prev.stats
 		}
-		e.env = &env{name: ec.Name, stats: e.stats, log: g.log.With("endpoint", ec.Name)}
+		e.env = &env{name: ec.Name, stats: e.stats, log: g.log.With("endpoint", ec.Name), sourceName: g.endpointName}
 		// Changed endpoints get a new index so that frames still queued
 		// for the old one are not confused with the new one.
 		e.idx = g.nextEP
@@ -500,6 +500,15 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 		}
 		return
 	}
+}
+
+// endpointName returns the name of the endpoint with index idx.
+func (g *Gateway) endpointName(idx uint16) string {
+	t := g.table.Load()
+	if int(idx) < len(t.byEP) && t.byEP[idx] != nil {
+		return t.byEP[idx].name
+	}
+	return fmt.Sprintf("endpoint%d", idx)
 }
 
 func (g *Gateway) linksWatch() *linkWatch {

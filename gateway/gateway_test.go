@@ -176,6 +176,10 @@ routes:
 		return false
 	})
 	for _, g := range []*Gateway{a, b} {
+		waitFor(t, "counters settle", func() bool {
+			r := g.Status().Routes[0]
+			return r.In == r.Out+DroppedTotal(r.Dropped)
+		})
 		for _, r := range g.Status().Routes {
 			if r.Out+DroppedTotal(r.Dropped) != r.In {
 				t.Errorf("route %s: in %d != out %d + dropped %v", r.Name, r.In, r.Out, r.Dropped)

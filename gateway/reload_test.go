@@ -65,6 +65,8 @@ routes:
 			t.Fatalf("frame %d out of order or lost", i)
 		}
 	}
+	// The counters are updated right after the write returns.
+	waitFor(t, "counters", func() bool { return g.Status().Routes[0].Out == N })
 	st := g.Status()
 	for _, r := range st.Routes {
 		if r.Name == "main" && (r.In != N || r.Out != N || len(r.Dropped) != 0) {

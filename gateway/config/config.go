@@ -59,10 +59,11 @@ const (
 	KindVsock      = "vsock"
 	KindUnix       = "unix"
 	KindLog        = "log"
+	KindCapture    = "capture"
 )
 
 // Kinds lists every endpoint kind.
-var Kinds = []string{KindCAN, KindISOTP, KindJ1939, KindUDP, KindTCP, KindSocketcand, KindVsock, KindUnix, KindLog}
+var Kinds = []string{KindCAN, KindISOTP, KindJ1939, KindUDP, KindTCP, KindSocketcand, KindVsock, KindUnix, KindLog, KindCapture}
 
 // IsBus reports whether kind writes onto a CAN bus.
 func IsBus(kind string) bool {
@@ -111,27 +112,28 @@ type Endpoint struct {
 	J1939 J1939Options
 
 	// network
-	Mode       string // server|client (tcp, vsock, unix), read|write (log)
-	Listen     string // udp, tcp, socketcand local address
-	Peer       string // udp peer, tcp client remote
-	CID        uint32 // vsock
-	Port       uint32 // vsock
-	Path       string // unix socket path, log file path
-	SocketType string // unix: stream or seqpacket
-	MTU        int
-	Flush      time.Duration
-	AllowPeers []string
-	MaxClients int
-	Reconnect  Backoff
-	TLS        *TLS
-	Auth       *Auth
-	Beacon     bool
-	Bus        string // socketcand bus name offered to clients
-	LogIface   string // log: interface name written into lines
-	RotateSize int64  // log: bytes, 0 = never
-	RotateKeep int    // log: files kept
-	Realtime   bool   // log read mode: replay with original timing
-	Queue      Queue
+	Mode           string // server|client (tcp, vsock, unix), read|write (log)
+	Listen         string // udp, tcp, socketcand local address
+	Peer           string // udp peer, tcp client remote
+	CID            uint32 // vsock
+	Port           uint32 // vsock
+	Path           string // unix socket path, log file path
+	SocketType     string // unix: stream or seqpacket
+	MTU            int
+	Flush          time.Duration
+	AllowPeers     []string
+	MaxClients     int
+	Reconnect      Backoff
+	TLS            *TLS
+	Auth           *Auth
+	Beacon         bool
+	Bus            string        // socketcand bus name offered to clients
+	LogIface       string        // log: interface name written into lines
+	RotateSize     int64         // log: bytes, 0 = never
+	RotateKeep     int           // log: files kept
+	RotateInterval time.Duration // capture: rotate by capture time
+	Realtime       bool          // log read mode: replay with original timing
+	Queue          Queue
 }
 
 // ISOTPOptions are the ISO-TP socket options of an isotp endpoint.

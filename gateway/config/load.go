@@ -344,6 +344,17 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		e.RotateKeep = int(rn.uint("keep", 5, 1, 1000))
 		rn.done()
 		e.Realtime = o.boolean("realtime", false)
+	case KindCapture:
+		e.Mode = "write"
+		e.Path = o.str("path", "")
+		if e.Path == "" {
+			d.errorf(k, path+".path", "a pcapng file path, e.g. /var/log/fieldgate/can.pcapng", "missing field")
+		}
+		rn := d.object(o.get("rotate"), path+".rotate")
+		e.RotateSize = rn.size("size", 0)
+		e.RotateInterval = rn.duration("interval", 0, 0, 365*24*time.Hour)
+		e.RotateKeep = int(rn.uint("keep", 0, 0, 100000))
+		rn.done()
 	}
 	o.done()
 	return e

@@ -21,7 +21,9 @@ func (c *Config) Endpoint(name string) *Endpoint {
 }
 
 // CanRead reports whether frames can come out of e.
-func (e *Endpoint) CanRead() bool { return !(e.Kind == KindLog && e.Mode == "write") }
+func (e *Endpoint) CanRead() bool {
+	return !(e.Kind == KindLog && e.Mode == "write") && e.Kind != KindCapture
+}
 
 // CanWrite reports whether frames can be written to e.
 func (e *Endpoint) CanWrite() bool { return !(e.Kind == KindLog && e.Mode == "read") }
@@ -46,7 +48,7 @@ func (e *Endpoint) bindKey() (string, bool) {
 			return "", false
 		}
 		return "unix " + e.Path, true
-	case KindLog:
+	case KindLog, KindCapture:
 		return "file " + e.Path, true
 	case KindISOTP:
 		return fmt.Sprintf("isotp %s %x", e.Interface, e.RxID), true
