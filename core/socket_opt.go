@@ -21,11 +21,17 @@ func (s *Socket) GetsockoptInt(level, name int) (int, error) {
 	return v, err
 }
 
+// MaxSockoptLen is the largest buflen GetsockoptBytes accepts.
+const MaxSockoptLen = 64 << 10
+
 // GetsockoptBytes returns up to buflen bytes of a socket option (Python's
 // getsockopt with buflen), trimmed to the length the kernel reports.
+// CPython caps buflen at 1024; we allow up to MaxSockoptLen because some
+// Linux options are longer (CAN_RAW_FILTER holds up to 512 filters, 4096
+// bytes).
 func (s *Socket) GetsockoptBytes(level, name, buflen int) ([]byte, error) {
-	if buflen < 0 || buflen > 1024 {
-		return nil, opError("getsockopt", socketNetName(s.family), fmt.Errorf("buflen %d out of range 0..1024: %w", buflen, unix.EINVAL))
+	if buflen < 0 || buflen > MaxSockoptLen {
+		return nil, opError("getsockopt", socketNetName(s.family), fmt.Errorf("buflen %d out of range 0..%d: %w", buflen, MaxSockoptLen, unix.EINVAL))
 	}
 	b := make([]byte, buflen)
 	l := uint32(buflen)

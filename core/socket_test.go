@@ -848,8 +848,11 @@ func TestSockoptBytesAndNull(t *testing.T) {
 	if err := s.SetsockoptNull(unix.SOL_SOCKET, unix.SO_BROADCAST, 4); !errors.Is(err, unix.EFAULT) {
 		t.Fatalf("SetsockoptNull on SO_BROADCAST: %v, want EFAULT (NULL value reached the kernel)", err)
 	}
-	if _, err := s.GetsockoptBytes(unix.SOL_SOCKET, unix.SO_BROADCAST, 2000); !errors.Is(err, unix.EINVAL) {
-		t.Fatalf("buflen 2000: %v", err)
+	if _, err := s.GetsockoptBytes(unix.SOL_SOCKET, unix.SO_BROADCAST, MaxSockoptLen+1); !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("buflen MaxSockoptLen+1: %v, want EINVAL", err)
+	}
+	if got, err := s.GetsockoptBytes(unix.SOL_SOCKET, unix.SO_BROADCAST, 4096); err != nil || len(got) != 4 {
+		t.Fatalf("buflen 4096 (beyond CPython's 1024 cap) = %d bytes, %v; want the option's 4 bytes", len(got), err)
 	}
 }
 
