@@ -18,11 +18,13 @@
 // Endpoint kinds: can (can.RawConn), isotp (can.ISOTPConn), udp (cannelloni
 // v2, optional AEAD authentication), tcp/unix/vsock (cannelloni TCP framing,
 // server with many clients or reconnecting client, TLS for tcp), socketcand
-// (server: raw, BCM, control modes) and log (candump log files, rotation).
+// (server: raw, BCM, control modes), j1939 (can.J1939Conn), log (candump log
+// files, rotation) and capture (rotating pcapng through the packet package).
 //
 // Dependencies and why:
 //   - github.com/fieldgate/fieldgate/can: raw and ISO-TP sockets with
 //     recvmmsg/sendmmsg batches and the candump log codec, on the runtime poller.
+//   - github.com/fieldgate/fieldgate/packet: the pcapng writer behind capture.
 //   - github.com/fieldgate/fieldgate/netlinkfam: link events (interface
 //     down/up, CAN controller state) and error counters over rtnetlink.
 //   - github.com/mdlayher/vsock: AF_VSOCK streams as net.Conn/net.Listener, so

@@ -635,3 +635,41 @@ routes:
 	}
 	t.Logf("1785-byte J1939 message crossed j1939 → udp → j1939: pgn %#x, %#x → %#x", src.PGN, src.Addr, meta.DestAddr)
 }
+
+// TestHILCaptureTshark: frames from vcan0 routed to a capture endpoint are
+// dissected by tshark as SocketCAN with the right IDs.
+func TestHILCaptureTshark(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cap.pcapng")
+	g := startGW(t, 9217, `
+endpoints:
+  bus: {kind: can, interface: vcan0, fd: true}
+  cap: {kind: capture, path: `+path+`}
+routes:
+  - {name: rec, from: [bus], to: [cap]}
+`)
+	for _, f := range []string{"123#DEADBEEF", "1ABCDEF0#01", "456##1" + strings.Repeat("11", 16)} {
+		if out, err := exec.Command("cansend", "vcan0", f).CombinedOutput(); err != nil {
+			t.Fatalf("cansend: %v %s", err, out)
+		}
+	}
+	g.settle(t)
+	g.cmd.Process.Signal(os.Interrupt)
+	g.cmd.Wait()
+	out, err := exec.Command("tshark", "-r", path, "-T", "fields", "-e", "can.id").CombinedOutput()
+	if err != nil {
+		t.Fatalf("tshark: %v %s", err, out)
+	}
+	got := strings.Fields(string(out))
+	want := []string{"0x00000123", "0x1abcdef0", "0x00000456"}
+	if len(got) != 3 {
+		t.Fatalf("tshark saw %q", out)
+	}
+	for i := range want {
+		v1, _ := strconv.ParseUint(strings.TrimPrefix(got[i], "0x"), 16, 32)
+		v2, _ := strconv.ParseUint(strings.TrimPrefix(want[i], "0x"), 16, 32)
+		if v1 != v2 {
+			t.Errorf("frame %d: tshark can.id %s, want %s", i, got[i], want[i])
+		}
+	}
+	t.Logf("tshark: %q", got)
+}
