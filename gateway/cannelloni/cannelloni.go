@@ -8,12 +8,12 @@ import (
 
 // Protocol constants.
 const (
-	Version    = 2
-	OpData     = 0
-	OpAck      = 1
-	OpNack     = 2
-	HeaderLen  = 5
-	Handshake  = "CANNELLONIv1"
+	Version     = 2
+	OpData      = 0
+	OpAck       = 1
+	OpNack      = 2
+	HeaderLen   = 5
+	Handshake   = "CANNELLONIv1"
 	DefaultPort = 20000
 
 	// FDFlag marks a CAN FD frame in the length byte.
