@@ -655,7 +655,7 @@ routes:
 	g.settle(t)
 	g.cmd.Process.Signal(os.Interrupt)
 	g.cmd.Wait()
-	out, err := exec.Command("tshark", "-r", path, "-T", "fields", "-e", "can.id").CombinedOutput()
+	out, err := exec.Command("tshark", "-r", path, "-T", "fields", "-e", "can.id").Output()
 	if err != nil {
 		t.Fatalf("tshark: %v %s", err, out)
 	}
@@ -665,8 +665,8 @@ routes:
 		t.Fatalf("tshark saw %q", out)
 	}
 	for i := range want {
-		v1, _ := strconv.ParseUint(strings.TrimPrefix(got[i], "0x"), 16, 32)
-		v2, _ := strconv.ParseUint(strings.TrimPrefix(want[i], "0x"), 16, 32)
+		v1, _ := strconv.ParseUint(got[i], 0, 32) // tshark prints decimal
+		v2, _ := strconv.ParseUint(want[i], 0, 32)
 		if v1 != v2 {
 			t.Errorf("frame %d: tshark can.id %s, want %s", i, got[i], want[i])
 		}
