@@ -240,13 +240,12 @@ func (h *kernelHash) Clone() (hash.Cloner, error) {
 	if err != nil {
 		return nil, &Error{Op: "accept (clone)", Alg: h.name, Provider: ProviderKernel, Err: err}
 	}
-	n, err := unix.Dup(h.tfm.n)
+	tfm, err := h.tfm.dup()
 	if err != nil {
 		nop.Close()
 		return nil, &Error{Op: "dup", Alg: h.name, Provider: ProviderKernel, Err: err}
 	}
-	unix.CloseOnExec(n)
-	c := &kernelHash{tfm: &fd{n: n}, op: nop, size: h.size, bsize: h.bsize}
+	c := &kernelHash{tfm: tfm, op: nop, size: h.size, bsize: h.bsize}
 	c.init(Choice{Provider: ProviderKernel, Reason: h.reason, Driver: h.Driver()}, h.typ, h.name, "")
 	return c, nil
 }
