@@ -43,9 +43,6 @@ wait $GEN
 i=0
 while kill -0 $PY 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 sleep 1
-echo
-echo "== final status"
-fieldgate status -a $ADMIN
 kill -TERM $GW
 wait $GW
 GWRC=$?
