@@ -38,8 +38,12 @@
 //   - golang.org/x/sys/unix: the raw socket calls AF_ALG needs and the
 //     standard library does not expose (accept4 with a NULL address,
 //     setsockopt with a NULL value, sendmsg with SOL_ALG control messages).
-//     All of it is in socket_linux.go, the one file to switch onto
-//     fieldgate's core.Socket once that offers these calls.
+//     All of it is in socket_linux.go. fieldgate's core.Socket offers the
+//     same calls and a version of that file on it passed every rig test,
+//     but it cost up to 3.5x more per small operation (poller registration
+//     on every accept, poller round trips on every call, for operations
+//     that never wait for a peer), so the raw calls stay; see
+//     BENCHMARKS.md, section alg.
 //   - golang.org/x/crypto/chacha20poly1305: the Go provider's
 //     rfc7539(chacha20,poly1305); the standard library keeps its copy
 //     internal. (Its xts package serves only as a test oracle: the Go

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/fieldgate/fieldgate/core"
 	"golang.org/x/sys/unix"
 )
 
@@ -90,7 +89,7 @@ func (k *kernelSkcipher) crypt(dst, src []byte) error {
 	}
 	for off := 0; off < len(src); {
 		n := min(chunk, len(src)-off)
-		var oob []core.Cmsg
+		var oob []byte
 		if k.fresh || k.perCall {
 			op := uint32(unix.ALG_OP_DECRYPT)
 			if k.encrypt {
