@@ -1,0 +1,29 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzConfig parses arbitrary files: no panic, and every error carries a
+// position in the file.
+func FuzzConfig(f *testing.F) {
+	files, _ := filepath.Glob("../../configs/*.yaml")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("endpoints: {a: {kind: udp, listen: \"0.0.0.0:1\", auth: {key_file: x}}}\nroutes: [{from: [a], to: [a], transform: {crc8: {from: -1, to: 3, result: 9}}}]\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := Parse("f.yaml", b)
+		if es, ok := err.(Errors); ok {
+			for _, e := range es {
+				if e.Pos.File != "f.yaml" || e.Msg == "" {
+					t.Fatalf("error without position or message: %#v", e)
+				}
+			}
+		}
+	})
+}
