@@ -97,6 +97,9 @@ func FuzzParseProcCrypto(f *testing.F) {
 	}
 	f.Add(string(b))
 	f.Add("name : a\ndriver : b\ntype : shash\ndigestsize : 32\n")
+	if g, err := os.ReadFile("testdata/proc-crypto-debian-6.1-guest.txt"); err == nil {
+		f.Add(string(g))
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		algs, err := ParseProcCrypto(strings.NewReader(in), "fuzz")
 		if err != nil {
@@ -116,4 +119,34 @@ func FuzzParseProcCrypto(f *testing.F) {
 			_ = a.SocketType()
 		}
 	})
+}
+
+// TestParseProcCryptoGuest parses the rig guest's real /proc/crypto
+// (Debian 6.1.0-56, captured at boot with `make hil CMD='cat /proc/crypto'`).
+func TestParseProcCryptoGuest(t *testing.T) {
+	f, err := os.Open("testdata/proc-crypto-debian-6.1-guest.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	algs, err := ParseProcCrypto(f, "proc-crypto-debian-6.1-guest.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(algs) != 58 {
+		t.Fatalf("parsed %d entries, want 58", len(algs))
+	}
+	types := map[string]int{}
+	for _, a := range algs {
+		types[a.SocketType()]++
+		if a.Module == "" || a.SelfTest == "" {
+			t.Errorf("entry at line %d lacks module or selftest: %+v", a.Line, a)
+		}
+	}
+	if types["hash"] == 0 || types["rng"] == 0 {
+		t.Errorf("socket types %v: want hashes and RNGs", types)
+	}
+	if a := Lookup(algs, "stdrng", "rng"); a == nil || !strings.HasPrefix(a.Driver, "drbg_") {
+		t.Errorf("stdrng = %+v", a)
+	}
 }
