@@ -104,6 +104,7 @@ func openUDP(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 	}
 	u.c.SetReadBuffer(4 << 20)
 	u.c.SetWriteBuffer(4 << 20)
+	enableRxqOvfl(u.c)
 	u.buf = make([]byte, 0, 65536)
 	u.sealBuf = make([]byte, 0, 65536)
 	return u, nil
@@ -122,8 +123,19 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 	var cf cannelloni.Frame
 	lastSeq := -1
 	var lastPeer netip.AddrPort
+	oob := make([]byte, 64)
+	var kernelDropped uint32
 	for {
-		n, from, err := u.c.ReadFromUDPAddrPort(buf)
+		n, oobn, _, from, err := u.c.ReadMsgUDPAddrPort(buf, oob)
+		if err == nil {
+			// Datagrams the kernel dropped because our receive buffer
+			// was full (SO_RXQ_OVFL, cumulative): counted as
+			// kernel_overflow, in datagrams (their frames are unknown).
+			if d, ok := rxqOvfl(oob[:oobn]); ok && d != kernelDropped {
+				u.env.drop(ReasonKernel, int(d-kernelDropped))
+				kernelDropped = d
+			}
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
