@@ -151,8 +151,13 @@ func TestHILRawSendToCandump(t *testing.T) {
 			for len(p.lines) > 0 {
 				<-p.lines
 			}
-			frames := []string{"123#DEADBEEF", "12345678#0102030405060708", "7FF#R", "123#R3", "000#"}
+			frames := []string{"123#DEADBEEF", "12345678#0102030405060708", "7FF#R", "000#"}
 			if iface == "vcan0" {
+				// An RTR frame with a non-zero DLC only on vcan: QEMU 7.2's
+				// SJA1000 model stores its data bytes in the receive FIFO
+				// but skips them when the buffer is released, which
+				// desynchronises can1's FIFO until the card is reset.
+				frames = append(frames, "123#R3")
 				// candump -L prints the raw DLC only with -8, and the
 				// flags nibble with FDF (4) on Linux >= 6.0.
 				frames = append(frames, "001#1122334455667788", "213##5"+strings.Repeat("A5", 64), "214##700112233445566778899AABB")

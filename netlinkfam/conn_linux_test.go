@@ -267,7 +267,8 @@ func TestWaitLinkUsable(t *testing.T) {
 
 func TestLinkEventUsable(t *testing.T) {
 	ok := LinkEvent{Up: true, OperState: OperUp}
-	vcan := LinkEvent{Up: true, OperState: OperUnknown, CAN: &CANInfo{}}
+	vcan := LinkEvent{Up: true, LowerUp: true, OperState: OperUnknown, CAN: &CANInfo{}}
+	vethHalfUp := LinkEvent{Up: true, OperState: OperUnknown}
 	busOff := LinkEvent{Up: true, OperState: OperUp, CAN: &CANInfo{HasState: true, State: CANStateBusOff}}
 	passive := LinkEvent{Up: true, OperState: OperUp, CAN: &CANInfo{HasState: true, State: CANStateErrorPassive}}
 	down := LinkEvent{OperState: OperDown}
@@ -275,7 +276,7 @@ func TestLinkEventUsable(t *testing.T) {
 	for _, tt := range []struct {
 		ev   LinkEvent
 		want bool
-	}{{ok, true}, {vcan, true}, {busOff, false}, {passive, true}, {down, false}, {lowerDown, false}, {LinkEvent{Up: true, Deleted: true}, false}} {
+	}{{ok, true}, {vcan, true}, {vethHalfUp, false}, {busOff, false}, {passive, true}, {down, false}, {lowerDown, false}, {LinkEvent{Up: true, Deleted: true}, false}} {
 		if got := tt.ev.Usable(); got != tt.want {
 			t.Errorf("%+v.Usable() = %v", tt.ev, got)
 		}

@@ -6,13 +6,19 @@ import (
 )
 
 // Usable reports whether ev shows a link that can carry traffic: up, with
-// carrier or an operational state of UP or UNKNOWN (vcan reports UNKNOWN),
+// an operational state of UP, or UNKNOWN with carrier (vcan reports that),
 // and, for a CAN controller, not bus-off, stopped or sleeping.
 func (ev *LinkEvent) Usable() bool {
 	if ev.Deleted || ev.Err != nil || !ev.Up {
 		return false
 	}
 	if ev.OperState != OperUp && ev.OperState != OperUnknown {
+		return false
+	}
+	// UNKNOWN is what vcan reports for good, but also what a veth reports
+	// for a moment between its own "up" and its carrier state: only
+	// UNKNOWN with carrier (IFF_LOWER_UP, which vcan always has) counts.
+	if ev.OperState == OperUnknown && !ev.LowerUp {
 		return false
 	}
 	if ev.CAN != nil && ev.CAN.HasState {
