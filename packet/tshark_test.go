@@ -88,4 +88,3 @@ func lookTool(t testing.TB, name string) string {
 	}
 	return p
 }
-
