@@ -33,49 +33,7 @@ func BenchmarkMmsgCAN(b *testing.B) {
 	frame := make([]byte, 16)
 	binary.NativeEndian.PutUint32(frame, 0x123)
 	frame[4] = 8
-	out := make([]Message, batch)
-	in := make([]Message, batch)
-	for i := range out {
-		out[i].Buffers = [][]byte{frame}
-		in[i].Buffers = [][]byte{make([]byte, 16)}
-	}
-	r := make([]byte, 16)
-	single := func(n int) time.Duration {
-		start := time.Now()
-		for done := 0; done < n; done += batch {
-			for i := 0; i < batch; i++ {
-				if _, err := tx.Send(frame, 0); err != nil {
-					b.Fatal(err)
-				}
-			}
-			for i := 0; i < batch; i++ {
-				if _, err := rx.RecvInto(r, 0); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		return time.Since(start)
-	}
-	batched := func(n int) time.Duration {
-		start := time.Now()
-		for done := 0; done < n; done += batch {
-			for sent := 0; sent < batch; {
-				k, err := tx.SendMmsg(out[sent:], 0)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sent += k
-			}
-			for got := 0; got < batch; {
-				k, err := rx.RecvMmsg(in[got:], 0)
-				if err != nil {
-					b.Fatal(err)
-				}
-				got += k
-			}
-		}
-		return time.Since(start)
-	}
+	single, batched := batchTimers(b, tx, rx, frame, 16, batch)
 	n := (b.N + batch - 1) / batch * batch
 	single(batch)
 	batched(batch)

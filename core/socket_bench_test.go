@@ -347,50 +347,7 @@ func BenchmarkMmsg(b *testing.B) {
 	}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}} {
 		b.Run(fam.name, func(b *testing.B) {
 			tx, rx := mmsgPair(b, fam.af)
-			out := make([]Message, batch)
-			in := make([]Message, batch)
-			for i := range out {
-				out[i].Buffers = [][]byte{make([]byte, benchSize)}
-				in[i].Buffers = [][]byte{make([]byte, 2048)}
-			}
-			p := make([]byte, benchSize)
-			r := make([]byte, 2048)
-			single := func(n int) time.Duration {
-				start := time.Now()
-				for done := 0; done < n; done += batch {
-					for i := 0; i < batch; i++ {
-						if _, err := tx.Send(p, 0); err != nil {
-							b.Fatal(err)
-						}
-					}
-					for i := 0; i < batch; i++ {
-						if _, err := rx.RecvInto(r, 0); err != nil {
-							b.Fatal(err)
-						}
-					}
-				}
-				return time.Since(start)
-			}
-			batched := func(n int) time.Duration {
-				start := time.Now()
-				for done := 0; done < n; done += batch {
-					for sent := 0; sent < batch; {
-						k, err := tx.SendMmsg(out[sent:], 0)
-						if err != nil {
-							b.Fatal(err)
-						}
-						sent += k
-					}
-					for got := 0; got < batch; {
-						k, err := rx.RecvMmsg(in[got:], 0)
-						if err != nil {
-							b.Fatal(err)
-						}
-						got += k
-					}
-				}
-				return time.Since(start)
-			}
+			single, batched := batchTimers(b, tx, rx, make([]byte, benchSize), 2048, batch)
 			n := (b.N + batch - 1) / batch * batch
 			single(batch * 4) // warm up
 			batched(batch * 4)
@@ -416,4 +373,55 @@ func BenchmarkMmsg(b *testing.B) {
 			b.ReportMetric(float64(cs)/float64(cb), "cpu-speedup")
 		})
 	}
+}
+
+// batchTimers returns two timers for the batch benchmarks: single moves n
+// datagrams of payload from tx to rx one Send/RecvInto at a time, batched
+// moves them with SendMmsg/RecvMmsg in groups of batch. rbuf is the receive
+// buffer size.
+func batchTimers(b *testing.B, tx, rx *Socket, payload []byte, rbuf, batch int) (single, batched func(n int) time.Duration) {
+	out := make([]Message, batch)
+	in := make([]Message, batch)
+	for i := range out {
+		out[i].Buffers = [][]byte{payload}
+		in[i].Buffers = [][]byte{make([]byte, rbuf)}
+	}
+	r := make([]byte, rbuf)
+	single = func(n int) time.Duration {
+		start := time.Now()
+		for done := 0; done < n; done += batch {
+			for i := 0; i < batch; i++ {
+				if _, err := tx.Send(payload, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for i := 0; i < batch; i++ {
+				if _, err := rx.RecvInto(r, 0); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		return time.Since(start)
+	}
+	batched = func(n int) time.Duration {
+		start := time.Now()
+		for done := 0; done < n; done += batch {
+			for sent := 0; sent < batch; {
+				k, err := tx.SendMmsg(out[sent:], 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sent += k
+			}
+			for got := 0; got < batch; {
+				k, err := rx.RecvMmsg(in[got:], 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += k
+			}
+		}
+		return time.Since(start)
+	}
+	return single, batched
 }
