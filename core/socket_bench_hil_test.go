@@ -5,7 +5,6 @@ package core
 import (
 	"encoding/binary"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,26 +33,5 @@ func BenchmarkMmsgCAN(b *testing.B) {
 	binary.NativeEndian.PutUint32(frame, 0x123)
 	frame[4] = 8
 	single, batched := batchTimers(b, tx, rx, frame, 16, batch)
-	n := (b.N + batch - 1) / batch * batch
-	single(batch)
-	batched(batch)
-	b.ReportAllocs()
-	b.ResetTimer()
-	const rounds = 10
-	var ds, db, cs, cb time.Duration
-	per := (n/batch + rounds - 1) / rounds * batch
-	for done := 0; done < n; done += per {
-		k := min(per, n-done)
-		c0 := cpuTime()
-		ds += single(k)
-		c1 := cpuTime()
-		db += batched(k)
-		c2 := cpuTime()
-		cs += c1 - c0
-		cb += c2 - c1
-	}
-	b.ReportMetric(float64(n)/ds.Seconds(), "single-frames/s")
-	b.ReportMetric(float64(n)/db.Seconds(), "mmsg-frames/s")
-	b.ReportMetric(ds.Seconds()/db.Seconds(), "speedup")
-	b.ReportMetric(float64(cs)/float64(cb), "cpu-speedup")
+	compareBatch(b, single, batched, batch, batch, "frames")
 }
