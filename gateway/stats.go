@@ -20,12 +20,15 @@ const (
 	ReasonUnsupported                 // frame kind the destination cannot carry
 	ReasonKernel                      // dropped by the kernel before we read it (SO_RXQ_OVFL)
 	ReasonAuth                        // authentication failed or replayed datagram
+	ReasonUnreachable                 // sent, then refused by the peer's host (ICMP destination unreachable)
+	ReasonTxLost                      // accepted by the CAN socket, never transmitted (interface went down)
 	numReasons
 )
 
 var reasonNames = [numReasons]string{
 	"no_route", "rate_limit", "not_allowed", "queue_overflow", "write_error", "no_peer",
 	"link_down", "shutdown", "malformed", "unsupported", "kernel_overflow", "auth",
+	"peer_unreachable", "tx_lost",
 }
 
 func (r Reason) String() string {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -34,6 +35,86 @@ type udpConn struct {
 	count   int
 	sealBuf []byte
 	timer   *time.Timer
+	// sent remembers how many frames the last datagrams carried, by
+	// datagram key (sequence number, or the counter when authenticated),
+	// so that an ICMP error quoting a datagram counts its frames.
+	sent           [256]sentDatagram
+	errBuf, errOOB []byte // error queue reads, under mu
+}
+
+// sentDatagram is one entry of udpConn.sent.
+type sentDatagram struct {
+	key    uint64
+	frames uint32
+}
+
+// datagramKey identifies a datagram from its first bytes: the counter of an
+// authenticated datagram, else the cannelloni sequence number.
+func datagramKey(b []byte, authenticated bool) (uint64, bool) {
+	if authenticated {
+		if len(b) < authHeader || string(b[:4]) != authMagic {
+			return 0, false
+		}
+		return binary.BigEndian.Uint64(b[12:20]), true
+	}
+	if len(b) < cannelloni.HeaderLen || b[0] != cannelloni.Version {
+		return 0, false
+	}
+	return uint64(b[2]), true
+}
+
+// remember records the frames datagram b carried (under mu).
+func (u *udpConn) remember(b []byte, frames int) {
+	if k, ok := datagramKey(b, u.auth != nil); ok {
+		u.sent[k%uint64(len(u.sent))] = sentDatagram{key: k, frames: uint32(frames)}
+	}
+}
+
+// refusedLocked counts the frames of a datagram the peer's host refused,
+// once (under mu).
+func (u *udpConn) refusedLocked(quoted []byte) {
+	k, ok := datagramKey(quoted, u.auth != nil)
+	if !ok {
+		u.env.log.Debug("ICMP error for a datagram we cannot identify", "bytes", len(quoted))
+		return
+	}
+	e := &u.sent[k%uint64(len(u.sent))]
+	if e.key == k && e.frames > 0 {
+		u.env.drop(ReasonUnreachable, int(e.frames))
+		e.frames = 0
+	}
+}
+
+// drainRefusedLocked counts every datagram the socket's error queue holds
+// (under mu).
+func (u *udpConn) drainRefusedLocked() {
+	drainErrQueue(u.c, u.errBuf, u.errOOB, func(quoted []byte, _ syscall.Errno) { u.refusedLocked(quoted) })
+}
+
+// asyncError reports errors a send returns for an earlier datagram: the
+// kernel hands a pending ICMP error (sk_err) to the next system call, which
+// then does not send its own datagram.
+func asyncError(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTDOWN)
+}
+
+// writeLocked sends datagram out carrying frames frames. An error that
+// belongs to an earlier datagram (ICMP, already counted from the error
+// queue) does not stop this one: it is sent again, a bounded number of times.
+func (u *udpConn) writeLocked(out []byte, to netip.AddrPort, frames int) error {
+	var err error
+	for range 4 {
+		if _, err = u.c.WriteToUDPAddrPort(out, to); err == nil {
+			u.remember(out, frames)
+			return nil
+		}
+		if !asyncError(err) {
+			return err
+		}
+		u.drainRefusedLocked()
+	}
+	return err
 }
 
 func parseAllow(list []string) []netip.Prefix {
@@ -105,8 +186,10 @@ func openUDP(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 	u.c.SetReadBuffer(4 << 20)
 	u.c.SetWriteBuffer(4 << 20)
 	enableRxqOvfl(u.c)
+	enableRecvErr(u.c)
 	u.buf = make([]byte, 0, 65536)
 	u.sealBuf = make([]byte, 0, 65536)
+	u.errBuf, u.errOOB = make([]byte, 1024), make([]byte, 256)
 	return u, nil
 }
 
@@ -143,6 +226,11 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 			if errors.Is(err, net.ErrClosed) {
 				return err
 			}
+			// ECONNREFUSED and friends: the peer's host sent ICMP
+			// errors for datagrams we sent; count their frames.
+			u.mu.Lock()
+			u.drainRefusedLocked()
+			u.mu.Unlock()
 			continue
 		}
 		if !peerAllowed(u.allow, from.Addr()) {
@@ -278,7 +366,7 @@ func (u *udpConn) sendPDULocked(to netip.AddrPort, f *Frame) error {
 		out = u.auth.seal(u.sealBuf[:0], out)
 	}
 	u.seq++
-	if _, err := u.c.WriteToUDPAddrPort(out, to); err != nil {
+	if err := u.writeLocked(out, to, 1); err != nil {
 		return &DropError{Reason: ReasonWriteError, Err: err}
 	}
 	return nil
@@ -299,7 +387,7 @@ func (u *udpConn) flushLocked(to netip.AddrPort, report bool) error {
 	n := u.count
 	u.count = 0
 	u.seq++
-	_, err := u.c.WriteToUDPAddrPort(out, to)
+	err := u.writeLocked(out, to, n)
 	if err == nil {
 		return nil
 	}
