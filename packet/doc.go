@@ -35,7 +35,10 @@
 //
 // FanoutConfig joins a PACKET_FANOUT group: hash, lb, cpu, rollover,
 // random, qm, cbpf (a classic BPF program picks the socket) or ebpf, with
-// the rollover, defrag, unique-id and ignore-outgoing flags. MaxMembers
+// the rollover, defrag, unique-id and ignore-outgoing flags. The cbpf and
+// ebpf modes are tested with exact per-socket counts: the eBPF test loads
+// hand-assembled BPF_PROG_TYPE_SOCKET_FILTER programs with bpf(2) (a
+// payload byte, skb->len parity) on the host kernel. MaxMembers
 // uses struct fanout_args (Linux 5.13+) and falls back to the 4-byte form
 // older kernels take when the limit does not need raising.
 //

@@ -99,7 +99,13 @@ type FanoutConfig struct {
 	// network header (the IP header for IP over Ethernet).
 	Filter []bpf.RawInstruction
 	// EBPFProgram is the file descriptor of a BPF_PROG_TYPE_SOCKET_FILTER
-	// program for FanoutEBPF.
+	// program for FanoutEBPF (loaded with bpf(2), e.g. by cilium/ebpf).
+	// As with Filter, its return value modulo the member count selects
+	// the socket (members numbered in the order they joined) and the
+	// packet starts at the network header (LD_ABS offsets and
+	// __sk_buff.len count from there). The program belongs to the group:
+	// each member that sets it replaces it for all. The kernel holds its
+	// own reference, so the descriptor may be closed after Listen.
 	EBPFProgram int
 }
 
