@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
@@ -25,16 +26,100 @@ type canConn struct {
 	rcv           []can.RecvMsg
 	tx            []can.FDFrame
 	kernelDropped uint64
+
+	// confirm mode (cfg.Confirm): frames the socket accepted and whose
+	// echo (MSG_CONFIRM) has not been read yet. sendMu keeps a write and
+	// its inflight update together against settle.
+	sendMu   sync.Mutex
+	inflight atomic.Int64
+	filters  []can.Filter // applied in user space in confirm mode
 }
 
 func rawConfig(cfg *config.Endpoint) *can.RawConfig {
 	rc := &can.RawConfig{FD: cfg.FD, ErrorMask: can.ErrClass(cfg.ErrorMask), RecvBuffer: 1 << 20}
-	if len(cfg.Filters) > 0 {
-		for _, f := range cfg.Filters {
-			rc.Filters = append(rc.Filters, can.Filter{ID: f.ID, Mask: f.Mask, Inverted: f.Inverted})
+	if cfg.Confirm {
+		// The kernel filters a socket's own echoes like any frame: keep
+		// receive-all and filter in user space.
+		rc.RecvOwnMsgs = true
+		return rc
+	}
+	rc.Filters = canFilters(cfg)
+	return rc
+}
+
+func canFilters(cfg *config.Endpoint) []can.Filter {
+	var out []can.Filter
+	for _, f := range cfg.Filters {
+		out = append(out, can.Filter{ID: f.ID, Mask: f.Mask, Inverted: f.Inverted})
+	}
+	return out
+}
+
+// passes applies the configured filters in user space (confirm mode).
+func (c *canConn) passes(f *Frame) bool {
+	if len(c.filters) == 0 || f.ID&CANERRFlag != 0 {
+		return true
+	}
+	for _, flt := range c.filters {
+		if flt.Match(f.ID) {
+			return true
 		}
 	}
-	return rc
+	return false
+}
+
+// settle counts the frames the socket accepted but the interface never
+// sent (confirm mode), once the interface went down or away. The kernel
+// reports ENETDOWN only after the receive queue is empty, so every echo of
+// a frame that was sent has been read; a last short read catches echoes of
+// a write that was still running.
+func (c *canConn) settle(rc *can.RawConn, deliver func([]Frame), batch []Frame) {
+	if !c.cfg.Confirm {
+		return
+	}
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		n, _ := rc.ReadBatch(ctx, c.rcv)
+		cancel()
+		if n == 0 {
+			break
+		}
+		c.deliverBatch(c.rcv[:n], deliver, batch)
+	}
+	if lost := c.inflight.Swap(0); lost > 0 {
+		c.env.drop(ReasonTxLost, int(lost))
+		c.env.log.Warn("frames accepted but never transmitted", "interface", c.cfg.Interface, "frames", lost)
+	}
+}
+
+// deliverBatch converts received messages, takes our own echoes off the
+// inflight count, and passes the rest on.
+func (c *canConn) deliverBatch(msgs []can.RecvMsg, deliver func([]Frame), batch []Frame) {
+	k := 0
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Confirm {
+			c.inflight.Add(-1)
+			continue
+		}
+		if m.Frame.Error {
+			c.env.stats.errorFrames.Add(1)
+		}
+		fromCAN(&batch[k], &m.Frame, m.FD)
+		if c.cfg.Confirm && !c.passes(&batch[k]) {
+			continue
+		}
+		batch[k].Time = 0
+		if !m.Time.IsZero() {
+			batch[k].Time = m.Time.UnixNano()
+		}
+		k++
+	}
+	if k > 0 {
+		deliver(batch[:k])
+	}
 }
 
 func openCAN(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
@@ -42,7 +127,11 @@ func openCAN(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &canConn{cfg: cfg, env: e, c: c, rcv: make([]can.RecvMsg, can.MaxBatch), tx: make([]can.FDFrame, can.MaxBatch)}, nil
+	cc := &canConn{cfg: cfg, env: e, c: c, rcv: make([]can.RecvMsg, can.MaxBatch), tx: make([]can.FDFrame, can.MaxBatch)}
+	if cfg.Confirm {
+		cc.filters = canFilters(cfg)
+	}
+	return cc, nil
 }
 
 func (c *canConn) conn() *can.RawConn {
@@ -105,20 +194,7 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 		rc := c.conn()
 		n, err := rc.ReadBatch(context.Background(), c.rcv)
 		if n > 0 {
-			k := 0
-			for i := range n {
-				m := &c.rcv[i]
-				if m.Frame.Error {
-					c.env.stats.errorFrames.Add(1)
-				}
-				fromCAN(&batch[k], &m.Frame, m.FD)
-				batch[k].Time = 0
-				if !m.Time.IsZero() {
-					batch[k].Time = m.Time.UnixNano()
-				}
-				k++
-			}
-			deliver(batch[:k])
+			c.deliverBatch(c.rcv[:n], deliver, batch)
 		}
 		if d := rc.Dropped(); d > c.kernelDropped {
 			c.env.drop(ReasonKernel, int(d-c.kernelDropped))
@@ -132,9 +208,11 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 				// The socket stays bound while the interface is down;
 				// frames flow again once it is up.
 				c.env.log.Warn("interface down; waiting for it to come back", "interface", c.cfg.Interface)
+				c.settle(rc, deliver, batch)
 				continue
 			}
 			if linkDown(err) {
+				c.settle(rc, deliver, batch)
 				if err := c.reopen(ctx); err != nil {
 					return err
 				}
@@ -170,12 +248,7 @@ func (c *canConn) Send(ctx context.Context, frames []Frame) (int, error) {
 			}
 			return sent, &DropError{Reason: ReasonUnsupported, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Kind)}
 		}
-		rc := c.conn()
-		n, err := rc.WriteBatch(ctx, c.tx[:k])
-		if err != nil && n == 0 && c.conn() != rc {
-			// The socket was swapped (receive stopped): retry on the new one.
-			n, err = c.conn().WriteBatch(ctx, c.tx[:k])
-		}
+		n, err := c.write(ctx, k)
 		sent += n
 		if err != nil {
 			if linkDown(err) {
@@ -185,6 +258,25 @@ func (c *canConn) Send(ctx context.Context, frames []Frame) (int, error) {
 		}
 	}
 	return sent, nil
+}
+
+// write sends c.tx[:k] and, in confirm mode, counts the accepted frames as
+// in flight until their echoes come back.
+func (c *canConn) write(ctx context.Context, k int) (int, error) {
+	if c.cfg.Confirm {
+		c.sendMu.Lock()
+		defer c.sendMu.Unlock()
+	}
+	rc := c.conn()
+	n, err := rc.WriteBatch(ctx, c.tx[:k])
+	if err != nil && n == 0 && c.conn() != rc {
+		// The socket was swapped (receive stopped): retry on the new one.
+		n, err = c.conn().WriteBatch(ctx, c.tx[:k])
+	}
+	if c.cfg.Confirm {
+		c.inflight.Add(int64(n))
+	}
+	return n, err
 }
 
 func (c *canConn) Close() error { return c.conn().Close() }

@@ -103,6 +103,7 @@ type Endpoint struct {
 	FD        bool
 	Filters   []Filter
 	ErrorMask uint32 // can: error classes to receive (CAN_ERR_MASK bits)
+	Confirm   bool   // can: count frames never transmitted from the socket's own echoes
 
 	// isotp
 	TxID, RxID uint32

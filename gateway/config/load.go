@@ -232,6 +232,7 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		e.FD = o.boolean("fd", false)
 		e.Filters = d.filters(o, path, "filters")
 		e.ErrorMask = uint32(o.uint("error_mask", 0, 0, 0x1FFFFFFF))
+		e.Confirm = o.boolean("confirm", false)
 	case KindISOTP:
 		iface()
 		e.TxID = uint32(o.uint("tx_id", 0, 0, 0x9FFFFFFF))
