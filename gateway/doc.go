@@ -19,12 +19,19 @@
 // v2, optional AEAD authentication), tcp/unix/vsock (cannelloni TCP framing,
 // server with many clients or reconnecting client, TLS for tcp), socketcand
 // (server: raw, BCM, control modes), j1939 (can.J1939Conn), log (candump log
-// files, rotation) and capture (rotating pcapng through the packet package).
+// files, rotation), capture (rotating pcapng through the packet package) and
+// packet (raw Ethernet frames of an interface: packet.Conn with a TPACKET_V3
+// ring read block by block, the endpoint's tcpdump filter as kernel BPF,
+// outgoing frames ignored so bridges do not loop; Ethernet frames cross udp
+// links in OpPDU datagrams, and a network source writes onto an interface
+// only the ethertypes its route allows).
 //
 // Dependencies and why:
 //   - github.com/fieldgate/fieldgate/can: raw and ISO-TP sockets with
 //     recvmmsg/sendmmsg batches and the candump log codec, on the runtime poller.
-//   - github.com/fieldgate/fieldgate/packet: the pcapng writer behind capture.
+//   - github.com/fieldgate/fieldgate/packet: the pcapng writer behind capture,
+//     AF_PACKET sockets, rings and the tcpdump filter compiler behind packet
+//     (package config compiles filters at check time).
 //   - github.com/fieldgate/fieldgate/netlinkfam: link events (interface
 //     down/up, CAN controller state) and error counters over rtnetlink.
 //   - github.com/mdlayher/vsock: AF_VSOCK streams as net.Conn/net.Listener, so

@@ -85,6 +85,8 @@ func openConn(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 		c, err = openJ1939(ctx, cfg, e)
 	case config.KindCapture:
 		c, err = openCapture(ctx, cfg, e)
+	case config.KindPacket:
+		c, err = openPacket(ctx, cfg, e)
 	default:
 		return nil, fmt.Errorf("endpoint %s: kind %q is not implemented yet", cfg.Name, cfg.Kind)
 	}

@@ -187,7 +187,7 @@ func (g *Gateway) apply(cfg *config.Config) error {
 	}
 	for _, rc := range cfg.Routes {
 		r := &route{name: rc.Name, cfg: rc, filters: compileFilters(rc.Filters), frameType: rc.FrameType,
-			allow: compileFilters(rc.Allow), allowSet: rc.AllowSet, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
+			allow: compileFilters(rc.Allow), allowSet: rc.AllowSet, allowAny: rc.AllowAny, allowEther: rc.AllowEtherTypes, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
 		if prev, ok := oldByName[rc.Name]; ok && prev.cfg.Fingerprint() == rc.Fingerprint() && sameEndpoints(prev, keep) && !(prev.offloaded && sourcesRestarted(rc, started)) {
 			r = prev // unchanged: same index, counters, limiter, kernel rules
 			r.cfg = rc
@@ -206,7 +206,7 @@ func (g *Gateway) apply(cfg *config.Config) error {
 			r.guard = make([]bool, len(r.dests))
 			for i, d := range r.dests {
 				for _, s := range rc.From {
-					if config.IsNetwork(keep[s].cfg.Kind) && config.IsBus(d.cfg.Kind) {
+					if config.IsNetwork(keep[s].cfg.Kind) && (config.IsBus(d.cfg.Kind) || d.cfg.Kind == config.KindPacket) {
 						r.guard[i] = true
 					}
 				}
@@ -422,15 +422,9 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 				continue
 			}
 			for di, d := range r.dests {
-				if r.guard[di] {
-					id := f.ID
-					if r.xform != nil {
-						id = r.xform.mapID(id)
-					}
-					if !matchAny(r.allow, id) {
-						g.countDrop(t, d, r.idx, ReasonNotAllowed, 1)
-						continue
-					}
+				if r.guard[di] && !r.allowed(f, d) {
+					g.countDrop(t, d, r.idx, ReasonNotAllowed, 1)
+					continue
 				}
 				ok, bad, evicted, er := d.q.push(ctx, f, r.idx, r.xform)
 				if evicted {

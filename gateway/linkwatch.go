@@ -42,7 +42,7 @@ func (g *Gateway) watchLinks(ctx context.Context) {
 				continue
 			}
 			if seen && prev.Up != ev.Up || ev.Deleted {
-				g.log.Warn("CAN interface changed", "interface", ev.Name, "up", ev.Up, "deleted", ev.Deleted)
+				g.log.Warn("interface changed", "interface", ev.Name, "up", ev.Up, "deleted", ev.Deleted)
 			}
 			if ev.CANStateChanged && ev.CAN != nil {
 				g.log.Warn("CAN controller state", "interface", ev.Name, "state", ev.CAN.State.String(), "previous", ev.PrevCANState.String())
@@ -51,7 +51,7 @@ func (g *Gateway) watchLinks(ctx context.Context) {
 	}()
 }
 
-// usesInterface reports whether a CAN-side endpoint uses iface.
+// usesInterface reports whether a CAN or packet endpoint uses iface.
 func (g *Gateway) usesInterface(iface string) bool {
 	t := g.table.Load()
 	for _, e := range t.byEP {

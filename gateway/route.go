@@ -255,16 +255,18 @@ func (t *transform) apply(f *Frame) bool {
 
 // route is a compiled config.Route.
 type route struct {
-	name      string
-	idx       uint16
-	cfg       *config.Route
-	filters   []filter
-	frameType string
-	allow     []filter
-	allowSet  bool
-	limiter   *limiter
-	xform     *transform
-	dests     []*endpoint
+	name       string
+	idx        uint16
+	cfg        *config.Route
+	filters    []filter
+	frameType  string
+	allow      []filter
+	allowSet   bool
+	allowAny   bool     // allow: [any]
+	allowEther []uint16 // ethertypes a network source may write onto a packet endpoint
+	limiter    *limiter
+	xform      *transform
+	dests      []*endpoint
 	// guard[i] is true when dests[i] is a bus written from a network
 	// source: frames must then match the allow list.
 	guard     []bool
@@ -275,6 +277,33 @@ type route struct {
 }
 
 type latencyObserver interface{ Observe(float64) }
+
+// allowed reports whether f, from a network source, may be written to the
+// guarded destination d: for a CAN bus its (transformed) ID must match the
+// allow list; for a packet endpoint it must be an Ethernet frame whose
+// outer ethertype (bytes 12-13) is listed. allow: [any] passes everything.
+func (r *route) allowed(f *Frame, d *endpoint) bool {
+	if r.allowAny {
+		return true
+	}
+	if d.cfg.Kind == config.KindPacket {
+		if f.Kind != KindEthernet || f.Len < 14 {
+			return false
+		}
+		et := uint16(f.Data[12])<<8 | uint16(f.Data[13])
+		for _, a := range r.allowEther {
+			if a == et {
+				return true
+			}
+		}
+		return false
+	}
+	id := f.ID
+	if r.xform != nil {
+		id = r.xform.mapID(id)
+	}
+	return matchAny(r.allow, id)
+}
 
 // accepts reports whether f passes the route's filters.
 func (r *route) accepts(f *Frame) bool {

@@ -176,3 +176,43 @@ routes:
 		t.Fatalf("route %+v", r)
 	}
 }
+
+// TestAllowed checks the network → destination allow decision: CAN IDs
+// against id/mask entries, Ethernet frames by outer ethertype onto a packet
+// endpoint (CAN frames and runt frames never), and allow: [any].
+func TestAllowed(t *testing.T) {
+	pkt := &endpoint{cfg: &config.Endpoint{Kind: config.KindPacket}}
+	bus := &endpoint{cfg: &config.Endpoint{Kind: config.KindCAN}}
+	eth := func(et uint16, n uint16) *Frame {
+		f := &Frame{Kind: KindEthernet, Len: n}
+		f.Data[12], f.Data[13] = byte(et>>8), byte(et)
+		return f
+	}
+	r := &route{allow: compileFilters([]config.Filter{{ID: 0x100, Mask: 0x700}}), allowEther: []uint16{0x88b5, 0x0806}}
+	for i, tc := range []struct {
+		f    *Frame
+		d    *endpoint
+		want bool
+	}{
+		{eth(0x88b5, 60), pkt, true},
+		{eth(0x0806, 42), pkt, true},
+		{eth(0x0800, 60), pkt, false},
+		{eth(0x8100, 64), pkt, false}, // a VLAN tag needs 0x8100 listed
+		{eth(0x88b5, 13), pkt, false}, // no complete header
+		{&Frame{Kind: KindCAN, ID: 0x1B5, Len: 8}, pkt, false},
+		{&Frame{Kind: KindCAN, ID: 0x1B5, Len: 8}, bus, true},
+		{&Frame{Kind: KindCAN, ID: 0x2B5, Len: 8}, bus, false},
+	} {
+		if got := r.allowed(tc.f, tc.d); got != tc.want {
+			t.Errorf("case %d: got %v, want %v", i, got, tc.want)
+		}
+	}
+	anyr := &route{allowAny: true}
+	if !anyr.allowed(eth(0x0800, 60), pkt) || !anyr.allowed(&Frame{Kind: KindCAN, ID: 0x7FF}, bus) {
+		t.Error("allow: [any] refused a frame")
+	}
+	none := &route{}
+	if none.allowed(eth(0x88b5, 60), pkt) || none.allowed(&Frame{Kind: KindCAN, ID: 0x100}, bus) {
+		t.Error("an empty allow list let a frame through")
+	}
+}

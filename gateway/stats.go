@@ -22,13 +22,14 @@ const (
 	ReasonAuth                        // authentication failed or replayed datagram
 	ReasonUnreachable                 // sent, then refused by the peer's host (ICMP destination unreachable)
 	ReasonTxLost                      // accepted by the CAN socket, never transmitted (interface went down)
+	ReasonOversize                    // frame larger than MaxData or than the destination link carries
 	numReasons
 )
 
 var reasonNames = [numReasons]string{
 	"no_route", "rate_limit", "not_allowed", "queue_overflow", "write_error", "no_peer",
 	"link_down", "shutdown", "malformed", "unsupported", "kernel_overflow", "auth",
-	"peer_unreachable", "tx_lost",
+	"peer_unreachable", "tx_lost", "oversize",
 }
 
 func (r Reason) String() string {

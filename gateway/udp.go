@@ -248,7 +248,7 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 		if cannelloni.IsPDU(b) {
 			seq, pdu, err := cannelloni.DecodePDU(b, MaxData)
 			k := Kind(pdu.Kind)
-			if err != nil || (k != KindISOTP && k != KindJ1939) {
+			if err != nil || (k != KindISOTP && k != KindJ1939 && k != KindEthernet) {
 				u.env.drop(ReasonMalformed, 1)
 				continue
 			}
@@ -315,13 +315,18 @@ func (u *udpConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	for i := range frames {
 		f := &frames[i]
 		if !f.IsCAN() {
-			// ISO-TP PDUs and J1939 messages travel in fieldgate's
-			// OpPDU datagrams, one per datagram.
+			// ISO-TP PDUs, J1939 messages and Ethernet frames travel in
+			// fieldgate's OpPDU datagrams, one per datagram.
 			if err := u.flushLocked(*p, immediate); err != nil {
 				return first, err
 			}
-			if f.Kind != KindISOTP && f.Kind != KindJ1939 {
+			if f.Kind != KindISOTP && f.Kind != KindJ1939 && f.Kind != KindEthernet {
 				return i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("udp links cannot carry %s frames", f.Kind)}
+			}
+			if f.Kind == KindEthernet && cannelloni.HeaderLen+cannelloni.PDUHeaderLen+int(f.Len) > u.max {
+				// Ethernet frames are not split: a frame that does not
+				// fit the link's datagram size (mtu) is dropped.
+				return i, &DropError{Reason: ReasonOversize, One: true, Err: fmt.Errorf("Ethernet frame of %d bytes does not fit a datagram of %d bytes (raise mtu)", f.Len, u.max)}
 			}
 			if err := u.sendPDULocked(*p, f); err != nil {
 				return i, err

@@ -6,7 +6,8 @@ import (
 )
 
 // OpPDU is a fieldgate extension: a datagram carrying one PDU that does not
-// fit a CAN frame (an ISO-TP PDU, a J1939 message). Cannelloni peers reject
+// fit a CAN frame (an ISO-TP PDU, a J1939 message, an Ethernet frame: kind
+// is the gateway's frame kind, 3, 4 or 5). Cannelloni peers reject
 // the opcode, as they must; fieldgate peers decode it. Layout after the
 // 5-byte header (count = 1):
 //

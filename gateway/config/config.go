@@ -60,14 +60,23 @@ const (
 	KindUnix       = "unix"
 	KindLog        = "log"
 	KindCapture    = "capture"
+	KindPacket     = "packet"
 )
 
 // Kinds lists every endpoint kind.
-var Kinds = []string{KindCAN, KindISOTP, KindJ1939, KindUDP, KindTCP, KindSocketcand, KindVsock, KindUnix, KindLog, KindCapture}
+var Kinds = []string{KindCAN, KindISOTP, KindJ1939, KindUDP, KindTCP, KindSocketcand, KindVsock, KindUnix, KindLog, KindCapture, KindPacket}
 
 // IsBus reports whether kind writes onto a CAN bus.
 func IsBus(kind string) bool {
 	return kind == KindCAN || kind == KindISOTP || kind == KindJ1939
+}
+
+// CarriesCANOnly reports whether kind produces or accepts only CAN-side
+// frames (CAN, CAN FD, ISO-TP PDUs, J1939 messages), never Ethernet: every
+// kind except packet, capture and udp (which tunnels Ethernet frames in
+// fieldgate's OpPDU datagrams).
+func CarriesCANOnly(kind string) bool {
+	return kind != KindPacket && kind != KindCapture && kind != KindUDP
 }
 
 // IsNetwork reports whether kind is reachable from other hosts or processes.
@@ -135,6 +144,18 @@ type Endpoint struct {
 	RotateInterval time.Duration // capture: rotate by capture time
 	Realtime       bool          // log read mode: replay with original timing
 	Queue          Queue
+
+	// packet
+	Promiscuous bool       // put the interface into promiscuous mode
+	Filter      string     // tcpdump expression, compiled to classic BPF
+	Ring        PacketRing // TPACKET_V3 receive ring
+}
+
+// PacketRing sizes a packet endpoint's TPACKET_V3 receive ring.
+type PacketRing struct {
+	BlockSize int64         // bytes, a multiple of the page size
+	Blocks    int           // number of blocks
+	Timeout   time.Duration // block retire timeout: the latency bound at low rates
 }
 
 // ISOTPOptions are the ISO-TP socket options of an isotp endpoint.
@@ -194,7 +215,12 @@ type Route struct {
 	Rate      Rate
 	Allow     []Filter
 	AllowSet  bool
-	Offload   string // auto, never, require
+	// AllowAny is set by `allow: [any]`: every frame may be written.
+	AllowAny bool
+	// AllowEtherTypes lists the ethertypes (outer, bytes 12-13 of the
+	// frame) a network source may write onto a packet endpoint.
+	AllowEtherTypes []uint16
+	Offload         string // auto, never, require
 }
 
 // Rate limits a route.

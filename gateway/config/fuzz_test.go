@@ -16,6 +16,7 @@ func FuzzConfig(f *testing.F) {
 		}
 	}
 	f.Add([]byte("endpoints: {a: {kind: udp, listen: \"0.0.0.0:1\", auth: {key_file: x}}}\nroutes: [{from: [a], to: [a], transform: {crc8: {from: -1, to: 3, result: 9}}}]\n"))
+	f.Add([]byte("endpoints:\n  p: {kind: packet, interface: veth0, filter: \"ether proto 0x88b5 and (vlan 5 or ip[2:2] > 100)\", ring: {block_size: 64KiB}}\n  u: {kind: udp, listen: \"127.0.0.1:1\"}\nroutes: [{from: [u], to: [p], allow: [any, 0x0800, \"123:7FF\"]}, {from: [p], to: [u], filters: [\"1:2\"]}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := Parse("f.yaml", b)
 		if es, ok := err.(Errors); ok {

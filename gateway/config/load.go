@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fieldgate/fieldgate/packet"
 	"gopkg.in/yaml.v3"
 )
 
@@ -24,6 +25,12 @@ const (
 	DefaultDrainTimeout = 5 * time.Second
 	DefaultReplayWindow = 1024
 	DefaultMaxClients   = 16
+
+	// packet endpoint receive ring: 16 blocks of 128 KiB, a block handed
+	// over at the latest 2 ms after its first frame.
+	DefaultRingBlockSize = 128 << 10
+	DefaultRingBlocks    = 16
+	DefaultRingTimeout   = 2 * time.Millisecond
 )
 
 // Load reads and validates the configuration file at path.
@@ -124,6 +131,11 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 func validName(s string) bool { return nameRE.MatchString(s) }
 
 var ifaceRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,15}$`)
+
+// netIfaceRE is what Linux accepts as a network interface name (dev_valid_name:
+// at most 15 bytes, no '/', ':' or white space), restricted to the
+// characters interface names use in practice.
+var netIfaceRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,15}$`)
 
 func (d *decoder) checkHostPort(n *yaml.Node, field, s string) bool {
 	host, port, err := net.SplitHostPort(s)
@@ -345,6 +357,29 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		e.RotateKeep = int(rn.uint("keep", 5, 1, 1000))
 		rn.done()
 		e.Realtime = o.boolean("realtime", false)
+	case KindPacket:
+		n, ok := o.scalar("interface")
+		if !ok {
+			d.errorf(k, path+".interface", "the Ethernet interface name, e.g. eth0 or veth1", "missing field")
+		} else {
+			if !netIfaceRE.MatchString(n.Value) || n.Value == "." || n.Value == ".." {
+				d.errorf(n, path+".interface", "interface names are 1-15 characters: letters, digits, '_', '.', '-' (no '/', ':' or spaces)", "invalid interface name %q", n.Value)
+			}
+			e.Interface = n.Value
+		}
+		e.Promiscuous = o.boolean("promiscuous", false)
+		if fn, ok := o.scalar("filter"); ok {
+			e.Filter = fn.Value
+			d.checkPacketFilter(fn, path+".filter")
+		}
+		rn := d.object(o.get("ring"), path+".ring")
+		e.Ring.BlockSize = rn.size("block_size", DefaultRingBlockSize)
+		e.Ring.Blocks = int(rn.uint("blocks", DefaultRingBlocks, 2, 4096))
+		e.Ring.Timeout = rn.duration("timeout", DefaultRingTimeout, time.Millisecond, time.Second)
+		if bs := e.Ring.BlockSize; bs < 8192 || bs > 64<<20 || bs%4096 != 0 {
+			d.errorf(rn.get("block_size"), path+".ring.block_size", "a multiple of 4 KiB between 8KiB and 64MiB, larger than the largest frame (4096 bytes + headers)", "invalid block size %d", bs)
+		}
+		rn.done()
 	case KindCapture:
 		e.Mode = "write"
 		e.Path = o.str("path", "")
@@ -390,6 +425,73 @@ func (d *decoder) filters(o *object, path, key string) []Filter {
 	return out
 }
 
+// allow decodes a route's allow list: CAN id/mask filters (as filters),
+// "any", or ethertypes (numbers, for routes onto packet endpoints).
+func (d *decoder) allow(o *object, path string, r *Route) {
+	for i, n := range o.list("allow") {
+		fp := fmt.Sprintf("%s.allow[%d]", path, i)
+		if n.Kind == yaml.ScalarNode {
+			if strings.EqualFold(n.Value, "any") {
+				r.AllowAny = true
+				continue
+			}
+			if f, ok := parseFilterString(n.Value); ok {
+				f.Pos = d.pos(n)
+				r.Allow = append(r.Allow, f)
+				continue
+			}
+			if v, err := strconv.ParseUint(strings.ReplaceAll(n.Value, "_", ""), 0, 16); err == nil {
+				if v < 0x0600 {
+					d.errorf(n, fp, "ethertypes are 0x0600-0xFFFF (smaller values are 802.3 lengths)", "invalid ethertype %q", n.Value)
+					continue
+				}
+				r.AllowEtherTypes = append(r.AllowEtherTypes, uint16(v))
+				continue
+			}
+			d.errorf(n, fp, "write id:mask (hex) for CAN, e.g. 123:7FF, an ethertype for Ethernet, e.g. 0x0800, or any", "invalid allow entry %q", n.Value)
+			continue
+		}
+		fo := d.object(n, fp)
+		f := Filter{Pos: d.pos(n)}
+		f.ID = uint32(fo.uint("id", 0, 0, 0xFFFFFFFF))
+		f.Mask = uint32(fo.uint("mask", 0xFFFFFFFF, 0, 0xFFFFFFFF))
+		f.Inverted = fo.boolean("inverted", false)
+		if !fo.has("id") {
+			d.errorf(n, fp+".id", "the CAN ID to match, e.g. 0x123", "missing field")
+		}
+		fo.done()
+		r.Allow = append(r.Allow, f)
+	}
+}
+
+// filterOffset finds the byte offset in a packet filter compiler error.
+var filterOffset = regexp.MustCompile(`^filter: offset (\d+): `)
+
+// checkPacketFilter compiles a tcpdump expression as the packet endpoint
+// will attach it; an error points at the offending column when the value
+// is written on one line.
+func (d *decoder) checkPacketFilter(n *yaml.Node, field string) {
+	if _, err := packet.AssembleFilter(n.Value, nil); err != nil {
+		p := d.pos(n)
+		msg := err.Error()
+		if m := filterOffset.FindStringSubmatch(msg); m != nil {
+			msg = strings.TrimPrefix(msg, m[0])
+			off, _ := strconv.Atoi(m[1])
+			switch n.Style {
+			case 0:
+				p.Column += off
+			case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+				if !strings.ContainsAny(n.Value, "\\'\"\n") {
+					p.Column += 1 + off
+				}
+			}
+		} else {
+			msg = strings.TrimPrefix(msg, "filter: ")
+		}
+		d.errs = append(d.errs, &Error{Pos: p, Field: field, Msg: "tcpdump filter: " + msg, Hint: "pcap-filter(7) syntax, e.g. \"ether proto 0x88b5 or (ip and udp port 319)\"; host names are not resolved"})
+	}
+}
+
 func parseFilterString(s string) (Filter, bool) {
 	sep := strings.IndexAny(s, ":~")
 	if sep < 0 {
@@ -430,7 +532,7 @@ func (d *decoder) route(i int, n *yaml.Node) *Route {
 	r.FrameType = o.oneOf("frames", "any", "any", "classic", "fd")
 	if o.has("allow") {
 		r.AllowSet = true
-		r.Allow = d.filters(o, path, "allow")
+		d.allow(o, path, r)
 	}
 	r.Offload = o.oneOf("offload", "auto", "auto", "never", "require")
 	if rn := o.get("rate"); rn != nil {

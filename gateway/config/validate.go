@@ -158,10 +158,11 @@ func (d *decoder) validate(c *Config) {
 		if len(r.Filters) > 0 && allInvertedZero(r.Filters) {
 			continue
 		}
+		d.validateEthernet(c, r, path, from, to)
 		// Network → bus safety.
 		for _, f := range from {
 			for _, t := range to {
-				if IsNetwork(f.Kind) && IsBus(t.Kind) && len(r.Allow) == 0 {
+				if IsNetwork(f.Kind) && IsBus(t.Kind) && len(r.Allow) == 0 && !r.AllowAny {
 					msg := "no `allow` list: this route injects nothing onto the bus (every frame is dropped, reason not_allowed)"
 					c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add e.g. allow: [\"100:700\"] naming the id/mask ranges peers may write"})
 				}
@@ -201,4 +202,67 @@ func allInvertedZero(fs []Filter) bool {
 		}
 	}
 	return true
+}
+
+// posOf returns the position of name in a route's from or to list.
+func posOf(names []string, pos []Pos, name string, def Pos) Pos {
+	for i, n := range names {
+		if n == name && i < len(pos) {
+			return pos[i]
+		}
+	}
+	return def
+}
+
+// validateEthernet checks routes that carry Ethernet frames (from or to a
+// packet endpoint): CAN-only route settings are refused, both ends must be
+// able to carry Ethernet, and a network source writing onto an interface
+// needs an ethertype allow list or allow: [any].
+func (d *decoder) validateEthernet(c *Config, r *Route, path string, from, to []*Endpoint) {
+	ether := false
+	for _, e := range append(append([]*Endpoint{}, from...), to...) {
+		if e.Kind == KindPacket {
+			ether = true
+		}
+	}
+	for _, f := range from {
+		for _, t := range to {
+			if IsNetwork(f.Kind) && IsBus(t.Kind) && len(r.AllowEtherTypes) > 0 {
+				d.addErr(r.Pos, path+".allow", "ethertypes are for routes onto packet endpoints; write CAN id:mask entries, e.g. \"100:700\"", "%s → %s: ethertype entries in allow do not apply to a CAN bus", f.Name, t.Name)
+			}
+		}
+	}
+	if !ether {
+		return
+	}
+	const eth = "filter Ethernet frames with the packet endpoint's filter: (a tcpdump expression)"
+	if len(r.Filters) > 0 {
+		d.addErr(r.Filters[0].Pos, path+".filters", eth, "route filters match CAN IDs; this route carries Ethernet frames")
+	}
+	if r.FrameType != "any" {
+		d.addErr(r.Pos, path+".frames", "remove frames: (or set it to any)", "frames: %s selects CAN frame types; this route carries Ethernet frames", r.FrameType)
+	}
+	if !r.Transform.Empty() {
+		d.addErr(r.Pos, path+".transform", "transforms rewrite CAN IDs and data bytes; remove transform: from this route", "transform is CAN-only; this route carries Ethernet frames")
+	}
+	for _, f := range from {
+		for _, t := range to {
+			if f.Kind == KindPacket && CarriesCANOnly(t.Kind) {
+				d.addErr(posOf(r.To, r.ToPos, t.Name, r.Pos), path+".to", "Ethernet frames go to packet, capture or udp endpoints (tcp, unix, vsock and socketcand links carry CAN only)", "endpoint %q (%s) cannot carry the Ethernet frames of %q", t.Name, t.Kind, f.Name)
+			}
+			if t.Kind == KindPacket && CarriesCANOnly(f.Kind) {
+				d.addErr(posOf(r.From, r.FromPos, f.Name, r.Pos), path+".from", "a packet endpoint writes Ethernet frames from packet or udp endpoints", "endpoint %q (%s) produces no Ethernet frames for %q", f.Name, f.Kind, t.Name)
+			}
+			if !IsNetwork(f.Kind) || t.Kind != KindPacket {
+				continue
+			}
+			if len(r.Allow) > 0 {
+				d.addErr(r.Allow[0].Pos, path+".allow", "list ethertypes, e.g. [0x0800, 0x0806], or any", "%s → %s: CAN id:mask entries in allow do not apply to an Ethernet interface", f.Name, t.Name)
+			}
+			if !r.AllowAny && len(r.AllowEtherTypes) == 0 {
+				msg := "no `allow` list: this route writes nothing onto interface " + t.Interface + " (every frame is dropped, reason not_allowed)"
+				c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add allow: [0x88b5] naming the ethertypes peers may write, or allow: [any]"})
+			}
+		}
+	}
 }
