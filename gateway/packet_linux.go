@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -33,6 +34,10 @@ type packetConn struct {
 	c             *packet.Conn
 	ifindex       int
 	kernelDropped uint64
+	// netns is the network namespace the endpoint was opened in (-1 if
+	// unknown): a reopened socket is created there too, whichever thread
+	// runs the reopen.
+	netns int
 }
 
 // linkCheckInterval is how often an idle receiver checks that its
@@ -76,7 +81,37 @@ func openPacket(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error)
 	if err != nil {
 		return nil, err
 	}
-	return &packetConn{cfg: cfg, env: e, c: c, ifindex: idx}, nil
+	ns, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		ns = -1
+	}
+	return &packetConn{cfg: cfg, env: e, c: c, ifindex: idx, netns: ns}, nil
+}
+
+// listenInNetns runs listenPacket on a thread in the endpoint's network
+// namespace. The thread stays locked and exits with its goroutine, so it
+// never returns to the pool in another namespace.
+func (p *packetConn) listenInNetns() (*packet.Conn, int, error) {
+	if p.netns < 0 {
+		return listenPacket(p.cfg)
+	}
+	type result struct {
+		c   *packet.Conn
+		idx int
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		if err := unix.Setns(p.netns, unix.CLONE_NEWNET); err != nil {
+			ch <- result{err: fmt.Errorf("setns: %w", err)}
+			return
+		}
+		c, idx, err := listenPacket(p.cfg)
+		ch <- result{c, idx, err}
+	}()
+	r := <-ch
+	return r.c, r.idx, r.err
 }
 
 func (p *packetConn) conn() *packet.Conn {
@@ -108,6 +143,24 @@ func (p *packetConn) linkGone(c *packet.Conn) bool {
 	return int(ifr.Uint32()) != p.ifindex
 }
 
+// ifaceUp reports whether the socket's interface is administratively up
+// (SIOCGIFFLAGS on the packet socket, in its network namespace).
+func (p *packetConn) ifaceUp(c *packet.Conn) bool {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return false
+	}
+	ifr, err := unix.NewIfreq(p.cfg.Interface)
+	if err != nil {
+		return false
+	}
+	var ierr error
+	if err := rc.Control(func(fd uintptr) { ierr = unix.IoctlIfreq(int(fd), unix.SIOCGIFFLAGS, ifr) }); err != nil || ierr != nil {
+		return false
+	}
+	return ifr.Uint16()&unix.IFF_UP != 0
+}
+
 // reopen waits for the interface to exist again and replaces the socket.
 func (p *packetConn) reopen(ctx context.Context) error {
 	p.env.log.Warn("interface gone; waiting for it to come back", "interface", p.cfg.Interface)
@@ -117,7 +170,7 @@ func (p *packetConn) reopen(ctx context.Context) error {
 			return ctx.Err()
 		case <-time.After(200 * time.Millisecond):
 		}
-		nc, idx, err := listenPacket(p.cfg)
+		nc, idx, err := p.listenInNetns()
 		if err != nil {
 			continue
 		}
@@ -225,7 +278,14 @@ func (p *packetConn) Send(ctx context.Context, frames []Frame) (int, error) {
 		if f.Len < 14 {
 			return i, &DropError{Reason: ReasonMalformed, One: true, Err: fmt.Errorf("Ethernet frame of %d bytes (less than a header)", f.Len)}
 		}
-		if _, err := c.Write(f.Data[:f.Len]); err != nil {
+		_, err := c.Write(f.Data[:f.Len])
+		if err != nil && errors.Is(err, unix.ENETDOWN) && p.ifaceUp(c) {
+			// The interface went down and came back: the socket still
+			// held the ENETDOWN the kernel recorded then, and this
+			// send reported (and cleared) it. Send the frame again.
+			_, err = c.Write(f.Data[:f.Len])
+		}
+		if err != nil {
 			switch {
 			case errors.Is(err, unix.EMSGSIZE):
 				return i, &DropError{Reason: ReasonOversize, One: true, Err: err}
@@ -238,4 +298,10 @@ func (p *packetConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	return len(frames), nil
 }
 
-func (p *packetConn) Close() error { return p.conn().Close() }
+func (p *packetConn) Close() error {
+	if p.netns >= 0 {
+		unix.Close(p.netns)
+		p.netns = -1
+	}
+	return p.conn().Close()
+}
