@@ -33,6 +33,28 @@ type canConn struct {
 	sendMu   sync.Mutex
 	inflight atomic.Int64
 	filters  []can.Filter // applied in user space in confirm mode
+
+	// idle: no route reads this endpoint in user space (it is only a
+	// destination, or its routes run in can-gw), so the kernel delivers it
+	// no data frames at all (an empty CAN_RAW_FILTER).
+	idle atomic.Bool
+}
+
+var _ receiveGate = (*canConn)(nil)
+
+// SetIdle stops or resumes data frame delivery to the socket.
+func (c *canConn) SetIdle(idle bool) error {
+	if c.cfg.Confirm || c.idle.Swap(idle) == idle {
+		return nil // confirm mode needs its own echoes: always receive
+	}
+	return c.applyIdle(c.conn())
+}
+
+func (c *canConn) applyIdle(rc *can.RawConn) error {
+	if c.idle.Load() {
+		return rc.SetFilters([]can.Filter{})
+	}
+	return rc.SetFilters(canFilters(c.cfg))
 }
 
 func rawConfig(cfg *config.Endpoint) *can.RawConfig {
@@ -157,6 +179,9 @@ func (c *canConn) reopen(ctx context.Context) error {
 		nc, err := can.ListenRaw(c.cfg.Interface, rawConfig(c.cfg))
 		if err != nil {
 			continue
+		}
+		if c.idle.Load() {
+			c.applyIdle(nc)
 		}
 		c.mu.Lock()
 		old := c.c

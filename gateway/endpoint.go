@@ -24,6 +24,14 @@ type Conn interface {
 	Close() error
 }
 
+// A receiveGate is a Conn that can stop reading frames no user-space route
+// consumes (a CAN socket then asks the kernel for no data frames), which
+// saves a copy and a read per frame on buses the gateway only writes to or
+// whose routes run in can-gw.
+type receiveGate interface {
+	SetIdle(idle bool) error
+}
+
 // A DropError tells the gateway why frames were not sent.
 type DropError struct {
 	Reason Reason

@@ -237,6 +237,15 @@ func (g *Gateway) apply(cfg *config.Config) error {
 		}
 	}
 	g.table.Store(t)
+	// Endpoints no user-space route reads stop receiving data frames.
+	for _, e := range keep {
+		if rg, ok := e.conn.(receiveGate); ok {
+			idle := len(t.bySource[e.idx]) == 0
+			if err := rg.SetIdle(idle); err != nil {
+				e.env.log.Warn("cannot change receive filters", "idle", idle, "err", err)
+			}
+		}
+	}
 	// Retire kernel rules of routes that are gone or replaced.
 	for _, r := range old.routes {
 		still := false

@@ -16,11 +16,13 @@ type linkWatch struct {
 	g     *Gateway
 	mu    sync.Mutex
 	state map[string]netlinkfam.LinkEvent
+	load  map[string]busLoad
 }
 
 func (g *Gateway) watchLinks(ctx context.Context) {
-	w := &linkWatch{g: g, state: map[string]netlinkfam.LinkEvent{}}
+	w := &linkWatch{g: g, state: map[string]netlinkfam.LinkEvent{}, load: map[string]busLoad{}}
 	g.links = w
+	go w.sampleBusLoad(ctx)
 	ch, err := netlinkfam.SubscribeLinks(ctx, &netlinkfam.SubscribeConfig{ListExisting: true})
 	if err != nil {
 		g.log.Debug("link events unavailable", "err", err)
@@ -108,6 +110,13 @@ func (w *linkWatch) collect(ch chan<- prometheus.Metric) {
 		}
 		if s := l.CAN.Stats; s != nil {
 			ch <- prometheus.MustNewConstMetric(descBusOff, prometheus.CounterValue, float64(s.BusOff), e.name, iface)
+		}
+		if bl, ok := w.loadOf(iface); ok {
+			ch <- prometheus.MustNewConstMetric(descBusBits, prometheus.CounterValue, float64(bl.bits), e.name, iface)
+			ch <- prometheus.MustNewConstMetric(descBusRate, prometheus.GaugeValue, bl.bps, e.name, iface)
+			if r := bl.Ratio(); r >= 0 {
+				ch <- prometheus.MustNewConstMetric(descBusLoad, prometheus.GaugeValue, r, e.name, iface)
+			}
 		}
 	}
 }

@@ -24,7 +24,6 @@ type metrics struct {
 	errFr    *prometheus.Desc
 	peers    *prometheus.Desc
 	offload  *prometheus.Desc
-	busLoad  *prometheus.Desc
 }
 
 func newMetrics(g *Gateway) *metrics {
@@ -46,7 +45,6 @@ func newMetrics(g *Gateway) *metrics {
 		errFr:    prometheus.NewDesc("fieldgate_can_error_frames_total", "CAN error frames received on an interface.", []string{"endpoint"}, nil),
 		peers:    prometheus.NewDesc("fieldgate_endpoint_peers", "Connected peers (clients) of an endpoint.", []string{"endpoint"}, nil),
 		offload:  prometheus.NewDesc("fieldgate_route_offloaded", "1 when a route runs in the kernel (can-gw), 0 in user space.", []string{"route"}, nil),
-		busLoad:  prometheus.NewDesc("fieldgate_can_bus_load_bits_total", "Estimated CAN bits on the wire (frames received and sent, with stuffing estimate); rate() / bitrate = bus load.", []string{"endpoint"}, nil),
 	}
 	m.reg.MustRegister(m.latVec, m)
 	m.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -59,7 +57,7 @@ func (m *metrics) latency(route string) latencyObserver {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, m.busLoad, descBerr, descState, descUp, descBusOff} {
+	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
 		ch <- d
 	}
 }
@@ -97,11 +95,6 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			c(m.seqGaps, s.seqGaps.Load(), e.name)
 		case "can":
 			c(m.errFr, s.errorFrames.Load(), e.name)
-			// Bits per classic 8-byte frame ≈ 47 + 64 + stuffing ≈ 130;
-			// estimate 47 + 8*len bits * 1.2 stuffing.
-			frames := s.framesIn.Load() + s.framesOut.Load()
-			bytes := s.bytesIn.Load() + s.bytesOut.Load()
-			c(m.busLoad, uint64(float64(47*frames+8*bytes)*1.2), e.name)
 		case "tcp", "socketcand", "vsock", "unix":
 			gauge(m.peers, float64(s.peers.Load()), e.name)
 		}

@@ -27,6 +27,12 @@ type EndpointStatus struct {
 	Peers     int64             `json:"peers"`
 	SeqGaps   uint64            `json:"seq_gaps"`
 	ErrFrames uint64            `json:"error_frames"`
+	// BusBPS and BusLoad describe the CAN bus of the endpoint's interface
+	// over the last second (all traffic the controller saw): estimated
+	// bits per second, and that over the bit rate (-1 without a bit
+	// rate, e.g. vcan). Both are absent for other endpoints.
+	BusBPS  float64  `json:"bus_bits_per_second,omitempty"`
+	BusLoad *float64 `json:"bus_load,omitempty"`
 }
 
 // RouteStatus is one route's counters. In = Out + dropped + queued.
@@ -72,6 +78,10 @@ func (g *Gateway) Status() Status {
 			SeqGaps: s.seqGaps.Load(), ErrFrames: s.errorFrames.Load()}
 		if e.q != nil {
 			es.Queue = e.q.len()
+		}
+		if bl, ok := g.linksWatch().loadOf(e.cfg.Interface); ok && e.cfg.Interface != "" {
+			r := bl.Ratio()
+			es.BusBPS, es.BusLoad = bl.bps, &r
 		}
 		st.Endpoints = append(st.Endpoints, es)
 	}

@@ -301,6 +301,18 @@ func fetchStatus(ctx context.Context, addr string) (*gateway.Status, []byte, err
 	return &st, raw, nil
 }
 
+// fmtBus formats an endpoint's bus load: a percentage of the bit rate, or
+// kbit/s on interfaces without one (vcan), or "-".
+func fmtBus(e gateway.EndpointStatus) string {
+	switch {
+	case e.BusLoad == nil:
+		return "-"
+	case *e.BusLoad >= 0:
+		return fmt.Sprintf("%.1f%%", *e.BusLoad*100)
+	}
+	return fmt.Sprintf("%.0fkbit/s", e.BusBPS/1000)
+}
+
 func fmtDrops(m map[string]uint64) string {
 	if len(m) == 0 {
 		return "-"
@@ -324,7 +336,7 @@ func fmtLat(d time.Duration) string {
 func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "config %s, up %.0fs\n\n", st.File, st.Uptime)
-	fmt.Fprintln(tw, "ENDPOINT\tKIND\tIN\tOUT\tIN/s\tOUT/s\tQUEUE\tPEERS\tDROPPED")
+	fmt.Fprintln(tw, "ENDPOINT\tKIND\tIN\tOUT\tIN/s\tOUT/s\tQUEUE\tPEERS\tBUS\tDROPPED")
 	rate := func(now, before uint64) string {
 		if prev == nil || dt <= 0 || now < before {
 			return "-"
@@ -340,7 +352,7 @@ func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 				}
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\n", e.Name, e.Kind, e.FramesIn, e.FramesOut, rate(e.FramesIn, pin), rate(e.FramesOut, pout), e.Queue, e.Peers, fmtDrops(e.Dropped))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\n", e.Name, e.Kind, e.FramesIn, e.FramesOut, rate(e.FramesIn, pin), rate(e.FramesOut, pout), e.Queue, e.Peers, fmtBus(e), fmtDrops(e.Dropped))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "ROUTE\tFROM\tTO\tIN\tOUT\tOUT/s\tP50\tP99\tPATH\tDROPPED")
