@@ -30,7 +30,14 @@ func FindPaths(dir string) (Paths, error) {
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return Paths{Root: d, Cache: filepath.Join(d, ".cache", "hil")}, nil
+			cache := filepath.Join(d, ".cache")
+			// A worktree's .cache may be a symlink to a shared cache. The
+			// guest sees the host root under /host, where an absolute
+			// symlink would point outside it: use the resolved path.
+			if r, err := filepath.EvalSymlinks(cache); err == nil {
+				cache = r
+			}
+			return Paths{Root: d, Cache: filepath.Join(cache, "hil")}, nil
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
