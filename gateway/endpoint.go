@@ -65,6 +65,9 @@ type env struct {
 	log   *slog.Logger
 	// sourceName returns the name of the endpoint with an index (capture).
 	sourceName func(uint16) string
+	// busAccess reports whether the endpoint may write (or read) a CAN ID
+	// on an interface directly, as its routes allow (direct.go).
+	busAccess func(iface string, id uint32, write bool) bool
 }
 
 // drop counts n frames dropped at the endpoint for reason r.

@@ -149,7 +149,9 @@ func (g *Gateway) apply(cfg *config.Config) error {
 			// A changed endpoint keeps its counters: they are cumulative.
 			e.stats = prev.stats
 		}
-		e.env = &env{name: ec.Name, stats: e.stats, log: g.log.With("endpoint", ec.Name), sourceName: g.endpointName}
+		name := ec.Name
+		e.env = &env{name: name, stats: e.stats, log: g.log.With("endpoint", name), sourceName: g.endpointName,
+			busAccess: func(iface string, id uint32, write bool) bool { return g.busAccess(name, iface, id, write) }}
 		// Changed endpoints get a new index so that frames still queued
 		// for the old one are not confused with the new one.
 		e.idx = g.nextEP

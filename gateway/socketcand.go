@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,9 +18,12 @@ import (
 
 // scConn is a socketcand server: many clients at once, raw mode (every
 // frame), BCM mode (subscriptions, content filters, cyclic transmissions
-// emulated in user space) and control mode (statistics). ISO-TP mode is
-// refused with an error message. CAN FD is not part of the protocol: FD
-// frames are counted as unsupported.
+// emulated in user space on routed frames; muxfilter on a kernel BCM socket
+// per client), control mode (statistics) and ISO-TP mode (a kernel ISO-TP
+// socket per client channel). muxfilter and ISO-TP mode need the endpoint's
+// interface option and go only as far as the routes allow (direct.go,
+// socketcand_kernel.go). CAN FD is not part of the protocol: FD frames are
+// counted as unsupported.
 type scConn struct {
 	cfg   *config.Endpoint
 	env   *env
@@ -38,7 +42,18 @@ const (
 	scBCM
 	scRaw
 	scControl
+	scISOTP
 )
+
+// scVerbs are the commands each mode accepts besides echo and the mode
+// switches, as in socketcand's state_*.c; others get "< error unknown
+// command >".
+var scVerbs = [...][]string{
+	scBCM:     {"send", "add", "update", "delete", "filter", "muxfilter", "subscribe", "unsubscribe"},
+	scRaw:     {"send"},
+	scControl: {"statistics"},
+	scISOTP:   {"isotpconf", "sendpdu"},
+}
 
 // maxClientBacklog bounds the unsent bytes per client; a client further
 // behind loses frames (counted, reason queue_overflow).
@@ -64,6 +79,8 @@ type scClient struct {
 	rb, rp    atomic.Uint64 // bytes/frames received from the bus (sent to the client)
 	tb, tp    atomic.Uint64 // bytes/frames sent to the bus (from the client)
 	statStop  chan struct{}
+	isotp     *scChannel // ISO-TP mode: the open channel
+	bcm       *scBCMSock // BCM mode: the kernel socket of muxfilter
 }
 
 type scSub struct {
@@ -241,6 +258,8 @@ func (cl *scClient) close() {
 		close(cl.statStop)
 	}
 	cl.mu.Unlock()
+	cl.closeISOTP()
+	cl.closeBCM()
 	cl.c.Close()
 	signal(cl.wake)
 	s := cl.s
@@ -342,17 +361,45 @@ func (cl *scClient) serve(ctx context.Context, deliver func([]Frame)) {
 	}
 }
 
+// setMode switches the client's mode. Leaving BCM mode ends its
+// subscriptions, cyclic jobs and muxfilters, leaving ISO-TP mode closes the
+// channel: socketcand closes the mode's socket the same way.
 func (cl *scClient) setMode(m int) {
 	cl.mu.Lock()
+	old := cl.mode
 	cl.mode = m
 	if m == scRaw {
 		cl.holdUntil = time.Now().Add(rawHold)
 	}
+	if old == scBCM && m != scBCM {
+		for id, j := range cl.jobs {
+			close(j.stop)
+			delete(cl.jobs, id)
+		}
+		clear(cl.subs)
+	}
 	cl.mu.Unlock()
+	if old == scISOTP && m != scISOTP {
+		cl.closeISOTP()
+	}
+	if old == scBCM && m != scBCM {
+		cl.closeBCM()
+	}
 }
 
 // command handles everything but open and send.
 func (cl *scClient) command(ctx context.Context, c *socketcand.Command, deliver func([]Frame)) {
+	switch c.Verb {
+	case "echo", "rawmode", "bcmmode", "controlmode", "isotpmode":
+	default:
+		cl.mu.Lock()
+		mode := cl.mode
+		cl.mu.Unlock()
+		if !slices.Contains(scVerbs[mode], c.Verb) {
+			cl.say("< error unknown command >")
+			return
+		}
+	}
 	switch c.Verb {
 	case "echo":
 		cl.say("< echo >")
@@ -366,7 +413,18 @@ func (cl *scClient) command(ctx context.Context, c *socketcand.Command, deliver 
 		cl.setMode(scControl)
 		cl.say("< ok >")
 	case "isotpmode":
-		cl.say("< error isotpmode is not supported by this server >")
+		if cl.s.cfg.Interface == "" {
+			cl.say("< error isotpmode needs the endpoint's interface option >")
+			return
+		}
+		cl.setMode(scISOTP)
+		cl.say("< ok >")
+	case "isotpconf":
+		cl.isotpConf(ctx, c)
+	case "sendpdu":
+		cl.sendPDU(ctx, c)
+	case "muxfilter":
+		cl.muxFilter(ctx, c)
 	case "subscribe", "filter":
 		// subscribe SEC USEC ID / filter SEC USEC ID DLC MASK...
 		if len(c.Args) < 3 {
@@ -401,6 +459,7 @@ func (cl *scClient) command(ctx context.Context, c *socketcand.Command, deliver 
 			cl.mu.Lock()
 			delete(cl.subs, id)
 			cl.mu.Unlock()
+			cl.unsubscribeMux(ctx, id)
 		}
 	case "add":
 		// add SEC USEC ID DLC DATA...

@@ -314,6 +314,11 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		if e.Bus == "" {
 			d.errorf(k, path+".bus", "the bus name clients open, e.g. vcan0", "missing field")
 		}
+		if o.has("interface") {
+			// Optional: the CAN interface for the modes that need a
+			// kernel socket of their own per client (isotpmode, muxfilter).
+			iface()
+		}
 		e.Beacon = o.boolean("beacon", false)
 		e.MaxClients = int(o.uint("max_clients", DefaultMaxClients, 1, 4096))
 		e.Mode = "server"

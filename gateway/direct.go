@@ -1,0 +1,55 @@
+package gateway
+
+import (
+	"slices"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// Direct bus access. A socketcand client in ISO-TP mode, or with a
+// muxfilter, uses its own kernel socket on the endpoint's interface instead
+// of the routes (the kernel segments PDUs and filters multiplexed frames).
+// Such access is only granted as far as the routes would grant it:
+//   - writing CAN ID id onto iface needs a route from the endpoint to a bus
+//     endpoint on iface whose filters accept id and whose allow list
+//     contains it (the same rule as frames sent in raw or BCM mode);
+//   - reading id from iface needs a route from a bus endpoint on iface to
+//     the endpoint whose filters accept id.
+// The check runs against the current route table, so a reload that removes
+// a route also stops the next PDU.
+
+// busAccess reports whether endpoint name may write (or read) id on iface.
+func (g *Gateway) busAccess(name, iface string, id uint32, write bool) bool {
+	t := g.table.Load()
+	if t == nil {
+		return false
+	}
+	f := Frame{ID: id, Kind: KindCAN}
+	for _, r := range t.routes {
+		if !r.accepts(&f) {
+			continue
+		}
+		if write {
+			if !slices.Contains(r.cfg.From, name) {
+				continue
+			}
+			for i, d := range r.dests {
+				if d != nil && r.guard[i] && config.IsBus(d.cfg.Kind) && d.cfg.Interface == iface && matchAny(r.allow, id) {
+					return true
+				}
+			}
+			continue
+		}
+		if !slices.Contains(r.cfg.To, name) {
+			continue
+		}
+		for _, src := range r.cfg.From {
+			for _, e := range t.byEP {
+				if e != nil && e.name == src && config.IsBus(e.cfg.Kind) && e.cfg.Interface == iface {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

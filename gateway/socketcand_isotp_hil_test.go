@@ -1,0 +1,206 @@
+//go:build hil
+
+package gateway
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// hexPDU returns n bytes as contiguous upper-case hex (socketcand's sendpdu
+// and pdu format) and as isotpsend/isotprecv write them ("0A 0B ...").
+func hexPDU(n, seed int) (compact, spaced string) {
+	var c, s strings.Builder
+	for i := range n {
+		b := byte(i*seed + 3)
+		fmt.Fprintf(&c, "%02X", b)
+		if i > 0 {
+			s.WriteByte(' ')
+		}
+		fmt.Fprintf(&s, "%02X", b)
+	}
+	return c.String(), s.String()
+}
+
+// TestHILSocketcandISOTP: a socketcand client on Debian's python3 socket
+// module enters isotpmode; a PDU of 300 bytes it sends with sendpdu reaches
+// can-utils isotprecv on vcan0 byte for byte, and a 4095-byte PDU sent by
+// isotpsend arrives at the client as "< pdu SEC.USEC HEX >" byte for byte.
+// A channel whose tx id no route allows is refused and counted.
+func TestHILSocketcandISOTP(t *testing.T) {
+	g := startGW(t, 9230, `
+endpoints:
+  bus: {kind: can, interface: vcan0}
+  sc: {kind: socketcand, listen: "127.0.0.1:29540", bus: vcan0, interface: vcan0}
+routes:
+  - {name: to-clients, from: [bus], to: [sc], filters: ["7E8:7F8"]}
+  - {name: from-clients, from: [sc], to: [bus], allow: ["7E0:7FF"]}
+`)
+	up, upSpaced := hexPDU(300, 7)
+	down, downSpaced := hexPDU(4095, 13)
+	// isotprecv is the ECU side: it receives on 7E0, sends flow control on 7E8.
+	recv := startProc(t, "isotprecv", "-s", "7E8", "-d", "7E0", "vcan0")
+	time.Sleep(300 * time.Millisecond)
+	cl := startProc(t, "/usr/bin/python3", "testdata/sc_isotp_client.py", "127.0.0.1", "29540", "vcan0", "7E0", "7E8", up)
+	if l := cl.waitLine(t, "refused", 180*time.Second); l != "refused < error isotpconf: tx_id 7E1 may not be written to vcan0 (no route allows it) >" {
+		t.Fatalf("refused channel: %q", l)
+	}
+	cl.waitLine(t, "ready", 30*time.Second)
+	cl.waitLine(t, "sent", 30*time.Second)
+	if got := strings.TrimSpace(recv.waitLine(t, "", 30*time.Second)); got != upSpaced {
+		t.Fatalf("isotprecv got %d chars, want %d: %.60q...", len(got), len(upSpaced), got)
+	}
+	// isotpsend is the ECU answering: it sends on 7E8, reads flow control on 7E0.
+	send := exec.Command("isotpsend", "-s", "7E8", "-d", "7E0", "vcan0")
+	send.Stdin = strings.NewReader(downSpaced + "\n")
+	if out, err := send.CombinedOutput(); err != nil {
+		t.Fatalf("isotpsend: %v %s", err, out)
+	}
+	l := cl.waitLine(t, "pdu", 60*time.Second)
+	f := strings.Fields(l)
+	if len(f) != 3 || f[2] != down {
+		t.Fatalf("client got %.80q... (%d chars), want %d hex digits", l, len(l), len(down))
+	}
+	if ts := strings.Split(f[1], "."); len(ts) != 2 || len(ts[1]) != 6 {
+		t.Fatalf("timestamp %q: want SEC.USEC with 6 digits", f[1])
+	}
+	st := g.settle(t)
+	sc := st.endpoint("sc")
+	t.Logf("client → isotprecv: 300 bytes exact; isotpsend → client: 4095 bytes exact; sc %+v", sc)
+	if sc.Dropped["not_allowed"] != 1 || DroppedTotal(sc.Dropped) != 1 {
+		t.Fatalf("sc drops %v, want exactly not_allowed 1", sc.Dropped)
+	}
+}
+
+// TestHILSocketcandISOTPHostile: a client that sends PDUs without a channel,
+// malformed PDUs and an oversized one gets an error for each, counted;
+// the endless message disconnects it; a second client still works.
+func TestHILSocketcandISOTPHostile(t *testing.T) {
+	g := startGW(t, 9231, `
+endpoints:
+  bus: {kind: can, interface: vcan0}
+  sc: {kind: socketcand, listen: "127.0.0.1:29541", bus: vcan0, interface: vcan0}
+routes:
+  - {name: to-clients, from: [bus], to: [sc], filters: ["7E8:7F8"]}
+  - {name: from-clients, from: [sc], to: [bus], allow: ["7E0:7FF"]}
+`)
+	c, r := scDial(t, "127.0.0.1:29541", "vcan0", "isotpmode")
+	defer c.Close()
+	steps := [][2]string{
+		{"< sendpdu 00 >", "< error sendpdu: no ISO-TP channel, send isotpconf first >"},
+		{"< isotpconf 7E0 7E8 0 0 0 >< echo >", "< echo >"},
+		{"< sendpdu 0 >", "< error socketcand: syntax error: sendpdu: odd number of hex digits (1) >"},
+		{"< sendpdu XY >", `< error socketcand: syntax error: sendpdu: "XY" at digit 0 is not hex >`},
+		{"< sendpdu " + strings.Repeat("00", 4096) + " >", "< error socketcand: syntax error: sendpdu: 4096-byte PDU, at most 4095 >"},
+		{"< isotpconf 7E0 7E8 400 0 0 >", `< error socketcand: syntax error: flags "400": unsupported bits 0x400 (known: 0x001..0x200) >`},
+	}
+	for _, s := range steps {
+		fmt.Fprint(c, s[0])
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if got, err := readMsg(r); err != nil || got != s[1] {
+			t.Fatalf("%.40s: got %q (%v), want %q", s[0], got, err, s[1])
+		}
+	}
+	c.Write([]byte("< sendpdu " + strings.Repeat("A", 9000)))
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := r.ReadString('>'); err == nil {
+		t.Fatal("client not disconnected after an endless message")
+	}
+	for g.status(t).endpoint("sc").Peers != 0 {
+		time.Sleep(50 * time.Millisecond)
+	}
+	sc := g.status(t).endpoint("sc")
+	if sc.Dropped["malformed"] != 6 || DroppedTotal(sc.Dropped) != 6 {
+		t.Fatalf("sc drops %v, want malformed 6 (1 no channel, 4 bad commands, 1 endless message)", sc.Dropped)
+	}
+	// A well-behaved client is served afterwards.
+	c2, r2 := scDial(t, "127.0.0.1:29541", "vcan0", "isotpmode")
+	defer c2.Close()
+	fmt.Fprint(c2, "< isotpconf 7E0 7E8 0 0 0 >< echo >")
+	c2.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if m, _ := readMsg(r2); m != "< echo >" {
+		t.Fatalf("second client: %q", m)
+	}
+}
+
+// TestHILSocketcandMuxFilter: frames sent with can-utils cansend reach a
+// BCM-mode client through a muxfilter (kernel RX_SETUP with the mux mask
+// and content masks): exactly the first frame per mux value and the frames
+// whose masked content changed, in order.
+func TestHILSocketcandMuxFilter(t *testing.T) {
+	startGW(t, 9232, `
+endpoints:
+  bus: {kind: can, interface: vcan0}
+  sc: {kind: socketcand, listen: "127.0.0.1:29542", bus: vcan0, interface: vcan0}
+routes:
+  - {name: to-clients, from: [bus], to: [sc], filters: ["100:700"]}
+`)
+	c, r := scDial(t, "127.0.0.1:29542", "vcan0", "")
+	defer c.Close()
+	// Mux byte 0; mux 33 watches byte 1, mux 44 watches byte 2.
+	fmt.Fprint(c, "< muxfilter 0 0 123 3 FF 00 00 00 00 00 00 00 33 FF 00 00 00 00 00 00 44 00 FF 00 00 00 00 00 >< echo >")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if m, _ := readMsg(r); m != "< echo >" {
+		t.Fatalf("muxfilter reply %q", m)
+	}
+	// A filter on an ID no route carries to the client is refused.
+	fmt.Fprint(c, "< muxfilter 0 0 223 2 FF 00 00 00 00 00 00 00 33 FF 00 00 00 00 00 00 >")
+	if m, _ := readMsg(r); m != "< error muxfilter: can id 223 of vcan0 is not routed to this endpoint >" {
+		t.Fatalf("unrouted muxfilter reply %q", m)
+	}
+	frames := []string{
+		"123#3301",     // first for mux 33: reported
+		"123#3301AA",   // byte 1 unchanged: not
+		"123#3302",     // byte 1 changed: reported
+		"123#5501",     // mux 55 not filtered: not
+		"123#4400FF",   // first for mux 44: reported
+		"123#4400FF",   // unchanged: not
+		"123#4401FF",   // byte 1 is not watched for mux 44: not
+		"123#4401EE",   // byte 2 changed: reported
+		"124#3303",     // other ID: not
+		"123#3302BBCC", // mux 33, byte 1 unchanged: not
+	}
+	for _, f := range frames {
+		if out, err := exec.Command("cansend", "vcan0", f).CombinedOutput(); err != nil {
+			t.Fatalf("cansend %s: %v %s", f, err, out)
+		}
+	}
+	want := []string{"3301", "3302", "4400FF", "4401EE"}
+	var got []string
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for len(got) < len(want) {
+		m, err := readMsg(r)
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		f := strings.Fields(m)
+		if len(f) < 4 || f[1] != "frame" || f[2] != "123" {
+			t.Fatalf("unexpected message %q", m)
+		}
+		got = append(got, strings.Join(f[4:len(f)-1], ""))
+	}
+	// Nothing else arrives: an echo round trip comes next.
+	time.Sleep(300 * time.Millisecond)
+	fmt.Fprint(c, "< echo >")
+	if m, _ := readMsg(r); m != "< echo >" {
+		t.Fatalf("extra message %q after %v", m, got)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("muxfilter delivered %v, want %v", got, want)
+	}
+	// unsubscribe removes the kernel task.
+	fmt.Fprint(c, "< unsubscribe 123 >< echo >")
+	if m, _ := readMsg(r); m != "< echo >" {
+		t.Fatalf("unsubscribe: %q", m)
+	}
+	exec.Command("cansend", "vcan0", "123#3399").Run()
+	time.Sleep(300 * time.Millisecond)
+	fmt.Fprint(c, "< echo >")
+	if m, _ := readMsg(r); m != "< echo >" {
+		t.Fatalf("frame after unsubscribe: %q", m)
+	}
+	t.Logf("muxfilter delivered exactly %v from %d cansend frames", got, len(frames))
+}

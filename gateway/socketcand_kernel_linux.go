@@ -1,0 +1,88 @@
+//go:build linux
+
+package gateway
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/gateway/socketcand"
+	"golang.org/x/sys/unix"
+)
+
+// dialSCISOTP opens a client's ISO-TP channel as socketcand does: the
+// CAN_ISOTP_OPTS flags and padding/extended address bytes from isotpconf,
+// and always CAN_ISOTP_RECV_FC with blocksize, stmin and wftmax.
+func dialSCISOTP(iface string, c *socketcand.ISOTPConf) (scPDUConn, error) {
+	ic := &can.ISOTPConfig{Flags: can.ISOTPFlags(c.Flags),
+		FlowControl: &can.ISOTPFlowControl{BlockSize: c.BlockSize, STmin: c.STmin, WFTmax: c.WFTmax}}
+	if c.Flags&socketcand.ISOTPExtendAddr != 0 {
+		ic.ExtAddr = &c.ExtAddr
+	}
+	if c.Flags&socketcand.ISOTPTxPadding != 0 {
+		ic.TxPad = &c.TxPad
+	}
+	if c.Flags&socketcand.ISOTPRxPadding != 0 {
+		ic.RxPad = &c.RxPad
+	}
+	if c.Flags&socketcand.ISOTPRxExtAddr != 0 {
+		ic.RxExtAddr = &c.RxExtAddr
+	}
+	return can.DialISOTP(iface, c.RxID, c.TxID, ic)
+}
+
+// isotpTransferError reports errors of one ISO-TP transfer (a missing flow
+// control, a wrong sequence number, a timeout): the PDU is lost, the
+// channel stays usable.
+func isotpTransferError(err error) bool {
+	return errors.Is(err, unix.ECOMM) || errors.Is(err, unix.EILSEQ) || errors.Is(err, unix.ETIMEDOUT) ||
+		errors.Is(err, unix.EBADMSG) || errors.Is(err, unix.EMSGSIZE) || errors.Is(err, unix.EOVERFLOW)
+}
+
+// bcmMux is a client's kernel BCM socket for muxfilter.
+type bcmMux struct{ c *can.BCMConn }
+
+func dialSCBCM(iface string) (scBCMConn, error) {
+	c, err := can.DialBCM(iface)
+	if err != nil {
+		return nil, err
+	}
+	return &bcmMux{c: c}, nil
+}
+
+// MuxFilter installs RX_SETUP with SETTIMER and the mux mask and filters
+// as frames, exactly socketcand's message (no RX_FILTER_ID: the frames are
+// the content filter).
+func (b *bcmMux) MuxFilter(ctx context.Context, id uint32, throttle time.Duration, frames [][8]byte) error {
+	masks := make([]can.FDFrame, len(frames))
+	for i := range frames {
+		masks[i].SetCANID(id)
+		masks[i].Len = 8
+		copy(masks[i].Data[:8], frames[i][:])
+	}
+	return b.c.RxSetup(ctx, id, 0, throttle, 0, masks...)
+}
+
+func (b *bcmMux) Delete(ctx context.Context, id uint32) error { return b.c.RxDelete(ctx, id, false) }
+
+// Read returns the next changed frame (RX_CHANGED); other notifications
+// are skipped.
+func (b *bcmMux) Read(ctx context.Context, f *Frame) error {
+	for {
+		m, err := b.c.ReadMsg(ctx)
+		if err != nil {
+			return err
+		}
+		if m.Opcode != can.RxChanged || len(m.Frames) == 0 {
+			continue
+		}
+		k := &m.Frames[0]
+		f.ID, f.Kind, f.Len, f.Flags = k.CANID(), KindCAN, uint16(min(k.Len, 8)), 0
+		copy(f.Data[:8], k.Data[:8])
+		return nil
+	}
+}
+
+func (b *bcmMux) Close() error { return b.c.Close() }

@@ -1,0 +1,138 @@
+package gateway
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// scExchange sends each command and asserts the exact reply; "" means no
+// reply (checked with an echo round trip).
+func scExchange(t *testing.T, c net.Conn, r *bufio.Reader, steps [][2]string) {
+	t.Helper()
+	for _, s := range steps {
+		fmt.Fprint(c, s[0])
+		want := s[1]
+		if want == "" {
+			fmt.Fprint(c, "< echo >")
+			want = "< echo >"
+		}
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		got, err := readMsg(r)
+		if err != nil || got != want {
+			t.Fatalf("%s: got %q (%v), want %q", s[0], got, err, want)
+		}
+	}
+}
+
+func endpointStatus(g *Gateway, name string) EndpointStatus {
+	for _, e := range g.Status().Endpoints {
+		if e.Name == name {
+			return e
+		}
+	}
+	return EndpointStatus{}
+}
+
+// TestSocketcandModeCommands checks socketcand's per-mode command sets and
+// the replies of the ISO-TP and muxfilter commands that need no kernel
+// socket (refusals), byte for byte, and their drop counters.
+func TestSocketcandModeCommands(t *testing.T) {
+	p1, p2 := freePort(t, "tcp"), freePort(t, "tcp")
+	g := startGateway(t, fmt.Sprintf(`
+admin: {listen: ""}
+endpoints:
+  plain: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan0}
+  kern: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan0, interface: vcan0}
+  l: {kind: log, path: %q}
+routes:
+  - {from: [plain, kern], to: [l]}
+`, p1, p2, t.TempDir()+"/x.log"))
+	c, r := scDial(t, fmt.Sprintf("127.0.0.1:%d", p1), "vcan0", "")
+	defer c.Close()
+	scExchange(t, c, r, [][2]string{
+		{"< isotpmode >", "< error isotpmode needs the endpoint's interface option >"},
+		{"< muxfilter 0 0 123 2 FF 00 00 00 00 00 00 00 33 FF FF FF FF FF FF FF >", "< error muxfilter needs the endpoint's interface option >"},
+		{"< statistics 1000 >", "< error unknown command >"}, // control mode only
+		{"< sendpdu 00 >", "< error unknown command >"},      // ISO-TP mode only
+		{"< subscribe 0 0 123 >", ""},
+		{"< rawmode >", "< ok >"},
+		{"< subscribe 0 0 123 >", "< error unknown command >"},
+		{"< add 1 0 123 0 >", "< error unknown command >"},
+		{"< controlmode >", "< ok >"},
+		{"< send 123 0 >", "< error send is not allowed in this mode >"},
+		{"< statistics 0 >", ""},
+		{"< bcmmode >", "< ok >"},
+	})
+
+	k, kr := scDial(t, fmt.Sprintf("127.0.0.1:%d", p2), "vcan0", "isotpmode")
+	defer k.Close()
+	scExchange(t, k, kr, [][2]string{
+		{"< send 123 0 >", "< error send is not allowed in this mode >"},
+		{"< subscribe 0 0 123 >", "< error unknown command >"},
+		{"< sendpdu 0011 >", "< error sendpdu: no ISO-TP channel, send isotpconf first >"},
+		{"< isotpconf 7E0 7E8 0 16 0 >", `< error socketcand: syntax error: blocksize "16" (decimal, 0..15) >`},
+		{"< isotpconf 7E0 7E8 4 0 0 >", "< error socketcand: syntax error: flag 0x4 needs the txpad_content field >"},
+		{"< isotpconf <7E0 7E8 0 0 0 >", `< error tx_id: socketcand: syntax error: can id "(7E0" (3 or 8 hex digits) >`},
+		// No route lets this endpoint write onto vcan0.
+		{"< isotpconf 7E0 7E8 0 0 0 >", "< error isotpconf: tx_id 7E0 may not be written to vcan0 (no route allows it) >"},
+		{"< isotpconf 1F998877 1F998876 C 4 0 0 AA 55 >", "< error isotpconf: tx_id 1F998877 may not be written to vcan0 (no route allows it) >"},
+		{"< bcmmode >", "< ok >"},
+		{"< muxfilter 0 0 123 1 FF 00 00 00 00 00 00 00 >", `< error socketcand: syntax error: muxfilter nframes "1" (decimal, 2..256: the mux mask and 1..255 filters) >`},
+		// Nothing on vcan0 is routed to this endpoint.
+		{"< muxfilter 0 0 123 2 FF 00 00 00 00 00 00 00 33 FF FF FF FF FF FF FF >", "< error muxfilter: can id 123 of vcan0 is not routed to this endpoint >"},
+	})
+	ep := endpointStatus(g, "kern")
+	if ep.Dropped["malformed"] != 5 || ep.Dropped["not_allowed"] != 3 || ep.FramesIn != 0 {
+		t.Fatalf("kern counters %+v, want malformed 5, not_allowed 3", ep)
+	}
+}
+
+// TestBusAccess checks the route rules for direct bus access (direct.go).
+func TestBusAccess(t *testing.T) {
+	ep := func(name, kind, iface string) *endpoint {
+		return &endpoint{name: name, cfg: &config.Endpoint{Name: name, Kind: kind, Interface: iface}}
+	}
+	bus0, bus1, sc, other := ep("bus0", config.KindCAN, "vcan0"), ep("bus1", config.KindCAN, "vcan1"), ep("sc", config.KindSocketcand, "vcan0"), ep("u", config.KindUDP, "")
+	mk := func(from, to []*endpoint, allow []config.Filter, filters ...config.Filter) *route {
+		r := &route{cfg: &config.Route{}, allow: compileFilters(allow), filters: compileFilters(filters)}
+		for _, e := range from {
+			r.cfg.From = append(r.cfg.From, e.name)
+		}
+		for _, d := range to {
+			r.cfg.To = append(r.cfg.To, d.name)
+			r.dests = append(r.dests, d)
+			r.guard = append(r.guard, config.IsNetwork(from[0].cfg.Kind) && config.IsBus(d.cfg.Kind))
+		}
+		return r
+	}
+	g := New(nil)
+	g.table.Store(&table{byEP: []*endpoint{bus0, bus1, sc, other}, routes: []*route{
+		mk([]*endpoint{sc}, []*endpoint{bus0}, []config.Filter{{ID: 0x7E0, Mask: 0x7F0}}),                                        // 7E0..7EF
+		mk([]*endpoint{sc}, []*endpoint{bus1}, []config.Filter{{ID: 0x100, Mask: 0x700}}),                                        // wrong interface
+		mk([]*endpoint{other}, []*endpoint{bus0}, []config.Filter{{ID: 0x200, Mask: 0x700}}),                                     // other source
+		mk([]*endpoint{sc}, []*endpoint{bus0}, []config.Filter{{ID: 0x300, Mask: 0x700}}, config.Filter{ID: 0x301, Mask: 0x7FF}), // filter narrows
+		mk([]*endpoint{bus0}, []*endpoint{sc}, nil, config.Filter{ID: 0x7E8, Mask: 0x7F8}),                                       // reads 7E8..7EF
+		mk([]*endpoint{bus1}, []*endpoint{sc}, nil),                                                                              // vcan1 only
+	}})
+	for _, tc := range []struct {
+		id    uint32
+		write bool
+		want  bool
+	}{
+		{0x7E0, true, true}, {0x7EF, true, true}, {0x7F0, true, false}, {0x80000000 | 0x7E0, true, true}, /* no EFF bit in the mask: as for raw frames */
+		{0x100, true, false}, {0x200, true, false}, {0x301, true, true}, {0x302, true, false},
+		{0x7E8, false, true}, {0x7E0, false, false}, {0x123, false, false},
+	} {
+		if got := g.busAccess("sc", "vcan0", tc.id, tc.write); got != tc.want {
+			t.Errorf("id %#x write %v: %v, want %v", tc.id, tc.write, got, tc.want)
+		}
+	}
+	if g.busAccess("sc", "vcan1", 0x100, true) != true || g.busAccess("sc", "vcan1", 0x555, false) != true {
+		t.Error("vcan1 routes not honoured")
+	}
+}
