@@ -22,8 +22,9 @@ import (
 // per client), control mode (statistics) and ISO-TP mode (a kernel ISO-TP
 // socket per client channel). muxfilter and ISO-TP mode need the endpoint's
 // interface option and go only as far as the routes allow (direct.go,
-// socketcand_kernel.go). CAN FD is not part of the protocol: FD frames are
-// counted as unsupported.
+// socketcand_kernel.go). CAN FD frames go to raw-mode clients as
+// "< fdframe … >" and come from them with "fdsend" (socketcand 0.6.1+);
+// BCM mode is classic CAN only.
 type scConn struct {
 	cfg   *config.Endpoint
 	env   *env
@@ -49,8 +50,8 @@ const (
 // switches, as in socketcand's state_*.c; others get "< error unknown
 // command >".
 var scVerbs = [...][]string{
-	scBCM:     {"send", "add", "update", "delete", "filter", "muxfilter", "subscribe", "unsubscribe"},
-	scRaw:     {"send"},
+	scBCM:     {"send", "sendrtr", "add", "update", "delete", "filter", "muxfilter", "subscribe", "unsubscribe"},
+	scRaw:     {"send", "fdsend"},
 	scControl: {"statistics"},
 	scISOTP:   {"isotpconf", "sendpdu"},
 }
@@ -419,6 +420,28 @@ func (cl *scClient) command(ctx context.Context, c *socketcand.Command, deliver 
 		}
 		cl.setMode(scISOTP)
 		cl.say("< ok >")
+	case "sendrtr", "fdsend":
+		var f [1]Frame
+		var err error
+		var n int
+		if c.Verb == "sendrtr" {
+			f[0].ID, n, err = socketcand.ParseSendRTR(c.Args)
+			f[0].ID |= CANRTRFlag
+			f[0].Kind = KindCAN
+		} else {
+			f[0].ID, f[0].Flags, n, err = socketcand.ParseFDSend(c.Args, f[0].Data[:64])
+			f[0].Kind = KindCANFD
+		}
+		if err != nil {
+			cl.s.env.drop(ReasonMalformed, 1)
+			return // syntax errors get no reply, as for send
+		}
+		f[0].Len = uint16(n)
+		cl.tp.Add(1)
+		if c.Verb == "fdsend" {
+			cl.tb.Add(uint64(n))
+		}
+		deliver(f[:])
 	case "isotpconf":
 		cl.isotpConf(ctx, c)
 	case "sendpdu":
@@ -581,10 +604,10 @@ func (s *scConn) Send(ctx context.Context, frames []Frame) (int, error) {
 		return 0, &DropError{Reason: ReasonNoPeer}
 	}
 	for i := range frames {
-		if !frames[i].IsCAN() || frames[i].Kind == KindCANFD {
+		if !frames[i].IsCAN() {
 			// Send what came before, then report this one.
 			s.fanout(frames[:i])
-			return i, &DropError{Reason: ReasonUnsupported, One: true, Err: errors.New("socketcand carries only classic CAN frames")}
+			return i, &DropError{Reason: ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
 		}
 	}
 	s.fanout(frames)
@@ -611,12 +634,20 @@ func (s *scConn) fanout(frames []Frame) {
 			}
 			switch cl.mode {
 			case scRaw:
-				if f.ID&CANERRFlag != 0 {
+				switch {
+				case f.ID&CANERRFlag != 0:
 					cl.out = socketcand.AppendErrorFrame(cl.out, f.ID, sec, usec)
-				} else {
+				case f.Kind == KindCANFD:
+					cl.out = socketcand.AppendFDFrame(cl.out, f.ID, f.Flags, sec, usec, f.Data[:f.Len])
+				case f.ID&CANRTRFlag != 0:
+					cl.out = socketcand.AppendRTRFrame(cl.out, f.ID&^CANRTRFlag, sec, usec, int(f.Len))
+				default:
 					cl.out = socketcand.AppendRawFrame(cl.out, f.ID&^CANRTRFlag, sec, usec, f.Data[:f.Len])
 				}
 			case scBCM:
+				if f.Kind == KindCANFD {
+					continue // BCM mode has no FD frame message
+				}
 				sub, ok := cl.subs[f.ID&^CANRTRFlag]
 				if !ok || !sub.pass(f) {
 					continue

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,73 @@ func TestBusAccess(t *testing.T) {
 	}
 	if g.busAccess("sc", "vcan1", 0x100, true) != true || g.busAccess("sc", "vcan1", 0x555, false) != true {
 		t.Error("vcan1 routes not honoured")
+	}
+}
+
+// TestSocketcandFDAndRTR: a raw-mode client's fdsend and a BCM-mode
+// client's sendrtr cross a route to a raw-mode client on another endpoint,
+// which receives "< fdframe … >" and "< rtr … >" exactly; a BCM subscriber
+// gets no FD frame; bad commands are counted, not answered; fdsend is
+// raw mode only.
+func TestSocketcandFDAndRTR(t *testing.T) {
+	p1, p2 := freePort(t, "tcp"), freePort(t, "tcp")
+	g := startGateway(t, fmt.Sprintf(`
+admin: {listen: ""}
+endpoints:
+  a: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan0}
+  b: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan1}
+routes:
+  - {name: ab, from: [a], to: [b]}
+`, p1, p2))
+	a1, _ := scDial(t, fmt.Sprintf("127.0.0.1:%d", p1), "vcan0", "rawmode")
+	defer a1.Close()
+	a2, ar2 := scDial(t, fmt.Sprintf("127.0.0.1:%d", p1), "vcan0", "")
+	defer a2.Close()
+	b1, r1 := scDial(t, fmt.Sprintf("127.0.0.1:%d", p2), "vcan1", "rawmode")
+	defer b1.Close()
+	b2, r2 := scDial(t, fmt.Sprintf("127.0.0.1:%d", p2), "vcan1", "")
+	defer b2.Close()
+	fmt.Fprint(b2, "< subscribe 0 0 123 >< echo >")
+	if m, _ := readMsg(r2); m != "< echo >" {
+		t.Fatal(m)
+	}
+	waitPeers(t, g, "b", 2)
+	time.Sleep(2 * rawHold)
+	fmt.Fprint(a1, "< fdsend 123 1 12 0 1 2 3 4 5 6 7 8 9 a ff >< fdsend 123 0 9 1 >< sendrtr 123 1 >")
+	time.Sleep(50 * time.Millisecond)
+	fmt.Fprint(a2, "< sendrtr 1AAAAAAA 2 >< sendrtr 123 9 >< fdsend 123 0 0 >")
+	want := []string{"fdframe 123 01 000102030405060708090AFF", "rtr 1AAAAAAA 2"}
+	for _, w := range want {
+		b1.SetReadDeadline(time.Now().Add(5 * time.Second))
+		m, err := readMsg(r1)
+		f := strings.Fields(m)
+		if err != nil || len(f) < 5 {
+			t.Fatalf("got %q %v, want %s", m, err, w)
+		}
+		// Drop the timestamp field to compare.
+		var got string
+		if f[1] == "fdframe" {
+			got = strings.Join([]string{f[1], f[2], f[3], f[5]}, " ")
+		} else {
+			got = strings.Join([]string{f[1], f[2], f[4]}, " ")
+		}
+		if got != w {
+			t.Fatalf("got %q, want %q", m, w)
+		}
+	}
+	// The BCM subscriber to 123 got neither the FD frame nor anything else.
+	fmt.Fprint(b2, "< echo >")
+	b2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if m, _ := readMsg(r2); m != "< echo >" {
+		t.Fatalf("BCM subscriber got %q", m)
+	}
+	waitFor(t, "counters", func() bool { return endpointStatus(g, "b").FramesOut == 2 })
+	a := endpointStatus(g, "a")
+	if a.FramesIn != 2 || a.Dropped["malformed"] != 2 {
+		t.Fatalf("a %+v, want 2 in, 2 malformed (fdsend len 9, sendrtr dlc 9)", a)
+	}
+	a2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if m, _ := readMsg(ar2); m != "< error unknown command >" {
+		t.Fatalf("fdsend in BCM mode: %q", m)
 	}
 }

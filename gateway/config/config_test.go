@@ -27,6 +27,8 @@ func TestParseErrors(t *testing.T) {
 		{"self loop", "endpoints:\n  b: {kind: can, interface: vcan0}\nroutes:\n  - {from: [b], to: [b]}\n",
 			[]string{`endpoint "b" is both source and destination`}},
 		{"yaml syntax", "endpoints:\n  a: {kind: udp\nroutes: []\n", []string{"test.yaml:1:1: YAML syntax: line 1: did not find expected ',' or '}'"}},
+		{"socketcand interface", "endpoints:\n  s: {kind: socketcand, bus: vcan0, interface: a_very_long_interface_name}\nroutes: []\n",
+			[]string{`test.yaml:2:48: endpoints.s.interface: invalid interface name "a_very_long_interface_name" (hint: interface names are at most 15 characters)`}},
 		{"missing", "log: {level: loud}\n", []string{`log.level: invalid value "loud"`, "endpoints: missing field", "routes: missing field"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

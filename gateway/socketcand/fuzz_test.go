@@ -13,7 +13,7 @@ import (
 func FuzzSocketcand(f *testing.F) {
 	for _, s := range []string{"< open vcan0 >", "< rawmode >< send 123 2 de ad >", "< send 80001234 8 1 2 3 4 5 6 7 8 >",
 		"< add 1 0 123 2 1 2 >", "< subscribe 0 0 123 >", "< statistics 1000 >", "<<<>>>", "< send 123 9 >",
-		"< isotpconf 7E0 7E8 0 0 0 >< sendpdu 0102 >", "< muxfilter 0 0 123 2 FF 00 00 00 00 00 00 00 33 FF FF FF FF FF FF FF >"} {
+		"< isotpconf 7E0 7E8 0 0 0 >< sendpdu 0102 >", "< sendrtr 1AAAAAAA 2 >< fdsend 123 1 12 0 1 2 3 4 5 6 7 8 9 a b >", "< muxfilter 0 0 123 2 FF 00 00 00 00 00 00 00 33 FF FF FF FF FF FF FF >"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -41,6 +41,15 @@ func FuzzSocketcand(f *testing.F) {
 				for _, a := range c.Args {
 					ParseUint(a)
 					ParseID(a)
+				}
+			case "sendrtr":
+				if id, dlc, err := ParseSendRTR(c.Args); err == nil && (dlc > 8 || id&0x80000000 == 0 && id > 0x7FF) {
+					t.Fatalf("bad sendrtr %x %d", id, dlc)
+				}
+			case "fdsend":
+				var fd [64]byte
+				if _, fl, n, err := ParseFDSend(c.Args, fd[:]); err == nil && (n > 64 || !validFDLen(n) || fl > 3) {
+					t.Fatalf("bad fdsend len %d flags %x", n, fl)
 				}
 			case "isotpconf":
 				ic, err := ParseISOTPConf(c.Args)

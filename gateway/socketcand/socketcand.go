@@ -112,7 +112,7 @@ func verb(b []byte) string {
 }
 
 var verbs = []string{"send", "open", "rawmode", "bcmmode", "isotpmode", "controlmode", "echo", "add", "update", "delete",
-	"filter", "muxfilter", "subscribe", "unsubscribe", "statistics", "isotpconf", "sendpdu"}
+	"filter", "muxfilter", "subscribe", "unsubscribe", "statistics", "isotpconf", "sendpdu", "sendrtr", "fdsend"}
 
 // ParseID parses a socketcand CAN ID: 3 hex digits or fewer are a standard
 // frame, more an extended one; bit 31 set by clients is masked off. It
