@@ -140,31 +140,49 @@ func withPython(tb testing.TB, fn func()) {
 }
 
 // BenchmarkHILForward compares vcan0 → forwarder → vcan1 for the kernel's
-// can-gw, the gateway's user-space path (offload off) and a python-can
-// bridge, in the same guest run: frames/s end to end with loss, and latency
-// at a fixed 1 000 frames/s.
+// can-gw, the gateway's user-space path (offload off), the gateway with the
+// route offloaded to can-gw, and a python-can bridge, in the same guest run.
+// After a warm-up of each, the three fast forwarders run three rounds in
+// alternating order and the medians are compared (one forwarder's run right
+// after boot or after another's is otherwise favoured or penalised by
+// whatever the emulated machine did just before). Latency is measured at a
+// fixed 1 000 and 300 frames/s.
 func BenchmarkHILForward(b *testing.B) {
 	const n = 20000
-	var k, g, p, kl, gl fwdResult
-	var gDrops map[string]uint64
-	withCangw(b, func() { k = forward(b, n, 0) })
-	withGateway(b, func(gw *Gateway) {
-		g = forward(b, n, 0)
-		gDrops = gw.Status().Endpoints[0].Dropped
-	})
+	var p, kl, gl fwdResult
+	var gDrops []map[string]uint64
+	withCangw(b, func() { forward(b, 2000, 0) })
+	withGateway(b, func(*Gateway) { forward(b, 2000, 0) })
+	const rounds = 3
+	var ks, gs, ofs []fwdResult
+	offloaded := true
+	for range rounds {
+		withCangw(b, func() { ks = append(ks, forward(b, n, 0)) })
+		withGateway(b, func(gw *Gateway) {
+			gs = append(gs, forward(b, n, 0))
+			gDrops = append(gDrops, gw.Status().Endpoints[0].Dropped)
+		})
+		withGatewayOffload(b, "require", func(gw *Gateway) {
+			ofs = append(ofs, forward(b, n, 0))
+			offloaded = offloaded && gw.Status().Routes[0].Offloaded
+		})
+	}
 	withPython(b, func() { p = forward(b, 2000, 0) })
-	var o fwdResult
-	offloaded := false
-	withGatewayOffload(b, "require", func(gw *Gateway) {
-		o = forward(b, n, 0)
-		offloaded = gw.Status().Routes[0].Offloaded
-	})
-	b.Logf("gateway offload=require max: %v (route offloaded: %v)", o, offloaded)
+	k, g, o := median(ks), median(gs), median(ofs)
+	for i := range rounds {
+		b.Logf("round %d: can-gw %v | gateway %v (drops %v) | offloaded %v", i+1, ks[i], gs[i], gDrops[i], ofs[i])
+	}
+	b.Logf("gateway offload=require median: %v (route offloaded: %v)", o, offloaded)
 	b.ReportMetric(o.fps/k.fps, "gw_offload/cangw")
-	// Zero-loss search for the gateway: paced at fractions of can-gw's rate.
+	// The gateway's zero-loss rate: its median rate when no round lost a
+	// frame, else a paced search at fractions of can-gw's rate.
+	lossless := true
+	for _, r := range gs {
+		lossless = lossless && r.recv == r.sent
+	}
 	var gz fwdResult
 	gzRate := 0.0
-	if g.recv == g.sent {
+	if lossless {
 		gz, gzRate = g, g.fps
 	} else {
 		for _, frac := range []float64{0.8, 0.65, 0.5, 0.35} {
@@ -184,12 +202,12 @@ func BenchmarkHILForward(b *testing.B) {
 	b.Logf("at 300 frames/s: can-gw %v; gateway %v", kl3, gl3)
 	b.ReportMetric(float64(gl3.p99.Microseconds()), "gw_p99_us@300")
 	b.ReportMetric(float64(kl3.p99.Microseconds()), "cangw_p99_us@300")
-	b.Logf("kernel can-gw       max: %v", k)
-	b.Logf("gateway (user)      max: %v (gateway drops %v)", g, gDrops)
-	b.Logf("gateway zero-loss      : %.0f frames/s offered (%v)", gzRate, gz)
-	b.Logf("python-can bridge   max: %v", p)
+	b.Logf("kernel can-gw       median: %v", k)
+	b.Logf("gateway (user)      median: %v", g)
+	b.Logf("gateway zero-loss         : %.0f frames/s (%v)", gzRate, gz)
+	b.Logf("python-can bridge      max: %v", p)
 	b.Logf("at 1000 frames/s: can-gw %v; gateway %v", kl, gl)
-	b.Logf("ratios: gateway/can-gw max %.2f, zero-loss %.2f; gateway/python %.1f", g.fps/k.fps, gzRate/k.fps, g.fps/p.fps)
+	b.Logf("ratios: gateway/can-gw median %.2f, zero-loss %.2f; gateway/python %.1f", g.fps/k.fps, gzRate/k.fps, g.fps/p.fps)
 	b.ReportMetric(k.fps, "cangw_fps")
 	b.ReportMetric(g.fps, "gateway_fps")
 	b.ReportMetric(p.fps, "python_fps")
@@ -198,4 +216,11 @@ func BenchmarkHILForward(b *testing.B) {
 	b.ReportMetric(g.fps/p.fps, "gw/python")
 	b.ReportMetric(float64(gl.p99.Microseconds()), "gw_p99_us@1k")
 	b.ReportMetric(float64(kl.p99.Microseconds()), "cangw_p99_us@1k")
+}
+
+// median returns the result with the median rate.
+func median(rs []fwdResult) fwdResult {
+	s := append([]fwdResult(nil), rs...)
+	sort.Slice(s, func(i, j int) bool { return s[i].fps < s[j].fps })
+	return s[len(s)/2]
 }

@@ -16,6 +16,20 @@ type BootConfig struct {
 	MemoryMB  int    // default 1024
 	KVM       bool   // opt-in: KVM hangs on the CI machine kind, TCG is the default
 	Console   string // file receiving the kernel console (first serial port)
+	// ExtraCmdline is appended to the kernel command line
+	// (FIELDGATE_HIL_CMDLINE), e.g. "mitigations=off" for a benchmark
+	// comparison.
+	ExtraCmdline string
+}
+
+// extraCmdline returns FIELDGATE_HIL_CMDLINE, refusing characters QEMU's
+// -append cannot carry.
+func extraCmdline() (string, error) {
+	v := strings.TrimSpace(os.Getenv("FIELDGATE_HIL_CMDLINE"))
+	if strings.ContainsAny(v, "\n\t,\"'") {
+		return "", fmt.Errorf("hil: FIELDGATE_HIL_CMDLINE %q: kernel parameters are separated by single spaces and cannot contain commas, quotes or newlines", v)
+	}
+	return v, nil
 }
 
 // kvmRequested reports whether FIELDGATE_HIL_KVM asks for KVM.
@@ -45,6 +59,9 @@ func qemuArgs(c BootConfig) ([]string, error) {
 		"rdinit=/init", "fg.run=" + c.RunDir, "fg.kdir=" + c.Kernel.Dir,
 		"fg.cwd=" + c.Cwd, "fg.path=" + c.BinDir,
 	}, " ")
+	if c.ExtraCmdline != "" {
+		appendLine += " " + c.ExtraCmdline
+	}
 	args := append(accel,
 		"-m", fmt.Sprint(mem), "-smp", "1",
 		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",

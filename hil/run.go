@@ -62,9 +62,13 @@ func Run(ctx context.Context, p Paths, k Kernel, cfg RunConfig) (int, error) {
 	if bin == "" {
 		bin = dir
 	}
+	extra, err := extraCmdline()
+	if err != nil {
+		return -1, err
+	}
 	boot := BootConfig{
 		Kernel: k, Initramfs: initrd, RunDir: dir, Cwd: p.Root, BinDir: bin,
-		KVM: kvmRequested(), Console: filepath.Join(dir, "console.log"),
+		KVM: kvmRequested(), Console: filepath.Join(dir, "console.log"), ExtraCmdline: extra,
 	}
 	args, err := qemuArgs(boot)
 	if err != nil {
