@@ -204,3 +204,71 @@ routes:
 	}
 	t.Logf("muxfilter delivered exactly %v from %d cansend frames", got, len(frames))
 }
+
+// TestHILSocketcandISOTPExtendedPadded configures the protocol document's
+// example channel "isotpconf 1F998877 1F998876 C 4 0 0 AA 55" (29-bit IDs,
+// tx padding AA, rx padding 55, block size 4) and checks on the bus, with
+// candump, that the kernel socket got exactly these options: our frames are
+// padded with AA, our flow control frames say BS 4 ("30 04 00" + AA
+// padding); isotprecv and isotpsend check our padding themselves (-P a).
+func TestHILSocketcandISOTPExtendedPadded(t *testing.T) {
+	startGW(t, 9233, `
+endpoints:
+  bus: {kind: can, interface: vcan0}
+  sc: {kind: socketcand, listen: "127.0.0.1:29543", bus: vcan0, interface: vcan0}
+routes:
+  - {name: to-clients, from: [bus], to: [sc], filters: ["1F998876:1FFFFFFF"]}
+  - {name: from-clients, from: [sc], to: [bus], allow: ["1F998877:1FFFFFFF"]}
+`)
+	dump := startProc(t, "candump", "-L", "vcan0")
+	c, r := scDial(t, "127.0.0.1:29543", "vcan0", "isotpmode")
+	defer c.Close()
+	fmt.Fprint(c, "< isotpconf 1F998877 1F998876 C 4 0 0 AA 55 >< echo >")
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if m, _ := readMsg(r); m != "< echo >" {
+		t.Fatalf("isotpconf: %q", m)
+	}
+	recv := startProc(t, "isotprecv", "-s", "1F998876", "-d", "1F998877", "-p", "55:AA", "-P", "a", "vcan0")
+	time.Sleep(300 * time.Millisecond)
+	up, upSpaced := hexPDU(18, 5) // first frame 6 bytes, CFs 7 + 5: the last is padded
+	fmt.Fprintf(c, "< sendpdu %s >", up)
+	if got := strings.TrimSpace(recv.waitLine(t, "", 30*time.Second)); got != upSpaced {
+		t.Fatalf("isotprecv got %q, want %q", got, upSpaced)
+	}
+	down, downSpaced := hexPDU(60, 11) // 6 + 8 CFs: two flow controls with BS 4
+	send := exec.Command("isotpsend", "-s", "1F998876", "-d", "1F998877", "-p", "55:AA", "-P", "a", "vcan0")
+	send.Stdin = strings.NewReader(downSpaced + "\n")
+	if out, err := send.CombinedOutput(); err != nil {
+		t.Fatalf("isotpsend: %v %s", err, out)
+	}
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	m, err := readMsg(r)
+	if f := strings.Fields(m); err != nil || len(f) != 5 || f[1] != "pdu" || f[3] != down {
+		t.Fatalf("client got %q (%v), want pdu %s", m, err, down)
+	}
+	// What crossed the bus from our channel (1F998877).
+	var ours []string
+	deadline := time.After(10 * time.Second)
+	for len(ours) < 5 {
+		select {
+		case l := <-dump.lines:
+			f := strings.Fields(l)
+			if len(f) == 3 && strings.HasPrefix(f[2], "1F998877#") {
+				ours = append(ours, strings.TrimPrefix(f[2], "1F998877#"))
+			}
+		case <-deadline:
+			t.Fatalf("candump saw only %v from 1F998877", ours)
+		}
+	}
+	want := []string{
+		"1012" + up[:12],          // first frame: length 18, 6 bytes
+		"21" + up[12:26],          // CF 1: 7 bytes
+		"22" + up[26:36] + "AAAA", // CF 2: 5 bytes, padded with AA
+		"300400AAAAAAAAAA",        // flow control for isotpsend: BS 4, STmin 0
+		"300400AAAAAAAAAA",        // after 4 CFs
+	}
+	if strings.Join(ours, " ") != strings.Join(want, " ") {
+		t.Fatalf("frames from 1F998877:\n got %v\nwant %v", ours, want)
+	}
+	t.Logf("on the bus from the client's channel: %v", ours)
+}
