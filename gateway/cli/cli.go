@@ -115,6 +115,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := g.Start(runCtx, cfg); err != nil {
 		return err
 	}
+	admin := &adminListener{log: log, parent: runCtx}
+	var handler http.Handler
 	reload := func() error {
 		gateway.Notify("RELOADING=1")
 		defer gateway.Notify("READY=1")
@@ -123,22 +125,29 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("reload refused: configuration has errors", "file", *file, "err", err)
 			return err
 		}
-		if nc.Admin.Listen != g.Config().Admin.Listen {
-			log.Warn("admin.listen changed; it takes effect on restart")
+		// The admin listener moves first: if the new address cannot be
+		// bound, nothing of the new configuration is applied.
+		prev := admin.addr
+		moved := nc.Admin.Listen != prev
+		if moved {
+			if err := admin.move(nc.Admin.Listen, handler); err != nil {
+				log.Error("reload refused", "file", *file, "field", "admin.listen", "err", err)
+				return fmt.Errorf("%s: admin.listen: %w", *file, err)
+			}
 		}
 		if err := g.Reload(nc); err != nil {
 			log.Error("reload failed", "err", err)
+			if moved {
+				admin.move(prev, handler) // back to where it was
+			}
 			return err
 		}
 		return nil
 	}
-	if cfg.Admin.Listen != "" {
-		addr, err := gateway.ServeAdmin(runCtx, cfg.Admin.Listen, g.AdminHandler(reload))
-		if err != nil {
-			g.Shutdown()
-			return err
-		}
-		log.Info("admin listening", "addr", addr.String(), "paths", "/metrics /healthz /status /reload")
+	handler = g.AdminHandler(reload)
+	if err := admin.move(cfg.Admin.Listen, handler); err != nil {
+		g.Shutdown()
+		return err
 	}
 	gateway.Notify("READY=1\nSTATUS=forwarding")
 	log.Info("gateway running", "config", *file, "pid", os.Getpid())
@@ -198,6 +207,64 @@ func adminAddr(addr, file string) (string, error) {
 		return "", fmt.Errorf("%s disables the admin listener (admin.listen is empty); use -a HOST:PORT", file)
 	}
 	return cfg.Admin.Listen, nil
+}
+
+// adminListener is the admin HTTP listener, which a reload can move.
+type adminListener struct {
+	log    *slog.Logger
+	parent context.Context
+	addr   string             // configured address, "" when disabled
+	cancel context.CancelFunc // stops the current listener
+}
+
+// move serves h on addr instead of the current address ("" disables). On
+// failure the current listener keeps serving. An address that conflicts
+// with the current one (same port) is bound after the current listener is
+// closed, and the old one is restored if that fails.
+func (a *adminListener) move(addr string, h http.Handler) error {
+	if addr == a.addr && a.cancel != nil {
+		return nil
+	}
+	old, oldCancel := a.addr, a.cancel
+	stopOld := func() {
+		if oldCancel != nil {
+			// Asynchronous: a reload requested over HTTP runs inside
+			// one of the old server's handlers.
+			go oldCancel()
+		}
+	}
+	if addr == "" {
+		stopOld()
+		a.addr, a.cancel = "", nil
+		a.log.Info("admin listener disabled")
+		return nil
+	}
+	ctx, cancel := context.WithCancel(a.parent)
+	bound, err := gateway.ServeAdmin(ctx, addr, h)
+	if err != nil && oldCancel != nil && errors.Is(err, syscall.EADDRINUSE) {
+		// Probably our own listener on the same port: close it first.
+		oldCancel()
+		oldCancel = nil
+		time.Sleep(50 * time.Millisecond)
+		if bound, err = gateway.ServeAdmin(ctx, addr, h); err != nil {
+			octx, ocancel := context.WithCancel(a.parent)
+			if _, rerr := gateway.ServeAdmin(octx, old, h); rerr == nil {
+				a.cancel = ocancel
+			} else {
+				ocancel()
+				a.addr, a.cancel = "", nil
+				a.log.Error("admin listener lost", "addr", old, "err", rerr)
+			}
+		}
+	}
+	if err != nil {
+		cancel()
+		return err
+	}
+	stopOld()
+	a.addr, a.cancel = addr, cancel
+	a.log.Info("admin listening", "addr", bound.String(), "paths", "/metrics /healthz /status /reload")
+	return nil
 }
 
 // Reload asks a running gateway to re-read its configuration.
