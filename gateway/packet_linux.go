@@ -38,6 +38,7 @@ type packetConn struct {
 	// unknown): a reopened socket is created there too, whichever thread
 	// runs the reopen.
 	netns int
+	tx    *packetTx
 }
 
 // linkCheckInterval is how often an idle receiver checks that its
@@ -85,7 +86,7 @@ func openPacket(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error)
 	if err != nil {
 		ns = -1
 	}
-	return &packetConn{cfg: cfg, env: e, c: c, ifindex: idx, netns: ns}, nil
+	return &packetConn{cfg: cfg, env: e, c: c, ifindex: idx, netns: ns, tx: newPacketTx(batchSize)}, nil
 }
 
 // listenInNetns runs listenPacket on a thread in the endpoint's network
@@ -264,38 +265,47 @@ func (p *packetConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 	}
 }
 
-// Send writes each Ethernet frame with one sendto(2). Other frame kinds are
-// unsupported drops; frames longer than the interface MTU allows are
-// oversize drops; a down or vanished interface makes the rest of the batch
-// link_down drops.
+// Send writes the frames in batches of up to batchSize with one
+// sendmmsg(2) each. Other frame kinds are unsupported drops; frames longer
+// than the interface MTU allows are oversize drops; a down or vanished
+// interface makes the rest of the batch link_down drops.
 func (p *packetConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	c := p.conn()
-	for i := range frames {
-		f := &frames[i]
-		if f.Kind != KindEthernet {
-			return i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("%s frame cannot be written to Ethernet interface %s", f.Kind, p.cfg.Interface)}
+	sent := 0
+	for sent < len(frames) {
+		k := 0
+		for ; sent+k < len(frames) && k < batchSize; k++ {
+			if f := &frames[sent+k]; f.Kind != KindEthernet || f.Len < 14 {
+				break
+			}
 		}
-		if f.Len < 14 {
-			return i, &DropError{Reason: ReasonMalformed, One: true, Err: fmt.Errorf("Ethernet frame of %d bytes (less than a header)", f.Len)}
+		if k == 0 {
+			f := &frames[sent]
+			if f.Kind != KindEthernet {
+				return sent, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("%s frame cannot be written to Ethernet interface %s", f.Kind, p.cfg.Interface)}
+			}
+			return sent, &DropError{Reason: ReasonMalformed, One: true, Err: fmt.Errorf("Ethernet frame of %d bytes (less than a header)", f.Len)}
 		}
-		_, err := c.Write(f.Data[:f.Len])
-		if err != nil && errors.Is(err, unix.ENETDOWN) && p.ifaceUp(c) {
+		n, err := p.tx.write(c, frames[sent:sent+k])
+		if err != nil && n == 0 && errors.Is(err, unix.ENETDOWN) && p.ifaceUp(c) {
 			// The interface went down and came back: the socket still
 			// held the ENETDOWN the kernel recorded then, and this
-			// send reported (and cleared) it. Send the frame again.
-			_, err = c.Write(f.Data[:f.Len])
+			// send reported (and cleared) it. Send again.
+			n, err = p.tx.write(c, frames[sent:sent+k])
 		}
+		sent += n
 		if err != nil {
+			err = fmt.Errorf("write %s: %w", p.cfg.Interface, err)
 			switch {
 			case errors.Is(err, unix.EMSGSIZE):
-				return i, &DropError{Reason: ReasonOversize, One: true, Err: err}
+				return sent, &DropError{Reason: ReasonOversize, One: true, Err: err}
 			case linkDown(err):
-				return i, &DropError{Reason: ReasonLinkDown, Err: err}
+				return sent, &DropError{Reason: ReasonLinkDown, Err: err}
 			}
-			return i, &DropError{Reason: ReasonWriteError, One: true, Err: err}
+			return sent, &DropError{Reason: ReasonWriteError, One: true, Err: err}
 		}
 	}
-	return len(frames), nil
+	return sent, nil
 }
 
 func (p *packetConn) Close() error {

@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -187,6 +189,37 @@ func sniff(t *testing.T, c *packet.Conn, want int, quiet time.Duration) [][]byte
 	}
 }
 
+// readPcapng returns the records of an Ethernet-only pcapng file.
+func readPcapng(t *testing.T, path string) [][]byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := packet.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for {
+		rec, err := r.ReadPacket()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, append([]byte(nil), rec.Data...))
+	}
+	for _, ifc := range r.Interfaces() {
+		if ifc.LinkType != packet.LinkTypeEthernet || ifc.Name != "lan0" {
+			t.Errorf("pcapng interface %+v", ifc)
+		}
+	}
+	return out
+}
+
 func epStatus(g *Gateway, name string) EndpointStatus {
 	for _, e := range g.Status().Endpoints {
 		if e.Name == name {
@@ -216,15 +249,18 @@ func compareFrames(t *testing.T, got, want [][]byte) {
 // transmissions are not received again (no loop); every counter is exact.
 func TestPacketBridge(t *testing.T) {
 	n := newPktNet(t, 9000)
-	g := n.start(t, `
+	pcap := filepath.Join(t.TempDir(), "lan0.pcapng")
+	g := n.start(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
   lan0: {kind: packet, interface: p0b, promiscuous: true, filter: "ether proto 0x88b5"}
   lan1: {kind: packet, interface: p1b}
+  cap: {kind: capture, path: %q}
 routes:
   - {name: fwd, from: [lan0], to: [lan1]}
   - {name: back, from: [lan1], to: [lan0]}
-`)
+  - {name: rec, from: [lan0], to: [cap]}
+`, pcap))
 	inj := n.listen(t, "p0a")
 	snf := n.listen(t, "p1a")
 	var want [][]byte
@@ -289,6 +325,15 @@ routes:
 	}
 	if back := g.Status().Routes[1]; back.In != 0 || epStatus(g, "lan1").FramesIn != 0 {
 		t.Errorf("lan1 received the host's own transmission: route back %+v", back)
+	}
+	// The capture endpoint recorded what lan0 received: the forwarded
+	// frames and the one lan1 could not send, as Ethernet records.
+	waitFor(t, "capture", func() bool { return g.Status().Routes[2].Out == uint64(len(want))+1 })
+	g.Shutdown()
+	recs := readPcapng(t, pcap)
+	compareFrames(t, recs[:min(len(recs), len(want))], want)
+	if len(recs) != len(want)+1 || len(recs[len(recs)-1]) != 2000 {
+		t.Errorf("capture holds %d records, want %d", len(recs), len(want)+1)
 	}
 	t.Logf("sent %d frames (+2 oversize), %d matched the filter and arrived byte-exact; lan0 %v, lan1 %v", sent, len(got), l0.Dropped, l1.Dropped)
 }
