@@ -38,6 +38,10 @@ type Conn struct {
 
 	smu   sync.Mutex
 	stats Stats
+
+	wmu    sync.Mutex // serialises WriteBatch, protects txRing's head
+	txRing *txRing
+	hdrLen int // link-layer header length of the bound interface
 }
 
 // Listen opens an AF_PACKET socket on ifi, or on every interface when ifi
@@ -98,6 +102,16 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 			return opError("setsockopt PACKET_QDISC_BYPASS", ifi, err)
 		}
 	}
+	if cfg.TxRing != nil {
+		if cfg.Ring != nil {
+			return opError("tx ring", ifi, errors.New("Config.TxRing and Config.Ring on one socket: use a second Conn (Config.SendOnly) for the transmit ring"))
+		}
+		r, err := newTxRing(c.c, cfg.TxRing)
+		if err != nil {
+			return opError("tx ring", ifi, err)
+		}
+		c.txRing = r
+	}
 	if cfg.Ring != nil {
 		r, err := newRing(c.c, cfg.Ring)
 		if err != nil {
@@ -135,6 +149,9 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 	c.local = &Addr{Interface: c.ifindex, Protocol: c.protocol}
 	if ll, ok := sa.(*unix.SockaddrLinklayer); ok && int(ll.Halen) <= len(ll.Addr) {
 		c.local.HardwareAddr = append(net.HardwareAddr(nil), ll.Addr[:ll.Halen]...)
+		if ll.Hatype == unix.ARPHRD_ETHER || ll.Hatype == unix.ARPHRD_LOOPBACK {
+			c.hdrLen = 14 // the device's hard_header_len
+		}
 	}
 	if cfg.Promiscuous && c.ifindex != 0 {
 		if err := c.SetPromiscuous(true); err != nil {
@@ -164,6 +181,13 @@ func (c *Conn) Close() error {
 		}
 	}
 	c.rmu.Unlock()
+	c.wmu.Lock()
+	if c.txRing != nil {
+		if uerr := c.txRing.unmap(); err == nil {
+			err = uerr
+		}
+	}
+	c.wmu.Unlock()
 	return err
 }
 

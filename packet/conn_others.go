@@ -85,3 +85,6 @@ func (*Block) Next() (Packet, bool) { return Packet{}, false }
 
 // Release does nothing.
 func (*Block) Release() {}
+
+// WriteBatch is not supported on this platform.
+func (*Conn) WriteBatch([][]byte) (int, error) { return 0, errUnsupported }
