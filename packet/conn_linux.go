@@ -287,7 +287,20 @@ func (c *Conn) Stats() (Stats, error) {
 // a Datagram socket addr must be an *Addr with the destination hardware
 // address and the protocol. WriteTo on a socket bound to all interfaces
 // needs an *Addr naming the interface.
+//
+// On a Conn with a transmit ring (Config.TxRing) the kernel sends every
+// frame through the ring, so WriteTo goes through WriteBatch and addr may
+// only name the bound interface.
 func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	if c.txRing != nil {
+		if a, ok := addr.(*Addr); addr != nil && (!ok || a.Interface != 0 && a.Interface != c.ifindex || len(a.HardwareAddr) > 0 || a.Protocol != 0) {
+			return 0, c.opError("write", fmt.Errorf("a Conn with a transmit ring sends only to its bound interface (got address %v)", addr))
+		}
+		if _, err := c.WriteBatch([][]byte{b}); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
 	sa := unix.SockaddrLinklayer{Ifindex: c.ifindex, Protocol: htons(c.protocol)}
 	if addr != nil {
 		a, ok := addr.(*Addr)

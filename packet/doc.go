@@ -27,9 +27,20 @@
 // it either way.
 //
 // Stats are cumulative: the kernel zeroes PACKET_STATISTICS on every read,
-// Conn keeps the totals. WriteTo transmits with sendto(2); a TX ring is
-// not implemented (see BENCHMARKS.md: the receive side is where rings
-// pay; transmission was not measured to need one).
+// Conn keeps the totals.
+//
+// # Transmitting
+//
+// WriteTo sends one frame with sendto(2). WriteBatch sends many: through
+// a PACKET_TX_RING (Config.TxRing, TPACKET_V2 slots filled in place, one
+// send(2) per batch) or, without a ring, with sendmmsg(2). BenchmarkTransmit
+// measured the ring at about half the CPU per frame of sendto and ~15 %
+// below sendmmsg (BENCHMARKS.md), so `fieldgate inject` uses it at full
+// speed and the capture benchmark's generator is built on it. Frames the
+// kernel would refuse from the ring (longer than the interface's MTU plus
+// header) are refused by WriteBatch with EMSGSIZE first: the kernel would
+// otherwise skip them without a trace (PACKET_LOSS, which keeps one bad
+// frame from wedging the ring).
 //
 // # Fanout
 //

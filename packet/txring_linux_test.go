@@ -35,7 +35,17 @@ func TestWriteBatch(t *testing.T) {
 			for i := range 3000 {
 				want = append(want, testFrame(i, sizes[i%len(sizes)]))
 			}
-			for off := 0; off < len(want); {
+			// Write and WriteTo go through the ring too (the kernel would
+			// ignore their data and only flush the ring otherwise).
+			for _, f := range want[:2] {
+				if got, err := tx.WriteTo(f, &Addr{Interface: tx.LocalAddr().(*Addr).Interface}); err != nil || got != len(f) {
+					t.Fatalf("WriteTo: %d, %v", got, err)
+				}
+			}
+			if got, err := tx.Write(want[2]); err != nil || got != len(want[2]) {
+				t.Fatalf("Write: %d, %v", got, err)
+			}
+			for off := 3; off < len(want); {
 				end := min(len(want), off+1+off%700) // batches of 1..700 frames
 				got, err := tx.WriteBatch(want[off:end])
 				if err != nil || got != end-off {
@@ -90,6 +100,9 @@ func TestWriteBatchErrors(t *testing.T) {
 	mustRun(t, "ip", "-n", n.name, "link", "set", "A", "mtu", "1000")
 	if got, err := big.WriteBatch([][]byte{testFrame(0, 1014), testFrame(1, 1015)}); got != 1 || !errors.Is(err, unix.EMSGSIZE) {
 		t.Errorf("after MTU 1000: %d, %v; want 1 sent and EMSGSIZE", got, err)
+	}
+	if _, err := tx.WriteTo(testFrame(0, 60), &Addr{HardwareAddr: macB}); err == nil || !strings.Contains(err.Error(), "only to its bound interface") {
+		t.Errorf("WriteTo with a hardware address on a tx ring Conn: %v", err)
 	}
 	var err error
 	n.do(t, func() {

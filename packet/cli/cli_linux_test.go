@@ -199,6 +199,38 @@ func TestCaptureThenInject(t *testing.T) {
 			t.Fatalf("injected packet %d differs", i)
 		}
 	}
+
+	// Full speed: batches through the transmit ring, the file 10 times
+	// over (500 frames, two batches of 256 and a rest), in order.
+	stdout.Reset()
+	ns(func() {
+		cerr = Inject(context.Background(), []string{"-i", "A", "--loop", "10", out}, &stdout, &stderr)
+	})
+	if cerr != nil || !strings.Contains(stdout.String(), fmt.Sprintf("%d packets", 10*n)) {
+		t.Fatalf("inject at full speed: %v %q %s", cerr, stdout.String(), stderr.String())
+	}
+	for i := range 10 * n {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		p, err := rx.ReadPacket(ctx, buf)
+		cancel()
+		if err != nil {
+			t.Fatalf("full-speed injected packet %d: %v", i, err)
+		}
+		if !bytes.Equal(p.Data, recs[i%n]) {
+			t.Fatalf("full-speed injected packet %d differs", i)
+		}
+	}
+	if st, err := rx.Stats(); err != nil || st.Drops != 0 {
+		t.Errorf("receiver stats %+v %v: want no drops", st, err)
+	}
+	// -c stops mid-batch.
+	stdout.Reset()
+	ns(func() {
+		cerr = Inject(context.Background(), []string{"-i", "A", "--loop", "10", "-c", "301", out}, &stdout, &stderr)
+	})
+	if cerr != nil || !strings.HasPrefix(stdout.String(), "301 packets") {
+		t.Fatalf("inject -c 301: %v %q", cerr, stdout.String())
+	}
 }
 
 func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
