@@ -10,10 +10,12 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/packet"
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,8 +26,8 @@ import (
 // (classic BPF in the kernel); frames this host transmits on the interface,
 // those the gateway itself writes included, are never received
 // (PACKET_IGNORE_OUTGOING, and the outgoing packet type skipped), so a
-// bridge between two interfaces does not loop. Frames are written with
-// sendto(2) on the same socket.
+// bridge between two interfaces does not loop. Frames are written in
+// batches with sendmmsg(2) on the same socket (packet_mmsg_linux.go).
 type packetConn struct {
 	cfg *config.Endpoint
 	env *env
@@ -39,6 +41,47 @@ type packetConn struct {
 	// runs the reopen.
 	netns int
 	tx    *packetTx
+	// idle is set while no route reads the endpoint: the socket then
+	// carries a filter that accepts nothing, so the kernel copies no
+	// frame into the ring for nobody.
+	idle atomic.Bool
+}
+
+var _ receiveGate = (*packetConn)(nil)
+
+// filterFor returns the classic BPF program the socket needs: one that
+// accepts nothing ("ret #0", BPF_RET|BPF_K) when idle, else the endpoint's
+// compiled filter (nil: none).
+func filterFor(cfg *config.Endpoint, idle bool) ([]bpf.RawInstruction, error) {
+	if idle {
+		return []bpf.RawInstruction{{Op: unix.BPF_RET | unix.BPF_K, K: 0}}, nil
+	}
+	if cfg.Filter == "" {
+		return nil, nil
+	}
+	// Validated by the configuration already; compiled again here because
+	// the program is not part of the configuration.
+	return packet.AssembleFilter(cfg.Filter, nil)
+}
+
+// SetIdle makes the socket receive nothing (idle) or the frames of its
+// filter again.
+func (p *packetConn) SetIdle(idle bool) error {
+	if p.idle.Swap(idle) == idle {
+		return nil
+	}
+	prog, err := filterFor(p.cfg, idle)
+	if err != nil {
+		return err
+	}
+	c := p.conn()
+	if prog == nil {
+		if err := c.RemoveBPF(); err != nil && !errors.Is(err, unix.ENOENT) {
+			return err
+		}
+		return nil
+	}
+	return c.SetBPF(prog)
 }
 
 // linkCheckInterval is how often an idle receiver checks that its
@@ -46,7 +89,7 @@ type packetConn struct {
 // interfaces are reopened).
 const linkCheckInterval = time.Second
 
-func listenPacket(cfg *config.Endpoint) (*packet.Conn, int, error) {
+func listenPacket(cfg *config.Endpoint, idle bool) (*packet.Conn, int, error) {
 	ifi, err := net.InterfaceByName(cfg.Interface)
 	if err != nil {
 		return nil, 0, fmt.Errorf("interface %q: %w (ip link show lists the interfaces)", cfg.Interface, err)
@@ -63,12 +106,8 @@ func listenPacket(cfg *config.Endpoint) (*packet.Conn, int, error) {
 			RetireTimeout: cfg.Ring.Timeout,
 		},
 	}
-	if cfg.Filter != "" {
-		// Validated by the configuration already; compiled again here
-		// because the program is not part of the configuration.
-		if pc.Filter, err = packet.AssembleFilter(cfg.Filter, nil); err != nil {
-			return nil, 0, err
-		}
+	if pc.Filter, err = filterFor(cfg, idle); err != nil {
+		return nil, 0, err
 	}
 	c, err := packet.Listen(ifi, pc)
 	if err != nil {
@@ -78,7 +117,7 @@ func listenPacket(cfg *config.Endpoint) (*packet.Conn, int, error) {
 }
 
 func openPacket(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
-	c, idx, err := listenPacket(cfg)
+	c, idx, err := listenPacket(cfg, false)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +133,7 @@ func openPacket(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error)
 // never returns to the pool in another namespace.
 func (p *packetConn) listenInNetns() (*packet.Conn, int, error) {
 	if p.netns < 0 {
-		return listenPacket(p.cfg)
+		return listenPacket(p.cfg, p.idle.Load())
 	}
 	type result struct {
 		c   *packet.Conn
@@ -108,7 +147,7 @@ func (p *packetConn) listenInNetns() (*packet.Conn, int, error) {
 			ch <- result{err: fmt.Errorf("setns: %w", err)}
 			return
 		}
-		c, idx, err := listenPacket(p.cfg)
+		c, idx, err := listenPacket(p.cfg, p.idle.Load())
 		ch <- result{c, idx, err}
 	}()
 	r := <-ch

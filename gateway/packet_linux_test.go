@@ -422,7 +422,8 @@ routes:
 
 // TestPacketLinkDownUp takes the destination interface down (writes are
 // link_down drops, counted exactly) and the source interface down and up
-// again (the ring socket resumes: frames flow as before).
+// again (the ring socket resumes: frames flow as before). The destination,
+// which no route reads, receives nothing meanwhile.
 func TestPacketLinkDownUp(t *testing.T) {
 	n := newPktNet(t, 1500)
 	g := n.start(t, `
@@ -455,6 +456,15 @@ routes:
 	}
 	want := send(0, 10)
 	compareFrames(t, sniff(t, snf, 10, 100*time.Millisecond), want)
+	// No route reads lan1: its socket accepts nothing (SetIdle), so a frame
+	// arriving on p1b is neither received nor counted as no_route.
+	if _, err := snf.Write(ethFrame(0x88b5, 80, 50)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if l1 := epStatus(g, "lan1"); l1.FramesIn != 0 || l1.Dropped["no_route"] != 0 {
+		t.Errorf("idle lan1 received: %+v", l1)
+	}
 
 	ip("link", "set", "p1b", "down")
 	send(100, 20)
