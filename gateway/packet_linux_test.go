@@ -189,6 +189,17 @@ func sniff(t *testing.T, c *packet.Conn, want int, quiet time.Duration) [][]byte
 	}
 }
 
+// countVLAN counts the 802.1Q-tagged frames.
+func countVLAN(fs [][]byte) int {
+	n := 0
+	for _, f := range fs {
+		if len(f) >= 14 && f[12] == 0x81 && f[13] == 0x00 {
+			n++
+		}
+	}
+	return n
+}
+
 // readPcapng returns the records of an Ethernet-only pcapng file.
 func readPcapng(t *testing.T, path string) [][]byte {
 	t.Helper()
@@ -243,7 +254,8 @@ func compareFrames(t *testing.T, got, want [][]byte) {
 
 // TestPacketBridge bridges two veth interfaces in both directions through
 // packet endpoints with a tcpdump filter on the source: exactly the
-// matching frames arrive, byte for byte and in order; a frame longer than
+// matching frames arrive, byte for byte and in order, VLAN-tagged ones with
+// their tag; a frame longer than
 // MaxData is an oversize drop at the source, one longer than the
 // destination's MTU an oversize drop at the destination; the gateway's own
 // transmissions are not received again (no loop); every counter is exact.
@@ -253,7 +265,7 @@ func TestPacketBridge(t *testing.T) {
 	g := n.start(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  lan0: {kind: packet, interface: p0b, promiscuous: true, filter: "ether proto 0x88b5"}
+  lan0: {kind: packet, interface: p0b, promiscuous: true, filter: "ether proto 0x88b5 or (vlan 5 and ether proto 0x88b5)"}
   lan1: {kind: packet, interface: p1b}
   cap: {kind: capture, path: %q}
 routes:
@@ -271,6 +283,15 @@ routes:
 			et = 0x88b6 // filtered out by the kernel
 		}
 		f := ethFrame(et, 14+(i*37)%1487, i)
+		if i%10 == 5 || i%10 == 6 {
+			// 802.1Q tag, VLAN 5 (bridged) or 6 (filtered out): the
+			// kernel strips it on p0b, the ring restores it, so it
+			// crosses as it was on the wire.
+			f = append(f[:12:12], append([]byte{0x81, 0x00, 0x20, byte(i%10)}, f[12:]...)...)
+			if i%10 == 6 {
+				et = 0
+			}
+		}
 		if _, err := inj.Write(f); err != nil {
 			t.Fatal(err)
 		}
@@ -278,6 +299,9 @@ routes:
 		if et == 0x88b5 {
 			want = append(want, f)
 		}
+	}
+	if vlans := countVLAN(want); vlans != 10 {
+		t.Fatalf("%d tagged frames expected to cross, want 10", vlans)
 	}
 	// Larger than MaxData: dropped at the source. Larger than p1b's MTU
 	// (but not than p0b's): dropped at the destination.
@@ -352,14 +376,17 @@ endpoints:
   link: {kind: udp, listen: "127.0.0.1:21001", peer: "127.0.0.1:21002", queue: {size: 4096}}
 routes:
   - {name: up, from: [lan], to: [link]}
+  - {name: back, from: [link], to: [lan], allow: [any]}
 `)
+	// B has no peer: it answers the address A's datagrams come from.
 	b := n.start(t, `
 admin: {listen: ""}
 endpoints:
-  link: {kind: udp, listen: "127.0.0.1:21002", peer: "127.0.0.1:21001"}
-  lan: {kind: packet, interface: p1b, queue: {size: 4096}}
+  link: {kind: udp, listen: "127.0.0.1:21002"}
+  lan: {kind: packet, interface: p1b, filter: "ether proto 0x88b8", queue: {size: 4096}}
 routes:
   - {name: down, from: [link], to: [lan], allow: [0x88b5]}
+  - {name: back, from: [lan], to: [link]}
 `)
 	inj := n.listen(t, "p0a")
 	snf := n.listen(t, "p1a")
@@ -414,10 +441,20 @@ routes:
 	if r.Out != uint64(len(want)) || r.Dropped["not_allowed"] != uint64(other) || DroppedTotal(r.Dropped) != uint64(other) {
 		t.Errorf("B route: in %d out %d dropped %v", r.In, r.Out, r.Dropped)
 	}
-	if blink.FramesOut != 0 || blink.FramesIn == 0 || bl.FramesOut != uint64(len(want)) || bl.Dropped["not_allowed"] != uint64(other) {
+	if bl.FramesOut != uint64(len(want)) || bl.Dropped["not_allowed"] != uint64(other) {
 		t.Errorf("B lan: %+v", bl)
 	}
-	t.Logf("tunnelled %d frames (+1 oversize), %d allowed arrived byte-exact, %d not_allowed", tunnelled, len(got), other)
+	// The other way: B learned A's address from A's datagrams.
+	var ret [][]byte
+	for i := range 20 {
+		f := ethFrame(0x88b8, 100+i, 3000+i)
+		if _, err := snf.Write(f); err != nil {
+			t.Fatal(err)
+		}
+		ret = append(ret, f)
+	}
+	compareFrames(t, sniff(t, inj, len(ret), 300*time.Millisecond), ret)
+	t.Logf("tunnelled %d frames (+1 oversize), %d allowed arrived byte-exact, %d not_allowed; %d back", tunnelled, len(got), other, len(ret))
 }
 
 // TestPacketLinkDownUp takes the destination interface down (writes are

@@ -261,6 +261,10 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 				}
 			}
 			lastSeq = int(seq)
+			if !u.fixed {
+				p := from
+				u.peer.Store(&p)
+			}
 			f := &batch[0]
 			f.Kind, f.Flags, f.Addr, f.ID, f.Len, f.Time = k, pdu.Flags, pdu.Addr, pdu.ID, uint16(len(pdu.Data)), 0
 			copy(f.Data[:], pdu.Data)
