@@ -287,7 +287,7 @@ routes:
 			// 802.1Q tag, VLAN 5 (bridged) or 6 (filtered out): the
 			// kernel strips it on p0b, the ring restores it, so it
 			// crosses as it was on the wire.
-			f = append(f[:12:12], append([]byte{0x81, 0x00, 0x20, byte(i%10)}, f[12:]...)...)
+			f = append(f[:12:12], append([]byte{0x81, 0x00, 0x20, byte(i % 10)}, f[12:]...)...)
 			if i%10 == 6 {
 				et = 0
 			}
