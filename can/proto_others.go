@@ -30,6 +30,9 @@ func (c *ISOTPConn) Write(b []byte) (int, error) { return 0, errNotSupported }
 // Close is a no-op on this platform.
 func (c *ISOTPConn) Close() error { return nil }
 
+// Timestamp is not supported on this platform.
+func (c *ISOTPConn) Timestamp() (time.Time, error) { return time.Time{}, errNotSupported }
+
 // BCMConn is a BCM socket (Linux only).
 type BCMConn struct{}
 
@@ -57,6 +60,9 @@ func (c *BCMConn) RxSetup(ctx context.Context, id uint32, timeout, throttle time
 
 // Close is a no-op on this platform.
 func (c *BCMConn) Close() error { return nil }
+
+// Timestamp is not supported on this platform.
+func (c *BCMConn) Timestamp() (time.Time, error) { return time.Time{}, errNotSupported }
 
 // J1939Conn is a J1939 socket (Linux only).
 type J1939Conn struct{}

@@ -54,6 +54,8 @@ routes:
 		t.Fatalf("isotprecv got %d chars, want %d: %.60q...", len(got), len(upSpaced), got)
 	}
 	// isotpsend is the ECU answering: it sends on 7E8, reads flow control on 7E0.
+	dump := startProc(t, "candump", "-n", "586", "-r", "2000000", "-L", "vcan0,7E8:7FF") // -n: exits (output flushed); -r: no loss in a burst
+	time.Sleep(300 * time.Millisecond)
 	send := exec.Command("isotpsend", "-s", "7E8", "-d", "7E0", "vcan0")
 	send.Stdin = strings.NewReader(downSpaced + "\n")
 	if out, err := send.CombinedOutput(); err != nil {
@@ -64,8 +66,20 @@ routes:
 	if len(f) != 3 || f[2] != down {
 		t.Fatalf("client got %.80q... (%d chars), want %d hex digits", l, len(l), len(down))
 	}
-	if ts := strings.Split(f[1], "."); len(ts) != 2 || len(ts[1]) != 6 {
-		t.Fatalf("timestamp %q: want SEC.USEC with 6 digits", f[1])
+	// The PDU's timestamp is the kernel's receive time of its last
+	// frame (SIOCGSTAMPNS, as socketcand's SIOCGSTAMP): the same value
+	// candump prints for the last of the 1 + 585 frames on 7E8.
+	var last string
+	for i := range 586 {
+		select {
+		case l := <-dump.lines:
+			last = l
+		case <-time.After(10 * time.Second):
+			t.Fatalf("candump saw %d of 586 frames on 7E8", i)
+		}
+	}
+	if lf := strings.Fields(last); len(lf) != 3 || lf[0] != "("+f[1]+")" || !strings.HasPrefix(lf[2], "7E8#2") {
+		t.Fatalf("pdu timestamp %s, candump's last frame %q", f[1], last)
 	}
 	st := g.settle(t)
 	sc := st.endpoint("sc")
@@ -140,6 +154,7 @@ routes:
 `)
 	c, r := scDial(t, "127.0.0.1:29542", "vcan0", "")
 	defer c.Close()
+	dump := startProc(t, "candump", "-n", "9", "-L", "vcan0,123:7FF")
 	// Mux byte 0; mux 33 watches byte 1, mux 44 watches byte 2.
 	fmt.Fprint(c, "< muxfilter 0 0 123 3 FF 00 00 00 00 00 00 00 33 FF 00 00 00 00 00 00 44 00 FF 00 00 00 00 00 >< echo >")
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -169,6 +184,19 @@ routes:
 		}
 	}
 	want := []string{"3301", "3302", "4400FF", "4401EE"}
+	// candump's kernel timestamps of the 9 frames with ID 123, by data.
+	stamps := map[string]string{}
+	for i := range 9 {
+		select {
+		case l := <-dump.lines:
+			lf := strings.Fields(l)
+			if d := strings.TrimPrefix(lf[2], "123#"); len(lf) == 3 && stamps[d] == "" {
+				stamps[d] = strings.Trim(lf[0], "()") // the first of equal frames is the one reported
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("candump saw %d of 9 frames", i)
+		}
+	}
 	var got []string
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	for len(got) < len(want) {
@@ -180,7 +208,13 @@ routes:
 		if len(f) < 4 || f[1] != "frame" || f[2] != "123" {
 			t.Fatalf("unexpected message %q", m)
 		}
-		got = append(got, strings.Join(f[4:len(f)-1], ""))
+		data := strings.Join(f[4:len(f)-1], "")
+		// The frame's timestamp is the kernel's receive time (BCM
+		// RX_CHANGED carries it; SIOCGSTAMPNS), equal to candump's.
+		if stamps[data] != f[3] {
+			t.Fatalf("frame %s: timestamp %s, candump %q", data, f[3], stamps[data])
+		}
+		got = append(got, data)
 	}
 	// Nothing else arrives: an echo round trip comes next.
 	time.Sleep(300 * time.Millisecond)

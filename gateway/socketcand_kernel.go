@@ -17,13 +17,15 @@ import (
 // as the routes allow (direct.go).
 
 // scPDUConn is a client's ISO-TP channel (can.ISOTPConn on Linux).
+// ReadPDU also returns when the kernel received the PDU.
 type scPDUConn interface {
-	ReadPDU(ctx context.Context, b []byte) (int, error)
+	ReadPDU(ctx context.Context, b []byte) (int, time.Time, error)
 	WritePDU(ctx context.Context, b []byte) error
 	Close() error
 }
 
-// scBCMConn is a client's BCM socket for muxfilter.
+// scBCMConn is a client's BCM socket for muxfilter. Read sets the frame's
+// Time to the kernel's receive time.
 type scBCMConn interface {
 	MuxFilter(ctx context.Context, id uint32, throttle time.Duration, frames [][8]byte) error
 	Delete(ctx context.Context, id uint32) error
@@ -126,7 +128,7 @@ func (cl *scClient) readPDUs(ctx context.Context, ch *scChannel) {
 	defer close(ch.done)
 	buf := make([]byte, socketcand.MaxPDU)
 	for {
-		n, err := ch.conn.ReadPDU(ctx, buf)
+		n, stamp, err := ch.conn.ReadPDU(ctx, buf)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
@@ -147,7 +149,6 @@ func (cl *scClient) readPDUs(ctx context.Context, ch *scChannel) {
 			}
 			continue
 		}
-		now := time.Now()
 		cl.mu.Lock()
 		if cl.closed || cl.isotp != ch {
 			cl.mu.Unlock()
@@ -158,7 +159,7 @@ func (cl *scClient) readPDUs(ctx context.Context, ch *scChannel) {
 			cl.s.env.drop(ReasonQueueOverflow, 1)
 			continue
 		}
-		cl.out = socketcand.AppendPDU(cl.out, now.Unix(), int64(now.Nanosecond()/1000), buf[:n])
+		cl.out = socketcand.AppendPDU(cl.out, stamp.Unix(), int64(stamp.Nanosecond()/1000), buf[:n])
 		cl.mu.Unlock()
 		cl.rp.Add(1)
 		cl.rb.Add(uint64(n))
@@ -305,7 +306,6 @@ func (cl *scClient) readBCM(ctx context.Context, b *scBCMSock) {
 			cl.s.env.log.Warn("socketcand BCM socket failed", "peer", cl.addr, "err", err)
 			return
 		}
-		now := time.Now()
 		cl.mu.Lock()
 		if cl.closed || cl.bcm != b {
 			cl.mu.Unlock()
@@ -316,7 +316,7 @@ func (cl *scClient) readBCM(ctx context.Context, b *scBCMSock) {
 			cl.s.env.drop(ReasonQueueOverflow, 1)
 			continue
 		}
-		cl.out = socketcand.AppendBCMFrame(cl.out, f.ID, now.Unix(), int64(now.Nanosecond()/1000), f.Data[:f.Len])
+		cl.out = socketcand.AppendBCMFrame(cl.out, f.ID, f.Time/1e9, (f.Time%1e9)/1e3, f.Data[:f.Len])
 		cl.out = append(cl.out, '\n')
 		cl.mu.Unlock()
 		cl.rp.Add(1)

@@ -30,7 +30,27 @@ func dialSCISOTP(iface string, c *socketcand.ISOTPConf) (scPDUConn, error) {
 	if c.Flags&socketcand.ISOTPRxExtAddr != 0 {
 		ic.RxExtAddr = &c.RxExtAddr
 	}
-	return can.DialISOTP(iface, c.RxID, c.TxID, ic)
+	ch, err := can.DialISOTP(iface, c.RxID, c.TxID, ic)
+	if err != nil {
+		return nil, err
+	}
+	ch.Timestamp() // switches receive timestamps on (ENOENT now)
+	return isotpChan{ch}, nil
+}
+
+// isotpChan adds the kernel's receive time to each PDU read.
+type isotpChan struct{ *can.ISOTPConn }
+
+func (c isotpChan) ReadPDU(ctx context.Context, b []byte) (int, time.Time, error) {
+	n, err := c.ISOTPConn.ReadPDU(ctx, b)
+	if err != nil {
+		return n, time.Time{}, err
+	}
+	ts, err := c.Timestamp()
+	if err != nil {
+		ts = time.Now()
+	}
+	return n, ts, nil
 }
 
 // isotpTransferError reports errors of one ISO-TP transfer (a missing flow
@@ -49,6 +69,7 @@ func dialSCBCM(iface string) (scBCMConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Timestamp() // switches receive timestamps on (ENOENT now)
 	return &bcmMux{c: c}, nil
 }
 
@@ -81,6 +102,11 @@ func (b *bcmMux) Read(ctx context.Context, f *Frame) error {
 		k := &m.Frames[0]
 		f.ID, f.Kind, f.Len, f.Flags = k.CANID(), KindCAN, uint16(min(k.Len, 8)), 0
 		copy(f.Data[:8], k.Data[:8])
+		ts, err := b.c.Timestamp()
+		if err != nil {
+			ts = time.Now()
+		}
+		f.Time = ts.UnixNano()
 		return nil
 	}
 }
