@@ -84,7 +84,7 @@ func (p *packetConn) SetIdle(idle bool) error {
 	return c.SetBPF(prog)
 }
 
-// linkCheckInterval is how often an idle receiver checks that its
+// linkCheckInterval is how often the receiver checks that its
 // interface still exists with the same index (deleted and re-created
 // interfaces are reopened).
 const linkCheckInterval = time.Second
