@@ -595,8 +595,11 @@ func (cl *scClient) statistics(iv time.Duration, stop chan struct{}) {
 }
 
 // Send fans frames out to every client in raw mode and to BCM clients
-// subscribed to the frame's ID. It reports frames as sent when at least one
-// client is connected; a client too far behind loses frames (counted).
+// subscribed to the frame's ID. A frame no connected client takes (clients
+// in ISO-TP or control mode, BCM clients without a subscription for its ID,
+// FD frames for BCM clients) is a no_peer drop; a frame a BCM client's own
+// throttle or content filter holds back counts as sent. A client too far
+// behind loses frames (counted, queue_overflow).
 func (s *scConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -609,9 +612,28 @@ func (s *scConn) Send(ctx context.Context, frames []Frame) (int, error) {
 			s.fanout(frames[:i])
 			return i, &DropError{Reason: ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
 		}
+		if !s.wanted(&frames[i]) {
+			s.fanout(frames[:i])
+			return i, &DropError{Reason: ReasonNoPeer, One: true, Err: errNoTaker}
+		}
 	}
 	s.fanout(frames)
 	return len(frames), nil
+}
+
+var errNoTaker = errors.New("no socketcand client takes this frame (none in raw mode, no BCM subscription for its ID)")
+
+// wanted reports whether a connected client takes f (see Send).
+func (s *scConn) wanted(f *Frame) bool {
+	for cl := range s.clients {
+		cl.mu.Lock()
+		ok := !cl.closed && (cl.mode == scRaw || cl.mode == scBCM && f.Kind != KindCANFD && cl.subs[f.ID&^CANRTRFlag] != nil)
+		cl.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *scConn) fanout(frames []Frame) {

@@ -205,3 +205,38 @@ routes:
 		t.Fatalf("fdsend in BCM mode: %q", m)
 	}
 }
+
+// TestSocketcandNoTaker: a frame no client takes (BCM client without a
+// subscription for its ID, a client in control mode) is a no_peer drop,
+// not a frame sent; route In = Out + dropped.
+func TestSocketcandNoTaker(t *testing.T) {
+	p1, p2 := freePort(t, "tcp"), freePort(t, "tcp")
+	g := startGateway(t, fmt.Sprintf(`
+admin: {listen: ""}
+endpoints:
+  a: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan0}
+  b: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan1}
+routes:
+  - {name: ab, from: [a], to: [b]}
+`, p1, p2))
+	a, _ := scDial(t, fmt.Sprintf("127.0.0.1:%d", p1), "vcan0", "rawmode")
+	defer a.Close()
+	b1, r1 := scDial(t, fmt.Sprintf("127.0.0.1:%d", p2), "vcan1", "")
+	defer b1.Close()
+	b2, _ := scDial(t, fmt.Sprintf("127.0.0.1:%d", p2), "vcan1", "controlmode")
+	defer b2.Close()
+	fmt.Fprint(b1, "< subscribe 0 0 7FF >< echo >")
+	if m, _ := readMsg(r1); m != "< echo >" {
+		t.Fatal(m)
+	}
+	fmt.Fprint(a, "< send 123 1 1 >< send 7FF 1 2 >< send 124 0 >")
+	b1.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if m, _ := readMsg(r1); !strings.HasPrefix(m, "< frame 7FF ") || !strings.HasSuffix(m, " 02 >") {
+		t.Fatalf("subscriber got %q", m)
+	}
+	waitFor(t, "counters", func() bool { return g.Status().Routes[0].In == 3 && endpointStatus(g, "b").Dropped["no_peer"] == 2 })
+	r, b := g.Status().Routes[0], endpointStatus(g, "b")
+	if r.Out != 1 || r.Dropped["no_peer"] != 2 || b.FramesOut != 1 {
+		t.Fatalf("route %+v endpoint %+v: want 1 out, 2 no_peer", r, b)
+	}
+}
