@@ -18,7 +18,9 @@
 // Endpoint kinds: can (can.RawConn), isotp (can.ISOTPConn), udp (cannelloni
 // v2, optional AEAD authentication), tcp/unix/vsock (cannelloni TCP framing,
 // server with many clients or reconnecting client, TLS for tcp), socketcand
-// (server: raw, BCM, control modes), j1939 (can.J1939Conn), log (candump log
+// (server: raw, BCM, control modes on routed frames; ISO-TP mode and
+// muxfilter on a kernel socket per client, within the routes: direct.go),
+// j1939 (can.J1939Conn), log (candump log
 // files, rotation), capture (rotating pcapng through the packet package) and
 // packet (raw Ethernet frames of an interface: packet.Conn with a TPACKET_V3
 // ring read block by block, the endpoint's tcpdump filter as kernel BPF,
