@@ -25,8 +25,9 @@
 // packet (raw Ethernet frames of an interface: packet.Conn with a TPACKET_V3
 // ring read block by block, the endpoint's tcpdump filter as kernel BPF,
 // outgoing frames ignored so bridges do not loop; Ethernet frames cross udp
-// links in OpPDU datagrams, and a network source writes onto an interface
-// only the ethertypes its route allows).
+// links in OpPDU datagrams and tcp/unix/vsock links with pdus in stream PDU
+// records, and a network source writes onto an interface only the
+// ethertypes its route allows).
 //
 // Dependencies and why:
 //   - github.com/fieldgate/fieldgate/can: raw and ISO-TP sockets with

@@ -253,6 +253,7 @@ func (s *streamConn) serve(ctx context.Context, c net.Conn, deliver func([]Frame
 	}()
 	var dec cannelloni.StreamDecoder
 	var cf cannelloni.Frame
+	var pdu cannelloni.PDU
 	rbuf := make([]byte, 32<<10)
 	batch := make([]Frame, batchSize)
 	for {
@@ -261,7 +262,16 @@ func (s *streamConn) serve(ctx context.Context, c net.Conn, deliver func([]Frame
 			dec.Write(rbuf[:n])
 			k := 0
 			for {
-				ok, derr := dec.Next(&cf)
+				var isPDU, ok bool
+				var derr error
+				if s.cfg.PDUs {
+					isPDU, ok, derr = dec.NextRecord(&cf, &pdu, MaxData)
+					if ok && isPDU && !pduKind(Kind(pdu.Kind)) {
+						derr = fmt.Errorf("PDU record of unknown kind %d", pdu.Kind)
+					}
+				} else {
+					ok, derr = dec.Next(&cf)
+				}
 				if derr != nil {
 					if k > 0 {
 						deliver(batch[:k])
@@ -273,7 +283,13 @@ func (s *streamConn) serve(ctx context.Context, c net.Conn, deliver func([]Frame
 				if !ok {
 					break
 				}
-				fromCannelloni(&batch[k], &cf)
+				if isPDU {
+					f := &batch[k]
+					f.Kind, f.Flags, f.Addr, f.ID, f.Time = Kind(pdu.Kind), pdu.Flags, pdu.Addr, pdu.ID, 0
+					f.Len = uint16(copy(f.Data[:], pdu.Data))
+				} else {
+					fromCannelloni(&batch[k], &cf)
+				}
 				k++
 				if k == len(batch) {
 					deliver(batch[:k])
@@ -310,11 +326,17 @@ func (s *streamConn) Send(ctx context.Context, frames []Frame) (int, error) {
 	n := len(frames)
 	var err error
 	for i := range frames {
-		if !frames[i].IsCAN() {
-			n, err = i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("cannelloni cannot carry %s frames", frames[i].Kind)}
-			break
+		f := &frames[i]
+		if !f.IsCAN() {
+			if !s.cfg.PDUs || !pduKind(f.Kind) {
+				n, err = i, &DropError{Reason: ReasonUnsupported, One: true, Err: fmt.Errorf("cannelloni cannot carry %s frames (pdus: true on both ends carries ISO-TP, J1939 and Ethernet)", f.Kind)}
+				break
+			}
+			p := cannelloni.PDU{Kind: uint8(f.Kind), Flags: f.Flags, Addr: f.Addr, ID: f.ID, Data: f.Data[:f.Len]}
+			s.buf = cannelloni.AppendStreamPDU(s.buf, &p)
+			continue
 		}
-		s.buf = appendCannelloni(s.buf, &frames[i])
+		s.buf = appendCannelloni(s.buf, f)
 	}
 	ok := 0
 	for cl := range s.clients {

@@ -38,3 +38,7 @@ func fromCannelloni(f *Frame, c *cannelloni.Frame) {
 	}
 	copy(f.Data[:c.Len], c.Data[:c.Len])
 }
+
+// pduKind reports whether k travels as a fieldgate PDU (OpPDU datagrams,
+// stream PDU records) rather than a cannelloni CAN frame.
+func pduKind(k Kind) bool { return k == KindISOTP || k == KindJ1939 || k == KindEthernet }

@@ -217,5 +217,26 @@ func (s *StreamDecoder) Next(f *Frame) (bool, error) {
 	return true, nil
 }
 
+// NextRecord is Next for streams that carry fieldgate's PDU records: a
+// record marked StreamPDUMarker is decoded into p (p.Data aliases the
+// decoder's buffer until the next Write) and pdu is true; any other record
+// is a CAN frame decoded into f. maxLen bounds a PDU's data.
+func (s *StreamDecoder) NextRecord(f *Frame, p *PDU, maxLen int) (pdu, ok bool, err error) {
+	b := s.buf[s.r:]
+	if len(b) >= 5 && b[4] == StreamPDUMarker {
+		n, err := DecodeStreamPDU(b, p, maxLen)
+		if errors.Is(err, ErrShort) {
+			return false, false, nil
+		}
+		if err != nil {
+			return false, false, err
+		}
+		s.r += n
+		return true, true, nil
+	}
+	ok, err = s.Next(f)
+	return false, ok, err
+}
+
 // Buffered returns how many undecoded bytes are held.
 func (s *StreamDecoder) Buffered() int { return len(s.buf) - s.r }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -137,5 +138,68 @@ func BenchmarkEncodeDecode(b *testing.B) {
 		d.Reset(buf)
 		for d.Next(&out) {
 		}
+	}
+}
+
+// TestStreamPDURecords decodes CAN frames and PDU records mixed in one
+// stream, fed one byte at a time, and refuses an oversized PDU.
+func TestStreamPDURecords(t *testing.T) {
+	eth := make([]byte, 1514)
+	for i := range eth {
+		eth[i] = byte(i * 7)
+	}
+	var b []byte
+	b = AppendFrame(b, &Frame{ID: 0x123, Len: 2, Data: [64]byte{0xde, 0xad}})
+	b = AppendStreamPDU(b, &PDU{Kind: 5, Data: eth})
+	b = AppendStreamPDU(b, &PDU{Kind: 3, Flags: 1, Addr: 2, ID: 0x7E8, Data: []byte{1, 2, 3}})
+	b = AppendFrame(b, &Frame{ID: 0x80000001, FD: true, Flags: 1, Len: 12})
+	if !bytes.Equal(b[7:17], []byte{0, 0, 0, 0, StreamPDUMarker, 5, 0, 0, 0x05, 0xEA}) {
+		t.Fatalf("PDU record header % x", b[7:17])
+	}
+	var s StreamDecoder
+	var kinds []string
+	for i := range b {
+		s.Write(b[i : i+1])
+		for {
+			var f Frame
+			var p PDU
+			pdu, ok, err := s.NextRecord(&f, &p, 4096)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				break
+			}
+			switch {
+			case pdu && p.Kind == 5:
+				if !bytes.Equal(p.Data, eth) {
+					t.Fatal("Ethernet PDU data differs")
+				}
+				kinds = append(kinds, "eth")
+			case pdu:
+				if p.Kind != 3 || p.Flags != 1 || p.Addr != 2 || p.ID != 0x7E8 || !bytes.Equal(p.Data, []byte{1, 2, 3}) {
+					t.Fatalf("PDU %+v", p)
+				}
+				kinds = append(kinds, "isotp")
+			default:
+				kinds = append(kinds, fmt.Sprintf("can%x", f.ID))
+			}
+		}
+	}
+	if fmt.Sprint(kinds) != "[can123 eth isotp can80000001]" || s.Buffered() != 0 {
+		t.Fatalf("records %v, %d bytes left", kinds, s.Buffered())
+	}
+	s = StreamDecoder{}
+	s.Write(AppendStreamPDU(nil, &PDU{Kind: 5, Data: make([]byte, 5000)}))
+	var f Frame
+	var p PDU
+	if _, _, err := s.NextRecord(&f, &p, 4096); err != ErrPDU {
+		t.Fatalf("oversized PDU: %v, want ErrPDU", err)
+	}
+	// Without PDU records the marker is an invalid CAN length.
+	s = StreamDecoder{}
+	s.Write(AppendStreamPDU(nil, &PDU{Kind: 5, Data: eth}))
+	if _, err := s.Next(&f); !errors.Is(err, ErrLength) {
+		t.Fatalf("plain decoder on a PDU record: %v, want ErrLength", err)
 	}
 }

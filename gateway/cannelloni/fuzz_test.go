@@ -12,6 +12,7 @@ func FuzzCannelloni(f *testing.F) {
 	f.Add([]byte{2, 0, 0, 0, 1, 0x80, 0, 0, 1, 0x8c, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})
 	f.Add([]byte{2, 0, 0, 0, 1, 0x40, 0, 1, 0, 4})
 	f.Add(AppendPDU(nil, 3, &PDU{Kind: 3, ID: 0x7E8, Data: []byte{1, 2, 3}}))
+	f.Add(AppendStreamPDU([]byte{0, 0, 1, 0x23, 1, 0xAA}, &PDU{Kind: 5, Data: []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 1, 0x88, 0xb5}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var d Datagram
 		if d.Reset(b) == nil {
@@ -30,6 +31,28 @@ func FuzzCannelloni(f *testing.F) {
 			if !bytes.Equal(again, b) {
 				t.Fatalf("PDU re-encode mismatch")
 			}
+		}
+		// With PDU records: every record re-encodes to the bytes it came from.
+		var sp StreamDecoder
+		sp.Write(b)
+		off := 0
+		for {
+			var fr Frame
+			var p PDU
+			pdu, ok, err := sp.NextRecord(&fr, &p, 4096)
+			if err != nil || !ok {
+				break
+			}
+			var enc []byte
+			if pdu {
+				enc = AppendStreamPDU(nil, &p)
+			} else {
+				enc = AppendFrame(nil, &fr)
+			}
+			if off+len(enc) > len(b) || !bytes.Equal(enc, b[off:off+len(enc)]) {
+				t.Fatalf("stream record re-encode mismatch at %d: %x", off, enc)
+			}
+			off += len(enc)
 		}
 		var s StreamDecoder
 		s.Write(b)

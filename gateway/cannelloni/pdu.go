@@ -54,3 +54,49 @@ func DecodePDU(b []byte, maxLen int) (seq uint8, p PDU, err error) {
 	p.Data = q[PDUHeaderLen:]
 	return seq, p, nil
 }
+
+// Stream PDU records are the fieldgate extension of the TCP stream variant
+// (tcp, unix and vsock links with pdus enabled at both ends): one PDU
+// inline between CAN frames, marked by a length byte no CAN frame has.
+// Cannelloni peers reject the record as an invalid frame length. Layout:
+//
+//	id u32 BE | 0x7F | kind u8 | flags u8 | addr u8 | len u16 BE | data
+const (
+	StreamPDUMarker    = 0x7F
+	StreamPDUHeaderLen = 10
+)
+
+// AppendStreamPDU appends the stream record of p.
+func AppendStreamPDU(b []byte, p *PDU) []byte {
+	b = binary.BigEndian.AppendUint32(b, p.ID)
+	b = append(b, StreamPDUMarker, p.Kind, p.Flags, p.Addr)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(p.Data)))
+	return append(b, p.Data...)
+}
+
+// DecodeStreamPDU decodes the stream PDU record at the start of b and
+// returns its length; p.Data aliases b. It returns ErrShort when b holds
+// only part of the record and ErrPDU when the record is not a PDU record or
+// its data is longer than maxLen.
+func DecodeStreamPDU(b []byte, p *PDU, maxLen int) (int, error) {
+	if len(b) < 5 {
+		return 0, ErrShort
+	}
+	if b[4] != StreamPDUMarker {
+		return 0, ErrPDU
+	}
+	if len(b) < StreamPDUHeaderLen {
+		return 0, ErrShort
+	}
+	n := int(binary.BigEndian.Uint16(b[8:10]))
+	if n > maxLen {
+		return 0, ErrPDU
+	}
+	if len(b) < StreamPDUHeaderLen+n {
+		return 0, ErrShort
+	}
+	p.ID = binary.BigEndian.Uint32(b)
+	p.Kind, p.Flags, p.Addr = b[5], b[6], b[7]
+	p.Data = b[StreamPDUHeaderLen : StreamPDUHeaderLen+n]
+	return StreamPDUHeaderLen + n, nil
+}

@@ -71,12 +71,17 @@ func IsBus(kind string) bool {
 	return kind == KindCAN || kind == KindISOTP || kind == KindJ1939
 }
 
-// CarriesCANOnly reports whether kind produces or accepts only CAN-side
-// frames (CAN, CAN FD, ISO-TP PDUs, J1939 messages), never Ethernet: every
-// kind except packet, capture and udp (which tunnels Ethernet frames in
-// fieldgate's OpPDU datagrams).
-func CarriesCANOnly(kind string) bool {
-	return kind != KindPacket && kind != KindCapture && kind != KindUDP
+// CarriesEthernet reports whether Ethernet frames can come out of or be
+// written to e: packet and capture endpoints, udp links (OpPDU datagrams),
+// and tcp/unix/vsock links with pdus enabled (stream PDU records).
+func (e *Endpoint) CarriesEthernet() bool {
+	switch e.Kind {
+	case KindPacket, KindCapture, KindUDP:
+		return true
+	case KindTCP, KindUnix, KindVsock:
+		return e.PDUs
+	}
+	return false
 }
 
 // IsNetwork reports whether kind is reachable from other hosts or processes.
@@ -144,6 +149,10 @@ type Endpoint struct {
 	RotateInterval time.Duration // capture: rotate by capture time
 	Realtime       bool          // log read mode: replay with original timing
 	Queue          Queue
+
+	// tcp, unix, vsock: fieldgate's PDU records in the stream (ISO-TP,
+	// J1939, Ethernet); both ends must enable them.
+	PDUs bool
 
 	// packet
 	Promiscuous bool       // put the interface into promiscuous mode

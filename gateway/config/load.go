@@ -305,6 +305,7 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 			e.Peer = addr("peer", true, "")
 		}
 		e.MaxClients = int(o.uint("max_clients", DefaultMaxClients, 1, 4096))
+		e.PDUs = o.boolean("pdus", false)
 		peers()
 		backoff()
 		tlsOpt()
@@ -335,6 +336,7 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 			d.errorf(k, path+".cid", "the peer CID: 2 = host, 1 = local loopback, guests have their own", "missing field")
 		}
 		e.MaxClients = int(o.uint("max_clients", DefaultMaxClients, 1, 4096))
+		e.PDUs = o.boolean("pdus", false)
 		backoff()
 	case KindUnix:
 		mode("server", "server", "client")
@@ -346,6 +348,12 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		}
 		e.SocketType = o.oneOf("type", "stream", "stream", "seqpacket")
 		e.MaxClients = int(o.uint("max_clients", DefaultMaxClients, 1, 4096))
+		e.PDUs = o.boolean("pdus", false)
+		if e.PDUs && e.SocketType == "seqpacket" {
+			// A batch of PDUs (up to 64 × 4 KiB) exceeds what one
+			// seqpacket message may carry.
+			d.errorf(o.get("pdus"), path+".pdus", "use type: stream for a link that carries PDUs", "pdus needs type: stream")
+		}
 		backoff()
 	case KindLog:
 		mode("write", "write", "read")

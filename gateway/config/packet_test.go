@@ -74,6 +74,8 @@ func TestPacketErrors(t *testing.T) {
 			[]string{`p.yaml:7:39: routes.route0.allow: u → a: CAN id:mask entries in allow do not apply to an Ethernet interface`}},
 		{"ethertype allow onto bus", eps + "routes: [{from: [u], to: [bus], allow: [0x0800]}]\n",
 			[]string{`routes.route0.allow: u → bus: ethertype entries in allow do not apply to a CAN bus`}},
+		{"pdus on seqpacket", "endpoints:\n  a: {kind: packet, interface: veth0}\n  s: {kind: unix, path: /tmp/x.sock, type: seqpacket, pdus: true}\nroutes: [{from: [a], to: [s]}]\n",
+			[]string{`p.yaml:3:61: endpoints.s.pdus: pdus needs type: stream`}},
 		{"bad allow", eps + "routes: [{from: [u], to: [a], allow: [0x0100, ipv4]}]\n",
 			[]string{`routes.route0.allow[0]: invalid ethertype "0x0100"`, `routes.route0.allow[1]: invalid allow entry "ipv4"`}},
 	} {
@@ -104,5 +106,28 @@ func TestPacketAllowWarning(t *testing.T) {
 	}
 	if len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0].Error(), "w.yaml:4:10: routes.route0.allow: u → a: no `allow` list: this route writes nothing onto interface veth0") {
 		t.Fatalf("warnings %v", c.Warnings)
+	}
+}
+
+// TestPacketOverStreams: tcp, unix and vsock links carry Ethernet frames
+// when pdus is on.
+func TestPacketOverStreams(t *testing.T) {
+	c, err := Parse("s.yaml", []byte(`
+endpoints:
+  a: {kind: packet, interface: veth0}
+  t: {kind: tcp, listen: "127.0.0.1:1", pdus: true}
+  u: {kind: unix, path: /tmp/x.sock, pdus: true}
+  v: {kind: vsock, mode: client, cid: 2, port: 5, pdus: true}
+routes:
+  - {from: [a], to: [t, u, v]}
+  - {from: [t, u, v], to: [a], allow: [any]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"t", "u", "v"} {
+		if !c.Endpoint(n).PDUs || !c.Endpoint(n).CarriesEthernet() {
+			t.Errorf("%s: %+v", n, c.Endpoint(n))
+		}
 	}
 }

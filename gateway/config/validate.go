@@ -247,11 +247,11 @@ func (d *decoder) validateEthernet(c *Config, r *Route, path string, from, to []
 	}
 	for _, f := range from {
 		for _, t := range to {
-			if f.Kind == KindPacket && CarriesCANOnly(t.Kind) {
-				d.addErr(posOf(r.To, r.ToPos, t.Name, r.Pos), path+".to", "Ethernet frames go to packet, capture or udp endpoints (tcp, unix, vsock and socketcand links carry CAN only)", "endpoint %q (%s) cannot carry the Ethernet frames of %q", t.Name, t.Kind, f.Name)
+			if f.Kind == KindPacket && !t.CarriesEthernet() {
+				d.addErr(posOf(r.To, r.ToPos, t.Name, r.Pos), path+".to", "Ethernet frames go to packet, capture or udp endpoints, or tcp/unix/vsock links with pdus: true (socketcand and plain cannelloni links carry CAN only)", "endpoint %q (%s) cannot carry the Ethernet frames of %q", t.Name, t.Kind, f.Name)
 			}
-			if t.Kind == KindPacket && CarriesCANOnly(f.Kind) {
-				d.addErr(posOf(r.From, r.FromPos, f.Name, r.Pos), path+".from", "a packet endpoint writes Ethernet frames from packet or udp endpoints", "endpoint %q (%s) produces no Ethernet frames for %q", f.Name, f.Kind, t.Name)
+			if t.Kind == KindPacket && !f.CarriesEthernet() {
+				d.addErr(posOf(r.From, r.FromPos, f.Name, r.Pos), path+".from", "a packet endpoint writes Ethernet frames from packet or udp endpoints, or tcp/unix/vsock links with pdus: true", "endpoint %q (%s) produces no Ethernet frames for %q", f.Name, f.Kind, t.Name)
 			}
 			if !IsNetwork(f.Kind) || t.Kind != KindPacket {
 				continue
