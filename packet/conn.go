@@ -87,9 +87,6 @@ type Config struct {
 	// SendOnly binds the socket with protocol 0, so it receives nothing
 	// and nothing queues up on a socket used only for WriteTo.
 	SendOnly bool
-	// TxRing, when not nil, maps a PACKET_TX_RING that WriteBatch fills
-	// (see TxRingConfig); it cannot be combined with Ring.
-	TxRing *TxRingConfig
 	// ReadBuffer sets the receive buffer (bytes) of ring-less sockets:
 	// SO_RCVBUFFORCE when the process has CAP_NET_ADMIN, else SO_RCVBUF
 	// (capped by net.core.rmem_max); 0 keeps the system default.

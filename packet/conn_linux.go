@@ -38,10 +38,6 @@ type Conn struct {
 
 	smu   sync.Mutex
 	stats Stats
-
-	wmu    sync.Mutex // serialises WriteBatch, protects txRing's head
-	txRing *txRing
-	hdrLen int // link-layer header length of the bound interface
 }
 
 // Listen opens an AF_PACKET socket on ifi, or on every interface when ifi
@@ -102,16 +98,6 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 			return opError("setsockopt PACKET_QDISC_BYPASS", ifi, err)
 		}
 	}
-	if cfg.TxRing != nil {
-		if cfg.Ring != nil {
-			return opError("tx ring", ifi, errors.New("Config.TxRing and Config.Ring on one socket: use a second Conn (Config.SendOnly) for the transmit ring"))
-		}
-		r, err := newTxRing(c.c, cfg.TxRing)
-		if err != nil {
-			return opError("tx ring", ifi, err)
-		}
-		c.txRing = r
-	}
 	if cfg.Ring != nil {
 		r, err := newRing(c.c, cfg.Ring)
 		if err != nil {
@@ -149,9 +135,6 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 	c.local = &Addr{Interface: c.ifindex, Protocol: c.protocol}
 	if ll, ok := sa.(*unix.SockaddrLinklayer); ok && int(ll.Halen) <= len(ll.Addr) {
 		c.local.HardwareAddr = append(net.HardwareAddr(nil), ll.Addr[:ll.Halen]...)
-		if ll.Hatype == unix.ARPHRD_ETHER || ll.Hatype == unix.ARPHRD_LOOPBACK {
-			c.hdrLen = 14 // the device's hard_header_len
-		}
 	}
 	if cfg.Promiscuous && c.ifindex != 0 {
 		if err := c.SetPromiscuous(true); err != nil {
@@ -181,13 +164,6 @@ func (c *Conn) Close() error {
 		}
 	}
 	c.rmu.Unlock()
-	c.wmu.Lock()
-	if c.txRing != nil {
-		if uerr := c.txRing.unmap(); err == nil {
-			err = uerr
-		}
-	}
-	c.wmu.Unlock()
 	return err
 }
 
@@ -287,20 +263,7 @@ func (c *Conn) Stats() (Stats, error) {
 // a Datagram socket addr must be an *Addr with the destination hardware
 // address and the protocol. WriteTo on a socket bound to all interfaces
 // needs an *Addr naming the interface.
-//
-// On a Conn with a transmit ring (Config.TxRing) the kernel sends every
-// frame through the ring, so WriteTo goes through WriteBatch and addr may
-// only name the bound interface.
 func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
-	if c.txRing != nil {
-		if a, ok := addr.(*Addr); addr != nil && (!ok || a.Interface != 0 && a.Interface != c.ifindex || len(a.HardwareAddr) > 0 || a.Protocol != 0) {
-			return 0, c.opError("write", fmt.Errorf("a Conn with a transmit ring sends only to its bound interface (got address %v)", addr))
-		}
-		if _, err := c.WriteBatch([][]byte{b}); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	}
 	sa := unix.SockaddrLinklayer{Ifindex: c.ifindex, Protocol: htons(c.protocol)}
 	if addr != nil {
 		a, ok := addr.(*Addr)

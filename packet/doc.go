@@ -31,16 +31,16 @@
 //
 // # Transmitting
 //
-// WriteTo sends one frame with sendto(2). WriteBatch sends many: through
-// a PACKET_TX_RING (Config.TxRing, TPACKET_V2 slots filled in place, one
-// send(2) per batch) or, without a ring, with sendmmsg(2). BenchmarkTransmit
-// measured the ring at about half the CPU per frame of sendto and ~15 %
-// below sendmmsg (BENCHMARKS.md), so `fieldgate inject` uses it at full
-// speed and the capture benchmark's generator is built on it. Frames the
-// kernel would refuse from the ring (longer than the interface's MTU plus
-// header) are refused by WriteBatch with EMSGSIZE first: the kernel would
-// otherwise skip them without a trace (PACKET_LOSS, which keeps one bad
-// frame from wedging the ring).
+// WriteTo sends one frame with sendto(2); WriteBatch sends many with
+// sendmmsg(2), up to 1024 per system call, retrying on a full device queue
+// instead of dropping. In BenchmarkTransmit (BENCHMARKS.md) a batch costs
+// about half the CPU per frame of one sendto each; `fieldgate inject` uses
+// it at full speed. A PACKET_TX_RING was built and measured against it
+// (txring_eval_linux_test.go) and not shipped: it was no faster than
+// sendmmsg for 64- or 1514-byte frames on veth, and it has hazards
+// sendmmsg has not (a frame the kernel refuses wedges the ring unless
+// PACKET_LOSS is set, and with PACKET_LOSS such frames vanish without an
+// error).
 //
 // # Fanout
 //

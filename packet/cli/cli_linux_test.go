@@ -200,7 +200,7 @@ func TestCaptureThenInject(t *testing.T) {
 		}
 	}
 
-	// Full speed: batches through the transmit ring, the file 10 times
+	// Full speed: batches (WriteBatch), the file 10 times
 	// over (500 frames, two batches of 256 and a rest), in order.
 	stdout.Reset()
 	ns(func() {

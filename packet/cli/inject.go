@@ -21,15 +21,15 @@ Replays the packets of a pcapng or pcap FILE onto interface IFACE. Packets of
 a link type the interface cannot carry (Ethernet onto CAN, or the other way)
 are skipped and counted in the summary. SocketCAN records (link type 227) are
 converted back to the kernel's host byte order. By default packets are sent
-as fast as the interface takes them, onto Ethernet in batches through a
-PACKET_TX_RING. Note: a vcan interface without echo
+as fast as the interface takes them, onto Ethernet in batches of 256 (one
+sendmmsg each). Note: a vcan interface without echo
 discards frames sent by packet sockets (they never reach local CAN sockets);
 inject into vxcan, a real controller, or a vcan with echo on.
 
 flags:
 `
 
-// injectBatch is how many frames inject hands to the transmit ring at once.
+// injectBatch is how many frames inject hands to WriteBatch at once.
 const injectBatch = 256
 
 // Inject is `fieldgate inject`.
@@ -69,16 +69,12 @@ func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("-i %s: %w", *iface, err)
 	}
 	target := packet.LinkTypeFor(ht, packet.Raw)
-	// At full speed onto Ethernet, frames go out in batches through a
-	// transmit ring (one send(2) per batch; BENCHMARKS.md: about 2x the
-	// rate of one sendto per frame). CAN frames need their per-frame
-	// protocol, paced modes one frame at a time: those use WriteTo.
+	// At full speed onto Ethernet, frames go out in batches (WriteBatch:
+	// one sendmmsg per batch; BENCHMARKS.md: about half the CPU per frame
+	// of one sendto each). CAN frames need their per-frame protocol, paced
+	// modes go one frame at a time: those use WriteTo.
 	batched := *rate == 0 && !*realtime && target == packet.LinkTypeEthernet
-	cfg := &packet.Config{SendOnly: true}
-	if batched {
-		cfg.TxRing = &packet.TxRingConfig{}
-	}
-	c, err := packet.Listen(ifi, cfg)
+	c, err := packet.Listen(ifi, &packet.Config{SendOnly: true})
 	if err != nil {
 		return err
 	}

@@ -1,20 +1,22 @@
-//go:build linux
+//go:build linux && !hil
 
 package packet
 
 import (
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"github.com/mdlayher/socket"
 	"golang.org/x/sys/unix"
 )
 
-// Transmit ring defaults (see TxRingConfig) and the TPACKET_V2 frame
+// txRingConfig sizes the ring: FrameSize bytes per slot (a multiple of
+// 16; 32 of them are the slot header), FrameCount slots.
+type txRingConfig struct{ FrameSize, FrameCount int }
+
+// Transmit ring defaults and the TPACKET_V2 frame
 // layout: struct tpacket2_hdr is 32 bytes and, without
 // PACKET_TX_HAS_OFF, the kernel takes the frame from right after it
 // (TPACKET2_HDRLEN - sizeof(struct sockaddr_ll)).
@@ -25,6 +27,15 @@ const (
 	t2Len               = 4
 	t2Data              = 32
 )
+
+// This file is the PACKET_TX_RING that was evaluated against sendmmsg(2)
+// for Conn.WriteBatch (BenchmarkTransmit, BENCHMARKS.md) and not shipped:
+// on the benchmark kernel it was no faster than sendmmsg, for 64-byte and
+// for 1514-byte frames, and it brings hazards sendmmsg has not (a frame
+// the kernel refuses wedges the ring unless PACKET_LOSS is set, and with
+// it such frames vanish without an error, so lengths must be checked
+// against the live MTU first). It stays as test code so the comparison
+// can be rerun.
 
 // txRing is a mapped TPACKET_V2 transmit ring. Slots are used in ring
 // order, as the kernel's tpacket_snd walks them.
@@ -37,7 +48,7 @@ type txRing struct {
 	head           int
 }
 
-func newTxRing(sc *socket.Conn, cfg *TxRingConfig) (*txRing, error) {
+func newTxRing(sc *socket.Conn, cfg *txRingConfig) (*txRing, error) {
 	fs, fn := cfg.FrameSize, cfg.FrameCount
 	if fs == 0 {
 		fs = defaultTxFrameSize
@@ -48,9 +59,9 @@ func newTxRing(sc *socket.Conn, cfg *TxRingConfig) (*txRing, error) {
 	page := unix.Getpagesize()
 	switch {
 	case fs < t2Data+14 || fs%16 != 0:
-		return nil, fmt.Errorf("TxRingConfig.FrameSize %d: must be a multiple of 16, at least %d", fs, t2Data+14)
+		return nil, fmt.Errorf("txRingConfig.FrameSize %d: must be a multiple of 16, at least %d", fs, t2Data+14)
 	case fn <= 0 || fn > 1<<20:
-		return nil, fmt.Errorf("TxRingConfig.FrameCount %d: must be between 1 and %d", fn, 1<<20)
+		return nil, fmt.Errorf("txRingConfig.FrameCount %d: must be between 1 and %d", fn, 1<<20)
 	}
 	bs := (fs + page - 1) / page * page
 	fpb := bs / fs
@@ -110,41 +121,39 @@ func (r *txRing) unmap() error {
 	return nil
 }
 
-// WriteBatch transmits frames on the bound interface and returns how many
-// it handed to the kernel. Each frame is a complete link-layer frame for a
-// Raw socket (a network-layer packet for Datagram, sent to the
-// Config.Protocol with no hardware address, so mostly useful for Raw).
-//
-// With Config.TxRing the frames are copied into the transmit ring and sent
-// with one send(2) per batch (or per ring-full); without it they go out
-// with sendmmsg(2), up to 1024 per call. Either way the caller may reuse
-// the buffers when WriteBatch returns, and every frame counted in the
-// result has been accepted by the kernel. When the device queue or the
-// socket send buffer is full (ENOBUFS, EAGAIN) or every ring slot is still
-// in flight, WriteBatch retries after short sleeps (20 µs doubling to
-// 1 ms) instead of dropping frames; the write deadline does not apply.
-// The first frame the kernel refuses (longer than the MTU: EMSGSIZE)
-// ends the batch with an error. The socket must be bound to one
-// interface; frames go to it with Config.Protocol.
-func (c *Conn) WriteBatch(frames [][]byte) (int, error) {
-	if c.ifindex == 0 {
-		return 0, c.opError("write batch", errors.New("socket bound to all interfaces: WriteBatch needs one interface"))
-	}
-	rc, err := c.c.SyscallConn()
-	if err != nil {
-		return 0, c.opError("write batch", err)
-	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	if c.txRing != nil {
-		return c.writeRing(rc, frames)
-	}
-	return c.writeMmsg(rc, frames)
+// evalTxRing is a send-only Conn with a transmit ring.
+type evalTxRing struct {
+	c      *Conn
+	ring   *txRing
+	hdrLen int
 }
 
-func (c *Conn) writeRing(rc syscall.RawConn, frames [][]byte) (int, error) {
-	r := c.txRing
-	maxLen, err := c.maxFrameLen(rc)
+// newEvalTxRing maps a transmit ring on a Conn opened with SendOnly.
+func newEvalTxRing(c *Conn, cfg *txRingConfig) (*evalTxRing, error) {
+	r, err := newTxRing(c.c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t := &evalTxRing{c: c, ring: r}
+	if sa, err := c.c.Getsockname(); err == nil {
+		if ll, ok := sa.(*unix.SockaddrLinklayer); ok && (ll.Hatype == unix.ARPHRD_ETHER || ll.Hatype == unix.ARPHRD_LOOPBACK) {
+			t.hdrLen = 14
+		}
+	}
+	return t, nil
+}
+
+func (t *evalTxRing) Close() error { return t.ring.unmap() }
+
+// WriteBatch is Conn.WriteBatch through the ring.
+func (t *evalTxRing) WriteBatch(frames [][]byte) (int, error) {
+	c := t.c
+	rc, err := c.c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	r := t.ring
+	maxLen, err := t.maxFrameLen(rc)
 	if err != nil {
 		return 0, c.opError("write batch (tx ring)", err)
 	}
@@ -152,20 +161,20 @@ func (c *Conn) writeRing(rc syscall.RawConn, frames [][]byte) (int, error) {
 	queued, n := 0, 0
 	for n < len(frames) {
 		f := frames[n]
-		if len(f) == 0 || len(f) > maxLen && !(len(f) == maxLen+vlanTagLen && c.hdrLen == 14 && c.typ == Raw && f[12] == 0x81 && f[13] == 0x00) {
+		if len(f) == 0 || len(f) > maxLen && !(len(f) == maxLen+vlanTagLen && t.hdrLen == 14 && c.typ == Raw && f[12] == 0x81 && f[13] == 0x00) {
 			if queued > 0 {
-				if err := c.flushTx(rc); err != nil {
+				if err := t.flushTx(rc); err != nil {
 					return n, err
 				}
 			}
-			return n, c.opError("write batch (tx ring)", fmt.Errorf("frame %d: %d bytes, want 1 to %d (%w; the smaller of TxRingConfig.FrameSize - 32 and the interface MTU plus link header)", n, len(f), maxLen, unix.EMSGSIZE))
+			return n, c.opError("write batch (tx ring)", fmt.Errorf("frame %d: %d bytes, want 1 to %d (%w; the smaller of txRingConfig.FrameSize - 32 and the interface MTU plus link header)", n, len(f), maxLen, unix.EMSGSIZE))
 		}
 		slot := r.frame(r.head)
 		if atomic.LoadUint32(r.status(slot)) != unix.TP_STATUS_AVAILABLE {
 			// Ring full: hand over what is queued, then wait for the
 			// kernel to give this slot back (at once on veth, after
 			// transmit completion on a NIC).
-			if err := c.flushTx(rc); err != nil {
+			if err := t.flushTx(rc); err != nil {
 				return n, err
 			}
 			queued = 0
@@ -184,7 +193,7 @@ func (c *Conn) writeRing(rc syscall.RawConn, frames [][]byte) (int, error) {
 		queued++
 	}
 	if queued > 0 {
-		if err := c.flushTx(rc); err != nil {
+		if err := t.flushTx(rc); err != nil {
 			return n, err
 		}
 	}
@@ -196,7 +205,7 @@ func (c *Conn) writeRing(rc syscall.RawConn, frames [][]byte) (int, error) {
 // (ENOBUFS, EAGAIN) the kernel leaves the frame it could not send in
 // SEND_REQUEST and stops there; flushTx retries with backoff so that no
 // queued frame is left behind when WriteBatch returns.
-func (c *Conn) flushTx(rc syscall.RawConn) error {
+func (t *evalTxRing) flushTx(rc syscall.RawConn) error {
 	err := backoff(func() (bool, error) {
 		var e syscall.Errno
 		if err := rc.Control(func(fd uintptr) {
@@ -213,87 +222,17 @@ func (c *Conn) flushTx(rc syscall.RawConn) error {
 		return false, e
 	})
 	if err != nil {
-		return c.opError("write batch (tx ring): send", err)
+		return t.c.opError("write batch (tx ring): send", err)
 	}
 	return nil
-}
-
-// backoff calls f until it reports done or an error, sleeping 20 µs
-// doubling to 1 ms between calls. Only a full device or socket queue makes
-// it sleep, so the wait is bounded by how fast the device drains.
-func backoff(f func() (bool, error)) error {
-	for wait := 20 * time.Microsecond; ; wait = min(2*wait, time.Millisecond) {
-		done, err := f()
-		if done || err != nil {
-			return err
-		}
-		time.Sleep(wait)
-	}
-}
-
-// maxMmsg is the most messages one sendmmsg takes (UIO_MAXIOV).
-const maxMmsg = 1024
-
-func (c *Conn) writeMmsg(rc syscall.RawConn, frames [][]byte) (int, error) {
-	sa := rawSockaddrLinklayer(c.ifindex, htons(c.protocol))
-	batch := min(len(frames), maxMmsg)
-	iov := make([]unix.Iovec, batch)
-	hdr := make([]unix.Mmsghdr, batch)
-	n := 0
-	for n < len(frames) {
-		m := min(len(frames)-n, maxMmsg)
-		for i := range m {
-			f := frames[n+i]
-			iov[i] = unix.Iovec{}
-			if len(f) > 0 {
-				iov[i].Base = &f[0]
-			}
-			iov[i].SetLen(len(f))
-			hdr[i] = unix.Mmsghdr{}
-			hdr[i].Hdr.Name = (*byte)(unsafe.Pointer(&sa))
-			hdr[i].Hdr.Namelen = uint32(unsafe.Sizeof(sa))
-			hdr[i].Hdr.Iov = &iov[i]
-			hdr[i].Hdr.SetIovlen(1)
-		}
-		var sent int
-		// A full device queue (ENOBUFS) or send buffer (EAGAIN) fails the
-		// first message not sent: retry it after a pause, as WriteTo
-		// callers do, rather than drop it.
-		err := backoff(func() (bool, error) {
-			var e syscall.Errno
-			if err := rc.Control(func(fd uintptr) {
-				var r uintptr
-				r, _, e = unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&hdr[0])), uintptr(m), unix.MSG_DONTWAIT, 0, 0)
-				sent = int(r)
-			}); err != nil {
-				return false, err
-			}
-			switch e {
-			case 0:
-				return true, nil
-			case unix.EAGAIN, unix.ENOBUFS:
-				return false, nil
-			}
-			return false, e
-		})
-		if err != nil {
-			return n, c.opError("sendmmsg", err)
-		}
-		n += sent
-	}
-	return n, nil
-}
-
-// rawSockaddrLinklayer builds a struct sockaddr_ll for sendmmsg.
-func rawSockaddrLinklayer(ifindex int, protoBE uint16) unix.RawSockaddrLinklayer {
-	return unix.RawSockaddrLinklayer{Family: unix.AF_PACKET, Protocol: protoBE, Ifindex: int32(ifindex)}
 }
 
 // maxFrameLen returns the longest frame the kernel accepts on the bound
 // interface now: its MTU, plus the link-layer header for Raw sockets
 // (tpacket_snd's check; an 802.1Q-tagged Ethernet frame may be 4 bytes
 // longer). It reads the MTU with two ioctls (the name may have changed).
-func (c *Conn) maxFrameLen(rc syscall.RawConn) (int, error) {
+func (t *evalTxRing) maxFrameLen(rc syscall.RawConn) (int, error) {
+	c := t.c
 	var mtu uint32
 	var ierr error
 	if err := rc.Control(func(fd uintptr) {
@@ -318,7 +257,7 @@ func (c *Conn) maxFrameLen(rc syscall.RawConn) (int, error) {
 		return 0, ierr
 	}
 	if c.typ == Raw {
-		return int(mtu) + c.hdrLen, nil
+		return int(mtu) + t.hdrLen, nil
 	}
 	return int(mtu), nil
 }
