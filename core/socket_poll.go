@@ -32,33 +32,37 @@ const sockaddrMax = 128
 // An op is the state of one system call run on the runtime poller. Ops are
 // cached per Socket and their poller callback (fn) is bound once, so the
 // steady-state I/O path allocates nothing.
+//
+// The fields every call touches come first, so that the per-call path
+// (send, recv and friends) stays within the op's first cache lines: the
+// time around a system call is dominated by cache misses on whatever the
+// kernel evicted, so fewer lines touched is less time.
 type op struct {
-	kind    opKind
-	once    bool // non-blocking mode: one attempt, no waiting
-	adapter bool // net.Conn adapter: non-blocking mode waits too
-	flags   int
+	kind     opKind
+	once     bool // non-blocking mode: one attempt, no waiting
+	adapter  bool // net.Conn adapter: non-blocking mode waits too
+	wantAddr bool
+	started  bool   // connect in progress
+	salen    uint32 // bytes of sa in use
+	flags    int
 
 	b []byte
-
-	// Raw sockaddr: input for sendto/connect (salen bytes), output for
-	// recvfrom/accept (wantAddr).
-	sa       [sockaddrMax]byte
-	salen    uint32
-	wantAddr bool
-
-	msg   unix.Msghdr
-	iovs  []unix.Iovec
-	mm    []unix.Mmsghdr
-	names [][sockaddrMax]byte
-	vlen  int
-
-	started bool // connect in progress
-	f       func(fd int) (int, error)
 
 	n   int
 	err error // raw errno from the system call
 
 	fn func(uintptr) bool
+	f  func(fd int) (int, error)
+
+	// Raw sockaddr: input for sendto/connect (salen bytes), output for
+	// recvfrom/accept (wantAddr).
+	sa [sockaddrMax]byte
+
+	msg   unix.Msghdr // opSendmsg, opRecvmsg; zero otherwise
+	iovs  []unix.Iovec
+	mm    []unix.Mmsghdr
+	names [][sockaddrMax]byte
+	vlen  int
 }
 
 func newOp() *op {
@@ -196,12 +200,16 @@ func (s *Socket) getOp(write bool) *op {
 // putOp returns o to the cache, dropping references to caller memory.
 func (s *Socket) putOp(write bool, o *op) {
 	o.b = nil
-	o.f = nil
 	o.started = false
 	o.wantAddr = false
 	o.adapter = false
 	o.salen = 0
-	o.msg = unix.Msghdr{}
+	switch o.kind {
+	case opFunc:
+		o.f = nil
+	case opSendmsg, opRecvmsg:
+		o.msg = unix.Msghdr{}
+	}
 	p := &s.rop
 	if write {
 		p = &s.wop
@@ -264,20 +272,38 @@ func (s *Socket) wait(ctx context.Context, o *op, write bool, name string, dl in
 	}
 	o.once = nonblock
 	o.n, o.err = 0, nil
+	if ctx != nil {
+		return s.waitContext(ctx, o, write, name, dl, nonblock)
+	}
+	// The common case, kept short: no context to watch.
+	s.arm(write, dl)
+	var err error
+	if write {
+		err = s.rc.Write(o.fn)
+	} else {
+		err = s.rc.Read(o.fn)
+	}
+	if err != nil {
+		return s.wrapPollErr(name, nil, err, false)
+	}
+	return nil
+}
+
+// waitContext is wait with a context: the context's deadline bounds the
+// wait and its cancellation wakes the waiter.
+func (s *Socket) waitContext(ctx context.Context, o *op, write bool, name string, dl int64, nonblock bool) error {
+	if err := ctx.Err(); err != nil {
+		return &net.OpError{Op: name, Net: socketNetName(s.family), Err: ctxError(err)}
+	}
 	ctxDL := false
 	var done <-chan struct{}
-	if ctx != nil {
-		if err := ctx.Err(); err != nil {
-			return &net.OpError{Op: name, Net: socketNetName(s.family), Err: ctxError(err)}
-		}
-		if !nonblock {
-			if d, ok := ctx.Deadline(); ok {
-				if n := d.UnixNano(); dl == 0 || n < dl {
-					dl, ctxDL = n, true
-				}
+	if !nonblock {
+		if d, ok := ctx.Deadline(); ok {
+			if n := d.UnixNano(); dl == 0 || n < dl {
+				dl, ctxDL = n, true
 			}
-			done = ctx.Done()
 		}
+		done = ctx.Done()
 	}
 	s.arm(write, dl)
 
