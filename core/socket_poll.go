@@ -5,6 +5,7 @@ package core
 import (
 	"context"
 	"net"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -51,8 +52,11 @@ type op struct {
 	n   int
 	err error // raw errno from the system call
 
-	fn func(uintptr) bool
-	f  func(fd int) (int, error)
+	// Poller callbacks, bound once: fn runs any kind; sendtoFn and
+	// recvfromFn are the two hot kinds with one call level less.
+	fn, sendtoFn, recvfromFn func(uintptr) bool
+
+	f func(fd int) (int, error)
 
 	// Raw sockaddr: input for sendto/connect (salen bytes), output for
 	// recvfrom/accept (wantAddr).
@@ -68,7 +72,54 @@ type op struct {
 func newOp() *op {
 	o := &op{}
 	o.fn = o.run
+	// The two hot kinds get their system call in the callback itself, one
+	// call level less between the poller and the kernel than run.
+	o.sendtoFn = func(fd uintptr) bool {
+		var p, sa unsafe.Pointer
+		if len(o.b) > 0 {
+			p = unsafe.Pointer(&o.b[0])
+		}
+		if o.salen > 0 {
+			sa = unsafe.Pointer(&o.sa[0])
+		}
+		r, _, e := syscall.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), uintptr(sa), uintptr(o.salen))
+		return o.result(r, e)
+	}
+	o.recvfromFn = func(fd uintptr) bool {
+		var p, sa, salen unsafe.Pointer
+		if len(o.b) > 0 {
+			p = unsafe.Pointer(&o.b[0])
+		}
+		if o.wantAddr {
+			o.salen = sockaddrMax
+			sa, salen = unsafe.Pointer(&o.sa[0]), unsafe.Pointer(&o.salen)
+		}
+		r, _, e := syscall.Syscall6(unix.SYS_RECVFROM, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), uintptr(sa), uintptr(salen))
+		return o.result(r, e)
+	}
 	return o
+}
+
+// callback returns the poller callback for o's kind.
+func (o *op) callback() func(uintptr) bool {
+	switch o.kind {
+	case opSendto:
+		return o.sendtoFn
+	case opRecvfrom:
+		return o.recvfromFn
+	}
+	return o.fn
+}
+
+// result records a system call's result in o and reports whether the call
+// is done (false: wait for readiness and call again).
+func (o *op) result(r uintptr, e syscall.Errno) bool {
+	if e != 0 {
+		o.n, o.err = 0, e
+		return e != unix.EINTR && (o.once || e != unix.EAGAIN)
+	}
+	o.n, o.err = int(r), nil
+	return true
 }
 
 // run performs the system call; it returns false to ask the poller to wait
@@ -80,28 +131,9 @@ func (o *op) run(fd uintptr) bool {
 	)
 	switch o.kind {
 	case opRecvfrom:
-		var p unsafe.Pointer
-		if len(o.b) > 0 {
-			p = unsafe.Pointer(&o.b[0])
-		}
-		if o.wantAddr {
-			o.salen = sockaddrMax
-			r, _, e = unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags),
-				uintptr(unsafe.Pointer(&o.sa[0])), uintptr(unsafe.Pointer(&o.salen)))
-		} else {
-			r, _, e = unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), 0, 0)
-		}
+		return o.recvfromFn(fd)
 	case opSendto:
-		var p unsafe.Pointer
-		if len(o.b) > 0 {
-			p = unsafe.Pointer(&o.b[0])
-		}
-		if o.salen > 0 {
-			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags),
-				uintptr(unsafe.Pointer(&o.sa[0])), uintptr(o.salen))
-		} else {
-			r, _, e = unix.Syscall6(unix.SYS_SENDTO, fd, uintptr(p), uintptr(len(o.b)), uintptr(o.flags), 0, 0)
-		}
+		return o.sendtoFn(fd)
 	case opRecvmsg:
 		if o.msg.Name != nil {
 			o.msg.Namelen = sockaddrMax // in/out: reset for a retry
@@ -131,15 +163,7 @@ func (o *op) run(fd uintptr) bool {
 		}
 		return true
 	}
-	if e != 0 {
-		o.n, o.err = 0, e
-		if e == unix.EINTR || (!o.once && e == unix.EAGAIN) {
-			return false
-		}
-		return true
-	}
-	o.n, o.err = int(r), nil
-	return true
+	return o.result(r, e)
 }
 
 // connect runs a non-blocking connect(2) to completion, the way the net
@@ -279,9 +303,9 @@ func (s *Socket) wait(ctx context.Context, o *op, write bool, name string, dl in
 	s.arm(write, dl)
 	var err error
 	if write {
-		err = s.rc.Write(o.fn)
+		err = s.rc.Write(o.callback())
 	} else {
-		err = s.rc.Read(o.fn)
+		err = s.rc.Read(o.callback())
 	}
 	if err != nil {
 		return s.wrapPollErr(name, nil, err, false)
@@ -320,9 +344,9 @@ func (s *Socket) waitContext(ctx context.Context, o *op, write bool, name string
 	}
 	var err error
 	if write {
-		err = s.rc.Write(o.fn)
+		err = s.rc.Write(o.callback())
 	} else {
-		err = s.rc.Read(o.fn)
+		err = s.rc.Read(o.callback())
 	}
 	if stop != nil && !stop() {
 		<-fired
