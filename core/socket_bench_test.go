@@ -3,10 +3,12 @@
 package core
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -210,11 +212,12 @@ func BenchmarkUDPOneWay(b *testing.B) {
 }
 
 // BenchmarkUDPCompare runs core, net and raw with the same iteration count,
-// interleaved in 10 rounds so that load changes on a shared machine hit all
-// three alike, and reports each one's cost and core's ratios (core/net 1.00
-// = equal, below 1 = core faster).
+// interleaved in 20 rounds so that load changes on a shared machine hit all
+// three alike, each round in a rotated order so that none always runs first
+// or last, and reports each one's cost and core's ratios (core/net 1.00 =
+// equal, below 1 = core faster).
 func BenchmarkUDPCompare(b *testing.B) {
-	const rounds = 10
+	const rounds = 20
 	b.Run("roundtrip", func(b *testing.B) {
 		var rs [3]*rtServer
 		for i, impl := range udpImpls {
@@ -227,7 +230,8 @@ func BenchmarkUDPCompare(b *testing.B) {
 			if r == 0 {
 				n += b.N % rounds
 			}
-			for i := range rs {
+			for j := range rs {
+				i := (r + j) % len(rs)
 				c0 := cpuTime()
 				d[i] += rs[i].run(n)
 				c[i] += cpuTime() - c0
@@ -248,7 +252,8 @@ func BenchmarkUDPCompare(b *testing.B) {
 			if r == 0 {
 				n += b.N % rounds
 			}
-			for i := range es {
+			for j := range es {
+				i := (r + j) % len(es)
 				c0 := cpuTime()
 				d[i] += oneWay(es[i], n)
 				c[i] += cpuTime() - c0
@@ -262,9 +267,16 @@ func BenchmarkUDPCompare(b *testing.B) {
 // cpuTime is the process's user+system CPU time: on a shared, overloaded
 // machine it measures the work done far more stably than wall time.
 func cpuTime() time.Duration {
+	u, s := cpuSplit()
+	return u + s
+}
+
+// cpuSplit is the process's user and system CPU time, all threads
+// (getrusage RUSAGE_SELF): system time is the kernel's share.
+func cpuSplit() (user, sys time.Duration) {
 	var ru unix.Rusage
 	unix.Getrusage(unix.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
 }
 
 func reportCPU(b *testing.B, c [3]time.Duration) {
@@ -415,20 +427,172 @@ func compareBatch(b *testing.B, single, batched func(n int) time.Duration, batch
 	b.ReportAllocs()
 	b.ResetTimer()
 	const rounds = 10
-	var ds, db, cs, cb time.Duration
+	var ds, db, us, ss, ub, sb time.Duration
 	per := (n/batch + rounds - 1) / rounds * batch
 	for done := 0; done < n; done += per {
 		k := min(per, n-done)
-		c0 := cpuTime()
+		u0, s0 := cpuSplit()
 		ds += single(k)
-		c1 := cpuTime()
+		u1, s1 := cpuSplit()
 		db += batched(k)
-		c2 := cpuTime()
-		cs += c1 - c0
-		cb += c2 - c1
+		u2, s2 := cpuSplit()
+		us, ss = us+u1-u0, ss+s1-s0
+		ub, sb = ub+u2-u1, sb+s2-s1
 	}
+	per1 := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(n) }
 	b.ReportMetric(float64(n)/ds.Seconds(), "single-"+unit+"/s")
 	b.ReportMetric(float64(n)/db.Seconds(), "mmsg-"+unit+"/s")
 	b.ReportMetric(ds.Seconds()/db.Seconds(), "speedup")
-	b.ReportMetric(float64(cs)/float64(cb), "cpu-speedup")
+	b.ReportMetric(float64(us+ss)/float64(ub+sb), "cpu-speedup")
+	// CPU per item, user and system (kernel) time, for the evidence of
+	// where the time goes (BENCHMARKS.md).
+	b.ReportMetric(per1(us), "single-usr-ns")
+	b.ReportMetric(per1(ss), "single-sys-ns")
+	b.ReportMetric(per1(ub), "mmsg-usr-ns")
+	b.ReportMetric(per1(sb), "mmsg-sys-ns")
+}
+
+// BenchmarkMmsgBatchSize is BenchmarkMmsg for batch sizes from 1 to 256:
+// if the speed-up levels off as the batch grows, what is left per datagram
+// is the kernel's per-datagram path, which batching cannot remove.
+func BenchmarkMmsgBatchSize(b *testing.B) {
+	for _, fam := range []struct {
+		name string
+		af   int
+	}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}} {
+		for _, batch := range []int{1, 4, 16, 64, 256} {
+			b.Run(fmt.Sprintf("%s/%d", fam.name, batch), func(b *testing.B) {
+				tx, rx := mmsgPair(b, fam.af)
+				single, batched := batchTimers(b, tx, rx, make([]byte, benchSize), 2048, batch)
+				compareBatch(b, single, batched, batch, batch*4, "dgrams")
+			})
+		}
+	}
+}
+
+// BenchmarkMmsgPath runs one path of BenchmarkMmsg alone (batches of 64),
+// for profiles, perf and strace: BenchmarkMmsgPath/udp/mmsg and so on.
+func BenchmarkMmsgPath(b *testing.B) {
+	const batch = 64
+	for _, fam := range []struct {
+		name string
+		af   int
+	}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}} {
+		for _, path := range []string{"single", "mmsg"} {
+			b.Run(fam.name+"/"+path, func(b *testing.B) {
+				tx, rx := mmsgPair(b, fam.af)
+				single, batched := batchTimers(b, tx, rx, make([]byte, benchSize), 2048, batch)
+				run := single
+				if path == "mmsg" {
+					run = batched
+				}
+				run(batch * 4)
+				n := (b.N + batch - 1) / batch * batch
+				b.ReportAllocs()
+				b.ResetTimer()
+				u0, s0 := cpuSplit()
+				d := run(n)
+				u1, s1 := cpuSplit()
+				b.ReportMetric(float64(n)/d.Seconds(), "dgrams/s")
+				b.ReportMetric(float64((u1-u0).Nanoseconds())/float64(n), "usr-ns/dgram")
+				b.ReportMetric(float64((s1-s0).Nanoseconds())/float64(n), "sys-ns/dgram")
+			})
+		}
+	}
+}
+
+// rawPair returns two connected datagram descriptors of family that are
+// not registered with the runtime poller (blocking x/sys system calls).
+func rawPair(b *testing.B, family int) (tx, rx int) {
+	if family == unix.AF_UNIX {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		must(b, err)
+		b.Cleanup(func() { unix.Close(fds[0]); unix.Close(fds[1]) })
+		for _, fd := range fds {
+			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
+			unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+		}
+		return fds[0], fds[1]
+	}
+	sa, _ := benchAddrs()
+	rx, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	must(b, err)
+	tx, err = unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	must(b, err)
+	b.Cleanup(func() { unix.Close(tx); unix.Close(rx) })
+	s4 := &unix.SockaddrInet4{Addr: sa.Addr().As4(), Port: int(sa.Port())}
+	must(b, unix.Bind(rx, s4))
+	unix.SetsockoptInt(rx, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	must(b, unix.Connect(tx, s4))
+	return tx, rx
+}
+
+// BenchmarkMmsgRaw is BenchmarkMmsg on blocking descriptors outside the
+// runtime poller, with plain x/sys system calls (write/read against
+// sendmmsg/recvmmsg): the kernel's own batch speed-up, without core and
+// without epoll, as the ceiling for core's.
+func BenchmarkMmsgRaw(b *testing.B) {
+	const batch = 64
+	for _, fam := range []struct {
+		name string
+		af   int
+	}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}} {
+		b.Run(fam.name, func(b *testing.B) {
+			tx, rx := rawPair(b, fam.af)
+			p := make([]byte, benchSize)
+			r := make([]byte, 2048)
+			out := make([]unix.Mmsghdr, batch)
+			in := make([]unix.Mmsghdr, batch)
+			iovOut := make([]unix.Iovec, batch)
+			iovIn := make([]unix.Iovec, batch)
+			bufs := make([][]byte, batch)
+			for i := range out {
+				iovOut[i].Base = &p[0]
+				iovOut[i].SetLen(len(p))
+				out[i].Hdr.Iov = &iovOut[i]
+				out[i].Hdr.SetIovlen(1)
+				bufs[i] = make([]byte, 2048)
+				iovIn[i].Base = &bufs[i][0]
+				iovIn[i].SetLen(len(bufs[i]))
+				in[i].Hdr.Iov = &iovIn[i]
+				in[i].Hdr.SetIovlen(1)
+			}
+			single := func(n int) time.Duration {
+				start := time.Now()
+				for done := 0; done < n; done += batch {
+					for i := 0; i < batch; i++ {
+						if _, err := unix.Write(tx, p); err != nil {
+							b.Fatal(err)
+						}
+					}
+					for i := 0; i < batch; i++ {
+						if _, err := unix.Read(rx, r); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				return time.Since(start)
+			}
+			mmsg := func(trap uintptr, fd int, m []unix.Mmsghdr, flags int) int {
+				n, _, e := unix.Syscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(flags), 0, 0)
+				if e != 0 {
+					b.Fatal(e)
+				}
+				return int(n)
+			}
+			batched := func(n int) time.Duration {
+				start := time.Now()
+				for done := 0; done < n; done += batch {
+					for sent := 0; sent < batch; {
+						sent += mmsg(unix.SYS_SENDMMSG, tx, out[sent:], 0)
+					}
+					for got := 0; got < batch; {
+						got += mmsg(unix.SYS_RECVMMSG, rx, in[got:], unix.MSG_WAITFORONE)
+					}
+				}
+				return time.Since(start)
+			}
+			compareBatch(b, single, batched, batch, batch*4, "dgrams")
+		})
+	}
 }
