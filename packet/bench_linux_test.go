@@ -123,8 +123,8 @@ func BenchmarkCapture(b *testing.B) {
 			for _, rate := range g.rates {
 				for _, r := range g.readers {
 					res := runReader(b, n, tx, frames, r, rate, window)
-					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d\n",
-						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops)
+					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader used %.2f CPUs, per socket %s\n",
+						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.cpu.Seconds()/window.Seconds(), res.perSocket)
 					if res.received == res.sent {
 						zero[r] = max(zero[r], res.achieved)
 					} else if firstLoss[r] == 0 {
@@ -161,6 +161,7 @@ type readerResult struct {
 	sent, received, drops int64
 	achieved              float64
 	cpu                   time.Duration
+	perSocket             string // frames per fanout member, "[a b]"
 }
 
 // runReader starts reader r in the namespace, sends rate pkt/s for d, and
@@ -260,6 +261,9 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	} else {
 		res.received = num(`received=(\d+)`)
 		res.drops = num(`drops=(\d+)`)
+		if m := regexp.MustCompile(`per-socket=(\[[\d ]*\])`).FindStringSubmatch(text); m != nil {
+			res.perSocket = m[1]
+		}
 	}
 	return res
 }
