@@ -52,7 +52,7 @@ import (
 //
 // Run: go test -run '^$' -bench BenchmarkCapture -benchtime 1x ./packet
 
-var benchReaders = []string{"ring", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "mdlayher", "tcpdump"}
+var benchReaders = []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "mdlayher", "tcpdump"}
 
 func BenchmarkCapture(b *testing.B) {
 	lookTool(b, "tcpdump")
@@ -75,6 +75,16 @@ func BenchmarkCapture(b *testing.B) {
 	// ceiling is near 50 000 pkt/s, where the sender needs a fraction of
 	// the other CPU.
 	workRates := []float64{20e3, 30e3, 40e3, 50e3, 60e3, 70e3, 80e3, 100e3}
+	if r := os.Getenv("FG_BENCH_RATES"); r != "" {
+		rates, workRates = nil, nil
+		for _, f := range strings.Split(r, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				b.Fatalf("FG_BENCH_RATES: %v", err)
+			}
+			rates, workRates = append(rates, v), append(workRates, v)
+		}
+	}
 	if r := os.Getenv("FG_BENCH_READERS"); r != "" {
 		benchReaders = strings.Split(r, ",")
 	}
@@ -113,8 +123,8 @@ func BenchmarkCapture(b *testing.B) {
 			for _, rate := range g.rates {
 				for _, r := range g.readers {
 					res := runReader(b, n, tx, frames, r, rate, window)
-					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d\n",
-						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops)
+					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader used %.2f CPUs, per socket %s\n",
+						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.cpu.Seconds()/window.Seconds(), res.perSocket)
 					if res.received == res.sent {
 						zero[r] = max(zero[r], res.achieved)
 					} else if firstLoss[r] == 0 {
@@ -151,6 +161,7 @@ type readerResult struct {
 	sent, received, drops int64
 	achieved              float64
 	cpu                   time.Duration
+	perSocket             string // frames per fanout member, "[a b]"
 }
 
 // runReader starts reader r in the namespace, sends rate pkt/s for d, and
@@ -164,7 +175,7 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 		self, _ := os.Executable()
 		args := []string{"netns", "exec", n.name, self, "-test.run=^TestBenchChild$"}
 		if prof := os.Getenv("FG_BENCH_PROF"); prof != "" && rate > 0 {
-			args = append(args, "-test.cpuprofile="+prof+"-"+r)
+			args = append(args, fmt.Sprintf("-test.cpuprofile=%s-%s-%.0f", prof, r, rate))
 		}
 		cmd = exec.Command("ip", args...)
 		cmd.Env = append(os.Environ(), "FG_BENCH_CHILD="+r, "FG_BENCH_OUT="+filepath.Join(b.TempDir(), "bench.pcapng"))
@@ -215,10 +226,10 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	}
 	wg2.Wait()
 	achieved := float64(sent.Load()) / time.Since(start).Seconds()
-	// Let the readers drain: ours retire a block every 10 ms, tcpdump's
-	// libpcap every 1000 ms (its packet buffer timeout).
+	// Let the readers drain: ours retire a block every 50 ms, tcpdump's
+	// libpcap (and ring-libpcap) every 1000 ms (its packet buffer timeout).
 	time.Sleep(200 * time.Millisecond)
-	if r == "tcpdump" {
+	if r == "tcpdump" || r == "ring-libpcap" {
 		time.Sleep(time.Second)
 	}
 	if r == "tcpdump" {
@@ -250,6 +261,9 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	} else {
 		res.received = num(`received=(\d+)`)
 		res.drops = num(`drops=(\d+)`)
+		if m := regexp.MustCompile(`per-socket=(\[[\d ]*\])`).FindStringSubmatch(text); m != nil {
+			res.perSocket = m[1]
+		}
 	}
 	return res
 }
@@ -304,6 +318,7 @@ func TestBenchChild(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var received atomic.Int64
+	var perSocket []int64 // frames each ring socket read
 	var drops uint64
 	// 4 MiB in 64 KiB blocks retired after at most 50 ms: at the low rates
 	// a block then holds hundreds of frames (with 10 ms a 20 000 pkt/s
@@ -316,7 +331,23 @@ func TestBenchChild(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	switch mode {
-	case "ring", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work":
+	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work":
+		if mode == "ring-libpcap" {
+			// The ring libpcap maps for tcpdump -B 4096 (TPACKET_V3:
+			// frame size 256 KiB, so blocks of 256 KiB, 16 of them,
+			// retired after tcpdump's 1000 ms packet buffer timeout).
+			ring = &RingConfig{BlockSize: 256 << 10, BlockCount: 16, FrameSize: 256 << 10, RetireTimeout: time.Second}
+		}
+		if v := os.Getenv("FG_BENCH_RING"); v != "" && mode == "ring" {
+			// An experiment: BLOCKSIZE,COUNT,TIMEOUT for the ring reader.
+			var bs, bn int
+			var tov time.Duration
+			f := strings.Split(v, ",")
+			bs, _ = strconv.Atoi(f[0])
+			bn, _ = strconv.Atoi(f[1])
+			tov, _ = time.ParseDuration(f[2])
+			ring = &RingConfig{BlockSize: bs, BlockCount: bn, RetireTimeout: tov}
+		}
 		socks := 1
 		var fan *FanoutConfig
 		work := strings.HasSuffix(mode, "-work")
@@ -334,13 +365,16 @@ func TestBenchChild(t *testing.T) {
 			}
 		}
 		var conns []*Conn
-		for range socks {
+		perSocket = make([]int64, socks)
+		for i := range socks {
 			c, err := Listen(ifi, &Config{Ring: ring, Filter: filter, Fanout: fan})
 			if err != nil {
 				t.Fatal(err)
 			}
 			conns = append(conns, c)
 			wg.Go(func() {
+				var n int64
+				defer func() { perSocket[i] = n; received.Add(n) }()
 				for {
 					blk, err := c.ReadBlock(ctx)
 					if err != nil {
@@ -348,7 +382,7 @@ func TestBenchChild(t *testing.T) {
 					}
 					var sink uint64
 					for p, ok := blk.Next(); ok; p, ok = blk.Next() {
-						received.Add(1)
+						n++
 						if work {
 							sink += benchWork(p.Data)
 						}
@@ -399,7 +433,7 @@ func TestBenchChild(t *testing.T) {
 	default:
 		t.Fatalf("unknown reader %q", mode)
 	}
-	fmt.Printf("result received=%d drops=%d\n", received.Load(), drops)
+	fmt.Printf("result received=%d drops=%d per-socket=%v\n", received.Load(), drops, perSocket)
 }
 
 var benchSink atomic.Uint64

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
@@ -33,8 +34,12 @@ type Conn struct {
 	keepVLAN bool
 	local    *Addr
 
-	rmu  sync.Mutex // serialises readers and protects ring
-	ring *ring
+	rmu    sync.Mutex // serialises readers and protects ring and watch
+	ring   *ring
+	rc     syscall.RawConn    // the socket's runtime poller handle
+	ready  func(uintptr) bool // ring wait callback, built once
+	watch  ctxWatch           // the context the last ring wait watched
+	closed atomic.Bool
 
 	smu   sync.Mutex
 	stats Stats
@@ -104,6 +109,12 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 			return opError("rx ring", ifi, err)
 		}
 		c.ring = r
+		rc, err := c.c.SyscallConn()
+		if err != nil {
+			return opError("rx ring", ifi, err)
+		}
+		c.rc = rc
+		c.ready = func(uintptr) bool { return r.ready() }
 	} else {
 		if err := c.c.SetsockoptInt(unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
 			return opError("setsockopt PACKET_AUXDATA", ifi, err)
@@ -156,8 +167,10 @@ func (c *Conn) LocalAddr() net.Addr { return c.local }
 // ReadBlock become invalid: release them before closing. A read blocked in
 // another goroutine returns an error wrapping os.ErrClosed.
 func (c *Conn) Close() error {
+	c.closed.Store(true)
 	err := c.c.Close()
 	c.rmu.Lock()
+	c.unwatch()
 	if c.ring != nil {
 		if uerr := c.ring.unmap(); err == nil {
 			err = uerr
@@ -360,10 +373,16 @@ func (c *Conn) ReadBlock(ctx context.Context) (*Block, error) {
 // epoll; checking the block status inside the poller's read callback
 // closes the race between the check and the wait.
 //
-// A block that is already there is taken without touching the poller. A
-// cancelable context is watched with context.AfterFunc, which expires the
-// read deadline on cancellation (and clears it afterwards, as
-// mdlayher/socket does), instead of a watcher goroutine per wait.
+// A block that is already there is taken without touching the poller.
+// The wait itself does not allocate: the callback is built once per Conn
+// and the poller is used through syscall.RawConn directly. A cancelable
+// context is watched with context.AfterFunc, which expires the read
+// deadline when the context ends; the watch is registered once and kept
+// for the following waits on the same context (a capture loop passes the
+// same one every time), and replaced when a wait comes with another. A
+// context that ends between two waits leaves the read deadline expired
+// until the next ring read clears it: do not combine SetReadDeadline with
+// cancelable contexts on one Conn.
 func (c *Conn) waitBlock(ctx context.Context) (*Block, error) {
 	r := c.ring
 	if r.ready() {
@@ -371,30 +390,60 @@ func (c *Conn) waitBlock(ctx context.Context) (*Block, error) {
 		return &r.block, nil
 	}
 	if err := ctx.Err(); err != nil {
+		if ctx.Done() == c.watch.done {
+			c.unwatch() // it may have fired between two waits
+		}
 		return nil, c.opError("read", err)
 	}
-	var stop func() bool
-	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, func() { _ = c.c.SetReadDeadline(time.Unix(0, 1)) })
-	}
-	err := c.c.ReadFunc(context.Background(), "read", func(int) error {
-		if r.ready() {
-			return nil
-		}
-		return unix.EAGAIN
-	})
-	if stop != nil && !stop() {
-		// The context ended: the deadline was ours.
-		_ = c.c.SetReadDeadline(time.Time{})
-		if err != nil {
-			return nil, c.opError("read", ctx.Err())
+	if done := ctx.Done(); done != c.watch.done {
+		c.unwatch()
+		if done != nil {
+			c.watchContext(ctx)
 		}
 	}
-	if err != nil {
+	if err := c.rc.Read(c.ready); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// The context ended: the deadline was ours.
+			c.unwatch()
+			return nil, c.opError("read", cerr)
+		}
+		if c.closed.Load() {
+			return nil, c.opError("read", os.ErrClosed)
+		}
 		return nil, c.opError("read", err)
 	}
 	r.take(c)
 	return &r.block, nil
+}
+
+// ctxWatch is a registered context.AfterFunc that expires the read
+// deadline when the context of a ring wait ends.
+type ctxWatch struct {
+	done  <-chan struct{} // the watched context's Done channel
+	stop  func() bool
+	fired chan struct{} // closed once the deadline has been set
+}
+
+func (c *Conn) watchContext(ctx context.Context) {
+	fired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		_ = c.c.SetReadDeadline(time.Unix(0, 1))
+		close(fired)
+	})
+	c.watch = ctxWatch{done: ctx.Done(), stop: stop, fired: fired}
+}
+
+// unwatch removes the context watch; if it has fired, it waits for the
+// deadline to be set and clears it, so that the next wait is not cut
+// short. Called with rmu held.
+func (c *Conn) unwatch() {
+	w := c.watch
+	c.watch = ctxWatch{}
+	if w.stop == nil || w.stop() {
+		return
+	}
+	<-w.fired
+	_ = c.c.SetReadDeadline(time.Time{})
 }
 
 // recvPacket is the ring-less read: recvmsg with PACKET_AUXDATA and

@@ -236,11 +236,124 @@ func TestReadDeadlineAndClose(t *testing.T) {
 	rx.Close()
 	select {
 	case err := <-done:
-		if err == nil {
-			t.Fatal("ReadBlock after Close returned no error")
+		if !errors.Is(err, os.ErrClosed) {
+			t.Fatalf("ReadBlock interrupted by Close: %v, want os.ErrClosed", err)
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("Close did not wake the ring reader")
+	}
+	if _, err := rx.ReadBlock(context.Background()); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("ReadBlock after Close: %v, want os.ErrClosed", err)
+	}
+}
+
+// TestRingContextWatch checks the context watch kept across ring waits:
+// a context canceled during a wait ends it, one canceled between waits
+// ends the next wait on it, and neither leaves an expired deadline behind
+// for a wait on another context, which still gets its frames.
+func TestRingContextWatch(t *testing.T) {
+	n := newVethNet(t)
+	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: time.Millisecond}})
+	tx := n.listen(t, "A", &Config{SendOnly: true})
+	frame := ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(20000, 9, make([]byte, 14))))
+	read := func(ctx context.Context) int {
+		t.Helper()
+		b, err := rx.ReadBlock(ctx)
+		if err != nil {
+			t.Fatalf("ReadBlock: %v", err)
+		}
+		defer b.Release()
+		for p, ok := b.Next(); ok; p, ok = b.Next() {
+			if !bytes.Equal(p.Data, frame) {
+				t.Fatalf("read % x, want % x", p.Data, frame)
+			}
+		}
+		return b.Len()
+	}
+	// Canceled during a wait.
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel1)
+	if _, err := rx.ReadBlock(ctx1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadBlock canceled while waiting: %v, want context.Canceled", err)
+	}
+	// A live context, used for several waits, then canceled between
+	// waits.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	for i := range 3 {
+		if _, err := tx.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(ctx2); got != 1 {
+			t.Fatalf("wait %d on one context: %d frames, want 1", i, got)
+		}
+	}
+	cancel2()
+	if _, err := rx.ReadBlock(ctx2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ReadBlock on a context canceled between waits: %v, want context.Canceled", err)
+	}
+	// Another context, then none: the expired deadline is gone.
+	for _, ctx := range []context.Context{ctxTimeout(t, 5*time.Second), context.Background()} {
+		if _, err := tx.Write(frame); err != nil {
+			t.Fatal(err)
+		}
+		if got := read(ctx); got != 1 {
+			t.Fatalf("wait after canceled contexts: %d frames, want 1", got)
+		}
+	}
+}
+
+// TestRingWaitAllocs checks that a ring read cycle (a wait in the runtime
+// poller with a cancelable context, Next over the frames, Release)
+// allocates nothing, whether the block is already there or the reader
+// has to park for it.
+func TestRingWaitAllocs(t *testing.T) {
+	n := newVethNet(t)
+	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: time.Millisecond}})
+	frame := ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(20000, 9, make([]byte, 14))))
+	// A plain socket and write(2): the sender allocates nothing either.
+	var fd int
+	n.do(t, func() {
+		ifi, err := net.InterfaceByName("A")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err != nil {
+			t.Error(err)
+			return
+		}
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifi.Index}); err != nil {
+			t.Error(err)
+		}
+	})
+	defer unix.Close(fd)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var frames int
+	var werr, rerr error
+	allocs := testing.AllocsPerRun(200, func() {
+		if _, err := unix.Write(fd, frame); err != nil {
+			werr = err
+			return
+		}
+		b, err := rx.ReadBlock(ctx)
+		if err != nil {
+			rerr = err
+			return
+		}
+		for _, ok := b.Next(); ok; _, ok = b.Next() {
+			frames++
+		}
+		b.Release()
+	})
+	if werr != nil || rerr != nil {
+		t.Fatalf("write: %v, ReadBlock: %v", werr, rerr)
+	}
+	if frames != 201 {
+		t.Errorf("read %d frames, want 201 (one per run)", frames)
+	}
+	if allocs != 0 {
+		t.Errorf("%v allocations per ring read cycle, want 0", allocs)
 	}
 }
 
