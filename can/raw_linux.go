@@ -221,7 +221,9 @@ func (c *RawConn) recv(ctx context.Context, vlen int) (int, error) {
 		// Wait on the poller; any error of the poller itself (closed
 		// socket, a deadline left armed) goes through the core path,
 		// which reports it.
+		d.skip = true
 		direct = c.s.rc.Read(d.fn) == nil
+		d.skip = false
 	}
 	if direct {
 		if d.errno != 0 {

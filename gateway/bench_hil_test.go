@@ -55,11 +55,13 @@ func withPython(tb testing.TB, fn func()) {
 
 // BenchmarkHILForward compares vcan0 → forwarder → vcan1 for the kernel's
 // can-gw, the gateway's user-space path (offload off), the gateway with the
-// route offloaded to can-gw, and a python-can bridge, in the same guest run,
-// all driven by the same load generator process (loadgen_hil_test.go).
+// route offloaded to can-gw, a bare Go forwarder (TestHILBareForwarder: the
+// least any user-space forwarder on raw sockets costs) and a python-can
+// bridge, in the same guest run, all driven by the same load generator
+// process (loadgen_hil_test.go).
 //
 // Rate: the generator sends 16 frames per sendmmsg as fast as the kernel
-// takes them; after a warm-up of each, the three fast forwarders run three
+// takes them; after a warm-up of each, the four fast forwarders run three
 // rounds in alternating order and the medians are compared (one
 // forwarder's run right after boot or after another's is otherwise
 // favoured or penalised by whatever the emulated machine did just before).
@@ -75,8 +77,9 @@ func BenchmarkHILForward(b *testing.B) {
 	burst := loadSpec{N: n, Batch: 16}
 	withCangw(b, func() { forward(b, loadSpec{N: 2000, Batch: 16}) })
 	withGateway(b, func(*Gateway) { forward(b, loadSpec{N: 2000, Batch: 16}) })
+	withBare(b, func() { forward(b, loadSpec{N: 2000, Batch: 16}) })
 	const rounds = 3
-	var ks, gs, ofs []fwdResult
+	var ks, gs, ofs, bs []fwdResult
 	var gDrops []map[string]uint64
 	offloaded := true
 	for i := range rounds {
@@ -93,18 +96,23 @@ func BenchmarkHILForward(b *testing.B) {
 				offloaded = offloaded && gw.Status().Routes[0].Offloaded
 			})
 		}
-		order := [][]func(){{runK, runG, runO}, {runG, runO, runK}, {runO, runK, runG}}[i%3]
+		runB := func() { withBare(b, func() { bs = append(bs, forward(b, burst)) }) }
+		order := [][]func(){{runK, runG, runO, runB}, {runG, runB, runO, runK}, {runB, runO, runK, runG}}[i%3]
 		for _, f := range order {
 			f()
 		}
 	}
-	k, g, o := median(ks), median(gs), median(ofs)
+	k, g, o, bf := median(ks), median(gs), median(ofs), median(bs)
 	for i := range rounds {
-		b.Logf("round %d: can-gw %v | gateway %v (drops %v) | offloaded %v", i+1, ks[i], gs[i], gDrops[i], ofs[i])
+		b.Logf("round %d: can-gw %v | gateway %v (drops %v) | offloaded %v | bare %v", i+1, ks[i], gs[i], gDrops[i], ofs[i], bs[i])
 	}
+	b.Logf("bare forwarder      median: %v", bf)
 	b.Logf("kernel can-gw       median: %v", k)
 	b.Logf("gateway (user)      median: %v", g)
 	b.Logf("gateway offload=require median: %v (route offloaded: %v)", o, offloaded)
+	// zeroLoss is rs's median rate when no round lost a frame, else the
+	// delivered rate of the first paced run (at falling fractions of
+	// can-gw's rate) that lost nothing and kept up with the offered rate.
 	zeroLoss := func(name string, rs []fwdResult, with func(func())) float64 {
 		lossless := true
 		for _, r := range rs {
@@ -113,46 +121,59 @@ func BenchmarkHILForward(b *testing.B) {
 		if lossless {
 			return median(rs).FPS
 		}
-		for _, frac := range []float64{0.9, 0.8, 0.65, 0.5, 0.35} {
+		for _, frac := range []float64{0.9, 0.8, 0.65, 0.5, 0.35, 0.2} {
 			var r fwdResult
-			with(func() { r = forward(b, loadSpec{N: n / 2, Rate: frac * k.FPS}) })
-			b.Logf("%s paced at %.0f frames/s: %v", name, frac*k.FPS, r)
-			if r.Recv == r.Sent {
-				return frac * k.FPS
+			rate := frac * k.FPS
+			with(func() { r = forward(b, loadSpec{N: n, Rate: rate}) })
+			b.Logf("%s paced at %.0f frames/s: %v", name, rate, r)
+			if r.Recv == r.Sent && r.FPS >= 0.95*rate {
+				return r.FPS
 			}
 		}
 		return 0
 	}
 	kz := zeroLoss("can-gw", ks, func(f func()) { withCangw(b, f) })
 	gz := zeroLoss("gateway", gs, func(f func()) { withGateway(b, func(*Gateway) { f() }) })
-	b.Logf("zero-loss rate: can-gw %.0f, gateway %.0f frames/s", kz, gz)
+	bz := zeroLoss("bare forwarder", bs, func(f func()) { withBare(b, f) })
+	b.Logf("zero-loss rate: can-gw %.0f, gateway %.0f, bare forwarder %.0f frames/s", kz, gz, bz)
 
 	var p fwdResult
 	withPython(b, func() { p = forward(b, loadSpec{N: 2000, Batch: 16}) })
 	b.Logf("python-can bridge      max: %v", p)
 
-	for i, rate := range []float64{500, 1000, 2000} {
-		spec := loadSpec{N: int(4 * rate), Rate: rate}
-		var kl, gl fwdResult
-		runK := func() { withCangw(b, func() { kl = forward(b, spec) }) }
-		runG := func() { withGateway(b, func(*Gateway) { gl = forward(b, spec) }) }
-		if i%2 == 0 {
-			runK()
-			runG()
-		} else {
-			runG()
-			runK()
+	// Paced: three alternating repetitions per rate; the median p50 and
+	// p99 of the repetitions are reported (a single stall of the shared
+	// host otherwise decides one run's p99).
+	const reps = 3
+	for _, rate := range []float64{500, 1000, 2000} {
+		spec := loadSpec{N: int(3 * rate), Rate: rate}
+		var kl, gl []fwdResult
+		for i := range reps {
+			runK := func() { withCangw(b, func() { kl = append(kl, forward(b, spec)) }) }
+			runG := func() { withGateway(b, func(*Gateway) { gl = append(gl, forward(b, spec)) }) }
+			if i%2 == 0 {
+				runK()
+				runG()
+			} else {
+				runG()
+				runK()
+			}
+			b.Logf("paced %4.0f frames/s #%d: can-gw %v | gateway %v", rate, i+1, kl[i], gl[i])
 		}
-		b.Logf("paced %4.0f frames/s: can-gw %v | gateway %v", rate, kl, gl)
 		r := fmt.Sprintf("@%.0f", rate)
-		b.ReportMetric(float64(kl.P50.Microseconds()), "cangw_p50_us"+r)
-		b.ReportMetric(float64(kl.P99.Microseconds()), "cangw_p99_us"+r)
-		b.ReportMetric(float64(gl.P50.Microseconds()), "gw_p50_us"+r)
-		b.ReportMetric(float64(gl.P99.Microseconds()), "gw_p99_us"+r)
-		b.ReportMetric(float64(kl.Sent-kl.Recv), "cangw_lost"+r)
-		b.ReportMetric(float64(gl.Sent-gl.Recv), "gw_lost"+r)
+		kp50, kp99, klost := pacedStats(kl)
+		gp50, gp99, glost := pacedStats(gl)
+		b.Logf("paced %4.0f frames/s median: can-gw p50 %v p99 %v lost %d | gateway p50 %v p99 %v lost %d", rate,
+			kp50.Round(time.Microsecond), kp99.Round(time.Microsecond), klost, gp50.Round(time.Microsecond), gp99.Round(time.Microsecond), glost)
+		b.ReportMetric(float64(kp50.Microseconds()), "cangw_p50_us"+r)
+		b.ReportMetric(float64(kp99.Microseconds()), "cangw_p99_us"+r)
+		b.ReportMetric(float64(gp50.Microseconds()), "gw_p50_us"+r)
+		b.ReportMetric(float64(gp99.Microseconds()), "gw_p99_us"+r)
+		b.ReportMetric(float64(klost), "cangw_lost"+r)
+		b.ReportMetric(float64(glost), "gw_lost"+r)
 	}
-	b.Logf("ratios: gateway/can-gw median %.2f, zero-loss %.2f; gateway/python %.1f", g.FPS/k.FPS, gz/kz, g.FPS/p.FPS)
+	b.Logf("ratios: gateway/can-gw median %.2f, zero-loss %.2f; bare/can-gw zero-loss %.2f; gateway/bare zero-loss %.2f; gateway/python %.1f",
+		g.FPS/k.FPS, gz/kz, bz/kz, gz/bz, g.FPS/p.FPS)
 	b.ReportMetric(k.FPS, "cangw_fps")
 	b.ReportMetric(g.FPS, "gateway_fps")
 	b.ReportMetric(p.FPS, "python_fps")
@@ -160,6 +181,20 @@ func BenchmarkHILForward(b *testing.B) {
 	b.ReportMetric(gz/kz, "gw_zero_loss/cangw")
 	b.ReportMetric(g.FPS/p.FPS, "gw/python")
 	b.ReportMetric(o.FPS/k.FPS, "gw_offload/cangw")
+	b.ReportMetric(bz/kz, "bare_zero_loss/cangw")
+	b.ReportMetric(gz/bz, "gw_zero_loss/bare")
+}
+
+// pacedStats returns the median p50 and p99 of rs and the frames lost in all.
+func pacedStats(rs []fwdResult) (p50, p99 time.Duration, lost int) {
+	var a, c []time.Duration
+	for _, r := range rs {
+		a, c = append(a, r.P50), append(c, r.P99)
+		lost += r.Sent - r.Recv
+	}
+	sort.Slice(a, func(i, j int) bool { return a[i] < a[j] })
+	sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+	return a[len(a)/2], c[len(c)/2], lost
 }
 
 // median returns the result with the median rate.

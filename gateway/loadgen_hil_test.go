@@ -153,3 +153,52 @@ func TestHILLoadGen(t *testing.T) {
 	j, _ := json.Marshal(r)
 	fmt.Printf("loadgen-result %s\n", j)
 }
+
+// bareEnv starts TestHILBareForwarder in a helper process.
+const bareEnv = "FIELDGATE_BAREFWD"
+
+// withBare runs fn while a bare forwarder process runs.
+func withBare(tb testing.TB, fn func()) {
+	tb.Helper()
+	p := startProcEnv(tb, []string{bareEnv + "=1"}, os.Args[0], "-test.run=^TestHILBareForwarder$")
+	p.waitLine(tb, "ready", 30*time.Second)
+	fn()
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+}
+
+// TestHILBareForwarder is the reference forwarder of BenchmarkHILForward,
+// run in a helper process; run directly it skips. One goroutine reads
+// batches on vcan0 and writes them to vcan1 with the same can package
+// calls as the gateway (recvmmsg/sendmmsg of up to 64), with no queue,
+// routing or accounting: what any user-space forwarder on raw sockets
+// costs at least.
+func TestHILBareForwarder(t *testing.T) {
+	if os.Getenv(bareEnv) == "" {
+		t.Skip("reference forwarder process of BenchmarkHILForward")
+	}
+	rx, err := can.ListenRaw("vcan0", &can.RawConfig{RecvBuffer: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := can.ListenRaw("vcan1", &can.RawConfig{Filters: []can.Filter{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	msgs := make([]can.RecvMsg, can.MaxBatch)
+	frames := make([]can.FDFrame, can.MaxBatch)
+	fmt.Println("ready")
+	for {
+		k, err := rx.ReadBatch(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range k {
+			frames[i] = msgs[i].Frame
+		}
+		if _, err := tx.WriteBatch(ctx, frames[:k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
