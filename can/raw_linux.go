@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +44,8 @@ type RawConn struct {
 	txMsgs [MaxBatch]core.Message
 	txBufs [MaxBatch][1][]byte
 	txBuf  [MaxBatch][FDMTU]byte
+
+	rxDirect, txDirect mmsgDirect // rawmmsg_linux.go
 }
 
 // ListenRaw opens a raw CAN socket on iface ("" = all CAN interfaces) with
@@ -76,6 +80,8 @@ func ListenRaw(iface string, cfg *RawConfig) (*RawConn, error) {
 		c.rxMsgs[i].Addr = &c.rxAddr[i]
 		c.txMsgs[i].Buffers = c.txBufs[i][:]
 	}
+	c.rxDirect.init(true, &c.rxBuf, &c.rxOOB)
+	c.txDirect.init(false, &c.txBuf, nil)
 	return c, nil
 }
 
@@ -192,14 +198,52 @@ func (c *RawConn) ReadBatch(ctx context.Context, msgs []RecvMsg) (int, error) {
 	c.rxMu.Lock()
 	defer c.rxMu.Unlock()
 	vlen := min(len(msgs), MaxBatch)
-	n, err := c.s.s.RecvMmsgContext(c.s.ctxFor(ctx, c.s.rProbe), c.rxMsgs[:vlen], 0)
+	n, err := c.recv(ctx, vlen)
 	if err != nil {
-		return 0, c.s.wrap("recvmmsg", err)
+		return 0, err
 	}
 	for i := range n {
 		if err := c.decodeRx(i, &msgs[i]); err != nil {
 			return i, err
 		}
+	}
+	return n, nil
+}
+
+// recv fills c.rxMsgs[:n] (N, Flags, NOOB) and c.rxAddr[:n] (Index): one
+// direct recvmmsg when frames are queued; otherwise a wait on the runtime
+// poller, without context machinery when ctx cannot be cancelled.
+func (c *RawConn) recv(ctx context.Context, vlen int) (int, error) {
+	d := &c.rxDirect
+	d.vlen = vlen
+	direct := d.try(c.s)
+	if !direct && (ctx == nil || ctx.Done() == nil) {
+		// Wait on the poller; any error of the poller itself (closed
+		// socket, a deadline left armed) goes through the core path,
+		// which reports it.
+		d.skip = true
+		direct = c.s.rc.Read(d.fn) == nil
+		d.skip = false
+	}
+	if direct {
+		if d.errno != 0 {
+			return 0, c.s.wrap("recvmmsg", &net.OpError{Op: "recvmmsg", Net: "can", Err: os.NewSyscallError("recvmmsg", d.errno)})
+		}
+		for i := range d.n {
+			h := &d.hdr[i]
+			c.rxMsgs[i].N = int(h.Len)
+			c.rxMsgs[i].Flags = int(h.Hdr.Flags)
+			c.rxMsgs[i].NOOB = int(h.Hdr.Controllen)
+			c.rxAddr[i].Index = c.ifindex
+			if h.Hdr.Namelen >= unix.SizeofSockaddrCAN {
+				c.rxAddr[i].Index = int(d.name[i].Ifindex)
+			}
+		}
+		return d.n, nil
+	}
+	n, err := c.s.s.RecvMmsgContext(c.s.ctxFor(ctx, c.s.rProbe), c.rxMsgs[:vlen], 0)
+	if err != nil {
+		return 0, c.s.wrap("recvmmsg", err)
 	}
 	return n, nil
 }
@@ -309,14 +353,14 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 		}
 		n := f.Put(c.txBuf[i][:])
 		c.txBufs[i][0] = c.txBuf[i][:n]
+		c.txDirect.iov[i].SetLen(n)
 	}
 	backoff := 50 * time.Microsecond
 	for {
-		n, err := c.s.s.SendMmsgContext(c.s.ctxFor(ctx, c.s.wProbe), c.txMsgs[:vlen], 0)
+		n, err := c.send(ctx, vlen)
 		if err == nil {
 			return n, nil
 		}
-		err = c.s.wrap("sendmmsg", err)
 		if !errors.Is(err, unix.ENOBUFS) {
 			return 0, err
 		}
@@ -327,6 +371,21 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 5*time.Millisecond)
 	}
+}
+
+// send makes one sendmmsg of c.txBuf[:vlen]: directly when the socket has
+// room, else waiting on the runtime poller (with ctx).
+func (c *RawConn) send(ctx context.Context, vlen int) (int, error) {
+	d := &c.txDirect
+	d.vlen = vlen
+	if d.try(c.s) {
+		if d.errno != 0 {
+			return 0, c.s.wrap("sendmmsg", &net.OpError{Op: "sendmmsg", Net: "can", Err: os.NewSyscallError("sendmmsg", d.errno)})
+		}
+		return d.n, nil
+	}
+	n, err := c.s.s.SendMmsgContext(c.s.ctxFor(ctx, c.s.wProbe), c.txMsgs[:vlen], 0)
+	return n, c.s.wrap("sendmmsg", err)
 }
 
 // WriteFrame sends one frame (WriteBatch of one).

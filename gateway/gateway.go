@@ -401,7 +401,8 @@ func (g *Gateway) Shutdown() {
 	}
 }
 
-// deliver routes a batch received by src.
+// deliver routes a batch received by src. Counters are added once per
+// batch (per route, per reason), not once per frame.
 func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 	t := g.table.Load()
 	var routes []*route
@@ -410,7 +411,10 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 	}
 	now := time.Now().UnixNano()
 	ctx := g.runCtx
-	var bytes uint64
+	var bytes, noRoute uint64
+	// in[i] counts the frame copies that entered routes[i] in this batch
+	// (routes past the eighth count per frame).
+	var in [8]uint64
 	for i := range frames {
 		f := &frames[i]
 		f.Source = src.idx
@@ -419,13 +423,16 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 		}
 		bytes += uint64(f.Len)
 		matched := false
-		for _, r := range routes {
+		for ri, r := range routes {
 			if !r.accepts(f) {
 				continue
 			}
 			matched = true
-			nd := uint64(len(r.dests))
-			r.stats.in.Add(nd)
+			if ri < len(in) {
+				in[ri] += uint64(len(r.dests))
+			} else {
+				r.stats.in.Add(uint64(len(r.dests)))
+			}
 			if r.limiter != nil && !r.limiter.allow(now) {
 				for _, d := range r.dests {
 					g.countDrop(t, d, r.idx, ReasonRateLimit, 1)
@@ -449,9 +456,17 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 				}
 			}
 		}
-		if !matched && !hasBit(t.offloadSrc, int(src.idx)) {
-			src.stats.drops.add(ReasonNoRoute, 1)
+		if !matched {
+			noRoute++
 		}
+	}
+	for ri, r := range routes[:min(len(routes), len(in))] {
+		if in[ri] > 0 {
+			r.stats.in.Add(in[ri])
+		}
+	}
+	if noRoute > 0 && !hasBit(t.offloadSrc, int(src.idx)) {
+		src.stats.drops.add(ReasonNoRoute, noRoute)
 	}
 	src.stats.framesIn.Add(uint64(len(frames)))
 	src.stats.bytesIn.Add(bytes)
@@ -471,19 +486,31 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 		n, err := e.conn.Send(ctx, batch)
 		t := g.table.Load()
 		now := time.Now().UnixNano()
-		var bytes uint64
+		var bytes, out uint64
+		var cur *route // frames of one batch mostly share a route: count runs
 		for i := range batch[:n] {
 			f := &batch[i]
 			bytes += uint64(f.Len)
+			var r *route
 			if int(f.Route) < len(t.all) {
-				if r := t.all[f.Route]; r != nil {
-					r.stats.out.Add(1)
-					r.stats.lat.observe(now - f.Time)
-					if r.latency != nil {
-						r.latency.Observe(float64(now-f.Time) / 1e9)
-					}
+				r = t.all[f.Route]
+			}
+			if r != cur {
+				if cur != nil {
+					cur.stats.out.Add(out)
+				}
+				cur, out = r, 0
+			}
+			if r != nil {
+				out++
+				r.stats.lat.observe(now - f.Time)
+				if r.latency != nil {
+					r.latency.Observe(float64(now-f.Time) / 1e9)
 				}
 			}
+		}
+		if cur != nil {
+			cur.stats.out.Add(out)
 		}
 		e.stats.framesOut.Add(uint64(n))
 		e.stats.bytesOut.Add(bytes)

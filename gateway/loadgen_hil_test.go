@@ -1,0 +1,204 @@
+//go:build hil
+
+package gateway
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldgate/fieldgate/can"
+)
+
+// The load generator of BenchmarkHILForward runs in its own process (this
+// test binary started again with loadgenEnv set), so that every forwarder,
+// can-gw, the gateway, python-can, is measured by the same separate
+// process, as a deployment would see it: the gateway under test shares no
+// Go scheduler or garbage collector with the sender and receiver.
+const loadgenEnv = "FIELDGATE_LOADGEN"
+
+// loadSpec is what one load generator run does.
+type loadSpec struct {
+	N     int     // frames to send
+	Rate  float64 // frames/s offered; 0 = as fast as the kernel takes them
+	Batch int     // frames per sendmmsg when Rate is 0
+}
+
+// fwdResult is what the receiver saw.
+type fwdResult struct {
+	Sent, Recv int
+	FPS        float64 // received frames / (last receive - first send)
+	P50, P99   time.Duration
+	Max        time.Duration
+}
+
+func (r fwdResult) String() string {
+	return fmt.Sprintf("%d/%d received, %.0f frames/s, p50 %v, p99 %v, max %v", r.Recv, r.Sent, r.FPS,
+		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+}
+
+// forward runs the load generator process for spec and returns its result.
+func forward(tb testing.TB, spec loadSpec) fwdResult {
+	tb.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHILLoadGen$", "-test.v")
+	cmd.Env = append(os.Environ(), loadgenEnv+"="+fmt.Sprintf("%d,%g,%d", spec.N, spec.Rate, spec.Batch))
+	out, err := cmd.CombinedOutput()
+	for _, l := range strings.Split(string(out), "\n") {
+		if j, ok := strings.CutPrefix(l, "loadgen-result "); ok {
+			var r fwdResult
+			if err := json.Unmarshal([]byte(j), &r); err != nil {
+				tb.Fatalf("load generator: %v: %s", err, j)
+			}
+			return r
+		}
+	}
+	tb.Fatalf("load generator: %v\n%s", err, out)
+	return fwdResult{}
+}
+
+// TestHILLoadGen is the load generator process of BenchmarkHILForward; run
+// directly it skips. It sends N 8-byte frames carrying their send time on
+// vcan0 and receives them on vcan1. Paced (Rate > 0), it sends at each
+// wake-up the frames due by then (one in the common case, a few when the
+// timer woke late), each stamped just before its write; unpaced, Batch
+// frames per sendmmsg as fast as the kernel takes them. Reads and writes
+// use no cancellable context (no per-call allocation or watcher); the
+// receiver stops when all frames arrived or 2 s after the last send.
+func TestHILLoadGen(t *testing.T) {
+	env := os.Getenv(loadgenEnv)
+	if env == "" {
+		t.Skip("load generator process of BenchmarkHILForward")
+	}
+	var spec loadSpec
+	p := strings.Split(env, ",")
+	spec.N, _ = strconv.Atoi(p[0])
+	spec.Rate, _ = strconv.ParseFloat(p[1], 64)
+	spec.Batch, _ = strconv.Atoi(p[2])
+	spec.Batch = max(1, min(spec.Batch, can.MaxBatch))
+	rx, err := can.ListenRaw("vcan1", &can.RawConfig{RecvBuffer: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := can.ListenRaw("vcan0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close()
+	ctx := context.Background() // never cancelled: no watcher per call
+	lat := make([]time.Duration, 0, spec.N)
+	var first, last time.Time // last is read after done
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		msgs := make([]can.RecvMsg, can.MaxBatch)
+		for len(lat) < spec.N {
+			k, err := rx.ReadBatch(ctx, msgs)
+			now := time.Now()
+			for i := range k {
+				sent := int64(binary.LittleEndian.Uint64(msgs[i].Frame.Data[:8]))
+				lat = append(lat, time.Duration(now.UnixNano()-sent))
+			}
+			if k > 0 {
+				last = now
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	frames := make([]can.FDFrame, can.MaxBatch)
+	first = time.Now()
+	for i := 0; i < spec.N; {
+		k := min(spec.Batch, spec.N-i)
+		if spec.Rate > 0 {
+			next := first.Add(time.Duration(float64(i) / spec.Rate * 1e9))
+			if wait := time.Until(next); wait > 0 {
+				time.Sleep(wait)
+			}
+			due := int(time.Since(first).Seconds()*spec.Rate) + 1
+			k = max(1, min(due-i, spec.N-i, can.MaxBatch))
+		}
+		for j := range k {
+			frames[j] = can.FDFrame{ID: uint32((i + j) & 0x7FF), Len: 8}
+			binary.LittleEndian.PutUint64(frames[j].Data[:8], uint64(time.Now().UnixNano()))
+		}
+		w, err := tx.WriteBatch(ctx, frames[:k])
+		if err != nil {
+			t.Fatalf("send: %v", err)
+		}
+		i += w
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		rx.Close()
+		<-done
+	}
+	rx.Close()
+	r := fwdResult{Sent: spec.N, Recv: len(lat)}
+	if len(lat) > 0 {
+		r.FPS = float64(len(lat)) / last.Sub(first).Seconds()
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		r.P50, r.P99, r.Max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+	}
+	j, _ := json.Marshal(r)
+	fmt.Printf("loadgen-result %s\n", j)
+}
+
+// bareEnv starts TestHILBareForwarder in a helper process.
+const bareEnv = "FIELDGATE_BAREFWD"
+
+// withBare runs fn while a bare forwarder process runs.
+func withBare(tb testing.TB, fn func()) {
+	tb.Helper()
+	p := startProcEnv(tb, []string{bareEnv + "=1"}, os.Args[0], "-test.run=^TestHILBareForwarder$")
+	p.waitLine(tb, "ready", 30*time.Second)
+	fn()
+	p.cmd.Process.Kill()
+	p.cmd.Wait()
+}
+
+// TestHILBareForwarder is the reference forwarder of BenchmarkHILForward,
+// run in a helper process; run directly it skips. One goroutine reads
+// batches on vcan0 and writes them to vcan1 with the same can package
+// calls as the gateway (recvmmsg/sendmmsg of up to 64), with no queue,
+// routing or accounting: what any user-space forwarder on raw sockets
+// costs at least.
+func TestHILBareForwarder(t *testing.T) {
+	if os.Getenv(bareEnv) == "" {
+		t.Skip("reference forwarder process of BenchmarkHILForward")
+	}
+	rx, err := can.ListenRaw("vcan0", &can.RawConfig{RecvBuffer: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := can.ListenRaw("vcan1", &can.RawConfig{Filters: []can.Filter{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	msgs := make([]can.RecvMsg, can.MaxBatch)
+	frames := make([]can.FDFrame, can.MaxBatch)
+	fmt.Println("ready")
+	for {
+		k, err := rx.ReadBatch(ctx, msgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range k {
+			frames[i] = msgs[i].Frame
+		}
+		if _, err := tx.WriteBatch(ctx, frames[:k]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
