@@ -3,7 +3,9 @@
 package core
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -154,20 +156,27 @@ func TestIONoAllocs(t *testing.T) {
 }
 
 // TestConcurrentUse has several goroutines send and receive on the same
-// sockets at once (single calls and batches) and counts every datagram.
+// sockets at once (single calls and batches) and checks that every datagram
+// arrives exactly once. It uses an AF_UNIX datagram pair, whose senders wait
+// for queue space instead of the kernel dropping on a full receive buffer
+// (as UDP does when the receivers fall behind, e.g. under emulation), so any
+// loss or duplication is ours.
 func TestConcurrentUse(t *testing.T) {
-	s, addr := udp4(t)
-	c, _ := udp4(t)
-	s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
+	s, c, err := Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	defer c.Close()
 	s.SetTimeout(10e9)
+	c.SetTimeout(10e9)
 	const senders, per = 4, 200
 	errc := make(chan error, senders*2)
 	for g := 0; g < senders; g++ {
 		go func(g int) {
-			dst := addr
 			if g%2 == 0 {
 				for i := 0; i < per; i++ {
-					if _, err := c.SendTo([]byte{byte(g), byte(i)}, 0, &dst); err != nil {
+					if _, err := c.Send([]byte{byte(g), byte(i)}, 0); err != nil {
 						errc <- err
 						return
 					}
@@ -176,11 +185,10 @@ func TestConcurrentUse(t *testing.T) {
 				return
 			}
 			msgs := make([]Message, 10)
-			for i := range msgs {
-				msgs[i].Buffers = [][]byte{{byte(g), byte(i)}}
-				msgs[i].Addr = &dst
-			}
 			for sent := 0; sent < per; sent += 10 {
+				for i := range msgs {
+					msgs[i].Buffers = [][]byte{{byte(g), byte(sent + i)}}
+				}
 				for k := 0; k < 10; {
 					n, err := c.SendMmsg(msgs[k:], 0)
 					if err != nil {
@@ -193,32 +201,49 @@ func TestConcurrentUse(t *testing.T) {
 			errc <- nil
 		}(g)
 	}
-	counts := make(chan int, 2)
+	type result struct {
+		seen [senders][per]int
+		err  error
+	}
+	results := make(chan *result, 2)
 	for r := 0; r < 2; r++ {
 		go func(r int) {
-			got := 0
+			res := new(result)
 			buf := make([]byte, 8)
 			msgs := make([]Message, 8)
 			for i := range msgs {
 				msgs[i].Buffers = [][]byte{make([]byte, 8)}
 			}
-			for {
+			record := func(b []byte) {
+				if len(b) != 2 || int(b[0]) >= senders || int(b[1]) >= per {
+					res.err = fmt.Errorf("unexpected datagram % x", b)
+					return
+				}
+				res.seen[b[0]][b[1]]++
+			}
+			for res.err == nil {
 				var err error
 				if r == 0 {
-					_, err = s.RecvInto(buf, 0)
+					var n int
+					n, err = s.RecvInto(buf, 0)
 					if err == nil {
-						got++
+						record(buf[:n])
 					}
 				} else {
 					var n int
 					n, err = s.RecvMmsg(msgs, 0)
-					got += n
+					for i := 0; i < n; i++ {
+						record(msgs[i].Buffers[0][:msgs[i].N])
+					}
 				}
 				if err != nil {
-					counts <- got
-					return
+					if !errors.Is(err, os.ErrDeadlineExceeded) {
+						res.err = err
+					}
+					break
 				}
 			}
+			results <- res
 		}(r)
 	}
 	for g := 0; g < senders; g++ {
@@ -229,7 +254,22 @@ func TestConcurrentUse(t *testing.T) {
 	// Let the receivers drain, then stop them with a deadline.
 	time.Sleep(200 * time.Millisecond)
 	s.SetReadDeadline(time.Now())
-	total := <-counts + <-counts
+	a, b := <-results, <-results
+	for _, res := range []*result{a, b} {
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+	}
+	total := 0
+	for g := 0; g < senders; g++ {
+		for i := 0; i < per; i++ {
+			n := a.seen[g][i] + b.seen[g][i]
+			total += n
+			if n != 1 {
+				t.Errorf("datagram {%d,%d} received %d times, want 1", g, i, n)
+			}
+		}
+	}
 	if total != senders*per {
 		t.Fatalf("received %d datagrams, sent %d", total, senders*per)
 	}
