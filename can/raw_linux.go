@@ -334,26 +334,9 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 	}
 	c.txMu.Lock()
 	defer c.txMu.Unlock()
-	vlen := min(len(frames), MaxBatch)
-	for i := range vlen {
-		f := &frames[i]
-		if f.IsFD() && !c.fd {
-			if i == 0 {
-				return 0, fmt.Errorf("can: write %s: frame %s is CAN FD but the socket was opened without RawConfig.FD: %w", c.s.iface, f, unix.EINVAL)
-			}
-			vlen = i
-			break
-		}
-		if f.Len > FDMaxLen || (!f.IsFD() && f.Len > MaxLen) {
-			if i == 0 {
-				return 0, fmt.Errorf("can: write %s: frame length %d: %w", c.s.iface, f.Len, ErrFrameLen)
-			}
-			vlen = i
-			break
-		}
-		n := f.Put(c.txBuf[i][:])
-		c.txBufs[i][0] = c.txBuf[i][:n]
-		c.txDirect.iov[i].SetLen(n)
+	vlen, err := c.encodeTx(frames)
+	if err != nil {
+		return 0, err
 	}
 	backoff := 50 * time.Microsecond
 	for {
@@ -371,6 +354,61 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 5*time.Millisecond)
 	}
+}
+
+// TryWriteBatch is WriteBatch without waiting: one sendmmsg made directly
+// on the non-blocking descriptor. When the socket has no room it returns 0
+// and an error that satisfies errors.Is(err, unix.EAGAIN); a full
+// interface queue is unix.ENOBUFS. Either way nothing was sent and the
+// caller may retry with WriteBatch, which waits. It does not allocate.
+func (c *RawConn) TryWriteBatch(frames []FDFrame) (int, error) {
+	if len(frames) == 0 {
+		return 0, nil
+	}
+	if c.ifindex == 0 {
+		return 0, ErrNoInterface
+	}
+	c.txMu.Lock()
+	defer c.txMu.Unlock()
+	vlen, err := c.encodeTx(frames)
+	if err != nil {
+		return 0, err
+	}
+	d := &c.txDirect
+	d.vlen = vlen
+	if !d.try(c.s) {
+		return 0, c.s.wrap("sendmmsg", &net.OpError{Op: "sendmmsg", Net: "can", Err: os.NewSyscallError("sendmmsg", unix.EAGAIN)})
+	}
+	if d.errno != 0 {
+		return 0, c.s.wrap("sendmmsg", &net.OpError{Op: "sendmmsg", Net: "can", Err: os.NewSyscallError("sendmmsg", d.errno)})
+	}
+	return d.n, nil
+}
+
+// encodeTx puts up to MaxBatch frames into the transmit buffers and returns
+// how many are ready: it stops before the first frame the socket cannot
+// take, and fails if that is the first one. The caller holds txMu.
+func (c *RawConn) encodeTx(frames []FDFrame) (int, error) {
+	vlen := min(len(frames), MaxBatch)
+	for i := range vlen {
+		f := &frames[i]
+		if f.IsFD() && !c.fd {
+			if i == 0 {
+				return 0, fmt.Errorf("can: write %s: frame %s is CAN FD but the socket was opened without RawConfig.FD: %w", c.s.iface, f, unix.EINVAL)
+			}
+			return i, nil
+		}
+		if f.Len > FDMaxLen || (!f.IsFD() && f.Len > MaxLen) {
+			if i == 0 {
+				return 0, fmt.Errorf("can: write %s: frame length %d: %w", c.s.iface, f.Len, ErrFrameLen)
+			}
+			return i, nil
+		}
+		n := f.Put(c.txBuf[i][:])
+		c.txBufs[i][0] = c.txBuf[i][:n]
+		c.txDirect.iov[i].SetLen(n)
+	}
+	return vlen, nil
 }
 
 // send makes one sendmmsg of c.txBuf[:vlen]: directly when the socket has

@@ -26,6 +26,9 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 	return 0, errNotSupported
 }
 
+// TryWriteBatch is not supported on this platform.
+func (c *RawConn) TryWriteBatch(frames []FDFrame) (int, error) { return 0, errNotSupported }
+
 // ReadFrame is not supported on this platform.
 func (c *RawConn) ReadFrame(ctx context.Context, m *RecvMsg) error { return errNotSupported }
 

@@ -24,7 +24,8 @@ type canConn struct {
 	mu            sync.Mutex // guards c replacement
 	c             *can.RawConn
 	rcv           []can.RecvMsg
-	tx            []can.FDFrame
+	tx            []can.FDFrame // Send's (the writer goroutine's)
+	itx           []can.FDFrame // TrySend's (the inline path's)
 	kernelDropped uint64
 
 	// confirm mode (cfg.Confirm): frames the socket accepted and whose
@@ -149,7 +150,7 @@ func openCAN(ctx context.Context, cfg *config.Endpoint, e *env) (Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc := &canConn{cfg: cfg, env: e, c: c, rcv: make([]can.RecvMsg, can.MaxBatch), tx: make([]can.FDFrame, can.MaxBatch)}
+	cc := &canConn{cfg: cfg, env: e, c: c, rcv: make([]can.RecvMsg, can.MaxBatch), tx: make([]can.FDFrame, can.MaxBatch), itx: make([]can.FDFrame, can.MaxBatch)}
 	if cfg.Confirm {
 		cc.filters = canFilters(cfg)
 	}
@@ -305,3 +306,64 @@ func (c *canConn) write(ctx context.Context, k int) (int, error) {
 }
 
 func (c *canConn) Close() error { return c.conn().Close() }
+
+var _ trySender = (*canConn)(nil)
+
+// TrySend writes frames without waiting for room in the socket (the inline
+// path, inline.go): it stops at the first batch the socket cannot take at
+// once and reports errWouldBlock for the rest.
+func (c *canConn) TrySend(frames []Frame) (int, error) {
+	sent := 0
+	for sent < len(frames) {
+		k := 0
+		for ; k < len(c.itx) && sent+k < len(frames); k++ {
+			f := &frames[sent+k]
+			if !f.IsCAN() || (f.Kind == KindCANFD && !c.cfg.FD) {
+				break
+			}
+			toCAN(&c.itx[k], f)
+		}
+		if k == 0 {
+			// Not for a raw socket: Send reports it.
+			n, err := c.Send(nil, frames[sent:sent+1])
+			sent += n
+			if err != nil {
+				return sent, err
+			}
+			continue
+		}
+		n, err := c.tryWrite(k)
+		sent += n
+		if err != nil {
+			if wouldBlock(err) {
+				return sent, errWouldBlock
+			}
+			if linkDown(err) {
+				return sent, &DropError{Reason: ReasonLinkDown, Err: err}
+			}
+			return sent, err
+		}
+		if n < k {
+			return sent, errWouldBlock
+		}
+	}
+	return sent, nil
+}
+
+// tryWrite is write without waiting, from c.itx.
+func (c *canConn) tryWrite(k int) (int, error) {
+	if c.cfg.Confirm {
+		c.sendMu.Lock()
+		defer c.sendMu.Unlock()
+	}
+	rc := c.conn()
+	n, err := rc.TryWriteBatch(c.itx[:k])
+	if err != nil && n == 0 && c.conn() != rc {
+		// The socket was swapped (receive stopped): retry on the new one.
+		n, err = c.conn().TryWriteBatch(c.itx[:k])
+	}
+	if c.cfg.Confirm {
+		c.inflight.Add(int64(n))
+	}
+	return n, err
+}

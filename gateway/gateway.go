@@ -49,6 +49,8 @@ type endpoint struct {
 	recvDone   chan struct{}
 	sendDone   chan struct{}
 	recvErr    atomic.Pointer[error]
+
+	inl inlineSend // inline path (inline.go); inl.mu orders all sending
 }
 
 // table is the routing state readers consult for every batch. It is replaced
@@ -140,7 +142,8 @@ func (g *Gateway) apply(cfg *config.Config) error {
 	for _, ec := range cfg.Endpoints {
 		fp := ec.Fingerprint()
 		if e, ok := g.eps[ec.Name]; ok && e.fp == fp {
-			e.cfg = ec
+			// Unchanged: e keeps its config (same fingerprint), which
+			// running goroutines read without locks.
 			keep[ec.Name] = e
 			continue
 		}
@@ -173,6 +176,10 @@ func (g *Gateway) apply(cfg *config.Config) error {
 			}
 		}
 		e.conn = c
+		if ts, ok := c.(trySender); ok && e.q != nil {
+			e.inl.ts = ts
+			e.inl.buf = make([]Frame, 2*batchSize)
+		}
 		started = append(started, e)
 		keep[ec.Name] = e
 	}
@@ -327,11 +334,14 @@ func (g *Gateway) startEndpoint(e *endpoint) {
 		}
 		buf := make([]Frame, batchSize)
 		for {
-			n, err := e.q.pop(sctx, buf)
-			if err != nil {
+			if err := e.q.wait(sctx); err != nil {
 				return
 			}
-			g.send(sctx, e, buf[:n])
+			e.inl.mu.Lock()
+			if n := e.q.tryPop(buf); n > 0 {
+				g.send(sctx, e, buf[:n])
+			}
+			e.inl.mu.Unlock()
 		}
 	}()
 }
@@ -354,7 +364,10 @@ func (g *Gateway) stopEndpoint(e *endpoint, deadline time.Duration) {
 		<-e.sendDone
 	}
 	if e.q != nil {
+		// Under inl.mu: no inline send is running or starts after this.
+		e.inl.mu.Lock()
 		e.q.close()
+		e.inl.mu.Unlock()
 		t := g.table.Load()
 		e.q.drain(func(ri uint16) {
 			g.countDrop(t, e, ri, ReasonShutdown, 1)
@@ -415,6 +428,7 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 	// in[i] counts the frame copies that entered routes[i] in this batch
 	// (routes past the eighth count per frame).
 	var in [8]uint64
+	var inl inlineSet
 	for i := range frames {
 		f := &frames[i]
 		f.Source = src.idx
@@ -444,6 +458,24 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 					g.countDrop(t, d, r.idx, ReasonNotAllowed, 1)
 					continue
 				}
+				slot := inl.take(d)
+				if slot == nil && inl.holds(d) {
+					// d's inline buffer is full: write it out first.
+					if g.flushInline(t, d) {
+						slot = inl.take(d)
+					} else {
+						inl.drop(d)
+					}
+				}
+				if slot != nil {
+					slot.CopyFrom(f)
+					slot.Route = r.idx
+					if r.xform != nil && !r.xform.apply(slot) {
+						inl.give(d)
+						g.countDrop(t, d, r.idx, ReasonMalformed, 1)
+					}
+					continue
+				}
 				ok, bad, evicted, er := d.q.push(ctx, f, r.idx, r.xform)
 				if evicted {
 					g.countDrop(t, d, er, ReasonQueueOverflow, 1)
@@ -458,6 +490,11 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 		}
 		if !matched {
 			noRoute++
+		}
+	}
+	for _, d := range inl.held[:inl.nheld] {
+		if g.flushInline(t, d) {
+			d.inl.mu.Unlock()
 		}
 	}
 	for ri, r := range routes[:min(len(routes), len(in))] {
@@ -485,35 +522,7 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 	for len(batch) > 0 {
 		n, err := e.conn.Send(ctx, batch)
 		t := g.table.Load()
-		now := time.Now().UnixNano()
-		var bytes, out uint64
-		var cur *route // frames of one batch mostly share a route: count runs
-		for i := range batch[:n] {
-			f := &batch[i]
-			bytes += uint64(f.Len)
-			var r *route
-			if int(f.Route) < len(t.all) {
-				r = t.all[f.Route]
-			}
-			if r != cur {
-				if cur != nil {
-					cur.stats.out.Add(out)
-				}
-				cur, out = r, 0
-			}
-			if r != nil {
-				out++
-				r.stats.lat.observe(now - f.Time)
-				if r.latency != nil {
-					r.latency.Observe(float64(now-f.Time) / 1e9)
-				}
-			}
-		}
-		if cur != nil {
-			cur.stats.out.Add(out)
-		}
-		e.stats.framesOut.Add(uint64(n))
-		e.stats.bytesOut.Add(bytes)
+		g.account(t, e, batch[:n])
 		if n >= len(batch) {
 			return
 		}
@@ -532,6 +541,43 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 		}
 		return
 	}
+}
+
+// account counts frames written to e: per route (runs of one route share
+// an addition), latency, and the endpoint's totals.
+func (g *Gateway) account(t *table, e *endpoint, sent []Frame) {
+	if len(sent) == 0 {
+		return
+	}
+	now := time.Now().UnixNano()
+	var bytes, out uint64
+	var cur *route // frames of one batch mostly share a route: count runs
+	for i := range sent {
+		f := &sent[i]
+		bytes += uint64(f.Len)
+		var r *route
+		if int(f.Route) < len(t.all) {
+			r = t.all[f.Route]
+		}
+		if r != cur {
+			if cur != nil {
+				cur.stats.out.Add(out)
+			}
+			cur, out = r, 0
+		}
+		if r != nil {
+			out++
+			r.stats.lat.observe(now - f.Time)
+			if r.latency != nil {
+				r.latency.Observe(float64(now-f.Time) / 1e9)
+			}
+		}
+	}
+	if cur != nil {
+		cur.stats.out.Add(out)
+	}
+	e.stats.framesOut.Add(uint64(len(sent)))
+	e.stats.bytesOut.Add(bytes)
 }
 
 // endpointName returns the name of the endpoint with index idx.

@@ -112,6 +112,57 @@ func (q *queue) pop(ctx context.Context, dst []Frame) (int, error) {
 	}
 }
 
+// busy reports whether frames are queued or the queue is closed: the
+// inline path must not overtake queued frames or write to a stopped
+// endpoint.
+func (q *queue) busy() bool {
+	q.mu.Lock()
+	b := q.n > 0 || q.closed
+	q.mu.Unlock()
+	return b
+}
+
+// wait returns once frames are queued, or an error when the queue is
+// closed and empty or ctx is done.
+func (q *queue) wait(ctx context.Context) error {
+	for {
+		q.mu.Lock()
+		n, closed := q.n, q.closed
+		q.mu.Unlock()
+		if n > 0 {
+			return nil
+		}
+		if closed {
+			return context.Canceled
+		}
+		select {
+		case <-q.notEmpty:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// tryPop copies up to len(dst) queued frames into dst without waiting.
+func (q *queue) tryPop(dst []Frame) int {
+	q.mu.Lock()
+	k := min(q.n, len(dst))
+	for i := range k {
+		dst[i].CopyFrom(&q.slots[(q.head+i)%len(q.slots)])
+	}
+	q.head = (q.head + k) % len(q.slots)
+	q.n -= k
+	more := q.n > 0
+	q.mu.Unlock()
+	if k > 0 {
+		signal(q.notFull)
+	}
+	if more {
+		signal(q.notEmpty)
+	}
+	return k
+}
+
 // len returns the number of queued frames.
 func (q *queue) len() int {
 	q.mu.Lock()
