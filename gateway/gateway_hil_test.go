@@ -476,14 +476,19 @@ routes:
 	// with an ICMP port unreachable that A reads from its socket's error
 	// queue (IP_RECVERR). What nobody can count is what B held when it was
 	// SIGKILLed: datagrams in its socket buffer and frames in its queues,
-	// freed with the process. B keeps up with this rate (its queue is near
-	// empty), so that is at most a few datagrams' worth.
+	// freed with the process. B keeps up with this rate on average, but
+	// on the one emulated CPU it is descheduled for milliseconds at a time
+	// (five processes share it here), so a few dozen datagrams can wait in
+	// its socket buffer: runs of this test left 10–84 frames unaccounted.
+	// The bound is what B's receive buffer (net.core.rmem_default, 212992
+	// bytes, about 90 datagrams of ~2.3 KiB truesize) and one batch in
+	// flight inside B can hold at a few frames per datagram.
 	unreachable := sa.endpoint("link").Dropped["peer_unreachable"]
 	t.Logf("outage %v: A sent %d frames while B was down; A counted %d peer_unreachable", outage.Round(time.Millisecond), during, unreachable)
 	if unreachable == 0 {
 		t.Fatal("no frame counted as peer_unreachable during the outage")
 	}
-	if unaccounted < 0 || unaccounted > 64 {
+	if unaccounted < 0 || unaccounted > 256 {
 		t.Fatalf("unaccounted %d frames: more than B can have held at SIGKILL", unaccounted)
 	}
 }
