@@ -20,8 +20,7 @@ type Config struct {
 	// Type is Stream (the default) or SeqPacket.
 	Type int
 	// BufferSize is the receive buffer the peer may fill, in bytes
-	// (SO_VM_SOCKETS_BUFFER_SIZE; kernel default 256 KiB, and virtio
-	// transports cap it there).
+	// (SO_VM_SOCKETS_BUFFER_SIZE; kernel default 256 KiB).
 	BufferSize uint64
 	// BufferMinSize and BufferMaxSize bound BufferSize
 	// (SO_VM_SOCKETS_BUFFER_MIN_SIZE, _MAX_SIZE).

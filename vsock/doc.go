@@ -24,6 +24,7 @@
 //
 // # Kernel behaviour (Debian 6.1, vsock_loopback; asserted by vsock_hil_test.go)
 //
+//   - /dev/vsock's local CID is 1 with only vsock_loopback loaded.
 //   - Loopback traffic uses CID 1 (CIDLocal). A listener bound to CIDAny
 //     reports CIDAny from getsockname; accepted connections report CID 1.
 //   - Dialing a port nobody listens on fails at once with ECONNRESET (not
@@ -34,7 +35,11 @@
 //   - The kernel's connect timeout (2 s by default) also bounds non-blocking
 //     connects; Dial therefore sets SO_VM_SOCKETS_CONNECT_TIMEOUT from
 //     Config.ConnectTimeout or, if that is zero, from the context's deadline.
-//   - virtio transports cap the buffer size at 256 KiB.
+//   - Buffer sizes read back as set (6.1's virtio transports no longer cap
+//     them at 256 KiB); accepted sockets inherit the listener's.
+//   - Debian's python3 lacks socket.VMADDR_CID_LOCAL: Python peers must use
+//     the literal 1 (an earlier test waited in Accept for a client that had
+//     died on that AttributeError).
 //
 // # Why not only github.com/mdlayher/vsock
 //
