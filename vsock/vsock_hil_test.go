@@ -321,6 +321,12 @@ func TestHILCancelAndDeadlines(t *testing.T) {
 		t.Fatalf("accept past listener deadline: %v", err)
 	}
 	l.SetDeadline(time.Time{})
+	// A Dial whose context is already done does not connect.
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	if _, err := Dial(done, CIDLocal, l.Port(), nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("dial with a cancelled context: %v", err)
+	}
 
 	c, err := Dial(ctxT(t, 5*time.Second), CIDLocal, l.Port(), nil)
 	if err != nil {
