@@ -131,7 +131,9 @@ func (c *Conn) L2CAPOptions() (L2CAPOptions, error) {
 	return o, nil
 }
 
-// Security returns the connection's BT_SECURITY.
+// Security returns the connection's BT_SECURITY. On a connected socket
+// the kernel reports the ACL link's level and key size: SecuritySDP (0)
+// for a link that was never authenticated.
 func (c *Conn) Security() (Security, error) {
 	sec, err := GetSecurity(c.s)
 	if err != nil {
@@ -207,8 +209,8 @@ func (l *Listener) Close() error { return l.s.Close() }
 
 // DialL2CAP connects an L2CAP channel to addr (a BR/EDR peer: BDAddr and
 // PSM) from cfg.Local's adapter. ctx bounds the connect, which includes
-// paging the peer; an absent peer gives an error satisfying
-// errors.Is(err, unix.EHOSTDOWN) (HCI Page Timeout).
+// paging the peer. Errors are errors.Is-compatible with unix.Errno (the
+// kernel maps HCI statuses to errnos, Page Timeout to EHOSTDOWN).
 func DialL2CAP(ctx context.Context, addr core.L2CAPAddr, cfg *Config) (*Conn, error) {
 	var local core.L2CAPAddr
 	if cfg != nil {
