@@ -32,7 +32,7 @@ func FuzzParseEvent(f *testing.F) {
 		if cs, err := e.CommandStatus(); err == nil && e.Code != EvtCommandStatus {
 			t.Fatalf("Command Status %+v from %+v", cs, e)
 		}
-		(&StatusError{Status: e.Code}).Error()
+		_ = (&StatusError{Status: e.Code}).Error()
 	})
 }
 
