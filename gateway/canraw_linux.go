@@ -39,6 +39,18 @@ type canConn struct {
 	// destination, or its routes run in can-gw), so the kernel delivers it
 	// no data frames at all (an empty CAN_RAW_FILTER).
 	idle atomic.Bool
+
+	// postUp (Receive's goroutine only): the link was down; settle again
+	// once frames flow. Linux sets IFF_UP before it activates the
+	// device's qdisc (__dev_open), and frames sent in between are
+	// dropped by the noop qdisc while sendmmsg reports success, so in
+	// confirm mode their echoes never come either.
+	postUp bool
+	// sendSawDown: a write got the link-down error. The socket's error
+	// (sk_err, set when the interface goes down) is reported once, to
+	// whichever call comes first; when a write takes it, Receive never
+	// sees ENETDOWN, so it settles once frames flow again instead.
+	sendSawDown atomic.Bool
 }
 
 var _ receiveGate = (*canConn)(nil)
@@ -221,6 +233,11 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 		n, err := rc.ReadBatch(context.Background(), c.rcv)
 		if n > 0 {
 			c.deliverBatch(c.rcv[:n], deliver, batch)
+			if c.postUp || c.sendSawDown.Load() {
+				c.postUp = false
+				c.sendSawDown.Store(false)
+				c.settle(rc, deliver, batch)
+			}
 		}
 		if d := rc.Dropped(); d > c.kernelDropped {
 			c.env.drop(ReasonKernel, int(d-c.kernelDropped))
@@ -235,10 +252,12 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]Frame)) error {
 				// frames flow again once it is up.
 				c.env.log.Warn("interface down; waiting for it to come back", "interface", c.cfg.Interface)
 				c.settle(rc, deliver, batch)
+				c.postUp = c.cfg.Confirm
 				continue
 			}
 			if linkDown(err) {
 				c.settle(rc, deliver, batch)
+				c.postUp = c.cfg.Confirm
 				if err := c.reopen(ctx); err != nil {
 					return err
 				}
@@ -301,6 +320,9 @@ func (c *canConn) write(ctx context.Context, k int) (int, error) {
 	}
 	if c.cfg.Confirm {
 		c.inflight.Add(int64(n))
+		if err != nil && linkDown(err) {
+			c.sendSawDown.Store(true)
+		}
 	}
 	return n, err
 }
@@ -364,6 +386,9 @@ func (c *canConn) tryWrite(k int) (int, error) {
 	}
 	if c.cfg.Confirm {
 		c.inflight.Add(int64(n))
+		if err != nil && linkDown(err) {
+			c.sendSawDown.Store(true)
+		}
 	}
 	return n, err
 }
