@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"io"
 	"os/exec"
 	"strconv"
@@ -39,7 +40,7 @@ func TestHILL2CAPListenPython(t *testing.T) {
 	if la := l.Addr().(core.NetAddr).Addr.(*core.L2CAPAddr); la.BDAddr != a.BDAddr || la.PSM != 0x1001 {
 		t.Fatalf("listener address %v", la)
 	}
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket, struct, sys
 s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
 s.bind((sys.argv[1], 0))
@@ -58,7 +59,7 @@ for n in (1, 100, 672):
 `, b.BDAddr.String(), a.BDAddr.String())
 	c := accept(t, l, p)
 	defer c.Close()
-	f := p.fields(t, "conn", 30*time.Second)
+	f := p.Fields(t, "conn", 30*time.Second)
 	if want := []string{b.BDAddr.String(), a.BDAddr.String(), "4097", "1000", "672"}; fmt.Sprint(f) != fmt.Sprint(want) {
 		t.Errorf("Python: me, peer, psm, omtu, imtu = %v, want %v", f, want)
 	}
@@ -96,7 +97,7 @@ for n in (1, 100, 672):
 		}
 	}
 	for _, n := range []int{1, 100, 672} {
-		if got := p.fields(t, "echo", 30*time.Second); got[0] != strconv.Itoa(n) || got[1] != "True" {
+		if got := p.Fields(t, "echo", 30*time.Second); got[0] != strconv.Itoa(n) || got[1] != "True" {
 			t.Errorf("Python echo %v, want %d True", got, n)
 		}
 	}
@@ -106,7 +107,7 @@ for n in (1, 100, 672):
 // receives from us in its own data format.
 func TestHILL2CAPDial(t *testing.T) {
 	a, b := controllers(t)
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket, sys
 s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_SEQPACKET, socket.BTPROTO_L2CAP)
 s.bind((sys.argv[1], 0x1003))
@@ -118,13 +119,13 @@ for i in range(2):
     c.send(c.recv(1000).upper())
 sys.stdin.readline()
 `, b.BDAddr.String())
-	p.expect(t, "listening", 60*time.Second)
+	p.Expect(t, "listening", 60*time.Second)
 	c, err := DialL2CAP(ctxT(t, 20*time.Second), core.L2CAPAddr{BDAddr: b.BDAddr, PSM: 0x1003}, &Config{Local: a.BDAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if f := p.fields(t, "peer", 30*time.Second); f[0] != a.BDAddr.String() {
+	if f := p.Fields(t, "peer", 30*time.Second); f[0] != a.BDAddr.String() {
 		t.Errorf("Python sees peer %v, we are %v", f, a.BDAddr)
 	}
 	if ra := c.RemoteAddr().(core.NetAddr).Addr.(*core.L2CAPAddr); ra.BDAddr != b.BDAddr || ra.PSM != 0x1003 {
@@ -142,8 +143,8 @@ sys.stdin.readline()
 		}
 	}
 
-	lt := startPeer(t, "/usr/bin/l2test", "-r", "-P", "4101", "-i", b.Name)
-	lt.expect(t, "Waiting for connection", 30*time.Second)
+	lt := peer.StartMerged(t, "/usr/bin/l2test", "-r", "-P", "4101", "-i", b.Name)
+	lt.Expect(t, "Waiting for connection", 30*time.Second)
 	c2, err := DialL2CAP(ctxT(t, 20*time.Second), core.L2CAPAddr{BDAddr: b.BDAddr, PSM: 4101}, &Config{Local: a.BDAddr})
 	if err != nil {
 		t.Fatal(err)
@@ -158,11 +159,11 @@ sys.stdin.readline()
 			t.Fatal(err)
 		}
 	}
-	lt.expect(t, "672 bytes in", 30*time.Second)
-	lt.expect(t, "672 bytes in", 30*time.Second)
+	lt.Expect(t, "672 bytes in", 30*time.Second)
+	lt.Expect(t, "672 bytes in", 30*time.Second)
 	c2.Close()
-	lt.expect(t, "Disconnect", 30*time.Second)
-	if out := lt.output(); strings.Contains(out, "mismatch") {
+	lt.Expect(t, "Disconnect", 30*time.Second)
+	if out := lt.Output(); strings.Contains(out, "mismatch") {
 		t.Errorf("l2test found our data wrong:\n%s", out)
 	}
 
@@ -185,7 +186,7 @@ func TestHILRFCOMM(t *testing.T) {
 	if la.BDAddr != a.BDAddr || la.Channel < 1 || la.Channel > 30 {
 		t.Fatalf("listener address %v, want a channel 1-30 picked by the kernel", la)
 	}
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket, sys
 s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_STREAM, socket.BTPROTO_RFCOMM)
 s.bind((sys.argv[1], 0))
@@ -213,12 +214,12 @@ print("echo", len(got), got == data)
 	if _, err := c.Write(buf); err != nil {
 		t.Fatal(err)
 	}
-	if got := p.fields(t, "echo", 30*time.Second); got[0] != "5000" || got[1] != "True" {
+	if got := p.Fields(t, "echo", 30*time.Second); got[0] != "5000" || got[1] != "True" {
 		t.Errorf("Python echo %v", got)
 	}
 
-	rt := startPeer(t, "/usr/bin/rctest", "-r", "-b", "3000", "-P", "13", "-i", b.Name)
-	rt.expect(t, "Waiting for connection", 30*time.Second)
+	rt := peer.StartMerged(t, "/usr/bin/rctest", "-r", "-b", "3000", "-P", "13", "-i", b.Name)
+	rt.Expect(t, "Waiting for connection", 30*time.Second)
 	c2, err := DialRFCOMM(ctxT(t, 20*time.Second), core.RFCOMMAddr{BDAddr: b.BDAddr, Channel: 13}, &Config{Local: a.BDAddr})
 	if err != nil {
 		t.Fatal(err)
@@ -227,7 +228,7 @@ print("echo", len(got), got == data)
 		t.Fatal(err)
 	}
 	// rctest -b 3000 reports once it has read 3000 bytes.
-	rt.expect(t, "3000 bytes in", 30*time.Second)
+	rt.Expect(t, "3000 bytes in", 30*time.Second)
 	c2.Close()
 }
 
@@ -283,7 +284,7 @@ func TestHILSocketOptions(t *testing.T) {
 
 // accept waits for the connection p makes, reporting p's output and the
 // kernel log when none comes.
-func accept(t *testing.T, l *Listener, p *peer) *Conn {
+func accept(t *testing.T, l *Listener, p *peer.Process) *Conn {
 	t.Helper()
 	c, err := l.AcceptContext(ctxT(t, 30*time.Second))
 	if err != nil {
@@ -291,7 +292,7 @@ func accept(t *testing.T, l *Listener, p *peer) *Conn {
 		if len(dmesg) > 3000 {
 			dmesg = dmesg[len(dmesg)-3000:]
 		}
-		t.Fatalf("%v\npeer output:\n%s\nkernel log:\n%s", err, p.output(), dmesg)
+		t.Fatalf("%v\npeer output:\n%s\nkernel log:\n%s", err, p.Output(), dmesg)
 	}
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -111,7 +112,7 @@ func TestHILCommandsMatchPython(t *testing.T) {
 		t.Errorf("filter after Command %+v, %v; want it restored", f, err)
 	}
 
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket, struct, sys
 s = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_RAW, socket.BTPROTO_HCI)
 s.bind((int(sys.argv[1]),))
@@ -124,7 +125,7 @@ while True:
         print("bdaddr", p[6], ":".join("%02X" % c for c in reversed(p[7:13])))
         break
 `, strconv.Itoa(int(a.ID)))
-	pyFilter := p.fields(t, "filter", 60*time.Second)
+	pyFilter := p.Fields(t, "filter", 60*time.Second)
 	var f Filter
 	f.SetType(EventPacket)
 	f.SetEvent(EvtCommandComplete)
@@ -140,7 +141,7 @@ while True:
 	if hex.EncodeToString(raw) != pyFilter[0] {
 		t.Errorf("kernel holds our filter as %x, Python's as %s", raw, pyFilter[0])
 	}
-	if got := p.fields(t, "bdaddr", 30*time.Second); got[0] != "0" || got[1] != a.BDAddr.String() {
+	if got := p.Fields(t, "bdaddr", 30*time.Second); got[0] != "0" || got[1] != a.BDAddr.String() {
 		t.Errorf("Python: status %s address %s; ours %v", got[0], got[1], a.BDAddr)
 	}
 }

@@ -3,15 +3,12 @@
 package bluetooth
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -113,85 +110,4 @@ func ctxT(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// peer is a running helper process (python3, l2test, rctest) whose output
-// is read line by line.
-type peer struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	lines chan string
-	mu    sync.Mutex
-	all   strings.Builder
-}
-
-func startPeer(t *testing.T, name string, args ...string) *peer {
-	t.Helper()
-	p := &peer{cmd: exec.Command(name, args...), lines: make(chan string, 100)}
-	in, err := p.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, w := io.Pipe()
-	p.cmd.Stdout, p.cmd.Stderr = w, w
-	p.in = in
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.all.WriteString(sc.Text() + "\n")
-			p.mu.Unlock()
-			p.lines <- strings.TrimSpace(sc.Text())
-		}
-		close(p.lines)
-	}()
-	go func() { p.cmd.Wait(); w.Close() }()
-	t.Cleanup(func() {
-		p.in.Close()
-		p.cmd.Process.Kill()
-	})
-	return p
-}
-
-func startPython(t *testing.T, script string, args ...string) *peer {
-	return startPeer(t, "/usr/bin/python3", append([]string{"-u", "-c", script}, args...)...)
-}
-
-func (p *peer) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.all.String()
-}
-
-// expect returns the first line containing want, failing after d.
-func (p *peer) expect(t *testing.T, want string, d time.Duration) string {
-	t.Helper()
-	timeout := time.After(d)
-	for {
-		select {
-		case s, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("%s ended without %q; output:\n%s", p.cmd.Path, want, p.output())
-			}
-			if strings.Contains(s, want) {
-				return s
-			}
-		case <-timeout:
-			t.Fatalf("no %q from %s in %v; output:\n%s", want, p.cmd.Path, d, p.output())
-		}
-	}
-}
-
-// fields returns the words of the line starting with key, without key.
-func (p *peer) fields(t *testing.T, key string, d time.Duration) []string {
-	t.Helper()
-	for {
-		s := p.expect(t, key, d)
-		if f := strings.Fields(s); len(f) > 0 && f[0] == key {
-			return f[1:]
-		}
-	}
 }

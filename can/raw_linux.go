@@ -326,6 +326,19 @@ var ErrNoInterface = errors.New("can: socket is bound to all interfaces; open it
 // RawConfig.FD). When the interface's queue is full (ENOBUFS) it backs off
 // and retries until ctx is done. It does not allocate.
 func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error) {
+	return c.writeBatch(ctx, frames, true)
+}
+
+// TryWriteBatch is WriteBatch without waiting: one sendmmsg made directly
+// on the non-blocking descriptor. When the socket has no room it returns 0
+// and an error that satisfies errors.Is(err, unix.EAGAIN); a full
+// interface queue is unix.ENOBUFS. Either way nothing was sent and the
+// caller may retry with WriteBatch, which waits. It does not allocate.
+func (c *RawConn) TryWriteBatch(frames []FDFrame) (int, error) {
+	return c.writeBatch(nil, frames, false)
+}
+
+func (c *RawConn) writeBatch(ctx context.Context, frames []FDFrame, wait bool) (int, error) {
 	if len(frames) == 0 {
 		return 0, nil
 	}
@@ -337,6 +350,18 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 	vlen, err := c.encodeTx(frames)
 	if err != nil {
 		return 0, err
+	}
+	if !wait {
+		d := &c.txDirect
+		d.vlen = vlen
+		errno := unix.EAGAIN
+		if d.try(c.s) {
+			errno = d.errno
+		}
+		if errno != 0 {
+			return 0, c.s.wrap("sendmmsg", &net.OpError{Op: "sendmmsg", Net: "can", Err: os.NewSyscallError("sendmmsg", errno)})
+		}
+		return d.n, nil
 	}
 	backoff := 50 * time.Microsecond
 	for {
@@ -354,35 +379,6 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 		time.Sleep(backoff)
 		backoff = min(2*backoff, 5*time.Millisecond)
 	}
-}
-
-// TryWriteBatch is WriteBatch without waiting: one sendmmsg made directly
-// on the non-blocking descriptor. When the socket has no room it returns 0
-// and an error that satisfies errors.Is(err, unix.EAGAIN); a full
-// interface queue is unix.ENOBUFS. Either way nothing was sent and the
-// caller may retry with WriteBatch, which waits. It does not allocate.
-func (c *RawConn) TryWriteBatch(frames []FDFrame) (int, error) {
-	if len(frames) == 0 {
-		return 0, nil
-	}
-	if c.ifindex == 0 {
-		return 0, ErrNoInterface
-	}
-	c.txMu.Lock()
-	defer c.txMu.Unlock()
-	vlen, err := c.encodeTx(frames)
-	if err != nil {
-		return 0, err
-	}
-	d := &c.txDirect
-	d.vlen = vlen
-	if !d.try(c.s) {
-		return 0, c.s.wrap("sendmmsg", &net.OpError{Op: "sendmmsg", Net: "can", Err: os.NewSyscallError("sendmmsg", unix.EAGAIN)})
-	}
-	if d.errno != 0 {
-		return 0, c.s.wrap("sendmmsg", &net.OpError{Op: "sendmmsg", Net: "can", Err: os.NewSyscallError("sendmmsg", d.errno)})
-	}
-	return d.n, nil
 }
 
 // encodeTx puts up to MaxBatch frames into the transmit buffers and returns

@@ -3,7 +3,6 @@
 package tipc
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,68 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 
 // The rig's kernel has TIPC (module tipc, no bearer: one node). The peers
 // are Debian's /usr/bin/python3 socket module and iproute2's tipc(8).
 
-// py is a running /usr/bin/python3 peer speaking lines on stdout.
-type py struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	err bytes.Buffer
-}
-
-func startPython(t *testing.T, script string) *py {
-	t.Helper()
-	p := &py{cmd: exec.Command("/usr/bin/python3", "-u", "-c", script)}
-	p.cmd.Stderr = &p.err
-	in, err := p.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.in, p.out = in, bufio.NewReader(out)
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.in.Close()
-		p.cmd.Process.Kill()
-		p.cmd.Wait()
-	})
-	return p
-}
-
-// line reads the next line, failing after d (Python starts slowly in TCG).
-func (p *py) line(t *testing.T, d time.Duration) string {
-	t.Helper()
-	ch := make(chan string, 1)
-	go func() {
-		s, _ := p.out.ReadString('\n')
-		ch <- strings.TrimSpace(s)
-	}()
-	select {
-	case s := <-ch:
-		if s == "" {
-			t.Fatalf("python ended: %s", p.err.String())
-		}
-		return s
-	case <-time.After(d):
-		t.Fatalf("no line from python in %v; stderr: %s", d, p.err.String())
-	}
-	return ""
-}
-
 // id parses "id NODE REF" (CPython's getsockname: (TIPC_ADDR_ID, node, ref, 0, scope)).
-func (p *py) id(t *testing.T) SocketID {
+func pyID(t *testing.T, p *peer.Process) SocketID {
 	t.Helper()
-	f := strings.Fields(p.line(t, 60*time.Second))
+	f := strings.Fields(p.Line(t, 60*time.Second))
 	if len(f) != 3 || f[0] != "id" {
 		t.Fatalf("python said %q, want \"id NODE REF\"", f)
 	}
@@ -110,7 +58,7 @@ func TestHILTopologySeesPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer top.Close()
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket, sys
 s = socket.socket(socket.AF_TIPC, socket.SOCK_RDM)
 s.bind((socket.TIPC_ADDR_NAMESEQ, 4000, 10, 20))
@@ -121,7 +69,7 @@ s.close()
 print("closed")
 sys.stdin.readline()
 `)
-	pid := p.id(t)
+	pid := pyID(t, p)
 	e := next(t, top, 10*time.Second)
 	want := Event{Kind: Published, Found: ServiceRange{4000, 10, 20}, Port: pid, Subscription: sub}
 	if e != want {
@@ -131,8 +79,8 @@ sys.stdin.readline()
 	if err != nil || node != pid.Node {
 		t.Fatalf("NodeID %d, %v; python's node %d", node, err, pid.Node)
 	}
-	fmt.Fprintln(p.in)
-	if s := p.line(t, 10*time.Second); s != "closed" {
+	fmt.Fprintln(p.In())
+	if s := p.Line(t, 10*time.Second); s != "closed" {
 		t.Fatalf("python: %q", s)
 	}
 	e = next(t, top, 10*time.Second)
@@ -151,7 +99,7 @@ func TestHILRDMWithPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket
 s = socket.socket(socket.AF_TIPC, socket.SOCK_RDM)
 s.bind((socket.TIPC_ADDR_NAMESEQ, 4090, 7, 7))
@@ -161,7 +109,7 @@ s.sendto(b"ping from python" + bytes(range(256)) * 20, (socket.TIPC_ADDR_NAME, 4
 data, src = s.recvfrom(65536)
 print("reply", data.hex(), src[0], src[1], src[2])
 `)
-	pid := p.id(t)
+	pid := pyID(t, p)
 	buf := make([]byte, 66000)
 	n, from, err := c.ReadFrom(ctxT(t, 30*time.Second), buf)
 	if err != nil {
@@ -181,12 +129,12 @@ print("reply", data.hex(), src[0], src[1], src[2])
 	if _, err := c.WriteToSocket(ctxT(t, 5*time.Second), []byte("pong\x00\xff"), from); err != nil {
 		t.Fatal(err)
 	}
-	got := p.line(t, 30*time.Second)
+	got := p.Line(t, 30*time.Second)
 	if w := fmt.Sprintf("reply 706f6e6700ff 3 %d %d", me.Node, me.Ref); got != w {
 		t.Fatalf("python: %q\nwant    %q", got, w)
 	}
 	// Python has exited, so its published range is gone with it.
-	p.cmd.Wait()
+	p.Wait()
 	if _, err := c.WriteTo(ctxT(t, 5*time.Second), []byte("x"), Service{4090, 7}); !errors.Is(err, unix.EHOSTUNREACH) {
 		t.Fatalf("write to python's service after it exited: %v, want EHOSTUNREACH", err)
 	}
@@ -211,7 +159,7 @@ func TestHILStreamWithPython(t *testing.T) {
 	if l.Addr().Network() != "tipc" || l.Addr().String() != "{4002,5,5}" {
 		t.Fatalf("listener addr %v %v", l.Addr().Network(), l.Addr())
 	}
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket, hashlib
 s = socket.socket(socket.AF_TIPC, socket.SOCK_STREAM)
 s.connect((socket.TIPC_ADDR_NAME, 4002, 5, 0))
@@ -233,7 +181,7 @@ s.close()
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	pid := p.id(t)
+	pid := pyID(t, p)
 	if peer != pid {
 		t.Fatalf("accepted peer %v, python's getsockname %v", peer, pid)
 	}
@@ -251,7 +199,7 @@ s.close()
 	if _, err := conn.Write(data); err != nil {
 		t.Fatal(err)
 	}
-	if s := p.line(t, 60*time.Second); s != "echo 262144 True" {
+	if s := p.Line(t, 60*time.Second); s != "echo 262144 True" {
 		t.Fatalf("python: %q", s)
 	}
 	// Python closed: we see the end of the connection, not more data.
@@ -263,7 +211,7 @@ s.close()
 // We wait for Python's SOCK_SEQPACKET service, dial it, and message
 // boundaries hold both ways.
 func TestHILSeqpacketDialPython(t *testing.T) {
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket
 s = socket.socket(socket.AF_TIPC, socket.SOCK_SEQPACKET)
 # listen first: the bind publishes the service, and a client that waited
@@ -294,7 +242,7 @@ print("done")
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	f := strings.Fields(p.line(t, 30*time.Second))
+	f := strings.Fields(p.Line(t, 30*time.Second))
 	local := conn.LocalAddr().String()
 	if len(f) != 3 || !strings.Contains(local, "<"+f[1]+":"+f[2]+">") {
 		t.Fatalf("python saw peer %q, our local address %s", f, local)
@@ -310,7 +258,7 @@ print("done")
 		}
 	}
 	conn.Close()
-	if s := p.line(t, 10*time.Second); s != "done" {
+	if s := p.Line(t, 10*time.Second); s != "done" {
 		t.Fatalf("python: %q", s)
 	}
 }

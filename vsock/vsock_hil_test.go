@@ -10,73 +10,18 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fieldgate/fieldgate/core"
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 
 // The rig's kernel has vsock_loopback only: every peer is CID 1. The peers
 // are Debian's /usr/bin/python3 socket module (AF_VSOCK) and socat.
-
-type peer struct {
-	cmd *exec.Cmd
-	in  io.WriteCloser
-	out *bufio.Reader
-	err bytes.Buffer
-}
-
-func start(t *testing.T, name string, args ...string) *peer {
-	t.Helper()
-	p := &peer{cmd: exec.Command(name, args...)}
-	p.cmd.Stderr = &p.err
-	in, err := p.cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.in, p.out = in, bufio.NewReader(out)
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.in.Close()
-		p.cmd.Process.Kill()
-		p.cmd.Wait()
-	})
-	return p
-}
-
-func startPython(t *testing.T, script string) *peer {
-	return start(t, "/usr/bin/python3", "-u", "-c", script)
-}
-
-// line reads the next line, failing after d with the peer's stderr.
-func (p *peer) line(t *testing.T, d time.Duration) string {
-	t.Helper()
-	ch := make(chan string, 1)
-	go func() {
-		s, _ := p.out.ReadString('\n')
-		ch <- strings.TrimSpace(s)
-	}()
-	select {
-	case s := <-ch:
-		if s == "" {
-			t.Fatalf("peer ended: %s", p.err.String())
-		}
-		return s
-	case <-time.After(d):
-		t.Fatalf("no line from peer in %v; stderr: %s", d, p.err.String())
-	}
-	return ""
-}
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
@@ -156,7 +101,7 @@ func TestHILListenPythonClient(t *testing.T) {
 	if a.ContextID != CIDAny || a.Port == PortAny || a.Port == 0 || l.Port() != a.Port {
 		t.Fatalf("listener addr %+v port %d: want CIDAny and a real port", a, l.Port())
 	}
-	p := startPython(t, fmt.Sprintf(`
+	p := peer.StartPython(t, fmt.Sprintf(`
 import socket
 s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
 s.connect((1, %d))  # Debian's python3 has no socket.VMADDR_CID_LOCAL
@@ -164,10 +109,10 @@ print("me", s.getsockname()[1])
 `, l.Port())+pyExchange)
 	c, err := l.AcceptContext(ctxT(t, 30*time.Second))
 	if err != nil {
-		t.Fatalf("accept: %v; python stderr: %s", err, p.err.String())
+		t.Fatalf("accept: %v; python stderr: %s", err, p.Stderr())
 	}
 	defer c.Close()
-	me := p.line(t, 60*time.Second)
+	me := p.Line(t, 60*time.Second)
 	r := c.RemoteAddr().(*Addr)
 	if want := fmt.Sprintf("me %d", r.Port); me != want || r.ContextID != CIDLocal {
 		t.Fatalf("accepted from %+v; python says %q", r, me)
@@ -176,14 +121,14 @@ print("me", s.getsockname()[1])
 		t.Fatalf("accepted conn's local address %+v", la)
 	}
 	exchange(t, c)
-	if s := p.line(t, 60*time.Second); s != "got 1048576 True" {
-		t.Fatalf("python: %q; stderr %s", s, p.err.String())
+	if s := p.Line(t, 60*time.Second); s != "got 1048576 True" {
+		t.Fatalf("python: %q; stderr %s", s, p.Stderr())
 	}
 }
 
 // Go dials a Python listener on (CID_ANY, PORT_ANY).
 func TestHILDialPythonListener(t *testing.T) {
-	p := startPython(t, `
+	p := peer.StartPython(t, `
 import socket
 l = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
 l.bind((socket.VMADDR_CID_ANY, socket.VMADDR_PORT_ANY))
@@ -191,7 +136,7 @@ l.listen()
 print("port", l.getsockname()[1])
 s, _ = l.accept()
 `+pyExchange)
-	f := strings.Fields(p.line(t, 60*time.Second))
+	f := strings.Fields(p.Line(t, 60*time.Second))
 	port, err := strconv.ParseUint(f[len(f)-1], 10, 32)
 	if err != nil {
 		t.Fatal(f, err)
@@ -205,8 +150,8 @@ s, _ = l.accept()
 		t.Fatalf("remote %+v", r)
 	}
 	exchange(t, c)
-	if s := p.line(t, 60*time.Second); s != "got 1048576 True" {
-		t.Fatalf("python: %q; stderr %s", s, p.err.String())
+	if s := p.Line(t, 60*time.Second); s != "got 1048576 True" {
+		t.Fatalf("python: %q; stderr %s", s, p.Stderr())
 	}
 }
 
@@ -220,13 +165,13 @@ func TestHILSocat(t *testing.T) {
 	if a := l.Addr().(*Addr); a.ContextID != CIDLocal {
 		t.Fatalf("listener bound to CIDLocal reports %+v", a)
 	}
-	p := start(t, "socat", "-", fmt.Sprintf("VSOCK-CONNECT:1:%d", l.Port()))
+	p := peer.Start(t, "socat", "-", fmt.Sprintf("VSOCK-CONNECT:1:%d", l.Port()))
 	c, err := l.AcceptContext(ctxT(t, 30*time.Second))
 	if err != nil {
-		t.Fatalf("accept: %v; socat: %s", err, p.err.String())
+		t.Fatalf("accept: %v; socat: %s", err, p.Stderr())
 	}
 	defer c.Close()
-	fmt.Fprintln(p.in, "to go")
+	fmt.Fprintln(p.In(), "to go")
 	if _, err := io.WriteString(c, "to socat\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -235,12 +180,12 @@ func TestHILSocat(t *testing.T) {
 	if err != nil || line != "to go\n" {
 		t.Fatalf("from socat %q, %v", line, err)
 	}
-	if s := p.line(t, 30*time.Second); s != "to socat" {
+	if s := p.Line(t, 30*time.Second); s != "to socat" {
 		t.Fatalf("socat printed %q", s)
 	}
 
 	const port = 7402
-	srv := start(t, "socat", fmt.Sprintf("VSOCK-LISTEN:%d", port), "-")
+	srv := peer.Start(t, "socat", fmt.Sprintf("VSOCK-LISTEN:%d", port), "-")
 	var d *Conn
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -251,11 +196,11 @@ func TestHILSocat(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // socat still starting
 	}
 	if err != nil {
-		t.Fatalf("dial socat: %v; socat: %s", err, srv.err.String())
+		t.Fatalf("dial socat: %v; socat: %s", err, srv.Stderr())
 	}
 	defer d.Close()
 	io.WriteString(d, "hello listener\n")
-	if s := srv.line(t, 30*time.Second); s != "hello listener" {
+	if s := srv.Line(t, 30*time.Second); s != "hello listener" {
 		t.Fatalf("socat printed %q", s)
 	}
 }
@@ -390,7 +335,7 @@ func TestHILSeqPacket(t *testing.T) {
 		}
 	}
 
-	p := startPython(t, fmt.Sprintf(`
+	p := peer.StartPython(t, fmt.Sprintf(`
 import socket
 s = socket.socket(socket.AF_VSOCK, socket.SOCK_SEQPACKET)
 s.connect((1, %d))
@@ -400,7 +345,7 @@ print("reply", s.recv(100).hex())
 `, l.Port()))
 	ps, err := l.AcceptContext(ctxT(t, 60*time.Second))
 	if err != nil {
-		t.Fatalf("accept: %v; python: %s", err, p.err.String())
+		t.Fatalf("accept: %v; python: %s", err, p.Stderr())
 	}
 	defer ps.Close()
 	ps.SetReadDeadline(time.Now().Add(60 * time.Second))
@@ -411,7 +356,7 @@ print("reply", s.recv(100).hex())
 		}
 	}
 	ps.Write([]byte{0, 1, 0xff})
-	if s := p.line(t, 30*time.Second); s != "reply 0001ff" {
+	if s := p.Line(t, 30*time.Second); s != "reply 0001ff" {
 		t.Fatalf("python: %q", s)
 	}
 }
