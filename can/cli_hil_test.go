@@ -112,26 +112,41 @@ func TestHILCLIGenIsotpJ1939(t *testing.T) {
 	dir := t.TempDir()
 	outFile := filepath.Join(dir, "pdu.bin")
 	recv := exec.Command("fieldgate", "can", "isotp", "recv", "-s", "321", "-d", "123", "-o", outFile, "-T", "60s", "vcan0")
+	var recvErr bytes.Buffer
+	recv.Stderr = &recvErr
 	if err := recv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	defer recv.Process.Kill()
+	recvDone := make(chan error, 1)
+	go func() { recvDone <- recv.Wait() }()
 	pdu := pattern(4095)
-	deadline := time.Now().Add(30 * time.Second)
+	// The receiver may not be bound yet when the first PDU goes out (the
+	// send then fails for want of a flow control, or the kernel on the
+	// receiving side drops a transfer it saw only part of): send again
+	// until the receiver has a whole PDU.
+	deadline := time.Now().Add(45 * time.Second)
+	var werr error
+sending:
 	for {
 		cmd := exec.Command("fieldgate", "can", "isotp", "send", "-s", "123", "-d", "321", "vcan0")
 		cmd.Stdin = strings.NewReader(hexSpaced(pdu))
 		out, err := cmd.CombinedOutput()
+		wait := 300 * time.Millisecond
 		if err == nil {
-			break
+			wait = 5 * time.Second
+		}
+		select {
+		case werr = <-recvDone:
+			break sending
+		case <-time.After(wait):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("isotp send: %v %s", err, out)
+			t.Fatalf("isotp recv got no PDU; last send: %v %s; recv stderr: %s", err, out, recvErr.String())
 		}
-		time.Sleep(300 * time.Millisecond)
 	}
-	if err := recv.Wait(); err != nil {
-		t.Fatalf("isotp recv: %v", err)
+	if werr != nil {
+		t.Fatalf("isotp recv: %v; stderr: %s", werr, recvErr.String())
 	}
 	if b, _ := os.ReadFile(outFile); !bytes.Equal(b, pdu) {
 		t.Fatalf("isotp recv wrote %d bytes", len(b))
