@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"runtime"
 	"sort"
 	"testing"
 	"time"
@@ -202,4 +203,50 @@ func median(rs []fwdResult) fwdResult {
 	s := append([]fwdResult(nil), rs...)
 	sort.Slice(s, func(i, j int) bool { return s[i].FPS < s[j].FPS })
 	return s[len(s)/2]
+}
+
+// BenchmarkHILLatency paces single frames at the rates of a busy bus
+// (5 000 and 10 000 frames/s; the p99 target is set at 10 000)
+// through can-gw, the gateway's user-space path and the bare forwarder,
+// alternately, three repetitions each, and reports the median p50 and p99
+// of each and the garbage collections the gateway's process ran during
+// its runs (GC work shares the single vCPU with forwarding).
+func BenchmarkHILLatency(b *testing.B) {
+	const reps = 3
+	for _, rate := range []float64{5000, 10000} {
+		spec := loadSpec{N: int(3 * rate), Rate: rate}
+		var kl, gl, bl []fwdResult
+		var gcs uint32
+		for i := range reps {
+			runK := func() { withCangw(b, func() { kl = append(kl, forward(b, spec)) }) }
+			runG := func() {
+				withGateway(b, func(*Gateway) {
+					var m0, m1 runtime.MemStats
+					runtime.ReadMemStats(&m0)
+					gl = append(gl, forward(b, spec))
+					runtime.ReadMemStats(&m1)
+					gcs += m1.NumGC - m0.NumGC
+				})
+			}
+			runB := func() { withBare(b, func() { bl = append(bl, forward(b, spec)) }) }
+			order := [][]func(){{runK, runG, runB}, {runG, runB, runK}, {runB, runK, runG}}[i%3]
+			for _, f := range order {
+				f()
+			}
+			b.Logf("paced %5.0f frames/s #%d:\n  can-gw  %v\n  gateway %v\n  bare    %v", rate, i+1, kl[i], gl[i], bl[i])
+		}
+		r := fmt.Sprintf("@%.0f", rate)
+		kp50, kp99, klost := pacedStats(kl)
+		gp50, gp99, glost := pacedStats(gl)
+		bp50, bp99, blost := pacedStats(bl)
+		b.Logf("paced %5.0f frames/s median: can-gw p50 %v p99 %v lost %d | gateway p50 %v p99 %v lost %d (GCs %d) | bare p50 %v p99 %v lost %d", rate,
+			kp50.Round(time.Microsecond), kp99.Round(time.Microsecond), klost,
+			gp50.Round(time.Microsecond), gp99.Round(time.Microsecond), glost, gcs,
+			bp50.Round(time.Microsecond), bp99.Round(time.Microsecond), blost)
+		b.ReportMetric(float64(kp99.Microseconds()), "cangw_p99_us"+r)
+		b.ReportMetric(float64(gp50.Microseconds()), "gw_p50_us"+r)
+		b.ReportMetric(float64(gp99.Microseconds()), "gw_p99_us"+r)
+		b.ReportMetric(float64(bp99.Microseconds()), "bare_p99_us"+r)
+		b.ReportMetric(float64(glost), "gw_lost"+r)
+	}
 }

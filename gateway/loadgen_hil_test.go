@@ -37,12 +37,15 @@ type fwdResult struct {
 	Sent, Recv int
 	FPS        float64 // received frames / (last receive - first send)
 	P50, P99   time.Duration
-	Max        time.Duration
+	P999, Max  time.Duration
+	Over1ms    int      // frames with a latency above 1 ms
+	Stalls     []string // the longest runs of consecutive frames above 1 ms
 }
 
 func (r fwdResult) String() string {
-	return fmt.Sprintf("%d/%d received, %.0f frames/s, p50 %v, p99 %v, max %v", r.Recv, r.Sent, r.FPS,
-		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+	return fmt.Sprintf("%d/%d received, %.0f frames/s, p50 %v, p99 %v, p99.9 %v, max %v, >1ms %d %v", r.Recv, r.Sent, r.FPS,
+		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.P999.Round(time.Microsecond),
+		r.Max.Round(time.Microsecond), r.Over1ms, r.Stalls)
 }
 
 // forward runs the load generator process for spec and returns its result.
@@ -147,8 +150,9 @@ func TestHILLoadGen(t *testing.T) {
 	r := fwdResult{Sent: spec.N, Recv: len(lat)}
 	if len(lat) > 0 {
 		r.FPS = float64(len(lat)) / last.Sub(first).Seconds()
+		r.Over1ms, r.Stalls = stalls(lat, spec.Rate)
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		r.P50, r.P99, r.Max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
+		r.P50, r.P99, r.P999, r.Max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)*999/1000], lat[len(lat)-1]
 	}
 	j, _ := json.Marshal(r)
 	fmt.Printf("loadgen-result %s\n", j)
@@ -201,4 +205,38 @@ func TestHILBareForwarder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// stalls returns how many of lat (in arrival order) exceed 1 ms and the
+// five longest runs of consecutive such frames, as "at +T: n frames, max
+// D" (T from the first send, estimated from the frame's index at rate).
+func stalls(lat []time.Duration, rate float64) (int, []string) {
+	type run struct {
+		at, n int
+		max   time.Duration
+	}
+	var rs []run
+	over := 0
+	for i := 0; i < len(lat); i++ {
+		if lat[i] <= time.Millisecond {
+			continue
+		}
+		r := run{at: i}
+		for ; i < len(lat) && lat[i] > time.Millisecond; i++ {
+			r.n++
+			r.max = max(r.max, lat[i])
+		}
+		over += r.n
+		rs = append(rs, r)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].max > rs[j].max })
+	var out []string
+	for _, r := range rs[:min(5, len(rs))] {
+		at := "?"
+		if rate > 0 {
+			at = (time.Duration(float64(r.at) / rate * 1e9)).Round(time.Millisecond).String()
+		}
+		out = append(out, fmt.Sprintf("+%s:%dx%v", at, r.n, r.max.Round(100*time.Microsecond)))
+	}
+	return over, out
 }
