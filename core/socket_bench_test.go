@@ -596,3 +596,440 @@ func BenchmarkMmsgRaw(b *testing.B) {
 		})
 	}
 }
+
+// The side-alone batch benchmarks below split BenchmarkMmsg's end-to-end
+// figure into its two halves. On UDP loopback a sender's sendto also runs
+// the receiver's whole input path (loopback xmit, softirq, udp_rcv, socket
+// queue, wake-up) in its own context, so the end-to-end ratio mixes both
+// sides: here the receive side drains a queue filled beforehand (untimed),
+// and the send side sends into a queue nobody reads until afterwards (the
+// drain untimed). Each path also runs as plain system calls on the same
+// descriptors (raw), so the difference is what core's wrapper costs.
+
+// sideCycle is how many datagrams one prefill (receive side) or one timed
+// burst (send side) leaves queued on the receiver before it is drained:
+// well inside the 4 MiB buffers (at 64 bytes a queued datagram costs about
+// 1 KiB of truesize), so no datagram is dropped (checked with SO_MEMINFO)
+// and no send has to wait.
+const sideCycle = 1024
+
+// sideEnds are a sender and a receiver for the side-alone benchmarks, with
+// prebuilt raw mmsghdr vectors on their descriptors.
+type sideEnds struct {
+	b          *testing.B
+	tx, rx     *Socket
+	txfd, rxfd int
+	dst        Addr   // SendTo/SendMmsg destination; nil when tx is connected
+	dstRaw     []byte // dst encoded for the raw system calls
+	out, in    []unix.Mmsghdr
+}
+
+var sideSeq int
+
+// sidePair returns the ends for family (AF_INET or AF_UNIX), with tx
+// connected to rx or not. The unconnected AF_UNIX pair binds abstract names
+// and connects rx (only) back to tx: the kernel then skips its receive
+// queue length limit for tx (net.unix.max_dgram_qlen, 10 here), as it does
+// for a socketpair, while tx still names rx on every send.
+func sidePair(b *testing.B, family int, connected bool) *sideEnds {
+	e := &sideEnds{b: b}
+	switch {
+	case family == unix.AF_INET:
+		var addr InetAddr
+		e.rx, addr = udp4(b)
+		e.tx, _ = udp4(b)
+		if connected {
+			must(b, e.tx.Connect(&addr))
+		} else {
+			e.dst = &addr
+		}
+	case connected:
+		var err error
+		e.tx, e.rx, err = Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+		must(b, err)
+		b.Cleanup(func() { e.tx.Close(); e.rx.Close() })
+	default:
+		sideSeq++
+		name := fmt.Sprintf("@fieldgate-bench-%d-%d", unix.Getpid(), sideSeq)
+		rxa, txa := &UnixAddr{Name: name + "-rx"}, &UnixAddr{Name: name + "-tx"}
+		var err error
+		e.rx, err = NewSocket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+		must(b, err)
+		e.tx, err = NewSocket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+		must(b, err)
+		b.Cleanup(func() { e.tx.Close(); e.rx.Close() })
+		must(b, e.rx.Bind(rxa))
+		must(b, e.tx.Bind(txa))
+		must(b, e.rx.Connect(txa))
+		e.dst = rxa
+	}
+	for _, s := range []*Socket{e.tx, e.rx} {
+		s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_SNDBUF, 4<<20)
+		s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	}
+	e.txfd, e.rxfd = e.tx.Fileno(), e.rx.Fileno()
+	if e.dst != nil {
+		raw, err := AppendSockaddr(nil, e.dst)
+		must(b, err)
+		e.dstRaw = raw
+	}
+	p := make([]byte, benchSize)
+	e.out = make([]unix.Mmsghdr, sideCycle)
+	e.in = make([]unix.Mmsghdr, sideCycle)
+	iovOut := make([]unix.Iovec, sideCycle)
+	iovIn := make([]unix.Iovec, sideCycle)
+	for i := range e.out {
+		iovOut[i].Base = &p[0]
+		iovOut[i].SetLen(len(p))
+		e.out[i].Hdr.Iov = &iovOut[i]
+		e.out[i].Hdr.SetIovlen(1)
+		if e.dstRaw != nil {
+			e.out[i].Hdr.Name = &e.dstRaw[0]
+			e.out[i].Hdr.Namelen = uint32(len(e.dstRaw))
+		}
+		buf := make([]byte, 2048)
+		iovIn[i].Base = &buf[0]
+		iovIn[i].SetLen(len(buf))
+		e.in[i].Hdr.Iov = &iovIn[i]
+		e.in[i].Hdr.SetIovlen(1)
+	}
+	return e
+}
+
+// drops is the receiver's dropped-datagram count (SO_MEMINFO).
+func (e *sideEnds) drops() uint32 {
+	var mi [unix.SK_MEMINFO_VARS]uint32
+	l := uint32(unsafe.Sizeof(mi))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(e.rxfd), unix.SOL_SOCKET, unix.SO_MEMINFO,
+		uintptr(unsafe.Pointer(&mi[0])), uintptr(unsafe.Pointer(&l)), 0)
+	if errno != 0 {
+		e.b.Fatal("SO_MEMINFO:", errno)
+	}
+	return mi[unix.SK_MEMINFO_DROPS]
+}
+
+// rawMmsg runs sendmmsg or recvmmsg once on fd; on EAGAIN it waits for
+// readiness (poll, at most 2 s) and returns 0.
+func (e *sideEnds) rawMmsg(trap uintptr, fd int, m []unix.Mmsghdr, flags int) int {
+	n, _, errno := unix.Syscall6(trap, uintptr(fd), uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(flags), 0, 0)
+	switch errno {
+	case 0:
+		return int(n)
+	case unix.EAGAIN, unix.EINTR:
+		ev := int16(unix.POLLIN)
+		if trap == unix.SYS_SENDMMSG {
+			ev = unix.POLLOUT
+		}
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: ev}}
+		if k, err := unix.Poll(pfd, 2000); k == 0 && err == nil {
+			e.b.Fatal("side benchmark: no progress in 2 s (datagrams lost?)")
+		}
+		return 0
+	}
+	e.b.Fatal(errno)
+	return 0
+}
+
+// fill queues k datagrams on the receiver with raw sendmmsg (untimed) and
+// checks that none was dropped.
+func (e *sideEnds) fill(k int) {
+	d0 := e.drops()
+	for sent := 0; sent < k; {
+		sent += e.rawMmsg(unix.SYS_SENDMMSG, e.txfd, e.out[sent:k], 0)
+	}
+	if d := e.drops() - d0; d != 0 {
+		e.b.Fatalf("receiver dropped %d of %d datagrams", d, k)
+	}
+}
+
+// drain takes k datagrams off the receiver with raw recvmmsg (untimed),
+// waiting for any still in flight, and checks that none was dropped since
+// d0.
+func (e *sideEnds) drain(k int, d0 uint32) {
+	for got := 0; got < k; {
+		got += e.rawMmsg(unix.SYS_RECVMMSG, e.rxfd, e.in[got:k], unix.MSG_WAITFORONE)
+	}
+	if d := e.drops() - d0; d != 0 {
+		e.b.Fatalf("receiver dropped %d datagrams", d)
+	}
+}
+
+// sideTimer is one path of a side-alone benchmark: run moves k datagrams
+// (a multiple of sideCycle) and returns the timed part's wall time and the
+// process's user and system CPU time over it.
+type sideTimer struct {
+	name           string
+	run            func(k int) (wall, usr, sys time.Duration)
+	wall, usr, sys time.Duration
+}
+
+// timed times f and the process CPU time (getrusage) it used.
+func timed(f func()) (wall, usr, sys time.Duration) {
+	u0, s0 := cpuSplit()
+	t0 := time.Now()
+	f()
+	wall = time.Since(t0)
+	u1, s1 := cpuSplit()
+	return wall, u1 - u0, s1 - s0
+}
+
+// recvTimer drains a prefilled queue with recv, which takes datagrams off
+// rx until k are received.
+func (e *sideEnds) recvTimer(name string, recv func(k int)) *sideTimer {
+	return &sideTimer{name: name, run: func(k int) (w, u, s time.Duration) {
+		for done := 0; done < k; done += sideCycle {
+			e.fill(sideCycle)
+			w1, u1, s1 := timed(func() { recv(sideCycle) })
+			w, u, s = w+w1, u+u1, s+s1
+		}
+		return w, u, s
+	}}
+}
+
+// sendTimer times send, which sends k datagrams from tx, into a queue that
+// is drained afterwards (untimed).
+func (e *sideEnds) sendTimer(name string, send func(k int)) *sideTimer {
+	return &sideTimer{name: name, run: func(k int) (w, u, s time.Duration) {
+		for done := 0; done < k; done += sideCycle {
+			d0 := e.drops()
+			w1, u1, s1 := timed(func() { send(sideCycle) })
+			e.drain(sideCycle, d0)
+			w, u, s = w+w1, u+u1, s+s1
+		}
+		return w, u, s
+	}}
+}
+
+// runSide runs the timers interleaved over b.N datagrams each (rounded up
+// to whole cycles) in 10 rounds, each round in a rotated order, and
+// reports each one's wall and CPU time per datagram. It returns the
+// number of datagrams each timer moved.
+func runSide(b *testing.B, ts []*sideTimer) int {
+	const rounds = 10
+	per := (b.N + rounds*sideCycle - 1) / (rounds * sideCycle) * sideCycle
+	for _, t := range ts {
+		t.run(sideCycle) // warm up
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for r := 0; r < rounds; r++ {
+		for j := range ts {
+			t := ts[(r+j)%len(ts)]
+			w, u, s := t.run(per)
+			t.wall, t.usr, t.sys = t.wall+w, t.usr+u, t.sys+s
+		}
+	}
+	b.StopTimer()
+	n := per * rounds
+	for _, t := range ts {
+		b.ReportMetric(float64(t.wall.Nanoseconds())/float64(n), t.name+"-ns")
+		b.ReportMetric(float64((t.usr+t.sys).Nanoseconds())/float64(n), t.name+"-cpu-ns")
+		b.ReportMetric(float64(t.sys.Nanoseconds())/float64(n), t.name+"-sys-ns")
+	}
+	return n
+}
+
+// reportSide reports the ratios of a side benchmark whose timers are, in
+// order, core single, core mmsg, raw single, raw mmsg: mmsg/single is
+// datagrams/s batched over datagrams/s one at a time (wall, and CPU);
+// core/raw is core's datagrams/s over the plain system calls' (below 1:
+// core slower), and core-extra-ns/call what core adds per call.
+func reportSide(b *testing.B, ts []*sideTimer, n, batch int) {
+	single, mmsg, rawSingle, rawMmsg := ts[0], ts[1], ts[2], ts[3]
+	cpu := func(t *sideTimer) float64 { return float64(t.usr + t.sys) }
+	b.ReportMetric(float64(single.wall)/float64(mmsg.wall), "mmsg/single")
+	b.ReportMetric(cpu(single)/cpu(mmsg), "cpu-mmsg/single")
+	b.ReportMetric(float64(rawSingle.wall)/float64(rawMmsg.wall), "raw-mmsg/single")
+	b.ReportMetric(float64(rawSingle.wall)/float64(single.wall), "core/raw-single")
+	b.ReportMetric(float64(rawMmsg.wall)/float64(mmsg.wall), "core/raw-mmsg")
+	b.ReportMetric(float64((single.wall-rawSingle.wall).Nanoseconds())/float64(n), "core-extra-ns/call-single")
+	b.ReportMetric(float64((mmsg.wall-rawMmsg.wall).Nanoseconds())/float64(n/batch), "core-extra-ns/call-mmsg")
+}
+
+var sideFamilies = []struct {
+	name string
+	af   int
+}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}}
+
+// BenchmarkMmsgRecvSide times the receive side alone: draining a queue of
+// 1024 prefilled 64-byte datagrams with RecvMmsg (batches of 16 and 64)
+// against one RecvInto per datagram, and the same with plain recvmmsg and
+// recvfrom system calls on the same descriptor (raw). b.N is datagrams per
+// path. BenchmarkMmsgRecvSideFrom is the same with the source address.
+func BenchmarkMmsgRecvSide(b *testing.B) {
+	for _, fam := range sideFamilies {
+		for _, batch := range []int{16, 64} {
+			b.Run(fmt.Sprintf("%s/batch=%d", fam.name, batch), func(b *testing.B) {
+				e := sidePair(b, fam.af, true)
+				ts := e.recvTimers(batch, false)
+				n := runSide(b, ts)
+				reportSide(b, ts, n, batch)
+			})
+		}
+	}
+}
+
+// BenchmarkMmsgRecvSideFrom is BenchmarkMmsgRecvSide on UDP with the
+// source address of every datagram decoded into a reused *InetAddr:
+// RecvFromInto against RecvMmsg with Message.Addr set (raw: recvfrom and
+// recvmmsg fill a sockaddr, which is not decoded).
+func BenchmarkMmsgRecvSideFrom(b *testing.B) {
+	for _, batch := range []int{16, 64} {
+		b.Run(fmt.Sprintf("udp/batch=%d", batch), func(b *testing.B) {
+			e := sidePair(b, unix.AF_INET, false)
+			ts := e.recvTimers(batch, true)
+			n := runSide(b, ts)
+			reportSide(b, ts, n, batch)
+		})
+	}
+}
+
+// recvTimers returns the receive side's four paths, in reportSide's order.
+func (e *sideEnds) recvTimers(batch int, from bool) []*sideTimer {
+	b := e.b
+	r := make([]byte, 2048)
+	var fromAddr InetAddr
+	in := make([]Message, batch)
+	froms := make([]InetAddr, batch)
+	for i := range in {
+		in[i].Buffers = [][]byte{make([]byte, 2048)}
+		if from {
+			in[i].Addr = &froms[i]
+		}
+	}
+	var sa [sockaddrMax]byte
+	var salen uint32
+	var psa, psalen unsafe.Pointer
+	if from {
+		psa, psalen = unsafe.Pointer(&sa[0]), unsafe.Pointer(&salen)
+	}
+	var rawNames [][sockaddrMax]byte
+	if from {
+		rawNames = make([][sockaddrMax]byte, sideCycle)
+	}
+	return []*sideTimer{
+		e.recvTimer("single", func(k int) {
+			for i := 0; i < k; i++ {
+				var err error
+				if from {
+					_, _, err = e.rx.RecvFromInto(r, 0, &fromAddr)
+				} else {
+					_, err = e.rx.RecvInto(r, 0)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}),
+		e.recvTimer("mmsg", func(k int) {
+			for got := 0; got < k; {
+				m, err := e.rx.RecvMmsg(in[:min(batch, k-got)], 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += m
+			}
+		}),
+		e.recvTimer("raw-single", func(k int) {
+			for i := 0; i < k; i++ {
+				salen = sockaddrMax
+				_, _, errno := unix.Syscall6(unix.SYS_RECVFROM, uintptr(e.rxfd), uintptr(unsafe.Pointer(&r[0])), uintptr(len(r)), 0, uintptr(psa), uintptr(psalen))
+				if errno != 0 {
+					b.Fatal(errno)
+				}
+			}
+		}),
+		e.recvTimer("raw-mmsg", func(k int) {
+			for got := 0; got < k; {
+				m := e.in[got:min(got+batch, k)]
+				if from {
+					for i := range m {
+						m[i].Hdr.Name = &rawNames[got+i][0]
+						m[i].Hdr.Namelen = sockaddrMax
+					}
+				}
+				got += e.rawMmsg(unix.SYS_RECVMMSG, e.rxfd, m, unix.MSG_WAITFORONE)
+			}
+			if from {
+				for i := range e.in {
+					e.in[i].Hdr.Name = nil
+					e.in[i].Hdr.Namelen = 0
+				}
+			}
+		}),
+	}
+}
+
+// BenchmarkMmsgSendSide times the send side alone: 1024 64-byte datagrams
+// sent into a queue nobody reads until afterwards (drained untimed), with
+// SendMmsg (batches of 16 and 64) against one Send (connected) or SendTo
+// (unconnected, every message naming the receiver) per datagram, and the
+// same as plain sendmmsg and sendto system calls (raw). On UDP loopback
+// the send side includes the receiver's input path, run in the sender's
+// context. b.N is datagrams per path.
+func BenchmarkMmsgSendSide(b *testing.B) {
+	for _, fam := range sideFamilies {
+		for _, conn := range []string{"connected", "unconnected"} {
+			for _, batch := range []int{16, 64} {
+				b.Run(fmt.Sprintf("%s/%s/batch=%d", fam.name, conn, batch), func(b *testing.B) {
+					e := sidePair(b, fam.af, conn == "connected")
+					ts := e.sendTimers(batch)
+					n := runSide(b, ts)
+					reportSide(b, ts, n, batch)
+				})
+			}
+		}
+	}
+}
+
+// sendTimers returns the send side's four paths, in reportSide's order.
+func (e *sideEnds) sendTimers(batch int) []*sideTimer {
+	b := e.b
+	p := make([]byte, benchSize)
+	out := make([]Message, batch)
+	for i := range out {
+		out[i].Buffers = [][]byte{p}
+		out[i].Addr = e.dst
+	}
+	var psa unsafe.Pointer
+	if e.dstRaw != nil {
+		psa = unsafe.Pointer(&e.dstRaw[0])
+	}
+	return []*sideTimer{
+		e.sendTimer("single", func(k int) {
+			for i := 0; i < k; i++ {
+				var err error
+				if e.dst != nil {
+					_, err = e.tx.SendTo(p, 0, e.dst)
+				} else {
+					_, err = e.tx.Send(p, 0)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}),
+		e.sendTimer("mmsg", func(k int) {
+			for sent := 0; sent < k; {
+				m, err := e.tx.SendMmsg(out[:min(batch, k-sent)], 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sent += m
+			}
+		}),
+		e.sendTimer("raw-single", func(k int) {
+			for i := 0; i < k; i++ {
+				_, _, errno := unix.Syscall6(unix.SYS_SENDTO, uintptr(e.txfd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), 0, uintptr(psa), uintptr(len(e.dstRaw)))
+				if errno != 0 {
+					b.Fatal(errno)
+				}
+			}
+		}),
+		e.sendTimer("raw-mmsg", func(k int) {
+			for sent := 0; sent < k; {
+				sent += e.rawMmsg(unix.SYS_SENDMMSG, e.txfd, e.out[sent:min(sent+batch, k)], 0)
+			}
+		}),
+	}
+}
