@@ -123,8 +123,8 @@ func BenchmarkCapture(b *testing.B) {
 			for _, rate := range g.rates {
 				for _, r := range g.readers {
 					res := runReader(b, n, tx, frames, r, rate, window)
-					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader used %.2f CPUs, per socket %s\n",
-						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.cpu.Seconds()/window.Seconds(), res.perSocket)
+					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader used %.2f CPUs, per socket %s, sender %.2f CPUs, machine %v\n",
+						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.cpu.Seconds()/window.Seconds(), res.perSocket, res.senderCPUs, res.sys)
 					if res.received == res.sent {
 						zero[r] = max(zero[r], res.achieved)
 					} else if firstLoss[r] == 0 {
@@ -161,7 +161,42 @@ type readerResult struct {
 	sent, received, drops int64
 	achieved              float64
 	cpu                   time.Duration
-	perSocket             string // frames per fanout member, "[a b]"
+	perSocket             string  // frames per fanout member, "[a b]"
+	senderCPUs            float64 // the benchmark process's CPUs while sending (senders and the softirq run in their context)
+	sys                   cpuStat // machine-wide CPUs by kind while sending
+}
+
+// cpuStat is the machine-wide CPU time by kind from /proc/stat's "cpu"
+// line, in clock ticks (or, after perSecond, in CPUs).
+type cpuStat struct{ user, sys, softirq, idle, steal float64 }
+
+// readCPUStat reads /proc/stat's first line.
+func readCPUStat() cpuStat {
+	data, _ := os.ReadFile("/proc/stat")
+	f := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+	v := func(i int) float64 {
+		if i >= len(f) {
+			return 0
+		}
+		x, _ := strconv.ParseFloat(f[i], 64)
+		return x
+	}
+	// cpu user nice system idle iowait irq softirq steal
+	return cpuStat{user: v(1) + v(2), sys: v(3) + v(6), softirq: v(7), idle: v(4) + v(5), steal: v(8)}
+}
+
+func (c cpuStat) sub(o cpuStat) cpuStat {
+	return cpuStat{c.user - o.user, c.sys - o.sys, c.softirq - o.softirq, c.idle - o.idle, c.steal - o.steal}
+}
+
+// perSecond turns ticks over d into CPUs (USER_HZ is 100 on Linux).
+func (c cpuStat) perSecond(d time.Duration) cpuStat {
+	k := 1 / (100 * d.Seconds())
+	return cpuStat{c.user * k, c.sys * k, c.softirq * k, c.idle * k, c.steal * k}
+}
+
+func (c cpuStat) String() string {
+	return fmt.Sprintf("user %.2f sys %.2f softirq %.2f idle %.2f steal %.2f", c.user, c.sys, c.softirq, c.idle, c.steal)
 }
 
 // runReader starts reader r in the namespace, sends rate pkt/s for d, and
@@ -214,6 +249,7 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	var sent atomic.Int64
 	var wg2 sync.WaitGroup
 	start := time.Now()
+	senderCPU0, sys0 := cpuTime(), readCPUStat()
 	for i, c := range tx {
 		var mine [][]byte
 		for f := i; f < len(frames); f += len(tx) {
@@ -225,7 +261,9 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 		})
 	}
 	wg2.Wait()
-	achieved := float64(sent.Load()) / time.Since(start).Seconds()
+	elapsed := time.Since(start)
+	achieved := float64(sent.Load()) / elapsed.Seconds()
+	senderCPU, sys := cpuTime()-senderCPU0, readCPUStat().sub(sys0)
 	// Let the readers drain: ours retire a block every 50 ms, tcpdump's
 	// libpcap (and ring-libpcap) every 1000 ms (its packet buffer timeout).
 	time.Sleep(200 * time.Millisecond)
@@ -243,7 +281,7 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	if err := cmd.Wait(); err != nil {
 		b.Fatalf("%s: %v\n%s", r, err, strings.Join(out, "\n"))
 	}
-	res := readerResult{sent: sent.Load(), achieved: achieved}
+	res := readerResult{sent: sent.Load(), achieved: achieved, senderCPUs: senderCPU.Seconds() / elapsed.Seconds(), sys: sys.perSecond(elapsed)}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	res.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	text := strings.Join(out, "\n")
