@@ -46,6 +46,9 @@ import (
 //	ring-fanout2-work     two sockets in a hash fanout group, a goroutine each
 //	ring-fanout2lb-work   the same with PACKET_FANOUT_LB (round-robin)
 //	ring-fanout2proc-work the same as lb, each socket in a process of its own
+//	ring-fanout2poll-work the same as lb in one process, each goroutine on
+//	                      its own thread waiting in poll(2), not in the
+//	                      runtime poller (readBlockPoll)
 //
 // The sub-benchmark "plain" runs the readers without work at 50k..800k
 // pkt/s in 2 s windows, "work" the -work readers at 50k..120k in 4 s
@@ -99,7 +102,7 @@ func BenchmarkCapture(b *testing.B) {
 			rates, workRates = append(rates, v), append(workRates, v)
 		}
 	}
-	readers := []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "mdlayher", "tcpdump"}
+	readers := []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work", "mdlayher", "tcpdump"}
 	if r := os.Getenv("FG_BENCH_READERS"); r != "" {
 		readers = strings.Split(r, ",")
 	}
@@ -141,8 +144,10 @@ func BenchmarkCapture(b *testing.B) {
 			b.ReportMetric(ratio(zero["ring-fanout2lb-work"], zero["ring-work"]), "zero-drop-fanout2lb-work/ring-work")
 			b.ReportMetric(ratio(cpu["ring-fanout2-work"], cpu["ring-work"]), "cpu-fanout2-work/ring-work")
 			b.ReportMetric(ratio(zero["ring-fanout2proc-work"], zero["ring-work"]), "zero-drop-fanout2proc-work/ring-work")
+			b.ReportMetric(ratio(zero["ring-fanout2poll-work"], zero["ring-work"]), "zero-drop-fanout2poll-work/ring-work")
 			b.ReportMetric(ratio(cpu["ring-fanout2lb-work"], cpu["ring-work"]), "cpu-fanout2lb-work/ring-work")
 			b.ReportMetric(ratio(cpu["ring-fanout2proc-work"], cpu["ring-work"]), "cpu-fanout2proc-work/ring-work")
+			b.ReportMetric(ratio(cpu["ring-fanout2poll-work"], cpu["ring-work"]), "cpu-fanout2poll-work/ring-work")
 		}
 	})
 }
@@ -464,7 +469,7 @@ func TestBenchChild(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	switch mode {
-	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-member-work":
+	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work", "ring-member-work":
 		if mode == "ring-libpcap" {
 			// The ring libpcap maps for tcpdump -B 4096 (TPACKET_V3:
 			// frame size 256 KiB, so blocks of 256 KiB, 16 of them,
@@ -498,7 +503,7 @@ func TestBenchChild(t *testing.T) {
 		case strings.HasPrefix(mode, "ring-fanout2"):
 			socks, ring.BlockCount = 2, ring.BlockCount/2 // the same buffer in all
 			fan = &FanoutConfig{Mode: FanoutHash, Group: uint16(os.Getpid())}
-			if mode == "ring-fanout2lb-work" || mode == "ring-fanout2proc-work" {
+			if mode == "ring-fanout2lb-work" || mode == "ring-fanout2proc-work" || mode == "ring-fanout2poll-work" {
 				fan.Mode = FanoutLB
 			}
 			if mode == "ring-fanout2proc-work" {
@@ -543,12 +548,17 @@ func TestBenchChild(t *testing.T) {
 			}
 			conns = append(conns, c)
 			wg.Go(func() {
+				read := (*Conn).ReadBlock
+				if mode == "ring-fanout2poll-work" {
+					runtime.LockOSThread()
+					read = readBlockPoll
+				}
 				var n int64
 				var waited time.Duration
 				defer func() { perSocket[i] = n; waits[i] = waited; received.Add(n) }()
 				for {
 					t0 := time.Now()
-					blk, err := c.ReadBlock(ctx)
+					blk, err := read(c, ctx)
 					if err != nil {
 						return
 					}
@@ -634,6 +644,29 @@ func TestBenchChild(t *testing.T) {
 }
 
 var benchSink atomic.Uint64
+
+// readBlockPoll is ReadBlock waiting in poll(2) on the calling thread
+// instead of the runtime poller: the ring-fanout2poll-work reader, which
+// locks each reader goroutine to its thread, to tell whether two
+// CPU-bound readers in one process are held back by how the runtime
+// poller wakes them.
+func readBlockPoll(c *Conn, ctx context.Context) (*Block, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.rmu.Lock()
+		if c.ring.ready() {
+			c.ring.take(c)
+			c.rmu.Unlock()
+			return &c.ring.block, nil
+		}
+		c.rmu.Unlock()
+		c.rc.Control(func(fd uintptr) {
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 10)
+		})
+	}
+}
 
 // benchWork is the per-packet work of the -work readers: 200 rounds of
 // FNV-1a over the frame, about 15 µs on the benchmark machine,
