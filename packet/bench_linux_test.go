@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,32 +28,48 @@ import (
 // The capture benchmark. Senders of ours (this process: FG_BENCH_SENDERS
 // goroutines, default 2, each WriteBatch (sendmmsg) on its own socket) put
 // 64-byte UDP frames of 64 flows on veth A at a fixed total rate; a reader
-// process in the same namespace captures on B. Every reader gets the same
-// 4 MiB of buffer and the kernel filter "udp":
+// process in the same namespace captures on B with the kernel filter
+// "udp". The readers without work get 4 MiB of ring each:
 //
-//   ring         this package, TPACKET_V3 ring, zero-copy block iteration
-//   ring-pcapng  the same, writing every packet to a pcapng file
-//   ring-fanout2 two ring sockets in a hash fanout group, one goroutine each
-//   ring-work, ring-fanout2-work
-//                the same two with a fixed amount of per-packet work
-//                (benchWork, ~15-20 µs: a stand-in for analysis)
-//   mdlayher     github.com/mdlayher/packet, one recvfrom per packet
-//   tcpdump      tcpdump -w /dev/null -B 4096 (libpcap, TPACKET_V3)
+//	ring         this package, TPACKET_V3 ring, zero-copy block iteration
+//	ring-libpcap the same with libpcap's ring geometry and 1 s retire
+//	ring-pcapng  the same, writing every packet to a pcapng file
+//	ring-fanout2 two ring sockets in a hash fanout group, one goroutine each
+//	mdlayher     github.com/mdlayher/packet, one recvfrom per packet
+//	tcpdump      tcpdump -w /dev/null -B 4096 (libpcap, TPACKET_V3)
 //
-// The offered rate steps through 50k..800k pkt/s (20k..100k for the -work
-// readers) in 2 s windows (FG_BENCH_WINDOW), the readers taking turns at
-// each rate. A reader's zero-drop rate is the highest rate the senders
+// The -work readers do the same per-packet work (benchWork, ~15 µs: a
+// stand-in for analysis), which makes them CPU-bound so that fanout has
+// something to scale, and get 1 MiB of ring in all (see TestBenchChild):
+//
+//	ring-work             one socket, one goroutine
+//	ring-fanout2-work     two sockets in a hash fanout group, a goroutine each
+//	ring-fanout2lb-work   the same with PACKET_FANOUT_LB (round-robin)
+//	ring-fanout2proc-work the same as lb, each socket in a process of its own
+//	ring-fanout2poll-work the same as lb in one process, each goroutine on
+//	                      its own thread waiting in poll(2), not in the
+//	                      runtime poller (readBlockPoll)
+//
+// The sub-benchmark "plain" runs the readers without work at 50k..800k
+// pkt/s in 2 s windows, "work" the -work readers at 50k..120k in 4 s
+// windows (FG_BENCH_WINDOW sets both), the readers taking turns at each
+// rate. A reader's zero-drop rate is the highest rate the senders
 // achieved in a window where it received every frame; kernel drops
 // (PACKET_STATISTICS, tcpdump's "dropped by kernel") and any other loss
-// count as a miss and are printed apart. On a loaded machine the senders
-// fall short of the offered rate, so the achieved rate is what is
-// reported. CPU per packet is the reader process's user+system time for
-// 3 s at 50 000 pkt/s (20 000 for -work), minus the same process's time
-// for an idle run of equal length. FG_BENCH_READERS=a,b limits the readers.
+// count as a miss and are printed apart. The senders sleep between
+// batches (the runtime's timers fire about every 1.1 ms), so they take
+// CPU in proportion to the rate and leave the rest to the reader. CPU per
+// packet is the reader process's user+system time for 3 s at 50 000
+// pkt/s (20 000 for -work), minus the same process's time for an idle
+// run of equal length. Each window's line also gives, for the time of
+// sending, the reader's CPUs and run-queue wait, per socket frames,
+// drops and time spent waiting for a block, the sender process's CPUs
+// (the veth softirq that fills the rings runs in its context) and the
+// machine's CPUs by kind. FG_BENCH_READERS=a,b limits the readers,
+// FG_BENCH_RATES=r,r sets the rates of both groups.
 //
 // Run: go test -run '^$' -bench BenchmarkCapture -benchtime 1x ./packet
-
-var benchReaders = []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "mdlayher", "tcpdump"}
+// (only the fanout comparison: -bench 'BenchmarkCapture/work').
 
 func BenchmarkCapture(b *testing.B) {
 	lookTool(b, "tcpdump")
@@ -71,10 +88,10 @@ func BenchmarkCapture(b *testing.B) {
 	}
 	frames := benchFrames()
 	rates := []float64{50e3, 100e3, 200e3, 300e3, 400e3, 500e3, 600e3, 800e3}
-	// The -work readers spend about 20 µs per packet: one socket's
-	// ceiling is near 50 000 pkt/s, where the sender needs a fraction of
-	// the other CPU.
-	workRates := []float64{20e3, 30e3, 40e3, 50e3, 60e3, 70e3, 80e3, 100e3}
+	// The -work readers spend about 15 µs per packet: one socket's
+	// ceiling is near 65 000 pkt/s, two sockets' near twice that if the
+	// sender leaves them the CPUs. Steps of 5 000 around both.
+	workRates := []float64{50e3, 60e3, 65e3, 70e3, 75e3, 80e3, 85e3, 90e3, 95e3, 100e3, 110e3, 120e3}
 	if r := os.Getenv("FG_BENCH_RATES"); r != "" {
 		rates, workRates = nil, nil
 		for _, f := range strings.Split(r, ",") {
@@ -85,83 +102,188 @@ func BenchmarkCapture(b *testing.B) {
 			rates, workRates = append(rates, v), append(workRates, v)
 		}
 	}
+	readers := []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work", "mdlayher", "tcpdump"}
 	if r := os.Getenv("FG_BENCH_READERS"); r != "" {
-		benchReaders = strings.Split(r, ",")
+		readers = strings.Split(r, ",")
 	}
 	window := 2 * time.Second // 4 MiB of ring buffers ~30 000 frames: much less than a window
+	workWindow := 4 * time.Second
 	if w, err := time.ParseDuration(os.Getenv("FG_BENCH_WINDOW")); err == nil {
-		window = w
+		window, workWindow = w, w
 	}
-	for range b.N {
-		zero := map[string]float64{}
-		firstLoss := map[string]float64{}
-		cpu := map[string]float64{}
-		var plain, work []string
-		for _, r := range benchReaders {
-			cpuRate := 50e3
-			if strings.HasSuffix(r, "-work") {
-				cpuRate = 20e3
-				work = append(work, r)
-			} else {
-				plain = append(plain, r)
-			}
-			// CPU per packet at cpuRate for 3 s, idle baseline subtracted.
-			idle := runReader(b, n, tx, frames, r, 0, 3*time.Second)
-			busy := runReader(b, n, tx, frames, r, cpuRate, 3*time.Second)
-			if busy.received > 0 {
-				cpu[r] = float64(busy.cpu-idle.cpu) / float64(busy.received)
-			}
-			fmt.Fprintf(os.Stderr, "%-17s CPU %6.0f ns/packet at %.0f pkt/s (idle run %v, busy run %v, %d of %d packets received)\n",
-				r, cpu[r], cpuRate, idle.cpu, busy.cpu, busy.received, busy.sent)
+	var plain, work []string
+	for _, r := range readers {
+		if strings.HasSuffix(r, "-work") {
+			work = append(work, r)
+		} else {
+			plain = append(plain, r)
 		}
-		// Readers take turns at each rate, so that the load of the
-		// shared machine at a given moment hits them alike.
-		for _, g := range []struct {
-			readers []string
-			rates   []float64
-		}{{plain, rates}, {work, workRates}} {
-			for _, rate := range g.rates {
-				for _, r := range g.readers {
-					res := runReader(b, n, tx, frames, r, rate, window)
-					fmt.Fprintf(os.Stderr, "%-17s offered %8.0f pkt/s achieved %8.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader used %.2f CPUs, per socket %s\n",
-						r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.cpu.Seconds()/window.Seconds(), res.perSocket)
-					if res.received == res.sent {
-						zero[r] = max(zero[r], res.achieved)
-					} else if firstLoss[r] == 0 {
-						firstLoss[r] = rate
-					}
-				}
-			}
-		}
-		for _, r := range benchReaders {
-			fmt.Fprintf(os.Stderr, "%-17s zero-drop rate %8.0f pkt/s (first loss at offered %.0f), CPU %6.0f ns/packet\n", r, zero[r], firstLoss[r], cpu[r])
-		}
-		for _, r := range benchReaders {
-			b.ReportMetric(zero[r], "pps-zero-drop-"+r)
-			b.ReportMetric(cpu[r], "cpu-ns/pkt-"+r)
-		}
-		ratio := func(a, c float64) float64 {
-			if c == 0 {
-				return 0
-			}
-			return a / c
-		}
-		b.ReportMetric(ratio(zero["ring"], zero["tcpdump"]), "zero-drop-ring/tcpdump")
-		b.ReportMetric(ratio(zero["ring"], zero["mdlayher"]), "zero-drop-ring/mdlayher")
-		b.ReportMetric(ratio(zero["ring-fanout2"], zero["ring"]), "zero-drop-fanout2/ring")
-		b.ReportMetric(ratio(zero["ring-pcapng"], zero["ring"]), "zero-drop-pcapng/ring")
-		b.ReportMetric(ratio(zero["ring-fanout2-work"], zero["ring-work"]), "zero-drop-fanout2-work/ring-work")
-		b.ReportMetric(ratio(cpu["ring"], cpu["tcpdump"]), "cpu-ring/tcpdump")
-		b.ReportMetric(ratio(cpu["ring"], cpu["mdlayher"]), "cpu-ring/mdlayher")
-		b.ReportMetric(ratio(cpu["ring-pcapng"], cpu["ring"]), "cpu-pcapng/ring")
 	}
+	ratio := func(a, c float64) float64 {
+		if c == 0 {
+			return 0
+		}
+		return a / c
+	}
+	b.Run("plain", func(b *testing.B) {
+		for range b.N {
+			zero, cpu := captureRates(b, n, tx, frames, plain, rates, 50e3, window)
+			b.ReportMetric(ratio(zero["ring"], zero["tcpdump"]), "zero-drop-ring/tcpdump")
+			b.ReportMetric(ratio(zero["ring"], zero["mdlayher"]), "zero-drop-ring/mdlayher")
+			b.ReportMetric(ratio(zero["ring-fanout2"], zero["ring"]), "zero-drop-fanout2/ring")
+			b.ReportMetric(ratio(zero["ring-pcapng"], zero["ring"]), "zero-drop-pcapng/ring")
+			b.ReportMetric(ratio(cpu["ring"], cpu["tcpdump"]), "cpu-ring/tcpdump")
+			b.ReportMetric(ratio(cpu["ring"], cpu["mdlayher"]), "cpu-ring/mdlayher")
+			b.ReportMetric(ratio(cpu["ring-pcapng"], cpu["ring"]), "cpu-pcapng/ring")
+		}
+	})
+	b.Run("work", func(b *testing.B) {
+		for range b.N {
+			zero, cpu := captureRates(b, n, tx, frames, work, workRates, 20e3, workWindow)
+			b.ReportMetric(ratio(zero["ring-fanout2-work"], zero["ring-work"]), "zero-drop-fanout2-work/ring-work")
+			b.ReportMetric(ratio(zero["ring-fanout2lb-work"], zero["ring-work"]), "zero-drop-fanout2lb-work/ring-work")
+			b.ReportMetric(ratio(cpu["ring-fanout2-work"], cpu["ring-work"]), "cpu-fanout2-work/ring-work")
+			b.ReportMetric(ratio(zero["ring-fanout2proc-work"], zero["ring-work"]), "zero-drop-fanout2proc-work/ring-work")
+			b.ReportMetric(ratio(zero["ring-fanout2poll-work"], zero["ring-work"]), "zero-drop-fanout2poll-work/ring-work")
+			b.ReportMetric(ratio(cpu["ring-fanout2lb-work"], cpu["ring-work"]), "cpu-fanout2lb-work/ring-work")
+			b.ReportMetric(ratio(cpu["ring-fanout2proc-work"], cpu["ring-work"]), "cpu-fanout2proc-work/ring-work")
+			b.ReportMetric(ratio(cpu["ring-fanout2poll-work"], cpu["ring-work"]), "cpu-fanout2poll-work/ring-work")
+		}
+	})
+}
+
+// captureRates measures readers: CPU per packet at cpuRate (3 s, idle
+// baseline subtracted), then the zero-drop rate over rates, the readers
+// taking turns at each rate so that the load of the shared machine at a
+// given moment hits them alike. It reports each reader's figures as
+// metrics and returns them.
+func captureRates(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, readers []string, rates []float64, cpuRate float64, window time.Duration) (zero, cpu map[string]float64) {
+	if len(readers) == 0 {
+		b.Skip("no readers of this group in FG_BENCH_READERS")
+	}
+	zero, cpu = map[string]float64{}, map[string]float64{}
+	firstLoss := map[string]float64{}
+	for _, r := range readers {
+		idle := runReader(b, n, tx, frames, r, 0, 3*time.Second)
+		busy := runReader(b, n, tx, frames, r, cpuRate, 3*time.Second)
+		if busy.received > 0 {
+			cpu[r] = float64(busy.cpu-idle.cpu) / float64(busy.received)
+		}
+		fmt.Fprintf(os.Stderr, "%-19s CPU %6.0f ns/packet at %.0f pkt/s (idle run %v, busy run %v, %d of %d packets received, sender %.2f CPUs)\n",
+			r, cpu[r], cpuRate, idle.cpu, busy.cpu, busy.received, busy.sent, busy.senderCPUs)
+	}
+	for _, rate := range rates {
+		for _, r := range readers {
+			res := runReader(b, n, tx, frames, r, rate, window)
+			fmt.Fprintf(os.Stderr, "%-19s offered %7.0f pkt/s achieved %7.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader %.2f CPUs (run queue %.2f), per socket %s, sender %.2f CPUs (run queue %.2f), machine %v\n",
+				r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.readerCPUs, res.readerRunqueue, res.perSocket, res.senderCPUs, res.senderRunqueue, res.sys)
+			if res.received == res.sent {
+				zero[r] = max(zero[r], res.achieved)
+			} else if firstLoss[r] == 0 {
+				firstLoss[r] = rate
+			}
+		}
+	}
+	for _, r := range readers {
+		fmt.Fprintf(os.Stderr, "%-19s zero-drop rate %8.0f pkt/s (first loss at offered %.0f), CPU %6.0f ns/packet\n", r, zero[r], firstLoss[r], cpu[r])
+		b.ReportMetric(zero[r], "pps-zero-drop-"+r)
+		b.ReportMetric(cpu[r], "cpu-ns/pkt-"+r)
+	}
+	return zero, cpu
 }
 
 type readerResult struct {
 	sent, received, drops int64
 	achieved              float64
 	cpu                   time.Duration
-	perSocket             string // frames per fanout member, "[a b]"
+	perSocket             string  // frames per fanout member, "[a b]"
+	senderCPUs            float64 // the benchmark process's CPUs while sending (senders and the softirq run in their context)
+	readerCPUs            float64 // the reader process's CPUs while sending
+	readerRunqueue        float64 // its threads' time runnable but not running, per second of sending
+	senderRunqueue        float64 // the same for the benchmark process
+	sys                   cpuStat // machine-wide CPUs by kind while sending
+}
+
+// schedStat sums /proc/pid/task/*/schedstat over the process's threads:
+// time on a CPU and time waiting on a run queue.
+func schedStat(pid int) (run, wait time.Duration) {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	for _, t := range tasks {
+		data, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(data))
+		if len(f) < 2 {
+			continue
+		}
+		r, _ := strconv.ParseInt(f[0], 10, 64)
+		w, _ := strconv.ParseInt(f[1], 10, 64)
+		run += time.Duration(r)
+		wait += time.Duration(w)
+	}
+	return run, wait
+}
+
+// procCPU is process pid's user+system time from /proc/pid/stat (0 if it
+// cannot be read). `ip netns exec` execs the reader, so the reader is
+// the process ip was started as.
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	var children time.Duration // a fanout member process of the reader
+	kids, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, k := range kids {
+		list, _ := os.ReadFile(k)
+		for _, c := range strings.Fields(string(list)) {
+			if cp, err := strconv.Atoi(c); err == nil {
+				children += procCPU(cp)
+			}
+		}
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64) // field 14 of proc_pid_stat(5)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st)*10*time.Millisecond + children // USER_HZ 100
+}
+
+// cpuStat is the machine-wide CPU time by kind from /proc/stat's "cpu"
+// line, in clock ticks (or, after perSecond, in CPUs).
+type cpuStat struct{ user, sys, softirq, idle, steal float64 }
+
+// readCPUStat reads /proc/stat's first line.
+func readCPUStat() cpuStat {
+	data, _ := os.ReadFile("/proc/stat")
+	f := strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+	v := func(i int) float64 {
+		if i >= len(f) {
+			return 0
+		}
+		x, _ := strconv.ParseFloat(f[i], 64)
+		return x
+	}
+	// cpu user nice system idle iowait irq softirq steal
+	return cpuStat{user: v(1) + v(2), sys: v(3) + v(6), softirq: v(7), idle: v(4) + v(5), steal: v(8)}
+}
+
+func (c cpuStat) sub(o cpuStat) cpuStat {
+	return cpuStat{c.user - o.user, c.sys - o.sys, c.softirq - o.softirq, c.idle - o.idle, c.steal - o.steal}
+}
+
+// perSecond turns ticks over d into CPUs (USER_HZ is 100 on Linux).
+func (c cpuStat) perSecond(d time.Duration) cpuStat {
+	k := 1 / (100 * d.Seconds())
+	return cpuStat{c.user * k, c.sys * k, c.softirq * k, c.idle * k, c.steal * k}
+}
+
+func (c cpuStat) String() string {
+	return fmt.Sprintf("user %.2f sys %.2f softirq %.2f idle %.2f steal %.2f", c.user, c.sys, c.softirq, c.idle, c.steal)
 }
 
 // runReader starts reader r in the namespace, sends rate pkt/s for d, and
@@ -177,6 +299,7 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 		if prof := os.Getenv("FG_BENCH_PROF"); prof != "" && rate > 0 {
 			args = append(args, fmt.Sprintf("-test.cpuprofile=%s-%s-%.0f", prof, r, rate))
 		}
+
 		cmd = exec.Command("ip", args...)
 		cmd.Env = append(os.Environ(), "FG_BENCH_CHILD="+r, "FG_BENCH_OUT="+filepath.Join(b.TempDir(), "bench.pcapng"))
 	}
@@ -214,6 +337,9 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	var sent atomic.Int64
 	var wg2 sync.WaitGroup
 	start := time.Now()
+	senderCPU0, sys0, reader0 := cpuTime(), readCPUStat(), procCPU(cmd.Process.Pid)
+	_, readerWait0 := schedStat(cmd.Process.Pid)
+	_, senderWait0 := schedStat(os.Getpid())
 	for i, c := range tx {
 		var mine [][]byte
 		for f := i; f < len(frames); f += len(tx) {
@@ -225,7 +351,13 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 		})
 	}
 	wg2.Wait()
-	achieved := float64(sent.Load()) / time.Since(start).Seconds()
+	elapsed := time.Since(start)
+	achieved := float64(sent.Load()) / elapsed.Seconds()
+	senderCPU, sys, readerCPU := cpuTime()-senderCPU0, readCPUStat().sub(sys0), procCPU(cmd.Process.Pid)-reader0
+	_, readerWait := schedStat(cmd.Process.Pid)
+	_, senderWait := schedStat(os.Getpid())
+	readerWait -= readerWait0
+	senderWait -= senderWait0
 	// Let the readers drain: ours retire a block every 50 ms, tcpdump's
 	// libpcap (and ring-libpcap) every 1000 ms (its packet buffer timeout).
 	time.Sleep(200 * time.Millisecond)
@@ -243,7 +375,8 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	if err := cmd.Wait(); err != nil {
 		b.Fatalf("%s: %v\n%s", r, err, strings.Join(out, "\n"))
 	}
-	res := readerResult{sent: sent.Load(), achieved: achieved}
+	res := readerResult{sent: sent.Load(), achieved: achieved, senderCPUs: senderCPU.Seconds() / elapsed.Seconds(), readerCPUs: readerCPU.Seconds() / elapsed.Seconds(), sys: sys.perSecond(elapsed),
+		readerRunqueue: readerWait.Seconds() / elapsed.Seconds(), senderRunqueue: senderWait.Seconds() / elapsed.Seconds()}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	res.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	text := strings.Join(out, "\n")
@@ -261,7 +394,7 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 	} else {
 		res.received = num(`received=(\d+)`)
 		res.drops = num(`drops=(\d+)`)
-		if m := regexp.MustCompile(`per-socket=(\[[\d ]*\])`).FindStringSubmatch(text); m != nil {
+		if m := regexp.MustCompile(`per-socket=(.*)`).FindStringSubmatch(text); m != nil {
 			res.perSocket = m[1]
 		}
 	}
@@ -269,10 +402,13 @@ func runReader(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, r string, 
 }
 
 // sendAtRate sends frames round-robin at rate pkt/s for d (rate 0: idle
-// for d) and returns the count and the achieved rate. It is the fastest
-// sender of ours: WriteBatch, as many frames per sendmmsg(2) as are due
-// (up to 512), so on a loaded run it falls behind in bursts rather than
-// in rate.
+// for d) and returns the count and the achieved rate. It sends what is
+// due in WriteBatch calls (sendmmsg(2), up to 512 frames each), then
+// sleeps until the next frame is due: the runtime wakes it about every
+// 1.1 ms, so at 100 000 pkt/s a sender sends bursts of ~100 frames
+// and its CPU grows with the rate (a sender that spins between frames
+// takes a whole CPU at any rate, which on 2 CPUs starves the readers).
+// On a loaded run it falls behind in bursts rather than in rate.
 func sendAtRate(b *testing.B, tx *Conn, frames [][]byte, rate float64, d time.Duration) (int64, float64) {
 	if rate == 0 {
 		time.Sleep(d)
@@ -284,21 +420,20 @@ func sendAtRate(b *testing.B, tx *Conn, frames [][]byte, rate float64, d time.Du
 	var sent int64
 	for sent < total {
 		due := min(total, int64(time.Since(start).Seconds()*rate)+1)
-		if due <= sent {
-			if w := time.Until(start.Add(time.Duration(float64(sent) / rate * float64(time.Second)))); w > 50*time.Microsecond {
-				time.Sleep(w)
+		for sent < due {
+			batch = batch[:0]
+			for i := range min(due-sent, 512) {
+				batch = append(batch, frames[(sent+i)%int64(len(frames))])
 			}
-			continue
+			n, err := tx.WriteBatch(batch)
+			sent += int64(n)
+			if err != nil {
+				b.Errorf("WriteBatch: %v", err) // not Fatal: runs in a sender goroutine
+				return sent, float64(sent) / time.Since(start).Seconds()
+			}
 		}
-		batch = batch[:0]
-		for i := range min(due-sent, 512) {
-			batch = append(batch, frames[(sent+i)%int64(len(frames))])
-		}
-		n, err := tx.WriteBatch(batch)
-		sent += int64(n)
-		if err != nil {
-			b.Errorf("WriteBatch: %v", err) // not Fatal: runs in a sender goroutine
-			break
+		if sent < total {
+			time.Sleep(time.Until(start.Add(time.Duration(float64(sent) / rate * float64(time.Second)))))
 		}
 	}
 	return sent, float64(sent) / time.Since(start).Seconds()
@@ -318,7 +453,10 @@ func TestBenchChild(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var received atomic.Int64
-	var perSocket []int64 // frames each ring socket read
+	var perSocket []int64       // frames each ring socket read
+	var waits []time.Duration   // time each ring reader spent waiting for a block
+	var sockDrops []uint64      // each ring socket's kernel drops
+	var maxWait []time.Duration // each ring reader's longest wait
 	var drops uint64
 	// 4 MiB in 64 KiB blocks retired after at most 50 ms: at the low rates
 	// a block then holds hundreds of frames (with 10 ms a 20 000 pkt/s
@@ -331,13 +469,14 @@ func TestBenchChild(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	switch mode {
-	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work":
+	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work", "ring-member-work":
 		if mode == "ring-libpcap" {
 			// The ring libpcap maps for tcpdump -B 4096 (TPACKET_V3:
 			// frame size 256 KiB, so blocks of 256 KiB, 16 of them,
 			// retired after tcpdump's 1000 ms packet buffer timeout).
 			ring = &RingConfig{BlockSize: 256 << 10, BlockCount: 16, FrameSize: 256 << 10, RetireTimeout: time.Second}
 		}
+		work := strings.HasSuffix(mode, "-work")
 		if v := os.Getenv("FG_BENCH_RING"); v != "" && mode == "ring" {
 			// An experiment: BLOCKSIZE,COUNT,TIMEOUT for the ring reader.
 			var bs, bn int
@@ -350,10 +489,43 @@ func TestBenchChild(t *testing.T) {
 		}
 		socks := 1
 		var fan *FanoutConfig
-		work := strings.HasSuffix(mode, "-work")
-		if strings.HasPrefix(mode, "ring-fanout2") {
-			socks, ring.BlockCount = 2, 32 // the same 4 MiB in all
+		if work {
+			// 1 MiB (~7 000 frames): a reader that falls behind by
+			// 2 000 pkt/s overflows it within a 4 s window, so the
+			// zero-drop rate is a rate the reader sustains, not its
+			// rate plus what the buffer hides.
+			ring.BlockCount = 16
+		}
+		var member *exec.Cmd // the other fanout member of ring-fanout2proc-work
+		var memberOut *bufio.Scanner
+		var memberIn io.WriteCloser
+		switch {
+		case strings.HasPrefix(mode, "ring-fanout2"):
+			socks, ring.BlockCount = 2, ring.BlockCount/2 // the same buffer in all
 			fan = &FanoutConfig{Mode: FanoutHash, Group: uint16(os.Getpid())}
+			if mode == "ring-fanout2lb-work" || mode == "ring-fanout2proc-work" || mode == "ring-fanout2poll-work" {
+				fan.Mode = FanoutLB
+			}
+			if mode == "ring-fanout2proc-work" {
+				// One socket here, the other in a process of its own.
+				socks = 1
+				self, _ := os.Executable()
+				member = exec.Command(self, "-test.run=^TestBenchChild$")
+				member.Env = append(os.Environ(), "FG_BENCH_CHILD=ring-member-work", fmt.Sprintf("FG_BENCH_GROUP=%d", fan.Group))
+				member.Stderr = os.Stderr
+				memberIn, _ = member.StdinPipe()
+				out, _ := member.StdoutPipe()
+				memberOut = bufio.NewScanner(out)
+				if err := member.Start(); err != nil {
+					t.Fatal(err)
+				}
+				for memberOut.Scan() && memberOut.Text() != "ready" {
+				}
+			}
+		case mode == "ring-member-work":
+			g, _ := strconv.Atoi(os.Getenv("FG_BENCH_GROUP"))
+			ring.BlockCount /= 2
+			fan = &FanoutConfig{Mode: FanoutLB, Group: uint16(g)}
 		}
 		var w *Writer
 		if mode == "ring-pcapng" {
@@ -366,6 +538,9 @@ func TestBenchChild(t *testing.T) {
 		}
 		var conns []*Conn
 		perSocket = make([]int64, socks)
+		waits = make([]time.Duration, socks)
+		maxWait = make([]time.Duration, socks)
+		sockDrops = make([]uint64, socks)
 		for i := range socks {
 			c, err := Listen(ifi, &Config{Ring: ring, Filter: filter, Fanout: fan})
 			if err != nil {
@@ -373,12 +548,24 @@ func TestBenchChild(t *testing.T) {
 			}
 			conns = append(conns, c)
 			wg.Go(func() {
+				read := (*Conn).ReadBlock
+				if mode == "ring-fanout2poll-work" {
+					runtime.LockOSThread()
+					read = readBlockPoll
+				}
 				var n int64
-				defer func() { perSocket[i] = n; received.Add(n) }()
+				var waited time.Duration
+				defer func() { perSocket[i] = n; waits[i] = waited; received.Add(n) }()
 				for {
-					blk, err := c.ReadBlock(ctx)
+					t0 := time.Now()
+					blk, err := read(c, ctx)
 					if err != nil {
 						return
+					}
+					dt := time.Since(t0)
+					waited += dt
+					if dt > maxWait[i] {
+						maxWait[i] = dt
 					}
 					var sink uint64
 					for p, ok := blk.Next(); ok; p, ok = blk.Next() {
@@ -399,10 +586,29 @@ func TestBenchChild(t *testing.T) {
 		io.Copy(io.Discard, os.Stdin)
 		cancel()
 		wg.Wait()
-		for _, c := range conns {
+		for i, c := range conns {
 			st, _ := c.Stats()
 			drops += st.Drops
+			sockDrops[i] = st.Drops
 			c.Close()
+		}
+		if member != nil {
+			memberIn.Close()
+			var line string
+			for memberOut.Scan() {
+				line += memberOut.Text()
+			}
+			if err := member.Wait(); err != nil {
+				t.Fatalf("fanout member: %v", err)
+			}
+			var n int64
+			var d uint64
+			if _, err := fmt.Sscanf(line, "result received=%d drops=%d", &n, &d); err != nil {
+				t.Fatalf("fanout member said %q: %v", line, err)
+			}
+			received.Add(n)
+			drops += d
+			perSocket, sockDrops = append(perSocket, n), append(sockDrops, d)
 		}
 		if w != nil {
 			w.Close()
@@ -433,13 +639,37 @@ func TestBenchChild(t *testing.T) {
 	default:
 		t.Fatalf("unknown reader %q", mode)
 	}
-	fmt.Printf("result received=%d drops=%d per-socket=%v\n", received.Load(), drops, perSocket)
+	fmt.Printf("result received=%d drops=%d per-socket=%v per-socket-drops=%v per-socket-wait=%v gomaxprocs=%d maxwait=%v\n",
+		received.Load(), drops, perSocket, sockDrops, waits, runtime.GOMAXPROCS(0), maxWait)
 }
 
 var benchSink atomic.Uint64
 
+// readBlockPoll is ReadBlock waiting in poll(2) on the calling thread
+// instead of the runtime poller: the ring-fanout2poll-work reader, which
+// locks each reader goroutine to its thread, to tell whether two
+// CPU-bound readers in one process are held back by how the runtime
+// poller wakes them.
+func readBlockPoll(c *Conn, ctx context.Context) (*Block, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		c.rmu.Lock()
+		if c.ring.ready() {
+			c.ring.take(c)
+			c.rmu.Unlock()
+			return &c.ring.block, nil
+		}
+		c.rmu.Unlock()
+		c.rc.Control(func(fd uintptr) {
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 10)
+		})
+	}
+}
+
 // benchWork is the per-packet work of the -work readers: 200 rounds of
-// FNV-1a over the frame, about 20 µs on the benchmark machine,
+// FNV-1a over the frame, about 15 µs on the benchmark machine,
 // standing in for protocol analysis.
 func benchWork(b []byte) uint64 {
 	h := uint64(14695981039346656037)
