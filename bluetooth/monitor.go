@@ -122,14 +122,23 @@ type NewIndex struct {
 
 // NewIndex decodes a MonNewIndex payload (16 bytes).
 func (p MonitorPacket) NewIndex() (NewIndex, error) {
-	if p.Opcode != MonNewIndex {
-		return NewIndex{}, fmt.Errorf("bluetooth: monitor %v is not NewIndex", p.Opcode)
-	}
-	if len(p.Data) < 16 {
-		return NewIndex{}, fmt.Errorf("%w: NewIndex of %d bytes, want 16", ErrShort, len(p.Data))
+	if err := p.payload(MonNewIndex, "NewIndex", 16); err != nil {
+		return NewIndex{}, err
 	}
 	a, _ := parseBDAddr(p.Data[2:])
 	return NewIndex{Type: p.Data[0], Bus: Bus(p.Data[1]), BDAddr: a, Name: cString(p.Data[8:16])}, nil
+}
+
+// payload checks that p is a packet of opcode op (called name in errors)
+// with at least n payload bytes.
+func (p MonitorPacket) payload(op MonitorOpcode, name string, n int) error {
+	if p.Opcode != op {
+		return fmt.Errorf("bluetooth: monitor %v is not %s", p.Opcode, name)
+	}
+	if len(p.Data) < n {
+		return fmt.Errorf("%w: %s of %d bytes, want %d", ErrShort, name, len(p.Data), n)
+	}
+	return nil
 }
 
 // IndexInfo is a MonIndexInfo payload (struct hci_mon_index_info).
@@ -140,11 +149,8 @@ type IndexInfo struct {
 
 // IndexInfo decodes a MonIndexInfo payload (8 bytes).
 func (p MonitorPacket) IndexInfo() (IndexInfo, error) {
-	if p.Opcode != MonIndexInfo {
-		return IndexInfo{}, fmt.Errorf("bluetooth: monitor %v is not IndexInfo", p.Opcode)
-	}
-	if len(p.Data) < 8 {
-		return IndexInfo{}, fmt.Errorf("%w: IndexInfo of %d bytes, want 8", ErrShort, len(p.Data))
+	if err := p.payload(MonIndexInfo, "IndexInfo", 8); err != nil {
+		return IndexInfo{}, err
 	}
 	a, _ := parseBDAddr(p.Data)
 	return IndexInfo{BDAddr: a, Manufacturer: binary.LittleEndian.Uint16(p.Data[6:])}, nil

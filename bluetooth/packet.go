@@ -50,12 +50,8 @@ func ParseEvent(b []byte) (Event, error) {
 	if len(b) < 2 {
 		return Event{}, fmt.Errorf("%w: event of %d bytes, want at least 2", ErrShort, len(b))
 	}
-	n := int(b[1])
-	if len(b)-2 < n {
-		return Event{}, fmt.Errorf("%w: event 0x%02x declares %d parameter bytes, has %d", ErrShort, b[0], n, len(b)-2)
-	}
-	if len(b)-2 > n {
-		return Event{}, fmt.Errorf("bluetooth: event 0x%02x declares %d parameter bytes, has %d", b[0], n, len(b)-2)
+	if n, have := int(b[1]), len(b)-2; n != have {
+		return Event{}, paramLenError(fmt.Sprintf("event 0x%02x", b[0]), n, have)
 	}
 	return Event{Code: b[0], Params: b[2:]}, nil
 }
@@ -116,6 +112,16 @@ func (e Event) CommandStatus() (CommandStatus, error) {
 	return CommandStatus{Status: e.Params[0], NumPackets: e.Params[1], Opcode: Opcode(binary.LittleEndian.Uint16(e.Params[2:]))}, nil
 }
 
+// paramLenError is the error for a packet (what) that declares n
+// parameter bytes but has another number (have): fewer is ErrShort, more
+// is a malformed packet. Callers build it only on the error path.
+func paramLenError(what string, n, have int) error {
+	if have < n {
+		return fmt.Errorf("%w: %s declares %d parameter bytes, has %d", ErrShort, what, n, have)
+	}
+	return fmt.Errorf("bluetooth: %s declares %d parameter bytes, has %d", what, n, have)
+}
+
 // Command is an HCI command packet: opcode and parameters.
 type Command struct {
 	Opcode Opcode
@@ -129,12 +135,8 @@ func ParseCommand(b []byte) (Command, error) {
 		return Command{}, fmt.Errorf("%w: command of %d bytes, want at least 3", ErrShort, len(b))
 	}
 	op := Opcode(binary.LittleEndian.Uint16(b))
-	n := int(b[2])
-	if len(b)-3 != n {
-		if len(b)-3 < n {
-			return Command{}, fmt.Errorf("%w: command %v declares %d parameter bytes, has %d", ErrShort, op, n, len(b)-3)
-		}
-		return Command{}, fmt.Errorf("bluetooth: command %v declares %d parameter bytes, has %d", op, n, len(b)-3)
+	if n, have := int(b[2]), len(b)-3; n != have {
+		return Command{}, paramLenError("command "+op.String(), n, have)
 	}
 	return Command{Opcode: op, Params: b[3:]}, nil
 }

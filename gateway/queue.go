@@ -80,34 +80,15 @@ func (q *queue) push(ctx context.Context, f *Frame, route uint16, xform *transfo
 	return true, false, evicted, evictedRoute
 }
 
-// pop waits for frames and copies up to len(dst) of them into dst.
+// pop waits for frames and copies up to len(dst) of them into dst (at
+// least one when len(dst) > 0).
 func (q *queue) pop(ctx context.Context, dst []Frame) (int, error) {
 	for {
-		q.mu.Lock()
-		if q.n > 0 {
-			k := min(q.n, len(dst))
-			for i := range k {
-				dst[i].CopyFrom(&q.slots[(q.head+i)%len(q.slots)])
-			}
-			q.head = (q.head + k) % len(q.slots)
-			q.n -= k
-			more := q.n > 0
-			q.mu.Unlock()
-			signal(q.notFull)
-			if more {
-				signal(q.notEmpty)
-			}
+		if k := q.tryPop(dst); k > 0 || len(dst) == 0 {
 			return k, nil
 		}
-		closed := q.closed
-		q.mu.Unlock()
-		if closed {
-			return 0, context.Canceled
-		}
-		select {
-		case <-q.notEmpty:
-		case <-ctx.Done():
-			return 0, ctx.Err()
+		if err := q.wait(ctx); err != nil {
+			return 0, err
 		}
 	}
 }

@@ -119,37 +119,41 @@ func BenchmarkCapture(b *testing.B) {
 			plain = append(plain, r)
 		}
 	}
-	ratio := func(a, c float64) float64 {
-		if c == 0 {
-			return 0
-		}
-		return a / c
-	}
 	b.Run("plain", func(b *testing.B) {
 		for range b.N {
 			zero, cpu := captureRates(b, n, tx, frames, plain, rates, 50e3, window)
-			b.ReportMetric(ratio(zero["ring"], zero["tcpdump"]), "zero-drop-ring/tcpdump")
-			b.ReportMetric(ratio(zero["ring"], zero["mdlayher"]), "zero-drop-ring/mdlayher")
-			b.ReportMetric(ratio(zero["ring-fanout2"], zero["ring"]), "zero-drop-fanout2/ring")
-			b.ReportMetric(ratio(zero["ring-pcapng"], zero["ring"]), "zero-drop-pcapng/ring")
-			b.ReportMetric(ratio(cpu["ring"], cpu["tcpdump"]), "cpu-ring/tcpdump")
-			b.ReportMetric(ratio(cpu["ring"], cpu["mdlayher"]), "cpu-ring/mdlayher")
-			b.ReportMetric(ratio(cpu["ring-pcapng"], cpu["ring"]), "cpu-pcapng/ring")
+			report(b, zero, cpu, [][2]string{{"ring", "tcpdump"}, {"ring", "mdlayher"}, {"ring-fanout2", "ring"}, {"ring-pcapng", "ring"}},
+				[][2]string{{"ring", "tcpdump"}, {"ring", "mdlayher"}, {"ring-pcapng", "ring"}})
 		}
 	})
 	b.Run("work", func(b *testing.B) {
 		for range b.N {
 			zero, cpu := captureRates(b, n, tx, frames, work, workRates, 20e3, workWindow)
-			b.ReportMetric(ratio(zero["ring-fanout2-work"], zero["ring-work"]), "zero-drop-fanout2-work/ring-work")
-			b.ReportMetric(ratio(zero["ring-fanout2lb-work"], zero["ring-work"]), "zero-drop-fanout2lb-work/ring-work")
-			b.ReportMetric(ratio(cpu["ring-fanout2-work"], cpu["ring-work"]), "cpu-fanout2-work/ring-work")
-			b.ReportMetric(ratio(zero["ring-fanout2proc-work"], zero["ring-work"]), "zero-drop-fanout2proc-work/ring-work")
-			b.ReportMetric(ratio(zero["ring-fanout2poll-work"], zero["ring-work"]), "zero-drop-fanout2poll-work/ring-work")
-			b.ReportMetric(ratio(cpu["ring-fanout2lb-work"], cpu["ring-work"]), "cpu-fanout2lb-work/ring-work")
-			b.ReportMetric(ratio(cpu["ring-fanout2proc-work"], cpu["ring-work"]), "cpu-fanout2proc-work/ring-work")
-			b.ReportMetric(ratio(cpu["ring-fanout2poll-work"], cpu["ring-work"]), "cpu-fanout2poll-work/ring-work")
+			var vs [][2]string
+			for _, r := range []string{"ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work"} {
+				vs = append(vs, [2]string{r, "ring-work"})
+			}
+			report(b, zero, cpu, vs, vs)
 		}
 	})
+}
+
+// report reports zero[a]/zero[c] as "zero-drop-a/c" for each pair of
+// zeros and cpu[a]/cpu[c] as "cpu-a/c" for each pair of cpus (0 when the
+// denominator is 0: a reader that never reached a zero-drop rate).
+func report(b *testing.B, zero, cpu map[string]float64, zeros, cpus [][2]string) {
+	ratio := func(m map[string]float64, p [2]string) float64 {
+		if m[p[1]] == 0 {
+			return 0
+		}
+		return m[p[0]] / m[p[1]]
+	}
+	for _, p := range zeros {
+		b.ReportMetric(ratio(zero, p), "zero-drop-"+p[0]+"/"+p[1])
+	}
+	for _, p := range cpus {
+		b.ReportMetric(ratio(cpu, p), "cpu-"+p[0]+"/"+p[1])
+	}
 }
 
 // captureRates measures readers: CPU per packet at cpuRate (3 s, idle
