@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/fieldgate/fieldgate/hil/peer"
 	"io"
 	"os/exec"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/core"
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 

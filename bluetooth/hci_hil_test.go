@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/fieldgate/fieldgate/hil/peer"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/core"
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 
