@@ -46,6 +46,10 @@ type RawConn struct {
 	txBuf  [MaxBatch][FDMTU]byte
 
 	rxDirect, txDirect mmsgDirect // rawmmsg_linux.go
+
+	// beforeWait, when set (by tests), runs between a receive that found
+	// the socket empty and the poller wait that follows it.
+	beforeWait func()
 }
 
 // ListenRaw opens a raw CAN socket on iface ("" = all CAN interfaces) with
@@ -217,13 +221,18 @@ func (c *RawConn) recv(ctx context.Context, vlen int) (int, error) {
 	d := &c.rxDirect
 	d.vlen = vlen
 	direct := d.try(c.s)
+	if !direct && c.beforeWait != nil {
+		c.beforeWait()
+	}
 	if !direct && (ctx == nil || ctx.Done() == nil) {
 		// Wait on the poller; any error of the poller itself (closed
 		// socket, a deadline left armed) goes through the core path,
-		// which reports it.
-		d.skip = true
+		// which reports it. The wait must ask the socket again before it
+		// parks: the runtime clears the descriptor's readiness when the
+		// wait begins (poll.FD.RawRead's prepareRead), so a frame that
+		// arrived since try would otherwise be noticed only when the
+		// next one arrives.
 		direct = c.s.rc.Read(d.fn) == nil
-		d.skip = false
 	}
 	if direct {
 		if d.errno != 0 {

@@ -24,16 +24,11 @@ type mmsgDirect struct {
 	iov  [MaxBatch]unix.Iovec
 	name [MaxBatch]unix.RawSockaddrCAN
 
-	vlen  int        // messages offered to the next call
-	n     int        // messages the last call moved
-	errno unix.Errno // the last call's error (0: none)
-	// skip makes the next fn call report would-block without a system
-	// call: try just got EAGAIN, so the poller wait that follows need not
-	// ask again first (an arrival since then has marked the descriptor
-	// ready, and the wait returns at once).
-	skip bool
-	fn   func(fd uintptr) bool // one call (retried on EINTR); false on EAGAIN
-	once func(fd uintptr)      // fn for syscall.RawConn.Control
+	vlen  int                   // messages offered to the next call
+	n     int                   // messages the last call moved
+	errno unix.Errno            // the last call's error (0: none)
+	fn    func(fd uintptr) bool // one call (retried on EINTR); false on EAGAIN
+	once  func(fd uintptr)      // fn for syscall.RawConn.Control
 }
 
 func (m *mmsgDirect) init(recv bool, bufs *[MaxBatch][FDMTU]byte, oob *[MaxBatch][oobSize]byte) {
@@ -55,10 +50,6 @@ func (m *mmsgDirect) init(recv bool, bufs *[MaxBatch][FDMTU]byte, oob *[MaxBatch
 		}
 	}
 	m.fn = func(fd uintptr) bool {
-		if m.skip {
-			m.skip = false
-			return false
-		}
 		if recv {
 			for i := range m.vlen {
 				h := &m.hdr[i].Hdr
