@@ -42,13 +42,13 @@ import (
 // stand-in for analysis), which makes them CPU-bound so that fanout has
 // something to scale, and get 1 MiB of ring in all (see TestBenchChild):
 //
-//	ring-work             one socket, one goroutine
-//	ring-fanout2-work     two sockets in a hash fanout group, a goroutine each
-//	ring-fanout2lb-work   the same with PACKET_FANOUT_LB (round-robin)
-//	ring-fanout2proc-work the same as lb, each socket in a process of its own
-//	ring-fanout2poll-work the same as lb in one process, each goroutine on
-//	                      its own thread waiting in poll(2), not in the
-//	                      runtime poller (readBlockPoll)
+//	ring-work               one socket, one goroutine
+//	ring-fanout2-work       two sockets in a hash fanout group, a goroutine each
+//	ring-fanout2lb-work     the same with PACKET_FANOUT_LB (round-robin)
+//	ring-fanout2proc-work   the same as lb, each socket in a process of its own
+//	ring-fanout2thread-work the same as lb in one process, the rings waited
+//	                        on in poll(2) on the readers' threads, not in
+//	                        the runtime poller (RingConfig.WaitOnThread)
 //
 // The sub-benchmark "plain" runs the readers without work at 50k..800k
 // pkt/s in 2 s windows, "work" the -work readers at 50k..120k in 4 s
@@ -102,7 +102,7 @@ func BenchmarkCapture(b *testing.B) {
 			rates, workRates = append(rates, v), append(workRates, v)
 		}
 	}
-	readers := []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work", "mdlayher", "tcpdump"}
+	readers := []string{"ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2thread-work", "mdlayher", "tcpdump"}
 	if r := os.Getenv("FG_BENCH_READERS"); r != "" {
 		readers = strings.Split(r, ",")
 	}
@@ -130,7 +130,7 @@ func BenchmarkCapture(b *testing.B) {
 		for range b.N {
 			zero, cpu := captureRates(b, n, tx, frames, work, workRates, 20e3, workWindow)
 			var vs [][2]string
-			for _, r := range []string{"ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work"} {
+			for _, r := range []string{"ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2thread-work"} {
 				vs = append(vs, [2]string{r, "ring-work"})
 			}
 			report(b, zero, cpu, vs, vs)
@@ -473,7 +473,7 @@ func TestBenchChild(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	switch mode {
-	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2poll-work", "ring-member-work":
+	case "ring", "ring-libpcap", "ring-pcapng", "ring-fanout2", "ring-work", "ring-fanout2-work", "ring-fanout2lb-work", "ring-fanout2proc-work", "ring-fanout2thread-work", "ring-member-work":
 		if mode == "ring-libpcap" {
 			// The ring libpcap maps for tcpdump -B 4096 (TPACKET_V3:
 			// frame size 256 KiB, so blocks of 256 KiB, 16 of them,
@@ -507,8 +507,11 @@ func TestBenchChild(t *testing.T) {
 		case strings.HasPrefix(mode, "ring-fanout2"):
 			socks, ring.BlockCount = 2, ring.BlockCount/2 // the same buffer in all
 			fan = &FanoutConfig{Mode: FanoutHash, Group: uint16(os.Getpid())}
-			if mode == "ring-fanout2lb-work" || mode == "ring-fanout2proc-work" || mode == "ring-fanout2poll-work" {
+			if mode == "ring-fanout2lb-work" || mode == "ring-fanout2proc-work" || mode == "ring-fanout2thread-work" {
 				fan.Mode = FanoutLB
+			}
+			if mode == "ring-fanout2thread-work" {
+				ring.WaitOnThread = true
 			}
 			if mode == "ring-fanout2proc-work" {
 				// One socket here, the other in a process of its own.
@@ -552,17 +555,12 @@ func TestBenchChild(t *testing.T) {
 			}
 			conns = append(conns, c)
 			wg.Go(func() {
-				read := (*Conn).ReadBlock
-				if mode == "ring-fanout2poll-work" {
-					runtime.LockOSThread()
-					read = readBlockPoll
-				}
 				var n int64
 				var waited time.Duration
 				defer func() { perSocket[i] = n; waits[i] = waited; received.Add(n) }()
 				for {
 					t0 := time.Now()
-					blk, err := read(c, ctx)
+					blk, err := c.ReadBlock(ctx)
 					if err != nil {
 						return
 					}
@@ -648,29 +646,6 @@ func TestBenchChild(t *testing.T) {
 }
 
 var benchSink atomic.Uint64
-
-// readBlockPoll is ReadBlock waiting in poll(2) on the calling thread
-// instead of the runtime poller: the ring-fanout2poll-work reader, which
-// locks each reader goroutine to its thread, to tell whether two
-// CPU-bound readers in one process are held back by how the runtime
-// poller wakes them.
-func readBlockPoll(c *Conn, ctx context.Context) (*Block, error) {
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		c.rmu.Lock()
-		if c.ring.ready() {
-			c.ring.take(c)
-			c.rmu.Unlock()
-			return &c.ring.block, nil
-		}
-		c.rmu.Unlock()
-		c.rc.Control(func(fd uintptr) {
-			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 10)
-		})
-	}
-}
 
 // benchWork is the per-packet work of the -work readers: 200 rounds of
 // FNV-1a over the frame, about 15 µs on the benchmark machine,

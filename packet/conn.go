@@ -115,6 +115,16 @@ type RingConfig struct {
 	// partially filled block (default 10 ms; the kernel works in whole
 	// milliseconds). It bounds the latency of a lightly loaded capture.
 	RetireTimeout time.Duration
+	// WaitOnThread makes ReadBlock wait for a block in poll(2), holding
+	// its OS thread (not a GOMAXPROCS slot), instead of parking on the
+	// runtime poller. It is for fanout members read by goroutines of one
+	// process that do CPU-bound work per packet: in BenchmarkCapture/work
+	// (BENCHMARKS.md) two such readers took 1.23-1.25 times the packets
+	// of one socket without drops when they waited on threads, and 1.00
+	// times when they parked on the runtime poller, which woke them one
+	// at a time on one thread. A waiting reader checks its context, the
+	// read deadline and Close at least every 10 ms.
+	WaitOnThread bool
 }
 
 // PacketType is the sll_pkttype of a received packet: who the packet was

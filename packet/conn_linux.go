@@ -41,6 +41,12 @@ type Conn struct {
 	watch  ctxWatch           // the context the last ring wait watched
 	closed atomic.Bool
 
+	// RingConfig.WaitOnThread (conn_wait_linux.go): the read deadline
+	// (Unix ns, 0 none) and the poll(2) callback, built once.
+	onThread     bool
+	readDeadline atomic.Int64
+	poll         threadPoll
+
 	smu   sync.Mutex
 	stats Stats
 }
@@ -115,6 +121,10 @@ func (c *Conn) setup(ifi *net.Interface, cfg *Config) error {
 		}
 		c.rc = rc
 		c.ready = func(uintptr) bool { return r.ready() }
+		if cfg.Ring.WaitOnThread {
+			c.onThread = true
+			c.poll.init()
+		}
 	} else {
 		if err := c.c.SetsockoptInt(unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
 			return opError("setsockopt PACKET_AUXDATA", ifi, err)
@@ -181,10 +191,16 @@ func (c *Conn) Close() error {
 }
 
 // SetDeadline sets the read and write deadlines.
-func (c *Conn) SetDeadline(t time.Time) error { return c.c.SetDeadline(t) }
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.storeReadDeadline(t)
+	return c.c.SetDeadline(t)
+}
 
 // SetReadDeadline sets the deadline for ReadPacket and ReadBlock.
-func (c *Conn) SetReadDeadline(t time.Time) error { return c.c.SetReadDeadline(t) }
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.storeReadDeadline(t)
+	return c.c.SetReadDeadline(t)
+}
 
 // SetWriteDeadline sets the deadline for WriteTo.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.c.SetWriteDeadline(t) }
@@ -388,6 +404,9 @@ func (c *Conn) waitBlock(ctx context.Context) (*Block, error) {
 	if r.ready() {
 		r.take(c)
 		return &r.block, nil
+	}
+	if c.onThread {
+		return c.waitBlockOnThread(ctx)
 	}
 	if err := ctx.Err(); err != nil {
 		if ctx.Done() == c.watch.done {

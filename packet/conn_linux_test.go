@@ -208,43 +208,52 @@ func TestRingDropsCounted(t *testing.T) {
 	b.Release()
 }
 
+// forEachWait runs fn for both ways a ring read waits: parked on the
+// runtime poller, and in poll(2) on its thread (RingConfig.WaitOnThread).
+func forEachWait(t *testing.T, fn func(t *testing.T, onThread bool)) {
+	t.Run("poller", func(t *testing.T) { fn(t, false) })
+	t.Run("thread", func(t *testing.T) { fn(t, true) })
+}
+
 // TestReadDeadlineAndClose checks that a ring wait honours deadlines and
-// contexts (it sits in the runtime poller) and that Close wakes it.
+// contexts and that Close wakes it, in either wait.
 func TestReadDeadlineAndClose(t *testing.T) {
-	n := newVethNet(t)
-	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 2}})
-	if err := rx.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
-		t.Fatal(err)
-	}
-	_, err := rx.ReadBlock(context.Background())
-	if !errors.Is(err, os.ErrDeadlineExceeded) {
-		t.Fatalf("ReadBlock past deadline: %v, want os.ErrDeadlineExceeded", err)
-	}
-	rx.SetReadDeadline(time.Time{})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, err = rx.ReadPacket(ctx, make([]byte, 100))
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("ReadPacket with expired context: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, err := rx.ReadBlock(context.Background())
-		done <- err
-	}()
-	time.Sleep(50 * time.Millisecond)
-	rx.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, os.ErrClosed) {
-			t.Fatalf("ReadBlock interrupted by Close: %v, want os.ErrClosed", err)
+	forEachWait(t, func(t *testing.T, onThread bool) {
+		n := newVethNet(t)
+		rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 2, WaitOnThread: onThread}})
+		if err := rx.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("Close did not wake the ring reader")
-	}
-	if _, err := rx.ReadBlock(context.Background()); !errors.Is(err, os.ErrClosed) {
-		t.Fatalf("ReadBlock after Close: %v, want os.ErrClosed", err)
-	}
+		_, err := rx.ReadBlock(context.Background())
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("ReadBlock past deadline: %v, want os.ErrDeadlineExceeded", err)
+		}
+		rx.SetReadDeadline(time.Time{})
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		_, err = rx.ReadPacket(ctx, make([]byte, 100))
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("ReadPacket with expired context: %v", err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := rx.ReadBlock(context.Background())
+			done <- err
+		}()
+		time.Sleep(50 * time.Millisecond)
+		rx.Close()
+		select {
+		case err := <-done:
+			if !errors.Is(err, os.ErrClosed) {
+				t.Fatalf("ReadBlock interrupted by Close: %v, want os.ErrClosed", err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("Close did not wake the ring reader")
+		}
+		if _, err := rx.ReadBlock(context.Background()); !errors.Is(err, os.ErrClosed) {
+			t.Fatalf("ReadBlock after Close: %v, want os.ErrClosed", err)
+		}
+	})
 }
 
 // TestRingContextWatch checks the context watch kept across ring waits:
@@ -252,109 +261,113 @@ func TestReadDeadlineAndClose(t *testing.T) {
 // ends the next wait on it, and neither leaves an expired deadline behind
 // for a wait on another context, which still gets its frames.
 func TestRingContextWatch(t *testing.T) {
-	n := newVethNet(t)
-	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: time.Millisecond}})
-	tx := n.listen(t, "A", &Config{SendOnly: true})
-	frame := ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(20000, 9, make([]byte, 14))))
-	read := func(ctx context.Context) int {
-		t.Helper()
-		b, err := rx.ReadBlock(ctx)
-		if err != nil {
-			t.Fatalf("ReadBlock: %v", err)
+	forEachWait(t, func(t *testing.T, onThread bool) {
+		n := newVethNet(t)
+		rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: time.Millisecond, WaitOnThread: onThread}})
+		tx := n.listen(t, "A", &Config{SendOnly: true})
+		frame := ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(20000, 9, make([]byte, 14))))
+		read := func(ctx context.Context) int {
+			t.Helper()
+			b, err := rx.ReadBlock(ctx)
+			if err != nil {
+				t.Fatalf("ReadBlock: %v", err)
+			}
+			defer b.Release()
+			for p, ok := b.Next(); ok; p, ok = b.Next() {
+				if !bytes.Equal(p.Data, frame) {
+					t.Fatalf("read % x, want % x", p.Data, frame)
+				}
+			}
+			return b.Len()
 		}
-		defer b.Release()
-		for p, ok := b.Next(); ok; p, ok = b.Next() {
-			if !bytes.Equal(p.Data, frame) {
-				t.Fatalf("read % x, want % x", p.Data, frame)
+		// Canceled during a wait.
+		ctx1, cancel1 := context.WithCancel(context.Background())
+		time.AfterFunc(20*time.Millisecond, cancel1)
+		if _, err := rx.ReadBlock(ctx1); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ReadBlock canceled while waiting: %v, want context.Canceled", err)
+		}
+		// A live context, used for several waits, then canceled between
+		// waits.
+		ctx2, cancel2 := context.WithCancel(context.Background())
+		for i := range 3 {
+			if _, err := tx.Write(frame); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(ctx2); got != 1 {
+				t.Fatalf("wait %d on one context: %d frames, want 1", i, got)
 			}
 		}
-		return b.Len()
-	}
-	// Canceled during a wait.
-	ctx1, cancel1 := context.WithCancel(context.Background())
-	time.AfterFunc(20*time.Millisecond, cancel1)
-	if _, err := rx.ReadBlock(ctx1); !errors.Is(err, context.Canceled) {
-		t.Fatalf("ReadBlock canceled while waiting: %v, want context.Canceled", err)
-	}
-	// A live context, used for several waits, then canceled between
-	// waits.
-	ctx2, cancel2 := context.WithCancel(context.Background())
-	for i := range 3 {
-		if _, err := tx.Write(frame); err != nil {
-			t.Fatal(err)
+		cancel2()
+		if _, err := rx.ReadBlock(ctx2); !errors.Is(err, context.Canceled) {
+			t.Fatalf("ReadBlock on a context canceled between waits: %v, want context.Canceled", err)
 		}
-		if got := read(ctx2); got != 1 {
-			t.Fatalf("wait %d on one context: %d frames, want 1", i, got)
+		// Another context, then none: the expired deadline is gone.
+		for _, ctx := range []context.Context{ctxTimeout(t, 5*time.Second), context.Background()} {
+			if _, err := tx.Write(frame); err != nil {
+				t.Fatal(err)
+			}
+			if got := read(ctx); got != 1 {
+				t.Fatalf("wait after canceled contexts: %d frames, want 1", got)
+			}
 		}
-	}
-	cancel2()
-	if _, err := rx.ReadBlock(ctx2); !errors.Is(err, context.Canceled) {
-		t.Fatalf("ReadBlock on a context canceled between waits: %v, want context.Canceled", err)
-	}
-	// Another context, then none: the expired deadline is gone.
-	for _, ctx := range []context.Context{ctxTimeout(t, 5*time.Second), context.Background()} {
-		if _, err := tx.Write(frame); err != nil {
-			t.Fatal(err)
-		}
-		if got := read(ctx); got != 1 {
-			t.Fatalf("wait after canceled contexts: %d frames, want 1", got)
-		}
-	}
+	})
 }
 
-// TestRingWaitAllocs checks that a ring read cycle (a wait in the runtime
-// poller with a cancelable context, Next over the frames, Release)
+// TestRingWaitAllocs checks that a ring read cycle (a wait, in the runtime
+// poller or on the thread, with a cancelable context, Next over the frames, Release)
 // allocates nothing, whether the block is already there or the reader
 // has to park for it.
 func TestRingWaitAllocs(t *testing.T) {
-	n := newVethNet(t)
-	rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: time.Millisecond}})
-	frame := ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(20000, 9, make([]byte, 14))))
-	// A plain socket and write(2): the sender allocates nothing either.
-	var fd int
-	n.do(t, func() {
-		ifi, err := net.InterfaceByName("A")
-		if err != nil {
-			t.Error(err)
-			return
+	forEachWait(t, func(t *testing.T, onThread bool) {
+		n := newVethNet(t)
+		rx := n.listen(t, "B", &Config{Ring: &RingConfig{BlockSize: 1 << 16, BlockCount: 4, RetireTimeout: time.Millisecond, WaitOnThread: onThread}})
+		frame := ether(macB, macA, 0x0800, ipv4("10.8.0.1", "10.8.0.2", 17, 0, nil, udpDgram(20000, 9, make([]byte, 14))))
+		// A plain socket and write(2): the sender allocates nothing either.
+		var fd int
+		n.do(t, func() {
+			ifi, err := net.InterfaceByName("A")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err != nil {
+				t.Error(err)
+				return
+			}
+			if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifi.Index}); err != nil {
+				t.Error(err)
+			}
+		})
+		defer unix.Close(fd)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var frames int
+		var werr, rerr error
+		allocs := testing.AllocsPerRun(200, func() {
+			if _, err := unix.Write(fd, frame); err != nil {
+				werr = err
+				return
+			}
+			b, err := rx.ReadBlock(ctx)
+			if err != nil {
+				rerr = err
+				return
+			}
+			for _, ok := b.Next(); ok; _, ok = b.Next() {
+				frames++
+			}
+			b.Release()
+		})
+		if werr != nil || rerr != nil {
+			t.Fatalf("write: %v, ReadBlock: %v", werr, rerr)
 		}
-		if fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0); err != nil {
-			t.Error(err)
-			return
+		if frames != 201 {
+			t.Errorf("read %d frames, want 201 (one per run)", frames)
 		}
-		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Ifindex: ifi.Index}); err != nil {
-			t.Error(err)
+		if allocs != 0 {
+			t.Errorf("%v allocations per ring read cycle, want 0", allocs)
 		}
 	})
-	defer unix.Close(fd)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var frames int
-	var werr, rerr error
-	allocs := testing.AllocsPerRun(200, func() {
-		if _, err := unix.Write(fd, frame); err != nil {
-			werr = err
-			return
-		}
-		b, err := rx.ReadBlock(ctx)
-		if err != nil {
-			rerr = err
-			return
-		}
-		for _, ok := b.Next(); ok; _, ok = b.Next() {
-			frames++
-		}
-		b.Release()
-	})
-	if werr != nil || rerr != nil {
-		t.Fatalf("write: %v, ReadBlock: %v", werr, rerr)
-	}
-	if frames != 201 {
-		t.Errorf("read %d frames, want 201 (one per run)", frames)
-	}
-	if allocs != 0 {
-		t.Errorf("%v allocations per ring read cycle, want 0", allocs)
-	}
 }
 
 // TestRingWrapsAround cycles many times through a two-block ring, each

@@ -43,7 +43,7 @@ func Capture(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Var(&rotSize, "rotate-size", "start a new file after this many bytes (k, M, G suffixes)")
 	rotTime := fs.Duration("rotate-time", 0, "start a new file after this much capture time")
 	maxFiles := fs.Int("max-files", 0, "with rotation, keep only the newest N files")
-	fanout := fs.Int("fanout", 1, "sockets per interface in a PACKET_FANOUT group, each read by its own goroutine")
+	fanout := fs.Int("fanout", 1, "sockets per interface in a PACKET_FANOUT group, each read on its own thread")
 	fanoutMode := fs.String("fanout-mode", "hash", "fanout mode: hash, lb, cpu, rollover, random, qm")
 	count := fs.Int64("c", 0, "stop after this many packets (0: no limit)")
 	dur := fs.Duration("duration", 0, "stop after this long (0: no limit)")
@@ -80,7 +80,10 @@ func Capture(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	ring := &packet.RingConfig{BlockSize: int(blockSize), BlockCount: *blocks}
+	// Fanout members wait on their own threads: in one process, readers
+	// parked on the runtime poller took turns on one thread and gained
+	// nothing from a second socket (RingConfig.WaitOnThread).
+	ring := &packet.RingConfig{BlockSize: int(blockSize), BlockCount: *blocks, WaitOnThread: *fanout > 1}
 	st := &capture{names: names, ids: map[int]int{}, print: *printPk, stdout: stdout}
 	if *expr != "" {
 		raw, err := packet.AssembleFilter(*expr, nil)
