@@ -14,11 +14,17 @@
 // SO_TIMESTAMPNS. With Config.Ring, the kernel fills a TPACKET_V3 ring
 // mapped into the process: ReadBlock hands over one retired block for
 // zero-copy iteration (Block.Next, Block.Release), ReadPacket copies
-// packet by packet for callers that keep data. Waiting for a block never
-// blocks a thread in poll(2): the wait is a read on the socket's runtime
-// poller descriptor (github.com/mdlayher/socket's ReadFunc), woken by the
-// kernel's sk_data_ready when it retires a block, so deadlines, contexts
-// and Close interrupt it and thousands of rings cost no threads.
+// packet by packet for callers that keep data. By default waiting for a
+// block does not block a thread in poll(2): the wait is a read on the
+// socket's runtime poller descriptor (github.com/mdlayher/socket's
+// ReadFunc), woken by the kernel's sk_data_ready when it retires a block,
+// so deadlines, contexts and Close interrupt it and thousands of rings
+// cost no threads. RingConfig.WaitOnThread departs from that for the one
+// case where it measurably loses: fanout members in one process doing
+// CPU-bound work per packet, whose poller wake-ups ran them one at a time
+// (BENCHMARKS.md, packet); they wait in poll(2) on their own threads
+// instead, in slices of at most 10 ms so that deadlines, contexts and
+// Close still end the wait.
 //
 // The receive path strips the outer VLAN tag into packet metadata. Unless
 // Config.KeepVLAN is set, the tag is written back into the frame as
