@@ -10,32 +10,29 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 // The fieldgate binary on the guest's PATH against can-utils.
 func TestHILCLISendDump(t *testing.T) {
-	p := startPeer(t, "candump", "-L", "vcan1")
+	p := peer.Start(t, "candump", "-L", "vcan1")
 	// Canary until candump is bound.
 	for i := 0; ; i++ {
-		run(t, "fieldgate", "can", "send", "vcan1", "7FF#CA")
-		select {
-		case <-p.lines:
-		case <-time.After(300 * time.Millisecond):
-			if i > 50 {
-				t.Fatal("candump never ready")
-			}
-			continue
+		peer.Run(t, "fieldgate", "can", "send", "vcan1", "7FF#CA")
+		if _, ok := p.Next(t, 300*time.Millisecond); ok {
+			break
 		}
-		break
+		if i > 50 {
+			t.Fatal("candump never ready")
+		}
 	}
 	time.Sleep(300 * time.Millisecond)
-	for len(p.lines) > 0 {
-		<-p.lines
-	}
+	p.Drain()
 	frames := []string{"123#DEADBEEF", "1F334455#1122334455667788", "123#R", "213##5112233"}
-	run(t, "fieldgate", append([]string{"can", "send", "vcan1"}, frames...)...)
+	peer.Run(t, "fieldgate", append([]string{"can", "send", "vcan1"}, frames...)...)
 	for _, want := range frames {
-		if got := strings.Fields(p.line(t, 10*time.Second)); len(got) < 3 || got[2] != want {
+		if got := strings.Fields(p.Line(t, 10*time.Second)); len(got) < 3 || got[2] != want {
 			t.Errorf("candump saw %v, want %s", got, want)
 		}
 	}
@@ -61,7 +58,7 @@ func TestHILCLISendDump(t *testing.T) {
 	deadline := time.After(30 * time.Second)
 	for finished := false; !finished; {
 		for _, s := range sent {
-			run(t, "cansend", "vcan0", s)
+			peer.Run(t, "cansend", "vcan0", s)
 		}
 		select {
 		case err := <-done:
@@ -93,7 +90,7 @@ func TestHILCLISendDump(t *testing.T) {
 
 func TestHILCLIGenIsotpJ1939(t *testing.T) {
 	c := listen(t, "vcan1", &RawConfig{FD: true})
-	run(t, "fieldgate", "can", "gen", "-g", "0", "-n", "200", "-I", "i", "-L", "8", "-D", "i", "-f", "-b", "vcan1")
+	peer.Run(t, "fieldgate", "can", "gen", "-g", "0", "-n", "200", "-I", "i", "-L", "8", "-D", "i", "-f", "-b", "vcan1")
 	msgs := make([]RecvMsg, MaxBatch)
 	got := 0
 	for got < 200 {
@@ -235,8 +232,8 @@ func TestHILCLIDumpAny(t *testing.T) {
 	go func() { done <- d.Wait() }()
 	deadline := time.After(30 * time.Second)
 	for i := 0; ; i++ {
-		run(t, "cansend", "vcan0", "5A1#01")
-		run(t, "cansend", "vcan1", "5A2#02")
+		peer.Run(t, "cansend", "vcan0", "5A1#01")
+		peer.Run(t, "cansend", "vcan1", "5A2#02")
 		select {
 		case err := <-done:
 			if err != nil {

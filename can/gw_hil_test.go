@@ -3,7 +3,6 @@
 package can
 
 import (
-	"bufio"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,15 +32,6 @@ func gwName(i int) string {
 		return "(null)"
 	}
 	return ifi.Name
-}
-
-func gwRun(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
 }
 
 func gwDial(t *testing.T) *Gateway {
@@ -133,7 +124,7 @@ func TestHILGatewayRulesVsCangw(t *testing.T) {
 	t.Logf("%d rules listed identically by us and cangw -L", len(rs))
 
 	// A rule added by cangw decodes to the rule we would build.
-	gwRun(t, "cangw", "-A", "-s", "vcan1", "-d", "vcan0", "-e", "-f", "7FF:7FF", "-m", "XOR:IL:1.1.0000000000000000", "-l", "1")
+	peer.Run(t, "cangw", "-A", "-s", "vcan1", "-d", "vcan0", "-e", "-f", "7FF:7FF", "-m", "XOR:IL:1.1.0000000000000000", "-l", "1")
 	rs, err = g.Rules()
 	if err != nil {
 		t.Fatal(err)
@@ -208,23 +199,7 @@ func TestHILGatewayForwardsWithModifications(t *testing.T) {
 	crcData[7] = crc ^ 0xFF
 	wantCRC := "vcan1 126#" + strings.ToUpper(hex.EncodeToString(crcData[:8]))
 
-	cmd := exec.Command("candump", "-L", "vcan1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	lines := make(chan string, 64)
-	go func() {
-		s := bufio.NewScanner(out)
-		for s.Scan() {
-			lines <- s.Text()
-		}
-		close(lines)
-	}()
+	dump := peer.Start(t, "candump", "-L", "vcan1")
 	send := func(iface string, frame []byte) {
 		t.Helper()
 		s, err := unix.Socket(unix.AF_CAN, unix.SOCK_RAW, unix.CAN_RAW)
@@ -252,21 +227,17 @@ func TestHILGatewayForwardsWithModifications(t *testing.T) {
 		return b
 	}
 	// Wait until candump is reading: send probes on vcan1 until one shows.
-	deadline := time.After(20 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	probe := mk(FDFrame{ID: 0x7FF, Len: 1})
 	for ready := false; !ready; {
 		send("vcan1", probe)
-		select {
-		case l := <-lines:
-			ready = strings.HasSuffix(l, "vcan1 7FF#00")
-		case <-time.After(300 * time.Millisecond):
-		case <-deadline:
+		l, ok := dump.Next(t, 300*time.Millisecond)
+		ready = ok && strings.HasSuffix(l, "vcan1 7FF#00")
+		if !ready && time.Now().After(deadline) {
 			t.Fatal("candump did not start")
 		}
 	}
-	for len(lines) > 0 {
-		<-lines
-	}
+	dump.Drain()
 	send("vcan0", mk(FDFrame{ID: 0x123, Len: 8, Data: [FDMaxLen]byte{0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}}))
 	send("vcan0", mk(FDFrame{ID: 0x125, Len: 2, Data: [FDMaxLen]byte{1, 2}})) // matches no rule
 	send("vcan0", mk(FDFrame{ID: 0x124, Len: 12, Flags: FDF, Data: [FDMaxLen]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}}))
@@ -277,21 +248,18 @@ func TestHILGatewayForwardsWithModifications(t *testing.T) {
 	want := []string{"vcan1 333#11003300550077AA", "vcan1 444##", wantCRC}
 	var got []string
 	for _, w := range want {
-		select {
-		case l := <-lines:
-			got = append(got, l)
-			if !strings.Contains(l, w) || (strings.Contains(w, "##") && !strings.HasSuffix(l, "0102030405060708090A0B0C") &&
-				!strings.Contains(l, "##1") && !strings.Contains(l, "##5")) {
-				t.Fatalf("candump: %q, want %q", l, w)
-			}
-		case <-time.After(5 * time.Second):
+		l, ok := dump.Next(t, 5*time.Second)
+		if !ok {
 			t.Fatalf("candump: no line, want %q", w)
 		}
+		got = append(got, l)
+		if !strings.Contains(l, w) || (strings.Contains(w, "##") && !strings.HasSuffix(l, "0102030405060708090A0B0C") &&
+			!strings.Contains(l, "##1") && !strings.Contains(l, "##5")) {
+			t.Fatalf("candump: %q, want %q", l, w)
+		}
 	}
-	select {
-	case l := <-lines:
+	if l, ok := dump.Next(t, 300*time.Millisecond); ok {
 		t.Fatalf("candump saw an unexpected frame: %q", l)
-	case <-time.After(300 * time.Millisecond):
 	}
 	rs, err := g.Rules()
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 func pattern(n int) []byte {
@@ -72,7 +74,7 @@ func TestHILISOTPFromIsotpsend(t *testing.T) {
 }
 
 func TestHILISOTPToIsotprecv(t *testing.T) {
-	p := startPeer(t, "isotprecv", "-s", "321", "-d", "123", "vcan1")
+	p := peer.Start(t, "isotprecv", "-s", "321", "-d", "123", "vcan1")
 	pdu := pattern(4095)
 	pad := uint8(0xCC)
 	c, err := DialISOTP("vcan1", 0x321, 0x123, &ISOTPConfig{Flags: ISOTPWaitTxDone, TxPad: &pad})
@@ -94,7 +96,7 @@ func TestHILISOTPToIsotprecv(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond) // isotprecv not bound yet: no flow control
 	}
-	line := strings.TrimSpace(p.line(t, 20*time.Second))
+	line := p.Line(t, 20*time.Second)
 	got, err := hex.DecodeString(strings.ReplaceAll(line, " ", ""))
 	if err != nil || !bytes.Equal(got, pdu) {
 		t.Fatalf("isotprecv printed %d bytes (%v), want the 4095-byte pattern", len(got), err)
@@ -222,7 +224,7 @@ func TestHILBCM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"321#0101", "321#0102", "321#0202"} {
-		run(t, "cansend", "vcan1", s)
+		peer.Run(t, "cansend", "vcan1", s)
 	}
 	for _, want := range []string{"321#0101", "321#0202"} {
 		msg, err := rx.ReadMsg(hilCtx(t, 5*time.Second))
@@ -250,7 +252,7 @@ func TestHILBCM(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"333#0111000000000000", "333#0311000000000000", "333#0211220000000000", "333#0299220000000000", "333#0299230000000000"} {
-		run(t, "cansend", "vcan1", s)
+		peer.Run(t, "cansend", "vcan1", s)
 	}
 	for _, want := range []string{"333#0111000000000000", "333#0211220000000000", "333#0299230000000000"} {
 		msg, err := rx.ReadMsg(hilCtx(t, 5*time.Second))
@@ -442,7 +444,7 @@ func TestHILLogInterop(t *testing.T) {
 	logPath := filepath.Join(dir, "ours.log")
 	os.WriteFile(logPath, buf.Bytes(), 0o644)
 	c := listen(t, "vcan1", &RawConfig{FD: true})
-	run(t, "canplayer", "-I", logPath)
+	peer.Run(t, "canplayer", "-I", logPath)
 	for _, want := range frames {
 		var m RecvMsg
 		if err := c.ReadFrame(hilCtx(t, 10*time.Second), &m); err != nil {

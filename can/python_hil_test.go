@@ -3,15 +3,15 @@
 package can
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 const pySocketPeer = `
@@ -50,31 +50,10 @@ sys.stdin.readline()
 // BCM (its TX_SEND c0ffee known answer), ISO-TP and J1939.
 func TestHILPythonSocketPeer(t *testing.T) {
 	raw := listen(t, "vcan1", nil)
-	cmd := exec.Command("/usr/bin/python3", "-c", pySocketPeer)
-	stdin, _ := cmd.StdinPipe()
-	defer stdin.Close()
-	p := &peer{cmd: cmd, lines: make(chan string, 16)}
-	out, _ := cmd.StdoutPipe()
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("python stderr: %s", stderr.String())
-		}
-	}()
-	go func() {
-		b, _ := io.ReadAll(io.TeeReader(out, lineSink(p.lines)))
-		_ = b
-		close(p.lines)
-	}()
+	p := peer.StartPython(t, pySocketPeer)
 	expect := func(want string) string {
 		t.Helper()
-		l := p.line(t, 60*time.Second)
+		l := p.Line(t, 60*time.Second)
 		if !strings.HasPrefix(l, want) {
 			t.Fatalf("python said %q, want %q...", l, want)
 		}
@@ -107,7 +86,7 @@ func TestHILPythonSocketPeer(t *testing.T) {
 	}
 	sum := sha256.Sum256(pdu)
 	expect(fmt.Sprintf("isotp 4095 %s", hex.EncodeToString(sum[:])))
-	io.WriteString(stdin, "go\n")
+	io.WriteString(p.In(), "go\n")
 	buf := make([]byte, 8192)
 	n, err := iso.ReadPDU(hilCtx(t, 30*time.Second), buf)
 	if err != nil || n != 1024 || buf[255] != 255 || buf[256] != 0 {
@@ -119,23 +98,12 @@ func TestHILPythonSocketPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	io.WriteString(stdin, "go\n")
+	io.WriteString(p.In(), "go\n")
 	n, src, _, err := j.ReadFrom(hilCtx(t, 60*time.Second), buf)
 	if err != nil || n != 2000 || src.Addr != 0x90 || src.PGN != 0x12300 || buf[1999] != 249 {
 		t.Fatalf("J1939 from python: %d %s %v", n, src, err)
 	}
 	expect("sent j1939")
-}
-
-type lineSink chan string
-
-func (c lineSink) Write(b []byte) (int, error) {
-	for _, l := range strings.Split(strings.TrimRight(string(b), "\n"), "\n") {
-		if l != "" {
-			c <- l
-		}
-	}
-	return len(b), nil
 }
 
 const pyCanPeer = `
@@ -151,15 +119,15 @@ bus.shutdown()
 // TestHILPythonCan: python-can's socketcan bus exchanges CAN FD frames with us.
 func TestHILPythonCan(t *testing.T) {
 	c := listen(t, "vcan0", &RawConfig{FD: true})
-	p := startPeer(t, "/usr/bin/python3", "-c", pyCanPeer)
-	if l := p.line(t, 60*time.Second); l != "ready" {
+	p := peer.StartPython(t, pyCanPeer)
+	if l := p.Line(t, 60*time.Second); l != "ready" {
 		t.Fatalf("python-can: %q", l)
 	}
 	f, _ := ParseFrame("5A5##1" + strings.Repeat("42", 16))
 	if err := c.WriteFrame(nil, &f); err != nil {
 		t.Fatal(err)
 	}
-	if l := p.line(t, 30*time.Second); l != "pc 5a5 1 1 "+strings.Repeat("42", 16) {
+	if l := p.Line(t, 30*time.Second); l != "pc 5a5 1 1 "+strings.Repeat("42", 16) {
 		t.Fatalf("python-can received %q", l)
 	}
 	var m RecvMsg

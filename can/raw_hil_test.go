@@ -3,16 +3,15 @@
 package can
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,95 +31,6 @@ func listen(t testing.TB, iface string, cfg *RawConfig) *RawConn {
 	return c
 }
 
-// peer starts a command whose stdout is read line by line.
-type peer struct {
-	cmd   *exec.Cmd
-	lines chan string
-}
-
-func startPeer(t testing.TB, name string, args ...string) *peer {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	p := &peer{cmd: cmd, lines: make(chan string, 1024)}
-	go func() {
-		s := bufio.NewScanner(out)
-		s.Buffer(make([]byte, 64*1024), 1<<20)
-		for s.Scan() {
-			p.lines <- s.Text()
-		}
-		close(p.lines)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() && stderr.Len() > 0 {
-			t.Logf("%s stderr: %s", name, stderr.String())
-		}
-	})
-	return p
-}
-
-func (p *peer) line(t testing.TB, d time.Duration) string {
-	t.Helper()
-	select {
-	case l, ok := <-p.lines:
-		if !ok {
-			t.Fatalf("peer %s exited without output", p.cmd.Path)
-		}
-		return l
-	case <-time.After(d):
-		t.Fatalf("peer %s: no output within %v", p.cmd.Path, d)
-	}
-	return ""
-}
-
-func run(t testing.TB, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %v: %v: %s", name, args, err, out)
-	}
-	return string(out)
-}
-
-// waitListening gives a freshly started peer time to bind its socket: a
-// canary frame is sent until the peer prints it.
-func waitCandump(t testing.TB, p *peer, iface string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		run(t, "cansend", iface, "7FF#CA4A")
-		select {
-		case l := <-p.lines:
-			if strings.Contains(l, "7FF#CA4A") || strings.Contains(l, "CA 4A") {
-				// Drain duplicates of the canary.
-				for {
-					select {
-					case l := <-p.lines:
-						if !strings.Contains(l, "7FF") {
-							t.Fatalf("unexpected line while draining canary: %q", l)
-						}
-						continue
-					case <-time.After(200 * time.Millisecond):
-					}
-					return
-				}
-			}
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
-	t.Fatal("peer never saw the canary frame")
-}
-
 func TestHILRawSendToCandump(t *testing.T) {
 	for _, iface := range []string{"vcan0", "can0"} {
 		t.Run(iface, func(t *testing.T) {
@@ -128,29 +38,24 @@ func TestHILRawSendToCandump(t *testing.T) {
 			if iface == "can0" {
 				watch = "can1"
 			}
-			p := startPeer(t, "candump", "-L", watch)
+			p := peer.Start(t, "candump", "-L", watch)
 			c := listen(t, iface, &RawConfig{FD: true})
 			// Use our own sender for the canary too.
 			deadline := time.Now().Add(15 * time.Second)
 			canary := FDFrame{ID: 0x7FF, Len: 1, Data: [64]byte{0xCA}}
-		wait:
 			for {
 				if err := c.WriteFrame(hilCtx(t, 5*time.Second), &canary); err != nil {
 					t.Fatal(err)
 				}
-				select {
-				case <-p.lines:
-					break wait
-				case <-time.After(300 * time.Millisecond):
+				if _, ok := p.Next(t, 300*time.Millisecond); ok {
+					break
 				}
 				if time.Now().After(deadline) {
 					t.Fatal("candump never ready")
 				}
 			}
 			time.Sleep(200 * time.Millisecond)
-			for len(p.lines) > 0 {
-				<-p.lines
-			}
+			p.Drain()
 			frames := []string{"123#DEADBEEF", "12345678#0102030405060708", "7FF#R", "000#"}
 			if iface == "vcan0" {
 				// An RTR frame with a non-zero DLC only on vcan: QEMU 7.2's
@@ -175,7 +80,7 @@ func TestHILRawSendToCandump(t *testing.T) {
 				t.Fatalf("WriteBatch: %d %v", n, err)
 			}
 			for _, want := range frames {
-				l := p.line(t, 10*time.Second)
+				l := p.Line(t, 10*time.Second)
 				// candump -L: "(ts) iface frame"
 				fs := strings.Fields(l)
 				if len(fs) < 3 {
@@ -196,7 +101,7 @@ func TestHILRawCansendToUs(t *testing.T) {
 	// false: another socket sent it.
 	frames := []string{"123#DEADBEEF", "1ABCDEF0#00", "321#R", "5AA##2" + strings.Repeat("11", 12)}
 	for _, s := range frames {
-		run(t, "cansend", "vcan1", s)
+		peer.Run(t, "cansend", "vcan1", s)
 	}
 	msgs := make([]RecvMsg, 8)
 	got := 0
@@ -342,7 +247,7 @@ func TestHILFilters(t *testing.T) {
 	// Inverted and joined filters.
 	inv := listen(t, "vcan1", &RawConfig{Filters: []Filter{{ID: 0x100, Mask: 0x7FF, Inverted: true}, {ID: 0x000, Mask: 0x700}}, JoinFilters: true})
 	for _, s := range []string{"100#01", "0FF#02", "200#03", "005#04"} {
-		run(t, "cansend", "vcan1", s)
+		peer.Run(t, "cansend", "vcan1", s)
 	}
 	var ids []string
 	for range 2 {
@@ -357,7 +262,7 @@ func TestHILFilters(t *testing.T) {
 	}
 	// No filters at all: nothing received.
 	none := listen(t, "vcan1", &RawConfig{Filters: []Filter{}})
-	run(t, "cansend", "vcan1", "123#00")
+	peer.Run(t, "cansend", "vcan1", "123#00")
 	var m RecvMsg
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

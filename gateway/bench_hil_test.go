@@ -5,6 +5,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 func withCangw(tb testing.TB, fn func()) {
@@ -48,10 +50,10 @@ routes:
 }
 
 func withPython(tb testing.TB, fn func()) {
-	p := startProc(tb, "/usr/bin/python3", "testdata/bridge.py", "vcan0", "vcan1")
-	p.waitLine(tb, "ready", 60*time.Second)
+	p := peer.Start(tb, peer.Python, "testdata/bridge.py", "vcan0", "vcan1")
+	p.ExpectPrefix(tb, "ready", 60*time.Second)
 	fn()
-	p.cmd.Process.Kill()
+	p.Signal(os.Kill)
 }
 
 // BenchmarkHILForward compares vcan0 → forwarder → vcan1 for the kernel's

@@ -6,6 +6,8 @@ import (
 	"context"
 	"strconv"
 	"testing"
+
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 // TestHILHostileDatagramsMidTraffic: while cangen's frames cross vcan0 →
@@ -32,10 +34,10 @@ routes:
 	defer cancel()
 	got := recvCounter(t, ctx, "vcan1")
 	const n, hostile = 2000, 500
-	gen := startProc(t, "cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "8", "-D", "i")
+	gen := peer.Start(t, "cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "8", "-D", "i")
 	// 500 datagrams: every first byte but cannelloni's version 2, or
 	// fewer than the 5 header bytes, with random lengths and contents.
-	spray := startProc(t, "/usr/bin/python3", "-c", `
+	spray := peer.StartPython(t, `
 import random, socket, time
 r = random.Random(7)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -49,8 +51,8 @@ for i in range(`+strconv.Itoa(hostile)+`):
     time.sleep(0.002)
 print("sent", flush=True)
 `)
-	spray.cmd.Wait()
-	gen.cmd.Wait()
+	spray.Wait()
+	gen.Wait()
 	sa, sb := a.settle(t), b.settle(t)
 	malformed := sb.endpoint("link").Dropped["malformed"]
 	drops := sa.dropped() + sb.dropped() - malformed

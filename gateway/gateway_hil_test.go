@@ -3,7 +3,6 @@
 package gateway
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,94 +17,13 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
 )
 
-// proc is a fieldgate or peer process started by a rig test.
-type proc struct {
-	cmd    *exec.Cmd
-	lines  chan string
-	stderr *strings.Builder
-}
-
-func startProc(t testing.TB, name string, args ...string) *proc {
-	t.Helper()
-	return startProcEnv(t, nil, name, args...)
-}
-
-// startProcEnv is startProc with extra environment variables.
-func startProcEnv(t testing.TB, env []string, name string, args ...string) *proc {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	if env != nil {
-		cmd.Env = append(os.Environ(), env...)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proc{cmd: cmd, lines: make(chan string, 4096), stderr: &strings.Builder{}}
-	cmd.Stderr = p.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	go func() {
-		s := bufio.NewScanner(out)
-		for s.Scan() {
-			p.lines <- s.Text()
-		}
-		close(p.lines)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s %v stderr:\n%s", name, args, p.stderr.String())
-		}
-	})
-	return p
-}
-
-// waitLine waits for a stdout line with prefix.
-func (p *proc) waitLine(t testing.TB, prefix string, d time.Duration) string {
-	t.Helper()
-	end := time.After(d)
-	for {
-		select {
-		case l, ok := <-p.lines:
-			if !ok {
-				t.Fatalf("%v exited before printing %q; stderr: %s", p.cmd.Args, prefix, p.stderr.String())
-			}
-			if strings.HasPrefix(l, prefix) {
-				return l
-			}
-		case <-end:
-			t.Fatalf("%v: no %q within %v", p.cmd.Args, prefix, d)
-		}
-	}
-}
-
-// countLines counts stdout lines until n or the timeout.
-func (p *proc) countLines(n int, d time.Duration) int {
-	got := 0
-	end := time.After(d)
-	for got < n {
-		select {
-		case _, ok := <-p.lines:
-			if !ok {
-				return got
-			}
-			got++
-		case <-end:
-			return got
-		}
-	}
-	return got
-}
-
 // gw is a fieldgate run process with its admin address.
 type gw struct {
-	*proc
+	*peer.Process
 	admin string
 	file  string
 }
@@ -117,7 +35,7 @@ func startGW(t testing.TB, admin int, yaml string) *gw {
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	g := &gw{proc: startProc(t, "fieldgate", "run", "-c", file), admin: fmt.Sprintf("127.0.0.1:%d", admin), file: file}
+	g := &gw{Process: peer.Start(t, "fieldgate", "run", "-c", file), admin: fmt.Sprintf("127.0.0.1:%d", admin), file: file}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if resp, err := http.Get("http://" + g.admin + "/healthz"); err == nil {
@@ -125,7 +43,7 @@ func startGW(t testing.TB, admin int, yaml string) *gw {
 			return g
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gateway did not start: %s", g.stderr.String())
+			t.Fatalf("gateway did not start: %s", g.Stderr())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -211,13 +129,13 @@ routes:
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	dump := startProc(t, "candump", "-n", strconv.Itoa(n), "vcan1")
+	dump := peer.Start(t, "candump", "-n", strconv.Itoa(n), "vcan1")
 	time.Sleep(300 * time.Millisecond)
 	gen := exec.Command("cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "8", "-D", "i")
 	if out, err := gen.CombinedOutput(); err != nil {
 		t.Fatalf("cangen: %v %s", err, out)
 	}
-	got := dump.countLines(n, 30*time.Second)
+	got := dump.Count(n, 30*time.Second)
 	sa, sb := a.settle(t), b.settle(t)
 	drops := sa.dropped() + sb.dropped()
 	t.Logf("sent %d, candump received %d, dropped %d (A %v, B %v), A bus in %d, B bus out %d", n, got, drops,
@@ -260,28 +178,28 @@ routes:
   - {name: from-clients, from: [sc], to: [bus], allow: ["555:7FF"]}
 `)
 	const nrecv, nsend = 200, 50
-	var clients []*proc
+	var clients []*peer.Process
 	for range 2 {
-		clients = append(clients, startProc(t, "/usr/bin/python3", "testdata/sc_client.py", "127.0.0.1", "29536", "vcan0", strconv.Itoa(nrecv), strconv.Itoa(nsend)))
+		clients = append(clients, peer.Start(t, peer.Python, "testdata/sc_client.py", "127.0.0.1", "29536", "vcan0", strconv.Itoa(nrecv), strconv.Itoa(nsend)))
 	}
 	for _, c := range clients {
-		c.waitLine(t, "ready", 180*time.Second)
+		c.ExpectPrefix(t, "ready", 180*time.Second)
 	}
 	for g.status(t).endpoint("sc").Peers != 2 {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(2 * rawHold)
-	dump := startProc(t, "candump", "-n", strconv.Itoa(2*nsend), "vcan0,555:7FF")
+	dump := peer.Start(t, "candump", "-n", strconv.Itoa(2*nsend), "vcan0,555:7FF")
 	time.Sleep(300 * time.Millisecond)
 	if out, err := exec.Command("cangen", "vcan0", "-n", strconv.Itoa(nrecv), "-g", "2", "-I", "123", "-L", "8").CombinedOutput(); err != nil {
 		t.Fatalf("cangen: %v %s", err, out)
 	}
 	for i, c := range clients {
-		if l := c.waitLine(t, "recv", 60*time.Second); l != fmt.Sprintf("recv %d", nrecv) {
+		if l := c.ExpectPrefix(t, "recv", 60*time.Second); l != fmt.Sprintf("recv %d", nrecv) {
 			t.Errorf("client %d: %s", i, l)
 		}
 	}
-	got := dump.countLines(2*nsend, 60*time.Second)
+	got := dump.Count(2*nsend, 60*time.Second)
 	st := g.settle(t)
 	t.Logf("clients received %d each; candump saw %d of %d sent by clients; sc %+v", nrecv, got, 2*nsend, st.endpoint("sc"))
 	if got != 2*nsend {
@@ -332,7 +250,7 @@ routes:
 	defer cancel()
 	got := recvCounter(t, ctx, "vcan1")
 	const n = 3000
-	gen := startProc(t, "cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "4")
+	gen := peer.Start(t, "cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "4")
 	time.Sleep(700 * time.Millisecond)
 	// Reload A with an extra endpoint and route; "up" is unchanged.
 	cfg, _ := os.ReadFile(a.file)
@@ -345,7 +263,7 @@ routes:
 	exec.Command("ip", "link", "set", "vcan1", "down").Run()
 	time.Sleep(300 * time.Millisecond)
 	exec.Command("ip", "link", "set", "vcan1", "up").Run()
-	gen.cmd.Wait()
+	gen.Wait()
 	sa, sb := a.settle(t), b.settle(t)
 	time.Sleep(300 * time.Millisecond)
 	drops := sa.dropped() + sb.dropped()
@@ -390,7 +308,7 @@ endpoints:
 routes:
   - {name: down, from: [link], to: [ecu], allow: ["7E0:7FF"]}
 `)
-	recv := startProc(t, "isotprecv", "-s", "7E8", "-d", "7E0", "vcan1")
+	recv := peer.Start(t, "isotprecv", "-s", "7E8", "-d", "7E0", "vcan1")
 	time.Sleep(300 * time.Millisecond)
 	var pdu strings.Builder
 	for i := range 4095 {
@@ -404,8 +322,7 @@ routes:
 	if out, err := send.CombinedOutput(); err != nil {
 		t.Fatalf("isotpsend: %v %s", err, out)
 	}
-	line := recv.waitLine(t, "", 30*time.Second)
-	if got := strings.TrimSpace(line); got != pdu.String() {
+	if got := recv.Line(t, 30*time.Second); got != pdu.String() {
 		t.Fatalf("isotprecv got %d chars, want %d: %.60q...", len(got), pdu.Len(), got)
 	}
 	sa, sb := a.settle(t), b.settle(t)
@@ -451,17 +368,17 @@ routes:
 	defer cancel()
 	got := recvCounter(t, ctx, "vcan1")
 	const n = 3000
-	gen := startProc(t, "cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "8")
+	gen := peer.Start(t, "cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "i", "-L", "8")
 	time.Sleep(800 * time.Millisecond)
 	killed := time.Now()
 	before := a.status(t).endpoint("link").FramesOut
-	b1.cmd.Process.Kill()
-	b1.cmd.Wait()
+	b1.Signal(os.Kill)
+	b1.Wait()
 	time.Sleep(500 * time.Millisecond)
 	b2 := startGW(t, 9210, bcfg)
 	outage := time.Since(killed)
 	during := a.status(t).endpoint("link").FramesOut - before
-	gen.cmd.Wait()
+	gen.Wait()
 	sa, sb := a.settle(t), b2.settle(t)
 	time.Sleep(300 * time.Millisecond)
 	drops := sa.dropped() + sb.dropped()
@@ -566,27 +483,23 @@ routes:
       xor_checksum: {from: 0, to: 6, result: 7}
 `)
 		const n = 300
-		dump := startProc(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan1")
+		dump := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan1")
 		time.Sleep(300 * time.Millisecond)
 		if out, err := exec.Command("cangen", "vcan0", "-n", strconv.Itoa(n), "-g", "1", "-I", "123", "-L", "8", "-D", "i").CombinedOutput(); err != nil {
 			t.Fatalf("cangen: %v %s", err, out)
 		}
 		var lines []string
 		for len(lines) < n {
-			select {
-			case l, ok := <-dump.lines:
-				if !ok {
-					t.Fatalf("candump ended after %d", len(lines))
-				}
-				f := strings.Fields(l)
-				lines = append(lines, f[len(f)-1])
-			case <-time.After(20 * time.Second):
+			l, ok := dump.Next(t, 20*time.Second)
+			if !ok {
 				t.Fatalf("%s: candump saw %d of %d", offload, len(lines), n)
 			}
+			f := strings.Fields(l)
+			lines = append(lines, f[len(f)-1])
 		}
 		st := g.settle(t)
-		g.cmd.Process.Signal(os.Interrupt)
-		g.cmd.Wait()
+		g.Signal(os.Interrupt)
+		g.Wait()
 		return lines, st.Routes[0]
 	}
 	kernel, kr := run("auto", 9213)
@@ -672,8 +585,8 @@ routes:
 		}
 	}
 	g.settle(t)
-	g.cmd.Process.Signal(os.Interrupt)
-	g.cmd.Wait()
+	g.Signal(os.Interrupt)
+	g.Wait()
 	out, err := exec.Command("tshark", "-r", path, "-T", "fields", "-e", "can.id").Output()
 	if err != nil {
 		t.Fatalf("tshark: %v %s", err, out)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 // The load generator of BenchmarkHILForward runs in its own process (this
@@ -164,11 +165,11 @@ const bareEnv = "FIELDGATE_BAREFWD"
 // withBare runs fn while a bare forwarder process runs.
 func withBare(tb testing.TB, fn func()) {
 	tb.Helper()
-	p := startProcEnv(tb, []string{bareEnv + "=1"}, os.Args[0], "-test.run=^TestHILBareForwarder$")
-	p.waitLine(tb, "ready", 30*time.Second)
+	p := peer.StartEnv(tb, []string{bareEnv + "=1"}, os.Args[0], "-test.run=^TestHILBareForwarder$")
+	p.ExpectPrefix(tb, "ready", 30*time.Second)
 	fn()
-	p.cmd.Process.Kill()
-	p.cmd.Wait()
+	p.Signal(os.Kill)
+	p.Wait()
 }
 
 // TestHILBareForwarder is the reference forwarder of BenchmarkHILForward,

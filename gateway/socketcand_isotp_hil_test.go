@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/hil/peer"
 )
 
 // hexPDU returns n bytes as contiguous upper-case hex (socketcand's sendpdu
@@ -42,26 +44,26 @@ routes:
 	up, upSpaced := hexPDU(300, 7)
 	down, downSpaced := hexPDU(4095, 13)
 	// isotprecv is the ECU side: it receives on 7E0, sends flow control on 7E8.
-	recv := startProc(t, "isotprecv", "-s", "7E8", "-d", "7E0", "vcan0")
+	recv := peer.Start(t, "isotprecv", "-s", "7E8", "-d", "7E0", "vcan0")
 	time.Sleep(300 * time.Millisecond)
-	cl := startProc(t, "/usr/bin/python3", "testdata/sc_isotp_client.py", "127.0.0.1", "29540", "vcan0", "7E0", "7E8", up)
-	if l := cl.waitLine(t, "refused", 180*time.Second); l != "refused < error isotpconf: tx_id 7E1 may not be written to vcan0 (no route allows it) >" {
+	cl := peer.Start(t, peer.Python, "testdata/sc_isotp_client.py", "127.0.0.1", "29540", "vcan0", "7E0", "7E8", up)
+	if l := cl.ExpectPrefix(t, "refused", 180*time.Second); l != "refused < error isotpconf: tx_id 7E1 may not be written to vcan0 (no route allows it) >" {
 		t.Fatalf("refused channel: %q", l)
 	}
-	cl.waitLine(t, "ready", 30*time.Second)
-	cl.waitLine(t, "sent", 30*time.Second)
-	if got := strings.TrimSpace(recv.waitLine(t, "", 30*time.Second)); got != upSpaced {
+	cl.ExpectPrefix(t, "ready", 30*time.Second)
+	cl.ExpectPrefix(t, "sent", 30*time.Second)
+	if got := recv.Line(t, 30*time.Second); got != upSpaced {
 		t.Fatalf("isotprecv got %d chars, want %d: %.60q...", len(got), len(upSpaced), got)
 	}
 	// isotpsend is the ECU answering: it sends on 7E8, reads flow control on 7E0.
-	dump := startProc(t, "candump", "-r", "2000000", "-L", "vcan0,7E8:7FF,7FF:7FF") // -r: no loss in a burst
+	dump := peer.Start(t, "candump", "-r", "2000000", "-L", "vcan0,7E8:7FF,7FF:7FF") // -r: no loss in a burst
 	candumpReady(t, dump)
 	send := exec.Command("isotpsend", "-s", "7E8", "-d", "7E0", "vcan0")
 	send.Stdin = strings.NewReader(downSpaced + "\n")
 	if out, err := send.CombinedOutput(); err != nil {
 		t.Fatalf("isotpsend: %v %s", err, out)
 	}
-	l := cl.waitLine(t, "pdu", 60*time.Second)
+	l := cl.ExpectPrefix(t, "pdu", 60*time.Second)
 	f := strings.Fields(l)
 	if len(f) != 3 || f[2] != down {
 		t.Fatalf("client got %.80q... (%d chars), want %d hex digits", l, len(l), len(down))
@@ -71,16 +73,15 @@ routes:
 	// candump prints for the last of the 1 + 585 frames on 7E8.
 	var last string
 	for i := 0; i < 586; {
-		select {
-		case l := <-dump.lines:
-			if strings.Contains(l, " 7FF#") {
-				continue // a readiness probe
-			}
-			last = l
-			i++
-		case <-time.After(10 * time.Second):
+		l, ok := dump.Next(t, 10*time.Second)
+		if !ok {
 			t.Fatalf("candump saw %d of 586 frames on 7E8", i)
 		}
+		if strings.Contains(l, " 7FF#") {
+			continue // a readiness probe
+		}
+		last = l
+		i++
 	}
 	if lf := strings.Fields(last); len(lf) != 3 || lf[0] != "("+f[1]+")" || !strings.HasPrefix(lf[2], "7E8#2") {
 		t.Fatalf("pdu timestamp %s, candump's last frame %q", f[1], last)
@@ -161,7 +162,7 @@ routes:
 `)
 	c, r := scDial(t, "127.0.0.1:29542", "vcan0", "")
 	defer c.Close()
-	dump := startProc(t, "candump", "-L", "vcan0,123:7FF,7FF:7FF")
+	dump := peer.Start(t, "candump", "-L", "vcan0,123:7FF,7FF:7FF")
 	candumpReady(t, dump)
 	// Mux byte 0; mux 33 watches byte 1, mux 44 watches byte 2.
 	fmt.Fprint(c, "< muxfilter 0 0 123 3 FF 00 00 00 00 00 00 00 33 FF 00 00 00 00 00 00 44 00 FF 00 00 00 00 00 >< echo >")
@@ -195,21 +196,20 @@ routes:
 	// candump's kernel timestamps of the 9 frames with ID 123, by data.
 	stamps := map[string]string{}
 	for i := 0; i < 9; {
-		select {
-		case l := <-dump.lines:
-			if strings.Contains(l, " 7FF#") {
-				continue // a readiness probe
-			}
-			i++
-			lf := strings.Fields(l)
-			if len(lf) != 3 {
-				t.Fatalf("candump line %q", l)
-			}
-			if d := strings.TrimPrefix(lf[2], "123#"); stamps[d] == "" {
-				stamps[d] = strings.Trim(lf[0], "()") // the first of equal frames is the one reported
-			}
-		case <-time.After(10 * time.Second):
+		l, ok := dump.Next(t, 10*time.Second)
+		if !ok {
 			t.Fatalf("candump saw %d of 9 frames", i)
+		}
+		if strings.Contains(l, " 7FF#") {
+			continue // a readiness probe
+		}
+		i++
+		lf := strings.Fields(l)
+		if len(lf) != 3 {
+			t.Fatalf("candump line %q", l)
+		}
+		if d := strings.TrimPrefix(lf[2], "123#"); stamps[d] == "" {
+			stamps[d] = strings.Trim(lf[0], "()") // the first of equal frames is the one reported
 		}
 	}
 	var got []string
@@ -269,7 +269,7 @@ routes:
   - {name: to-clients, from: [bus], to: [sc], filters: ["1F998876:1FFFFFFF"]}
   - {name: from-clients, from: [sc], to: [bus], allow: ["1F998877:1FFFFFFF"]}
 `)
-	dump := startProc(t, "candump", "-L", "vcan0")
+	dump := peer.Start(t, "candump", "-L", "vcan0")
 	candumpReady(t, dump)
 	c, r := scDial(t, "127.0.0.1:29543", "vcan0", "isotpmode")
 	defer c.Close()
@@ -278,11 +278,11 @@ routes:
 	if m, _ := readMsg(r); m != "< echo >" {
 		t.Fatalf("isotpconf: %q", m)
 	}
-	recv := startProc(t, "isotprecv", "-s", "1F998876", "-d", "1F998877", "-p", "55:AA", "-P", "a", "vcan0")
+	recv := peer.Start(t, "isotprecv", "-s", "1F998876", "-d", "1F998877", "-p", "55:AA", "-P", "a", "vcan0")
 	time.Sleep(300 * time.Millisecond)
 	up, upSpaced := hexPDU(18, 5) // first frame 6 bytes, CFs 7 + 5: the last is padded
 	fmt.Fprintf(c, "< sendpdu %s >", up)
-	if got := strings.TrimSpace(recv.waitLine(t, "", 30*time.Second)); got != upSpaced {
+	if got := recv.Line(t, 30*time.Second); got != upSpaced {
 		t.Fatalf("isotprecv got %q, want %q", got, upSpaced)
 	}
 	down, downSpaced := hexPDU(60, 11) // 6 + 8 CFs: two flow controls with BS 4
@@ -298,16 +298,15 @@ routes:
 	}
 	// What crossed the bus from our channel (1F998877).
 	var ours []string
-	deadline := time.After(10 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for len(ours) < 5 {
-		select {
-		case l := <-dump.lines:
-			f := strings.Fields(l)
-			if len(f) == 3 && strings.HasPrefix(f[2], "1F998877#") {
-				ours = append(ours, strings.TrimPrefix(f[2], "1F998877#"))
-			}
-		case <-deadline:
+		l, ok := dump.Next(t, time.Until(deadline))
+		if !ok {
 			t.Fatalf("candump saw only %v from 1F998877", ours)
+		}
+		f := strings.Fields(l)
+		if len(f) == 3 && strings.HasPrefix(f[2], "1F998877#") {
+			ours = append(ours, strings.TrimPrefix(f[2], "1F998877#"))
 		}
 	}
 	want := []string{
@@ -325,16 +324,12 @@ routes:
 
 // candumpReady sends 7FF frames until candump (started with a 7FF:7FF
 // filter) prints one: from then on it sees every frame.
-func candumpReady(t *testing.T, dump *proc) {
+func candumpReady(t *testing.T, dump *peer.Process) {
 	t.Helper()
 	for range 100 {
 		exec.Command("cansend", "vcan0", "7FF#").Run()
-		select {
-		case l := <-dump.lines:
-			if strings.Contains(l, " 7FF#") {
-				return
-			}
-		case <-time.After(200 * time.Millisecond):
+		if l, ok := dump.Next(t, 200*time.Millisecond); ok && strings.Contains(l, " 7FF#") {
+			return
 		}
 	}
 	t.Fatal("candump did not start")

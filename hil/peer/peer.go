@@ -10,6 +10,7 @@ package peer
 import (
 	"bufio"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -36,17 +37,25 @@ type Process struct {
 
 // Start runs name with args. Its standard error is kept apart (Stderr) so
 // that warnings cannot be mistaken for output lines. The process is killed
-// when the test ends.
+// when the test ends, and a failed test logs its standard error.
 func Start(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
-	return start(t, false, name, args...)
+	return start(t, false, nil, name, args...)
+}
+
+// StartEnv is Start with env ("KEY=value" entries) added to the test
+// process's environment, for a helper process that is the test binary
+// itself.
+func StartEnv(t testing.TB, env []string, name string, args ...string) *Process {
+	t.Helper()
+	return start(t, false, env, name, args...)
 }
 
 // StartMerged is Start with standard error read as lines too, for tools
 // that report on either stream (l2test, rctest).
 func StartMerged(t testing.TB, name string, args ...string) *Process {
 	t.Helper()
-	return start(t, true, name, args...)
+	return start(t, true, nil, name, args...)
 }
 
 // StartPython runs script with /usr/bin/python3 -u (unbuffered, so each
@@ -64,9 +73,12 @@ func (w stderrWriter) Write(b []byte) (int, error) {
 	return w.p.stderr.Write(b)
 }
 
-func start(t testing.TB, merged bool, name string, args ...string) *Process {
+func start(t testing.TB, merged bool, env []string, name string, args ...string) *Process {
 	t.Helper()
 	p := &Process{cmd: exec.Command(name, args...), lines: make(chan string, 256), done: make(chan struct{})}
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	in, err := p.cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -99,9 +111,28 @@ func start(t testing.TB, merged bool, name string, args ...string) *Process {
 	t.Cleanup(func() {
 		p.in.Close()
 		p.cmd.Process.Kill()
+		for range p.lines {
+			// Lines nobody read: the reader must reach the end.
+		}
 		<-p.done
+		if e := p.Stderr(); t.Failed() && e != "" {
+			t.Logf("%s stderr:\n%s", name, e)
+		}
 	})
 	return p
+}
+
+// Run runs name with args to its end and returns what it printed
+// (standard output and error together), for one-shot tools (cansend,
+// canplayer, cangw). It fails the test with that output if the program
+// cannot start or exits unsuccessfully.
+func Run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }
 
 // In is the peer's standard input.
@@ -112,6 +143,10 @@ func (p *Process) CloseInput() error { return p.in.Close() }
 
 // Wait waits until the peer has exited and its output is read.
 func (p *Process) Wait() { <-p.done }
+
+// Signal sends sig to the peer: os.Interrupt to have it stop cleanly,
+// os.Kill.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
 // Name is the program's path.
 func (p *Process) Name() string { return p.cmd.Path }
@@ -155,9 +190,74 @@ func (p *Process) Line(t testing.TB, d time.Duration) string {
 	return ""
 }
 
+// Next is Line for a peer that may stay silent: ok is false if it prints
+// nothing for d (a readiness probe to send again, or no line where none
+// is expected). A peer that ends first still fails the test.
+func (p *Process) Next(t testing.TB, d time.Duration) (line string, ok bool) {
+	t.Helper()
+	select {
+	case s, open := <-p.lines:
+		if !open {
+			t.Fatalf("%s ended; %s", p.cmd.Path, p.report())
+		}
+		return s, true
+	case <-time.After(d):
+		return "", false
+	}
+}
+
+// Drain discards the lines read but not yet returned (the echoes of a
+// readiness probe) and returns how many there were.
+func (p *Process) Drain() int {
+	n := 0
+	for {
+		select {
+		case _, ok := <-p.lines:
+			if !ok {
+				return n
+			}
+			n++
+		default:
+			return n
+		}
+	}
+}
+
+// Count reads lines until n have come, d has passed or the peer has
+// ended, and returns how many came. It does not fail the test: the caller
+// compares the count with what was sent (candump -n N seeing N frames).
+func (p *Process) Count(n int, d time.Duration) int {
+	got := 0
+	timeout := time.After(d)
+	for got < n {
+		select {
+		case _, ok := <-p.lines:
+			if !ok {
+				return got
+			}
+			got++
+		case <-timeout:
+			return got
+		}
+	}
+	return got
+}
+
 // Expect returns the first line containing want, skipping others; it
 // fails the test if the peer ends first or no such line comes within d.
 func (p *Process) Expect(t testing.TB, want string, d time.Duration) string {
+	t.Helper()
+	return p.expect(t, want, func(s string) bool { return strings.Contains(s, want) }, d)
+}
+
+// ExpectPrefix is Expect for the first line that begins with prefix, for
+// a peer whose other lines may contain it ("unexpected ... (want ready)").
+func (p *Process) ExpectPrefix(t testing.TB, prefix string, d time.Duration) string {
+	t.Helper()
+	return p.expect(t, prefix, func(s string) bool { return strings.HasPrefix(s, prefix) }, d)
+}
+
+func (p *Process) expect(t testing.TB, want string, match func(string) bool, d time.Duration) string {
 	t.Helper()
 	timeout := time.After(d)
 	for {
@@ -166,7 +266,7 @@ func (p *Process) Expect(t testing.TB, want string, d time.Duration) string {
 			if !ok {
 				t.Fatalf("%s ended without %q; %s", p.cmd.Path, want, p.report())
 			}
-			if strings.Contains(s, want) {
+			if match(s) {
 				return s
 			}
 		case <-timeout:
