@@ -42,6 +42,11 @@ type Socket struct {
 	// Cached operation state for the zero-allocation hot path: one for
 	// reads, one for writes; concurrent callers beyond that allocate.
 	rop, wop atomic.Pointer[op]
+
+	// noGSO: SendMmsg sends one entry per message; gsoSegMax: the
+	// largest datagram it coalesces (0: any) (socket_gso.go).
+	noGSO     atomic.Bool
+	gsoSegMax atomic.Int32
 }
 
 // sockName is the name mdlayher/socket gives our file descriptors.

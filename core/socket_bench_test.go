@@ -350,15 +350,20 @@ func mmsgPair(b *testing.B, family int) (tx, rx *Socket) {
 // BenchmarkMmsg compares SendMmsg/RecvMmsg with one Send/RecvInto per
 // datagram at 64 bytes, batches of 64, on UDP loopback and on an AF_UNIX
 // datagram pair (closest on the host to the cheap per-frame kernel path of
-// CAN raw sockets), and reports the speed-up in datagrams per second.
+// CAN raw sockets), and reports the speed-up in datagrams per second. On
+// UDP, SendMmsg coalesces each batch into one segmentation offload send
+// (UDP_SEGMENT); "udp-unsegmented" is the same with that turned off (one
+// sendmmsg entry per datagram).
 func BenchmarkMmsg(b *testing.B) {
 	const batch = 64
 	for _, fam := range []struct {
-		name string
-		af   int
-	}{{"udp", unix.AF_INET}, {"unix", unix.AF_UNIX}} {
+		name  string
+		af    int
+		noGSO bool
+	}{{"udp", unix.AF_INET, false}, {"udp-unsegmented", unix.AF_INET, true}, {"unix", unix.AF_UNIX, false}} {
 		b.Run(fam.name, func(b *testing.B) {
 			tx, rx := mmsgPair(b, fam.af)
+			tx.SetUDPSegmentation(!fam.noGSO)
 			single, batched := batchTimers(b, tx, rx, make([]byte, benchSize), 2048, batch)
 			compareBatch(b, single, batched, batch, batch*4, "dgrams")
 		})

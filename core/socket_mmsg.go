@@ -77,7 +77,10 @@ func (s *Socket) finishRecvMmsg(o *op, msgs []Message) error {
 // SendMmsg sends msgs with one sendmmsg(2) call and returns how many were
 // sent; each sent message's N is set. It waits (per the socket's mode)
 // only while nothing can be sent. In steady state with reused pointer
-// addresses it allocates nothing.
+// addresses it allocates nothing. On UDP sockets, runs of equal-size
+// datagrams to one destination go to the kernel as one segmentation
+// offload send each (UDP_SEGMENT; see SetUDPSegmentation): the same
+// datagrams reach the receiver, for a fraction of the kernel's work.
 func (s *Socket) SendMmsg(msgs []Message, flags int) (int, error) {
 	return s.SendMmsgContext(nil, msgs, flags)
 }
@@ -91,6 +94,9 @@ func (s *Socket) SendMmsgContext(ctx context.Context, msgs []Message, flags int)
 		for i := range msgs {
 			audit("socket.sendmsg", s, msgs[i].Addr)
 		}
+	}
+	if len(msgs) > 1 && !s.noGSO.Load() && s.gsoCapable() {
+		return s.sendMmsgGSO(ctx, msgs, flags)
 	}
 	o := s.getOp(true)
 	if err := o.prepareMmsg(msgs, true); err != nil {

@@ -67,6 +67,11 @@ type op struct {
 	mm    []unix.Mmsghdr
 	names [][sockaddrMax]byte
 	vlen  int
+
+	// SendMmsg's UDP segmentation (socket_gso.go): messages per
+	// mmsghdr, and each coalesced entry's UDP_SEGMENT control message.
+	segs   []uint16
+	gsoCtl [][gsoCmsgSpace]byte
 }
 
 func newOp() *op {

@@ -1,0 +1,236 @@
+//go:build linux
+
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// UDP segmentation offload in SendMmsg.
+//
+// On a UDP socket SendMmsg coalesces each run of consecutive messages
+// that go to the same destination, carry no control data and have the
+// same length (the run's last may be shorter) into one sendmmsg entry
+// whose iovecs hold all of the run's buffers and whose UDP_SEGMENT
+// control message gives the datagram size (Linux 4.18+). The kernel then
+// builds and routes one packet for the run and splits it into the
+// original datagrams (in the device driver with hardware segmentation,
+// in software otherwise, or at the receiving socket on loopback): the
+// datagrams on the wire and the ones a receiver reads are exactly those
+// of the messages, while the per-datagram work of the send path is done
+// once per run. A receiver that enabled UDP_GRO may get a run as one
+// coalesced read; that is its choice.
+//
+// A coalesced send the kernel refuses is sent again one entry per
+// message, so callers see only the errors plain sendmmsg would give, and
+// the socket remembers: when the datagram size was the reason (EMSGSIZE,
+// EINVAL: it does not fit the path MTU) runs of that size and larger are
+// no longer coalesced; otherwise (EIO: the route's device cannot
+// checksum; ENOPROTOOPT, EOPNOTSUPP: no UDP_SEGMENT) coalescing is turned
+// off for the socket.
+
+const (
+	// gsoMaxSegs is the most datagrams one UDP_SEGMENT send may carry
+	// (UDP_MAX_SEGMENTS).
+	gsoMaxSegs = 64
+	// gsoMaxBytes bounds the payload of one coalesced send: one IPv4
+	// datagram's (65535 - 20 - 8).
+	gsoMaxBytes = 65507
+	// gsoMaxIov bounds the iovecs of one coalesced send (UIO_MAXIOV).
+	gsoMaxIov = 1024
+	// gsoCmsgSpace is CMSG_SPACE(sizeof(uint16)).
+	gsoCmsgSpace = 24
+)
+
+// SetUDPSegmentation turns SendMmsg's coalescing of equal-size datagrams
+// (UDP_SEGMENT, on by default for UDP sockets) on or off.
+func (s *Socket) SetUDPSegmentation(on bool) { s.noGSO.Store(!on) }
+
+// UDPSegmentation reports whether SendMmsg coalesces datagrams: the socket
+// is UDP, coalescing was not turned off, and the kernel has not refused it.
+func (s *Socket) UDPSegmentation() bool { return s.gsoCapable() && !s.noGSO.Load() }
+
+func (s *Socket) gsoCapable() bool {
+	return (s.family == unix.AF_INET || s.family == unix.AF_INET6) &&
+		s.typ&0xf == unix.SOCK_DGRAM && (s.proto == 0 || s.proto == unix.IPPROTO_UDP)
+}
+
+// gsoRefused records a failed coalesced send of seg-byte datagrams and
+// reports whether it may be one the kernel would not have failed without
+// UDP_SEGMENT (then the caller sends again, uncoalesced).
+func (s *Socket) gsoRefused(err error, seg int) bool {
+	switch {
+	case errors.Is(err, unix.EMSGSIZE), errors.Is(err, unix.EINVAL):
+		for {
+			c := s.gsoSegMax.Load()
+			if c != 0 && int(c) < seg {
+				break
+			}
+			if s.gsoSegMax.CompareAndSwap(c, int32(seg-1)) {
+				break
+			}
+		}
+		return true
+	case errors.Is(err, unix.EIO), errors.Is(err, unix.ENOPROTOOPT), errors.Is(err, unix.EOPNOTSUPP):
+		s.noGSO.Store(true)
+		return true
+	}
+	return false
+}
+
+// sendMmsgGSO is SendMmsgContext for a UDP socket with coalescing on.
+func (s *Socket) sendMmsgGSO(ctx context.Context, msgs []Message, flags int) (int, error) {
+	o := s.getOp(true)
+	if err := o.prepareGSO(msgs, int(s.gsoSegMax.Load())); err != nil {
+		o.vlen = 0
+		s.putOp(true, o)
+		return 0, opError("sendmmsg", socketNetName(s.family), err)
+	}
+	o.kind = opSendmmsg
+	o.flags = flags
+	err := s.do(ctx, o, true, "sendmmsg")
+	n, serr := o.n, o.err
+	coalesced, seg := o.segs[0] > 1, messageLen(&msgs[0])
+	sent := 0
+	if err == nil && serr == nil {
+		for h := range n {
+			sent += int(o.segs[h])
+		}
+		for i := range sent {
+			msgs[i].N = messageLen(&msgs[i])
+		}
+	}
+	o.vlen = 0
+	s.putOp(true, o)
+	if err != nil {
+		return 0, err
+	}
+	if serr != nil {
+		if coalesced && s.gsoRefused(serr, seg) {
+			return s.SendMmsgContext(ctx, msgs, flags)
+		}
+		return 0, s.errnoError("sendmmsg", serr)
+	}
+	return sent, nil
+}
+
+func messageLen(m *Message) int {
+	n := 0
+	for _, b := range m.Buffers {
+		n += len(b)
+	}
+	return n
+}
+
+// prepareGSO fills o's mmsghdr, iovec and control scratch for msgs, one
+// entry per run of coalescible messages (see above); o.segs[h] is the
+// number of messages entry h carries. Datagrams larger than segMax
+// (0: no limit) are not coalesced.
+func (o *op) prepareGSO(msgs []Message, segMax int) error {
+	niov := 0
+	for i := range msgs {
+		niov += len(msgs[i].Buffers)
+	}
+	if cap(o.mm) < len(msgs) {
+		o.mm = make([]unix.Mmsghdr, len(msgs))
+		o.names = make([][sockaddrMax]byte, len(msgs))
+	}
+	if cap(o.segs) < len(msgs) {
+		o.segs = make([]uint16, len(msgs))
+		o.gsoCtl = make([][gsoCmsgSpace]byte, len(msgs))
+	}
+	o.mm, o.segs, o.gsoCtl = o.mm[:cap(o.mm)], o.segs[:cap(o.segs)], o.gsoCtl[:cap(o.gsoCtl)]
+	if cap(o.iovs) < niov {
+		o.iovs = make([]unix.Iovec, niov)
+	}
+	iovs := o.iovs[:niov]
+	k, nh := 0, 0
+	for i := 0; i < len(msgs); {
+		m := &msgs[i]
+		h := &o.mm[nh]
+		h.Hdr = unix.Msghdr{}
+		h.Len = 0
+		var name []byte
+		if m.Addr != nil {
+			raw, err := AppendSockaddr(o.names[nh][:0], m.Addr)
+			if err != nil {
+				return err
+			}
+			if len(raw) > sockaddrMax || len(raw) == 0 {
+				return unix.EINVAL
+			}
+			name = raw
+			h.Hdr.Name = &o.names[nh][0]
+			h.Hdr.Namelen = uint32(len(raw))
+		}
+		// The run: msgs[i:j].
+		seg := messageLen(m)
+		j, total, bufs := i+1, seg, len(m.Buffers)
+		if len(m.OOB) == 0 && seg > 0 && (segMax == 0 || seg <= segMax) {
+			for j < len(msgs) && j-i < gsoMaxSegs {
+				mj := &msgs[j]
+				l := messageLen(mj)
+				if len(mj.OOB) > 0 || l == 0 || l > seg || total+l > gsoMaxBytes || bufs+len(mj.Buffers) > gsoMaxIov {
+					break
+				}
+				if (mj.Addr == nil) != (name == nil) {
+					break
+				}
+				if name != nil {
+					raw, err := AppendSockaddr(o.sa[:0], mj.Addr)
+					if err != nil || !bytes.Equal(raw, name) {
+						break // an error is reported when its message leads a run
+					}
+				}
+				total, bufs = total+l, bufs+len(mj.Buffers)
+				j++
+				if l < seg {
+					break // a shorter datagram ends the run
+				}
+			}
+		}
+		if bufs > 0 {
+			iv := iovs[k : k+bufs]
+			x := 0
+			for r := i; r < j; r++ {
+				for _, b := range msgs[r].Buffers {
+					iv[x] = unix.Iovec{}
+					if len(b) > 0 {
+						iv[x].Base = &b[0]
+						iv[x].SetLen(len(b))
+					}
+					x++
+				}
+			}
+			h.Hdr.Iov = &iv[0]
+			h.Hdr.SetIovlen(bufs)
+			k += bufs
+		}
+		switch {
+		case j-i > 1:
+			c := &o.gsoCtl[nh]
+			*c = [gsoCmsgSpace]byte{}
+			ch := (*unix.Cmsghdr)(unsafe.Pointer(&c[0]))
+			ch.Level, ch.Type = unix.IPPROTO_UDP, unix.UDP_SEGMENT
+			ch.SetLen(unix.CmsgLen(2))
+			binary.NativeEndian.PutUint16(c[unix.SizeofCmsghdr:], uint16(seg))
+			h.Hdr.Control = &c[0]
+			h.Hdr.SetControllen(gsoCmsgSpace)
+		case len(m.OOB) > 0:
+			h.Hdr.Control = &m.OOB[0]
+			h.Hdr.SetControllen(len(m.OOB))
+		}
+		o.segs[nh] = uint16(j - i)
+		nh++
+		i = j
+	}
+	o.mm = o.mm[:nh]
+	o.vlen = nh
+	return nil
+}
