@@ -1,9 +1,11 @@
 // Package core is fieldgate's socket engine: every socket family, address
 // format, socket method and module function that Python's socket module
 // offers on Linux, in idiomatic Go, on the Go runtime poller, with deadlines
-// and contexts, plus batch I/O (recvmmsg/sendmmsg) beyond Python. The family
-// packages (can, packet, alg, vsock, tipc, bluetooth, netlinkfam) and the
-// gateway build on it.
+// and contexts, plus batch I/O (recvmmsg/sendmmsg) beyond Python; on UDP
+// sockets SendMmsg hands runs of equal-size datagrams to the kernel as
+// segmentation offload sends (UDP_SEGMENT), the same datagrams for a
+// fraction of the kernel's work. The family packages (can, packet, alg,
+// vsock, tipc, bluetooth, netlinkfam) and the gateway build on it.
 //
 // # Sockets
 //
