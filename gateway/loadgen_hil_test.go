@@ -17,6 +17,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/can"
 	"github.com/fieldgate/fieldgate/hil/peer"
+	"golang.org/x/sys/unix"
 )
 
 // The load generator of BenchmarkHILForward runs in its own process (this
@@ -41,12 +42,15 @@ type fwdResult struct {
 	P999, Max  time.Duration
 	Over1ms    int      // frames with a latency above 1 ms
 	Stalls     []string // the longest runs of consecutive frames above 1 ms
+	// Busy is the guest's CPU (the one vCPU) busy fraction from the first
+	// send to the last receive; Self the load generator's own share.
+	Busy, Self float64
 }
 
 func (r fwdResult) String() string {
-	return fmt.Sprintf("%d/%d received, %.0f frames/s, p50 %v, p99 %v, p99.9 %v, max %v, >1ms %d %v", r.Recv, r.Sent, r.FPS,
+	return fmt.Sprintf("%d/%d received, %.0f frames/s, p50 %v, p99 %v, p99.9 %v, max %v, >1ms %d %v, vCPU busy %.0f%% (load generator %.0f%%)", r.Recv, r.Sent, r.FPS,
 		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.P999.Round(time.Microsecond),
-		r.Max.Round(time.Microsecond), r.Over1ms, r.Stalls)
+		r.Max.Round(time.Microsecond), r.Over1ms, r.Stalls, 100*r.Busy, 100*r.Self)
 }
 
 // forward runs the load generator process for spec and returns its result.
@@ -120,6 +124,8 @@ func TestHILLoadGen(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond)
 	frames := make([]can.FDFrame, can.MaxBatch)
+	idle0, total0 := guestCPUTicks()
+	self0 := selfCPU()
 	first = time.Now()
 	for i := 0; i < spec.N; {
 		k := min(spec.Batch, spec.N-i)
@@ -148,7 +154,12 @@ func TestHILLoadGen(t *testing.T) {
 		<-done
 	}
 	rx.Close()
+	idle1, total1 := guestCPUTicks()
 	r := fwdResult{Sent: spec.N, Recv: len(lat)}
+	if total1 > total0 {
+		r.Busy = 1 - (idle1-idle0)/(total1-total0)
+		r.Self = (selfCPU() - self0).Seconds() / ((total1 - total0) / 100) // USER_HZ 100
+	}
 	if len(lat) > 0 {
 		r.FPS = float64(len(lat)) / last.Sub(first).Seconds()
 		r.Over1ms, r.Stalls = stalls(lat, spec.Rate)
@@ -157,6 +168,33 @@ func TestHILLoadGen(t *testing.T) {
 	}
 	j, _ := json.Marshal(r)
 	fmt.Printf("loadgen-result %s\n", j)
+}
+
+// guestCPUTicks returns the machine's idle (idle + iowait) and total CPU
+// time in clock ticks, from /proc/stat's "cpu" line.
+func guestCPUTicks() (idle, total float64) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	for i, f := range strings.Fields(line)[1:] {
+		v, _ := strconv.ParseFloat(f, 64)
+		total += v
+		if i == 3 || i == 4 { // idle, iowait
+			idle += v
+		}
+	}
+	return idle, total
+}
+
+// selfCPU is this process's user + system time.
+func selfCPU() time.Duration {
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // bareEnv starts TestHILBareForwarder in a helper process.
