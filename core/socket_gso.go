@@ -113,7 +113,7 @@ func (s *Socket) sendMmsgGSO(ctx context.Context, msgs []Message, flags int) (in
 	}
 	if serr != nil {
 		if coalesced && s.gsoRefused(serr, seg) {
-			return s.SendMmsgContext(ctx, msgs, flags)
+			return s.sendMmsg(ctx, msgs, flags)
 		}
 		return 0, s.errnoError("sendmmsg", serr)
 	}

@@ -95,6 +95,11 @@ func (s *Socket) SendMmsgContext(ctx context.Context, msgs []Message, flags int)
 			audit("socket.sendmsg", s, msgs[i].Addr)
 		}
 	}
+	return s.sendMmsg(ctx, msgs, flags)
+}
+
+// sendMmsg is SendMmsgContext after the audit hooks.
+func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int) (int, error) {
 	if len(msgs) > 1 && !s.noGSO.Load() && s.gsoCapable() {
 		return s.sendMmsgGSO(ctx, msgs, flags)
 	}
