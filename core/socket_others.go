@@ -291,6 +291,13 @@ func (s *Socket) SendMmsgContext(ctx context.Context, msgs []Message, flags int)
 	return 0, errUnsupported
 }
 
+// SetUDPSegmentation has no effect on this GOOS (SendMmsg is not
+// supported).
+func (s *Socket) SetUDPSegmentation(on bool) {}
+
+// UDPSegmentation reports false on this GOOS.
+func (s *Socket) UDPSegmentation() bool { return false }
+
 // SendFile is not supported on this GOOS.
 func (s *Socket) SendFile(f *os.File, offset, count int64) (int64, error) {
 	return 0, errUnsupported
