@@ -4,11 +4,14 @@ package gateway
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -207,6 +210,10 @@ func median(rs []fwdResult) fwdResult {
 	return s[len(s)/2]
 }
 
+// latencyRates overrides BenchmarkHILLatency's paced rates
+// (HILFLAGS='-test.bench=HILLatency -fg.rates=1000,2000').
+var latencyRates = flag.String("fg.rates", "", "comma-separated paced rates (frames/s) for BenchmarkHILLatency; default 5000,10000")
+
 // BenchmarkHILLatency paces single frames at the rates of a busy bus
 // (5 000 and 10 000 frames/s; the p99 target is set at 10 000)
 // through can-gw, the gateway's user-space path and the bare forwarder,
@@ -215,7 +222,18 @@ func median(rs []fwdResult) fwdResult {
 // its runs (GC work shares the single vCPU with forwarding).
 func BenchmarkHILLatency(b *testing.B) {
 	const reps = 3
-	for _, rate := range []float64{5000, 10000} {
+	rates := []float64{5000, 10000}
+	if *latencyRates != "" {
+		rates = rates[:0]
+		for _, f := range strings.Split(*latencyRates, ",") {
+			r, err := strconv.ParseFloat(f, 64)
+			if err != nil || r <= 0 {
+				b.Fatalf("-fg.rates: %q is not a rate in frames/s", f)
+			}
+			rates = append(rates, r)
+		}
+	}
+	for _, rate := range rates {
 		spec := loadSpec{N: int(3 * rate), Rate: rate}
 		var kl, gl, bl []fwdResult
 		var gcs uint32
