@@ -46,10 +46,6 @@ type RawConn struct {
 	txBuf  [MaxBatch][FDMTU]byte
 
 	rxDirect, txDirect mmsgDirect // rawmmsg_linux.go
-
-	// beforeWait, when set (by tests), runs between a receive that found
-	// the socket empty and the poller wait that follows it.
-	beforeWait func()
 }
 
 // ListenRaw opens a raw CAN socket on iface ("" = all CAN interfaces) with
@@ -214,25 +210,25 @@ func (c *RawConn) ReadBatch(ctx context.Context, msgs []RecvMsg) (int, error) {
 	return n, nil
 }
 
-// recv fills c.rxMsgs[:n] (N, Flags, NOOB) and c.rxAddr[:n] (Index): one
-// direct recvmmsg when frames are queued; otherwise a wait on the runtime
-// poller, without context machinery when ctx cannot be cancelled.
+// recv fills c.rxMsgs[:n] (N, Flags, NOOB) and c.rxAddr[:n] (Index).
+// When ctx cannot be cancelled it reads through the runtime poller's read
+// callback: one recvmmsg when frames are queued, else a wait and another
+// recvmmsg, without context machinery. The callback's first call must be
+// a real receive: the runtime clears the descriptor's readiness as the
+// read begins (poll.FD.RawRead's prepareRead), so a frame that arrived
+// before that is seen only by asking the socket again. Otherwise (a
+// cancellable ctx) one direct recvmmsg is tried before the core path,
+// which watches ctx.
 func (c *RawConn) recv(ctx context.Context, vlen int) (int, error) {
 	d := &c.rxDirect
 	d.vlen = vlen
-	direct := d.try(c.s)
-	if !direct && c.beforeWait != nil {
-		c.beforeWait()
-	}
-	if !direct && (ctx == nil || ctx.Done() == nil) {
-		// Wait on the poller; any error of the poller itself (closed
-		// socket, a deadline left armed) goes through the core path,
-		// which reports it. The wait must ask the socket again before it
-		// parks: the runtime clears the descriptor's readiness when the
-		// wait begins (poll.FD.RawRead's prepareRead), so a frame that
-		// arrived since try would otherwise be noticed only when the
-		// next one arrives.
+	var direct bool
+	if ctx == nil || ctx.Done() == nil {
+		// Any error of the poller itself (closed socket, a deadline
+		// left armed) goes through the core path, which reports it.
 		direct = c.s.rc.Read(d.fn) == nil
+	} else {
+		direct = d.try(c.s)
 	}
 	if direct {
 		if d.errno != 0 {

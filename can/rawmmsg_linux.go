@@ -29,6 +29,9 @@ type mmsgDirect struct {
 	errno unix.Errno            // the last call's error (0: none)
 	fn    func(fd uintptr) bool // one call (retried on EINTR); false on EAGAIN
 	once  func(fd uintptr)      // fn for syscall.RawConn.Control
+	// afterEmpty, when set (by tests), runs when a call found nothing
+	// to do (EAGAIN), before the caller waits.
+	afterEmpty func()
 }
 
 func (m *mmsgDirect) init(recv bool, bufs *[MaxBatch][FDMTU]byte, oob *[MaxBatch][oobSize]byte) {
@@ -66,6 +69,9 @@ func (m *mmsgDirect) init(recv bool, bufs *[MaxBatch][FDMTU]byte, oob *[MaxBatch
 			m.n, m.errno = int(r), e
 			if e != 0 {
 				m.n = 0
+			}
+			if e == unix.EAGAIN && m.afterEmpty != nil {
+				m.afterEmpty()
 			}
 			return e != unix.EAGAIN
 		}

@@ -19,7 +19,7 @@ func TestHILReadBatchSeesFrameQueuedBeforeWait(t *testing.T) {
 	tx := listen(t, "vcan1", &RawConfig{})
 	const rounds = 50
 	sent := 0
-	rx.beforeWait = func() {
+	rx.rxDirect.afterEmpty = func() {
 		if sent < rounds {
 			f := FDFrame{ID: uint32(0x300 + sent), Len: 1}
 			f.Data[0] = byte(sent)
