@@ -4,7 +4,6 @@ package core
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"unsafe"
@@ -84,40 +83,17 @@ func (s *Socket) gsoRefused(err error, seg int) bool {
 	return false
 }
 
-// sendMmsgGSO is SendMmsgContext for a UDP socket with coalescing on.
-func (s *Socket) sendMmsgGSO(ctx context.Context, msgs []Message, flags int) (int, error) {
-	o := s.getOp(true)
-	if err := o.prepareGSO(msgs, int(s.gsoSegMax.Load())); err != nil {
-		o.vlen = 0
-		s.putOp(true, o)
-		return 0, opError("sendmmsg", socketNetName(s.family), err)
-	}
-	o.kind = opSendmmsg
-	o.flags = flags
-	err := s.do(ctx, o, true, "sendmmsg")
-	n, serr := o.n, o.err
-	coalesced, seg := o.segs[0] > 1, messageLen(&msgs[0])
+// gsoSent sets N on the messages of the first n entries the kernel took
+// and returns how many messages that is.
+func (o *op) gsoSent(msgs []Message, n int) int {
 	sent := 0
-	if err == nil && serr == nil {
-		for h := range n {
-			sent += int(o.segs[h])
-		}
-		for i := range sent {
-			msgs[i].N = messageLen(&msgs[i])
-		}
+	for h := range n {
+		sent += int(o.segs[h])
 	}
-	o.vlen = 0
-	s.putOp(true, o)
-	if err != nil {
-		return 0, err
+	for i := range sent {
+		msgs[i].N = messageLen(&msgs[i])
 	}
-	if serr != nil {
-		if coalesced && s.gsoRefused(serr, seg) {
-			return s.sendMmsg(ctx, msgs, flags)
-		}
-		return 0, s.errnoError("sendmmsg", serr)
-	}
-	return sent, nil
+	return sent
 }
 
 func messageLen(m *Message) int {

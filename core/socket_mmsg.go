@@ -98,24 +98,34 @@ func (s *Socket) SendMmsgContext(ctx context.Context, msgs []Message, flags int)
 	return s.sendMmsg(ctx, msgs, flags)
 }
 
-// sendMmsg is SendMmsgContext after the audit hooks.
+// sendMmsg is SendMmsgContext after the audit hooks. On a UDP socket it
+// coalesces runs of datagrams (socket_gso.go) unless that is off.
 func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int) (int, error) {
-	if len(msgs) > 1 && !s.noGSO.Load() && s.gsoCapable() {
-		return s.sendMmsgGSO(ctx, msgs, flags)
-	}
+	gso := len(msgs) > 1 && !s.noGSO.Load() && s.gsoCapable()
 	o := s.getOp(true)
-	if err := o.prepareMmsg(msgs, true); err != nil {
+	var err error
+	if gso {
+		err = o.prepareGSO(msgs, int(s.gsoSegMax.Load()))
+	} else {
+		err = o.prepareMmsg(msgs, true)
+	}
+	if err != nil {
 		o.vlen = 0
 		s.putOp(true, o)
 		return 0, opError("sendmmsg", socketNetName(s.family), err)
 	}
 	o.kind = opSendmmsg
 	o.flags = flags
-	err := s.do(ctx, o, true, "sendmmsg")
+	err = s.do(ctx, o, true, "sendmmsg")
 	n, serr := o.n, o.err
+	coalesced := gso && o.segs[0] > 1
 	if err == nil && serr == nil {
-		for i := 0; i < n; i++ {
-			msgs[i].N = int(o.mm[i].Len)
+		if gso {
+			n = o.gsoSent(msgs, n)
+		} else {
+			for i := 0; i < n; i++ {
+				msgs[i].N = int(o.mm[i].Len)
+			}
 		}
 	}
 	o.vlen = 0
@@ -124,6 +134,9 @@ func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int) (int, 
 		return 0, err
 	}
 	if serr != nil {
+		if coalesced && s.gsoRefused(serr, messageLen(&msgs[0])) {
+			return s.sendMmsg(ctx, msgs, flags)
+		}
 		return 0, s.errnoError("sendmmsg", serr)
 	}
 	return n, nil
