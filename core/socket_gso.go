@@ -109,41 +109,21 @@ func messageLen(m *Message) int {
 // number of messages entry h carries. Datagrams larger than segMax
 // (0: no limit) are not coalesced.
 func (o *op) prepareGSO(msgs []Message, segMax int) error {
-	niov := 0
-	for i := range msgs {
-		niov += len(msgs[i].Buffers)
-	}
-	if cap(o.mm) < len(msgs) {
-		o.mm = make([]unix.Mmsghdr, len(msgs))
-		o.names = make([][sockaddrMax]byte, len(msgs))
-	}
+	iovs := o.growMmsg(msgs)
 	if cap(o.segs) < len(msgs) {
 		o.segs = make([]uint16, len(msgs))
 		o.gsoCtl = make([][gsoCmsgSpace]byte, len(msgs))
 	}
 	o.mm, o.segs, o.gsoCtl = o.mm[:cap(o.mm)], o.segs[:cap(o.segs)], o.gsoCtl[:cap(o.gsoCtl)]
-	if cap(o.iovs) < niov {
-		o.iovs = make([]unix.Iovec, niov)
-	}
-	iovs := o.iovs[:niov]
 	k, nh := 0, 0
 	for i := 0; i < len(msgs); {
 		m := &msgs[i]
 		h := &o.mm[nh]
 		h.Hdr = unix.Msghdr{}
 		h.Len = 0
-		var name []byte
-		if m.Addr != nil {
-			raw, err := AppendSockaddr(o.names[nh][:0], m.Addr)
-			if err != nil {
-				return err
-			}
-			if len(raw) > sockaddrMax || len(raw) == 0 {
-				return unix.EINVAL
-			}
-			name = raw
-			h.Hdr.Name = &o.names[nh][0]
-			h.Hdr.Namelen = uint32(len(raw))
+		name, err := o.setName(h, nh, m.Addr)
+		if err != nil {
+			return err
 		}
 		// The run: msgs[i:j].
 		seg := messageLen(m)

@@ -145,19 +145,8 @@ func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int) (int, 
 // prepareMmsg fills o's mmsghdr and iovec scratch for msgs, growing it
 // when needed (the only allocations, amortised to zero).
 func (o *op) prepareMmsg(msgs []Message, send bool) error {
-	niov := 0
-	for i := range msgs {
-		niov += len(msgs[i].Buffers)
-	}
-	if cap(o.mm) < len(msgs) {
-		o.mm = make([]unix.Mmsghdr, len(msgs))
-		o.names = make([][sockaddrMax]byte, len(msgs))
-	}
+	iovs := o.growMmsg(msgs)
 	o.mm = o.mm[:len(msgs)]
-	if cap(o.iovs) < niov {
-		o.iovs = make([]unix.Iovec, niov)
-	}
-	iovs := o.iovs[:niov]
 	k := 0
 	for i := range msgs {
 		m := &msgs[i]
@@ -182,16 +171,8 @@ func (o *op) prepareMmsg(msgs []Message, send bool) error {
 			h.Hdr.SetControllen(len(m.OOB))
 		}
 		if send {
-			if m.Addr != nil {
-				raw, err := AppendSockaddr(o.names[i][:0], m.Addr)
-				if err != nil {
-					return err
-				}
-				if len(raw) > sockaddrMax || len(raw) == 0 {
-					return unix.EINVAL
-				}
-				h.Hdr.Name = &o.names[i][0]
-				h.Hdr.Namelen = uint32(len(raw))
+			if _, err := o.setName(h, i, m.Addr); err != nil {
+				return err
 			}
 			continue
 		}
@@ -207,4 +188,41 @@ func (o *op) prepareMmsg(msgs []Message, send bool) error {
 	}
 	o.vlen = len(msgs)
 	return nil
+}
+
+// growMmsg sizes o's mmsghdr and name scratch for at least len(msgs)
+// entries and returns iovec scratch for all their buffers, growing either
+// when needed (the only allocations, amortised to zero).
+func (o *op) growMmsg(msgs []Message) []unix.Iovec {
+	niov := 0
+	for i := range msgs {
+		niov += len(msgs[i].Buffers)
+	}
+	if cap(o.mm) < len(msgs) {
+		o.mm = make([]unix.Mmsghdr, len(msgs))
+		o.names = make([][sockaddrMax]byte, len(msgs))
+	}
+	if cap(o.iovs) < niov {
+		o.iovs = make([]unix.Iovec, niov)
+	}
+	return o.iovs[:niov]
+}
+
+// setName encodes a send's destination (nil: none, the connected peer)
+// into entry i's name scratch and points h at it; it returns the encoded
+// bytes.
+func (o *op) setName(h *unix.Mmsghdr, i int, a Addr) ([]byte, error) {
+	if a == nil {
+		return nil, nil
+	}
+	raw, err := AppendSockaddr(o.names[i][:0], a)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > sockaddrMax || len(raw) == 0 {
+		return nil, unix.EINVAL
+	}
+	h.Hdr.Name = &o.names[i][0]
+	h.Hdr.Namelen = uint32(len(raw))
+	return raw, nil
 }
