@@ -25,6 +25,23 @@ func ttlCmsg(ttl uint32) []byte {
 	return b
 }
 
+// gsoPeers returns two receivers with room for a whole batch and 2 s
+// timeouts, and a sender, on UDP loopback.
+func gsoPeers(t testing.TB) (rxA, rxB, tx *Socket, addrA, addrB InetAddr) {
+	rxA, addrA = udp4(t)
+	rxB, addrB = udp4(t)
+	tx, _ = udp4(t)
+	for _, s := range []*Socket{rxA, rxB} {
+		if err := s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetTimeout(2 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rxA, rxB, tx, addrA, addrB
+}
+
 // gsoBatch is a batch that exercises every rule that ends a coalesced
 // run; want is how prepareGSO must group it (messages per entry).
 func gsoBatch(a, b Addr) (msgs []Message, want []uint16) {
@@ -59,14 +76,7 @@ func gsoBatch(a, b Addr) (msgs []Message, want []uint16) {
 // segmentation on and off.
 func TestMmsgUDPSegmentation(t *testing.T) {
 	for _, on := range []bool{true, false} {
-		rxA, addrA := udp4(t)
-		rxB, addrB := udp4(t)
-		tx, _ := udp4(t)
-		for _, s := range []*Socket{rxA, rxB} {
-			if err := s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20); err != nil {
-				t.Fatal(err)
-			}
-		}
+		rxA, rxB, tx, addrA, addrB := gsoPeers(t)
 		tx.SetUDPSegmentation(on)
 		if tx.UDPSegmentation() != on {
 			t.Fatalf("UDPSegmentation() = %v after SetUDPSegmentation(%v)", !on, on)
@@ -112,9 +122,6 @@ func TestMmsgUDPSegmentation(t *testing.T) {
 			want [][]byte
 		}{{rxA, wantA}, {rxB, wantB}} {
 			buf := make([]byte, 2048)
-			if err := r.s.SetTimeout(2 * time.Second); err != nil {
-				t.Fatal(err)
-			}
 			for i, w := range r.want {
 				n, err := r.s.RecvInto(buf, 0)
 				if err != nil {
@@ -202,15 +209,7 @@ func FuzzSendMmsgSegmentation(f *testing.F) {
 	f.Add([]byte{3, 3, 3, 3, 1, 3, 3})
 	f.Add([]byte{0x23, 0x23, 3, 3, 0x43, 3, 0, 3})
 	f.Add(bytes.Repeat([]byte{7}, 100))
-	rxA, addrA := udp4(f)
-	rxB, addrB := udp4(f)
-	tx, _ := udp4(f)
-	for _, s := range []*Socket{rxA, rxB} {
-		if err := s.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20); err != nil {
-			f.Fatal(err)
-		}
-		s.SetTimeout(2 * time.Second)
-	}
+	rxA, rxB, tx, addrA, addrB := gsoPeers(f)
 	ttl := ttlCmsg(9)
 	f.Fuzz(func(t *testing.T, spec []byte) {
 		if len(spec) > 300 {
