@@ -32,12 +32,17 @@ func ioctl(s *core.Socket, req uintptr, p unsafe.Pointer, arg uintptr) error {
 	if err != nil {
 		return err
 	}
-	if p != nil {
-		arg = uintptr(p)
-	}
 	var errno unix.Errno
 	if err := rc.Control(func(fd uintptr) {
-		_, _, errno = unix.Syscall(unix.SYS_IOCTL, fd, req, arg)
+		// p becomes a uintptr only in the call itself: converted
+		// earlier, a buffer on the goroutine's stack could move (the
+		// stack grows on the way here) and the kernel would write to
+		// the old copy.
+		if p != nil {
+			_, _, errno = unix.Syscall(unix.SYS_IOCTL, fd, req, uintptr(p))
+		} else {
+			_, _, errno = unix.Syscall(unix.SYS_IOCTL, fd, req, arg)
+		}
 	}); err != nil {
 		return err
 	}
