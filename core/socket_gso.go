@@ -27,12 +27,13 @@ import (
 // coalesced read; that is its choice.
 //
 // A coalesced send the kernel refuses is sent again one entry per
-// message, so callers see only the errors plain sendmmsg would give, and
-// the socket remembers: when the datagram size was the reason (EMSGSIZE,
-// EINVAL: it does not fit the path MTU) runs of that size and larger are
-// no longer coalesced; otherwise (EIO: the route's device cannot
-// checksum; ENOPROTOOPT, EOPNOTSUPP: no UDP_SEGMENT) coalescing is turned
-// off for the socket.
+// message, so callers see only the errors plain sendmmsg would give. When
+// that resend gets through, UDP_SEGMENT was the reason and the socket
+// remembers: a size refusal (EMSGSIZE, EINVAL: the datagram does not fit
+// the path MTU) stops runs of that size and larger from being coalesced;
+// any other (EIO: the route's device cannot checksum; ENOPROTOOPT,
+// EOPNOTSUPP: no UDP_SEGMENT) turns coalescing off for the socket. An
+// error the resend gets too (bad flags, say) changes nothing.
 
 const (
 	// gsoMaxSegs is the most datagrams one UDP_SEGMENT send may carry
@@ -60,27 +61,28 @@ func (s *Socket) gsoCapable() bool {
 		s.typ&0xf == unix.SOCK_DGRAM && (s.proto == 0 || s.proto == unix.IPPROTO_UDP)
 }
 
-// gsoRefused records a failed coalesced send of seg-byte datagrams and
-// reports whether it may be one the kernel would not have failed without
-// UDP_SEGMENT (then the caller sends again, uncoalesced).
-func (s *Socket) gsoRefused(err error, seg int) bool {
-	switch {
-	case errors.Is(err, unix.EMSGSIZE), errors.Is(err, unix.EINVAL):
-		for {
-			c := s.gsoSegMax.Load()
-			if c != 0 && int(c) < seg {
-				break
-			}
-			if s.gsoSegMax.CompareAndSwap(c, int32(seg-1)) {
-				break
-			}
-		}
-		return true
-	case errors.Is(err, unix.EIO), errors.Is(err, unix.ENOPROTOOPT), errors.Is(err, unix.EOPNOTSUPP):
+// gsoRefusal reports whether a failed coalesced send may be one the
+// kernel would not have failed without UDP_SEGMENT.
+func gsoRefusal(err error) bool {
+	return errors.Is(err, unix.EMSGSIZE) || errors.Is(err, unix.EINVAL) ||
+		errors.Is(err, unix.EIO) || errors.Is(err, unix.ENOPROTOOPT) || errors.Is(err, unix.EOPNOTSUPP)
+}
+
+// gsoRefused records that the kernel refused a coalesced send of
+// seg-byte datagrams with err, which the same datagrams sent one entry
+// each then got past: a size refusal caps the coalesced size below seg,
+// any other turns coalescing off.
+func (s *Socket) gsoRefused(err error, seg int) {
+	if !errors.Is(err, unix.EMSGSIZE) && !errors.Is(err, unix.EINVAL) {
 		s.noGSO.Store(true)
-		return true
+		return
 	}
-	return false
+	for {
+		c := s.gsoSegMax.Load()
+		if (c != 0 && int(c) < seg) || s.gsoSegMax.CompareAndSwap(c, int32(seg-1)) {
+			return
+		}
+	}
 }
 
 // gsoSent sets N on the messages of the first n entries the kernel took

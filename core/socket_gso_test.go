@@ -5,6 +5,7 @@ package core
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net/netip"
 	"slices"
 	"testing"
@@ -176,6 +177,17 @@ func TestMmsgUDPSegmentationRefused(t *testing.T) {
 	}
 	if !tx.UDPSegmentation() {
 		t.Fatal("UDPSegmentation() false on a new UDP socket")
+	}
+	// An error that has nothing to do with segmentation (a sockaddr_in
+	// cut short: EINVAL coalesced or not) is reported and changes nothing.
+	tx4, _ := udp4(t)
+	short := &RawAddr{Fam: unix.AF_INET, Data: []byte{0, 9, 127, 0}}
+	bad := []Message{{Buffers: [][]byte{[]byte("ab")}, Addr: short}, {Buffers: [][]byte{[]byte("cd")}, Addr: short}}
+	if n, err := tx4.SendMmsg(bad, 0); n != 0 || !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("SendMmsg to a short sockaddr = %d, %v; want 0, EINVAL", n, err)
+	}
+	if !tx4.UDPSegmentation() || tx4.gsoSegMax.Load() != 0 {
+		t.Fatalf("after an unrelated error: UDPSegmentation() %v, size cap %d; want true, 0", tx4.UDPSegmentation(), tx4.gsoSegMax.Load())
 	}
 	n, err := tx.SendMmsg(msgs, 0)
 	if err != nil || n != len(msgs) {

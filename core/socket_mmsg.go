@@ -95,13 +95,14 @@ func (s *Socket) SendMmsgContext(ctx context.Context, msgs []Message, flags int)
 			audit("socket.sendmsg", s, msgs[i].Addr)
 		}
 	}
-	return s.sendMmsg(ctx, msgs, flags)
+	return s.sendMmsg(ctx, msgs, flags, true)
 }
 
 // sendMmsg is SendMmsgContext after the audit hooks. On a UDP socket it
-// coalesces runs of datagrams (socket_gso.go) unless that is off.
-func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int) (int, error) {
-	gso := len(msgs) > 1 && !s.noGSO.Load() && s.gsoCapable()
+// coalesces runs of datagrams (socket_gso.go) unless that is off or
+// mayCoalesce is false.
+func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int, mayCoalesce bool) (int, error) {
+	gso := mayCoalesce && len(msgs) > 1 && !s.noGSO.Load() && s.gsoCapable()
 	o := s.getOp(true)
 	var err error
 	if gso {
@@ -134,8 +135,14 @@ func (s *Socket) sendMmsg(ctx context.Context, msgs []Message, flags int) (int, 
 		return 0, err
 	}
 	if serr != nil {
-		if coalesced && s.gsoRefused(serr, messageLen(&msgs[0])) {
-			return s.sendMmsg(ctx, msgs, flags)
+		if coalesced && gsoRefusal(serr) {
+			// Send again uncoalesced; only if that gets through was
+			// UDP_SEGMENT the reason, and the socket remembers it.
+			n, err := s.sendMmsg(ctx, msgs, flags, false)
+			if n > 0 {
+				s.gsoRefused(serr, messageLen(&msgs[0]))
+			}
+			return n, err
 		}
 		return 0, s.errnoError("sendmmsg", serr)
 	}
