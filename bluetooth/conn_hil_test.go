@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/core"
-	"github.com/fieldgate/fieldgate/hil/peer"
+	"github.com/fieldgate/fieldgate/internal/peer"
 	"golang.org/x/sys/unix"
 )
 

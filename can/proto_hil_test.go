@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldgate/fieldgate/hil/peer"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 func pattern(n int) []byte {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldgate/fieldgate/hil/peer"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 const pySocketPeer = `

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
-	"github.com/fieldgate/fieldgate/hil/peer"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 func withCangw(tb testing.TB, fn func()) {

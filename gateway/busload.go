@@ -4,8 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/fieldgate/fieldgate/netlinkfam"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fieldgate/fieldgate/netlinkfam"
 )
 
 // Bus load comes from the interface's own packet and byte counters
@@ -77,11 +78,11 @@ func (w *linkWatch) sampleBusLoad(ctx context.Context) {
 		}
 		seen := map[string]bool{}
 		for _, e := range w.g.table.Load().byEP {
-			if e == nil || e.cfg.Interface == "" || seen[e.cfg.Interface] {
+			if e == nil || e.cfg.Interface() == "" || seen[e.cfg.Interface()] {
 				continue
 			}
-			seen[e.cfg.Interface] = true
-			l, err := c.LinkByName(e.cfg.Interface)
+			seen[e.cfg.Interface()] = true
+			l, err := c.LinkByName(e.cfg.Interface())
 			if err != nil || !l.IsCAN() {
 				continue
 			}

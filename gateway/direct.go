@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 // Direct bus access. A socketcand client in ISO-TP mode, or with a
@@ -24,7 +25,7 @@ func (g *Gateway) busAccess(name, iface string, id uint32, write bool) bool {
 	if t == nil {
 		return false
 	}
-	f := Frame{ID: id, Kind: KindCAN}
+	f := frame.Frame{ID: id, Type: frame.CAN}
 	for _, r := range t.routes {
 		if !r.accepts(&f) {
 			continue
@@ -34,7 +35,7 @@ func (g *Gateway) busAccess(name, iface string, id uint32, write bool) bool {
 				continue
 			}
 			for i, d := range r.dests {
-				if d != nil && r.guard[i] && config.IsBus(d.cfg.Kind) && d.cfg.Interface == iface && matchAny(r.allow, id) {
+				if d != nil && r.guard[i] && onBus(d.cfg) && d.cfg.Interface() == iface && matchAny(r.allow, id) {
 					return true
 				}
 			}
@@ -45,11 +46,17 @@ func (g *Gateway) busAccess(name, iface string, id uint32, write bool) bool {
 		}
 		for _, src := range r.cfg.From {
 			for _, e := range t.byEP {
-				if e != nil && e.name == src && config.IsBus(e.cfg.Kind) && e.cfg.Interface == iface {
+				if e != nil && e.name == src && onBus(e.cfg) && e.cfg.Interface() == iface {
 					return true
 				}
 			}
 		}
 	}
 	return false
+}
+
+// onBus reports whether e is on a CAN bus of this host.
+func onBus(e *config.Endpoint) bool {
+	t := e.Traits()
+	return t.Trust == config.TrustBus && t.Carries&config.CarriesCAN != 0
 }

@@ -8,16 +8,17 @@ import (
 	"testing"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 // memConn is an in-memory endpoint for engine benchmarks: Send counts.
 type memConn struct{ sent atomic.Int64 }
 
-func (m *memConn) Receive(ctx context.Context, deliver func([]Frame)) error {
+func (m *memConn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 	<-ctx.Done()
 	return ctx.Err()
 }
-func (m *memConn) Send(ctx context.Context, fs []Frame) (int, error) {
+func (m *memConn) Send(ctx context.Context, fs []frame.Frame) (int, error) {
 	m.sent.Add(int64(len(fs)))
 	return len(fs), nil
 }
@@ -48,9 +49,9 @@ routes:
 	dst := g.eps["b"]
 	mc := &memConn{}
 	dst.conn = mc
-	frames := make([]Frame, batch)
+	frames := make([]frame.Frame, batch)
 	for i := range frames {
-		frames[i] = Frame{Kind: KindCAN, ID: 0x123, Len: 8}
+		frames[i] = frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()

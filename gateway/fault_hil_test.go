@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/fieldgate/fieldgate/hil/peer"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 // TestHILHostileDatagramsMidTraffic: while cangen's frames cross vcan0 →

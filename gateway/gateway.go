@@ -11,10 +11,9 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
-
-// batchSize is how many frames an endpoint writer takes from its queue at once.
-const batchSize = 64
 
 // Gateway runs the endpoints and routes of one configuration and applies new
 // configurations on Reload.
@@ -24,7 +23,7 @@ type Gateway struct {
 
 	mu      sync.Mutex // serialises Start, Reload, Shutdown
 	cfg     *config.Config
-	eps     map[string]*endpoint
+	eps     map[string]*node
 	nextEP  uint16
 	nextRt  uint16
 	table   atomic.Pointer[table]
@@ -33,16 +32,17 @@ type Gateway struct {
 	links   *linkWatch
 }
 
-// endpoint is one running endpoint.
-type endpoint struct {
+// node is one running endpoint: its configuration, transceiver, queue
+// and counters.
+type node struct {
 	name  string
 	idx   uint16
 	cfg   *config.Endpoint
 	fp    string
-	conn  Conn
+	conn  endpoint.Transceiver
 	q     *queue
-	stats *endpointStats
-	env   *env
+	stats *endpoint.Stats
+	env   *endpoint.Env
 
 	recvCancel context.CancelFunc
 	sendCancel context.CancelFunc
@@ -59,7 +59,7 @@ type table struct {
 	bySource [][]*route // by source endpoint index
 	routes   []*route   // active, in config order
 	all      []*route   // by route index, retired ones included
-	byEP     []*endpoint
+	byEP     []*node
 	// offloadSrc marks source endpoints with offloaded routes (bit per index).
 	offloadSrc []uint64
 }
@@ -76,7 +76,7 @@ func hasBit(b []uint64, i int) bool { return i/64 < len(b) && b[i/64]&(1<<(i%64)
 
 // sourcesRestarted reports whether any source of rc was (re)started in this
 // apply: kernel rules name interfaces, so they are rebuilt then.
-func sourcesRestarted(rc *config.Route, started []*endpoint) bool {
+func sourcesRestarted(rc *config.Route, started []*node) bool {
 	for _, s := range started {
 		for _, n := range rc.From {
 			if s.name == n {
@@ -92,7 +92,7 @@ func New(log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	g := &Gateway{log: log, eps: map[string]*endpoint{}}
+	g := &Gateway{log: log, eps: map[string]*node{}}
 	g.metrics = newMetrics(g)
 	g.table.Store(&table{})
 	return g
@@ -131,8 +131,8 @@ func (g *Gateway) Config() *config.Config {
 
 func (g *Gateway) apply(cfg *config.Config) error {
 	old := g.table.Load()
-	keep := map[string]*endpoint{}
-	var started []*endpoint
+	keep := map[string]*node{}
+	var started []*node
 	fail := func(err error) error {
 		for _, e := range started {
 			e.conn.Close()
@@ -147,14 +147,14 @@ func (g *Gateway) apply(cfg *config.Config) error {
 			keep[ec.Name] = e
 			continue
 		}
-		e := &endpoint{name: ec.Name, cfg: ec, fp: fp, stats: &endpointStats{}}
+		e := &node{name: ec.Name, cfg: ec, fp: fp, stats: &endpoint.Stats{}}
 		if prev, ok := g.eps[ec.Name]; ok {
 			// A changed endpoint keeps its counters: they are cumulative.
 			e.stats = prev.stats
 		}
 		name := ec.Name
-		e.env = &env{name: name, stats: e.stats, log: g.log.With("endpoint", name), sourceName: g.endpointName,
-			busAccess: func(iface string, id uint32, write bool) bool { return g.busAccess(name, iface, id, write) }}
+		e.env = &endpoint.Env{Name: name, Stats: e.stats, Log: g.log.With("endpoint", name), SourceName: g.endpointName,
+			BusAccess: func(iface string, id uint32, write bool) bool { return g.busAccess(name, iface, id, write) }}
 		// Changed endpoints get a new index so that frames still queued
 		// for the old one are not confused with the new one.
 		e.idx = g.nextEP
@@ -162,30 +162,30 @@ func (g *Gateway) apply(cfg *config.Config) error {
 		if ec.CanWrite() {
 			e.q = newQueue(ec.Queue)
 		}
-		c, err := openConn(g.runCtx, ec, e.env)
+		c, err := endpoint.Open(g.runCtx, ec, e.env)
 		if err != nil {
 			if prev, ok := g.eps[ec.Name]; ok {
 				// The old endpoint may hold the resource; retry after
 				// stopping it only if this is a reload of the same name.
 				g.stopEndpoint(prev, 0)
 				delete(g.eps, ec.Name)
-				c, err = openConn(g.runCtx, ec, e.env)
+				c, err = endpoint.Open(g.runCtx, ec, e.env)
 			}
 			if err != nil {
 				return fail(err)
 			}
 		}
 		e.conn = c
-		if ts, ok := c.(trySender); ok && e.q != nil {
+		if ts, ok := c.(endpoint.TrySender); ok && e.q != nil {
 			e.inl.ts = ts
-			e.inl.buf = make([]Frame, 2*batchSize)
+			e.inl.buf = make([]frame.Frame, 2*endpoint.BatchSize)
 		}
 		started = append(started, e)
 		keep[ec.Name] = e
 	}
 	// Build the new table.
 	t := &table{all: append([]*route(nil), old.all...)}
-	t.byEP = make([]*endpoint, g.nextEP)
+	t.byEP = make([]*node, g.nextEP)
 	for _, e := range keep {
 		t.byEP[e.idx] = e
 	}
@@ -213,9 +213,11 @@ func (g *Gateway) apply(cfg *config.Config) error {
 				r.dests = append(r.dests, keep[n])
 			}
 			r.guard = make([]bool, len(r.dests))
+			r.ether = make([]bool, len(r.dests))
 			for i, d := range r.dests {
+				r.ether[i] = d.cfg.Traits().Carries == config.CarriesEthernet
 				for _, s := range rc.From {
-					if config.IsNetwork(keep[s].cfg.Kind) && (config.IsBus(d.cfg.Kind) || d.cfg.Kind == config.KindPacket) {
+					if guarded(keep[s].cfg, d.cfg) {
 						r.guard[i] = true
 					}
 				}
@@ -248,10 +250,10 @@ func (g *Gateway) apply(cfg *config.Config) error {
 	g.table.Store(t)
 	// Endpoints no user-space route reads stop receiving data frames.
 	for _, e := range keep {
-		if rg, ok := e.conn.(receiveGate); ok {
+		if rg, ok := e.conn.(endpoint.ReceiveGate); ok {
 			idle := len(t.bySource[e.idx]) == 0
 			if err := rg.SetIdle(idle); err != nil {
-				e.env.log.Warn("cannot change receive filters", "idle", idle, "err", err)
+				e.env.Log.Warn("cannot change receive filters", "idle", idle, "err", err)
 			}
 		}
 	}
@@ -280,7 +282,14 @@ func (g *Gateway) apply(cfg *config.Config) error {
 	return nil
 }
 
-func sameEndpoints(r *route, keep map[string]*endpoint) bool {
+// guarded reports whether frames from src to dst must pass a route's allow
+// list: src is not trusted (reachable from elsewhere, or its kind declared
+// nothing) and dst is a bus or interface (or its kind declared nothing).
+func guarded(src, dst *config.Endpoint) bool {
+	return src.Traits().Trust.Untrusted() && dst.Traits().Trust.Guarded()
+}
+
+func sameEndpoints(r *route, keep map[string]*node) bool {
 	for i, n := range r.cfg.To {
 		if keep[n] != r.dests[i] {
 			return false
@@ -305,7 +314,7 @@ func sameEndpoints(r *route, keep map[string]*endpoint) bool {
 	return true
 }
 
-func (g *Gateway) startEndpoint(e *endpoint) {
+func (g *Gateway) startEndpoint(e *node) {
 	rctx, rcancel := context.WithCancel(g.runCtx)
 	sctx, scancel := context.WithCancel(g.runCtx)
 	e.recvCancel, e.sendCancel = rcancel, scancel
@@ -316,13 +325,13 @@ func (g *Gateway) startEndpoint(e *endpoint) {
 			<-rctx.Done()
 			return
 		}
-		err := e.conn.Receive(rctx, func(fs []Frame) { g.deliver(e, fs) })
+		err := e.conn.Receive(rctx, func(fs []frame.Frame) { g.deliver(e, fs) })
 		if err != nil && !errors.Is(err, context.Canceled) {
 			e.recvErr.Store(&err)
 			if errors.Is(err, io.EOF) {
-				e.env.log.Info("source finished")
+				e.env.Log.Info("source finished")
 			} else {
-				e.env.log.Error("receive stopped", "err", err)
+				e.env.Log.Error("receive stopped", "err", err)
 			}
 		}
 	}()
@@ -332,7 +341,7 @@ func (g *Gateway) startEndpoint(e *endpoint) {
 			<-sctx.Done()
 			return
 		}
-		buf := make([]Frame, batchSize)
+		buf := make([]frame.Frame, endpoint.BatchSize)
 		for {
 			if err := e.q.wait(sctx); err != nil {
 				return
@@ -348,7 +357,7 @@ func (g *Gateway) startEndpoint(e *endpoint) {
 
 // stopEndpoint stops e: receiving at once, sending after its queue drained or
 // the deadline passed. Frames left in the queue are counted as dropped.
-func (g *Gateway) stopEndpoint(e *endpoint, deadline time.Duration) {
+func (g *Gateway) stopEndpoint(e *node, deadline time.Duration) {
 	if e.recvCancel != nil {
 		e.recvCancel()
 		<-e.recvDone
@@ -370,7 +379,7 @@ func (g *Gateway) stopEndpoint(e *endpoint, deadline time.Duration) {
 		e.inl.mu.Unlock()
 		t := g.table.Load()
 		e.q.drain(func(ri uint16) {
-			g.countDrop(t, e, ri, ReasonShutdown, 1)
+			g.countDrop(t, e, ri, endpoint.ReasonShutdown, 1)
 		})
 	}
 	e.conn.Close()
@@ -408,7 +417,7 @@ func (g *Gateway) Shutdown() {
 	for _, e := range g.eps {
 		g.stopEndpoint(e, 0)
 	}
-	g.eps = map[string]*endpoint{}
+	g.eps = map[string]*node{}
 	for _, r := range g.table.Load().routes {
 		g.unoffload(r)
 	}
@@ -416,7 +425,7 @@ func (g *Gateway) Shutdown() {
 
 // deliver routes a batch received by src. Counters are added once per
 // batch (per route, per reason), not once per frame.
-func (g *Gateway) deliver(src *endpoint, frames []Frame) {
+func (g *Gateway) deliver(src *node, frames []frame.Frame) {
 	t := g.table.Load()
 	var routes []*route
 	if int(src.idx) < len(t.bySource) {
@@ -449,13 +458,13 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 			}
 			if r.limiter != nil && !r.limiter.allow(now) {
 				for _, d := range r.dests {
-					g.countDrop(t, d, r.idx, ReasonRateLimit, 1)
+					g.countDrop(t, d, r.idx, endpoint.ReasonRateLimit, 1)
 				}
 				continue
 			}
 			for di, d := range r.dests {
-				if r.guard[di] && !r.allowed(f, d) {
-					g.countDrop(t, d, r.idx, ReasonNotAllowed, 1)
+				if r.guard[di] && !r.allowed(f, di) {
+					g.countDrop(t, d, r.idx, endpoint.ReasonNotAllowed, 1)
 					continue
 				}
 				slot := inl.take(d)
@@ -472,19 +481,19 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 					slot.Route = r.idx
 					if r.xform != nil && !r.xform.apply(slot) {
 						inl.give(d)
-						g.countDrop(t, d, r.idx, ReasonMalformed, 1)
+						g.countDrop(t, d, r.idx, endpoint.ReasonMalformed, 1)
 					}
 					continue
 				}
 				ok, bad, evicted, er := d.q.push(ctx, f, r.idx, r.xform)
 				if evicted {
-					g.countDrop(t, d, er, ReasonQueueOverflow, 1)
+					g.countDrop(t, d, er, endpoint.ReasonQueueOverflow, 1)
 				}
 				switch {
 				case bad:
-					g.countDrop(t, d, r.idx, ReasonMalformed, 1)
+					g.countDrop(t, d, r.idx, endpoint.ReasonMalformed, 1)
 				case !ok:
-					g.countDrop(t, d, r.idx, ReasonQueueOverflow, 1)
+					g.countDrop(t, d, r.idx, endpoint.ReasonQueueOverflow, 1)
 				}
 			}
 		}
@@ -503,22 +512,22 @@ func (g *Gateway) deliver(src *endpoint, frames []Frame) {
 		}
 	}
 	if noRoute > 0 && !hasBit(t.offloadSrc, int(src.idx)) {
-		src.stats.drops.add(ReasonNoRoute, noRoute)
+		src.stats.Drops.Add(endpoint.ReasonNoRoute, noRoute)
 	}
-	src.stats.framesIn.Add(uint64(len(frames)))
-	src.stats.bytesIn.Add(bytes)
+	src.stats.FramesIn.Add(uint64(len(frames)))
+	src.stats.BytesIn.Add(bytes)
 }
 
 // countDrop counts one or more dropped frame copies of route ri at endpoint e.
-func (g *Gateway) countDrop(t *table, e *endpoint, ri uint16, r Reason, n uint64) {
-	e.stats.drops.add(r, n)
+func (g *Gateway) countDrop(t *table, e *node, ri uint16, r endpoint.Reason, n uint64) {
+	e.stats.Drops.Add(r, n)
 	if int(ri) < len(t.all) && t.all[ri] != nil {
-		t.all[ri].stats.drops.add(r, n)
+		t.all[ri].stats.drops.Add(r, n)
 	}
 }
 
 // send writes a batch popped from e's queue and accounts for every frame.
-func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
+func (g *Gateway) send(ctx context.Context, e *node, batch []frame.Frame) {
 	for len(batch) > 0 {
 		n, err := e.conn.Send(ctx, batch)
 		t := g.table.Load()
@@ -526,8 +535,8 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 		if n >= len(batch) {
 			return
 		}
-		reason := dropReason(err)
-		var de *DropError
+		reason := endpoint.DropReason(err)
+		var de *endpoint.DropError
 		if errors.As(err, &de) && de.One {
 			g.countDrop(t, e, batch[n].Route, reason, 1)
 			batch = batch[n+1:]
@@ -536,8 +545,8 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 		for i := range batch[n:] {
 			g.countDrop(t, e, batch[n+i].Route, reason, 1)
 		}
-		if reason == ReasonWriteError {
-			e.env.log.Warn("write failed", "frames", len(batch)-n, "err", err)
+		if reason == endpoint.ReasonWriteError {
+			e.env.Log.Warn("write failed", "frames", len(batch)-n, "err", err)
 		}
 		return
 	}
@@ -545,7 +554,7 @@ func (g *Gateway) send(ctx context.Context, e *endpoint, batch []Frame) {
 
 // account counts frames written to e: per route (runs of one route share
 // an addition), latency, and the endpoint's totals.
-func (g *Gateway) account(t *table, e *endpoint, sent []Frame) {
+func (g *Gateway) account(t *table, e *node, sent []frame.Frame) {
 	if len(sent) == 0 {
 		return
 	}
@@ -576,8 +585,8 @@ func (g *Gateway) account(t *table, e *endpoint, sent []Frame) {
 	if cur != nil {
 		cur.stats.out.Add(out)
 	}
-	e.stats.framesOut.Add(uint64(len(sent)))
-	e.stats.bytesOut.Add(bytes)
+	e.stats.FramesOut.Add(uint64(len(sent)))
+	e.stats.BytesOut.Add(bytes)
 }
 
 // endpointName returns the name of the endpoint with index idx.

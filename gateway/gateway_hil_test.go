@@ -16,9 +16,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldgate/fieldgate/can"
-	"github.com/fieldgate/fieldgate/hil/peer"
+	socketcandep "github.com/fieldgate/fieldgate/gateway/endpoints/socketcand"
+
 	"golang.org/x/sys/unix"
+
+	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 // gw is a fieldgate run process with its admin address.
@@ -188,7 +191,7 @@ routes:
 	for g.status(t).endpoint("sc").Peers != 2 {
 		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(2 * rawHold)
+	time.Sleep(2 * socketcandep.RawHold)
 	dump := peer.Start(t, "candump", "-n", strconv.Itoa(2*nsend), "vcan0,555:7FF")
 	time.Sleep(300 * time.Millisecond)
 	if out, err := exec.Command("cangen", "vcan0", "-n", strconv.Itoa(nrecv), "-g", "2", "-I", "123", "-L", "8").CombinedOutput(); err != nil {

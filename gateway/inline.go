@@ -4,7 +4,8 @@ import (
 	"errors"
 	"sync"
 
-	"golang.org/x/sys/unix"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 // Inline send. A destination whose queue is empty and whose writer is idle
@@ -21,29 +22,12 @@ import (
 // path sends inline only when the queue holds nothing, so no frame of the
 // same source can still be waiting in the queue or in a writer's batch.
 
-// A trySender is a Conn that can write without waiting. TrySend writes a
-// prefix of frames and returns how many it wrote; errWouldBlock (or an
-// error matching it) means the rest must be sent by the waiting path.
-// Other errors are as for Send.
-type trySender interface {
-	TrySend(frames []Frame) (int, error)
-}
-
-// errWouldBlock is what a trySender returns for frames it could not write
-// without waiting.
-var errWouldBlock = errors.New("would block")
-
-// wouldBlock reports whether a write error means "no room now".
-func wouldBlock(err error) bool {
-	return errors.Is(err, errWouldBlock) || errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.ENOBUFS)
-}
-
 // inlineSend is the per-endpoint state of the inline path. buf is used only
 // by the holder of mu.
 type inlineSend struct {
-	mu  sync.Mutex // held by whoever takes frames from the queue or sends
-	ts  trySender  // nil: the endpoint has no inline path
-	buf []Frame
+	mu  sync.Mutex         // held by whoever takes frames from the queue or sends
+	ts  endpoint.TrySender // nil: the endpoint has no inline path
+	buf []frame.Frame
 	n   int
 }
 
@@ -54,15 +38,15 @@ const maxInline = 4
 // inlineSet is the destinations a deliver call holds for inline sending,
 // and those it tried and must queue to for the rest of the batch.
 type inlineSet struct {
-	held    [maxInline]*endpoint
+	held    [maxInline]*node
 	nheld   int
-	refused [maxInline]*endpoint
+	refused [maxInline]*node
 	nref    int
 }
 
 // take returns d's inline buffer slot for one more frame, or nil if the
 // frame must be queued. It locks d for the rest of the batch on first use.
-func (s *inlineSet) take(d *endpoint) *Frame {
+func (s *inlineSet) take(d *node) *frame.Frame {
 	for i := range s.nheld {
 		if s.held[i] == d {
 			if d.inl.n == len(d.inl.buf) {
@@ -96,11 +80,11 @@ func (s *inlineSet) take(d *endpoint) *Frame {
 }
 
 // give returns the last slot take handed out (the frame was not kept).
-func (s *inlineSet) give(d *endpoint) { d.inl.n-- }
+func (s *inlineSet) give(d *node) { d.inl.n-- }
 
 // refuse makes the rest of the batch queue to d. If the set is full, d
 // stays unknown and take asks again (and queues) next time.
-func (s *inlineSet) refuse(d *endpoint) {
+func (s *inlineSet) refuse(d *node) {
 	if s.nref < maxInline {
 		s.refused[s.nref] = d
 		s.nref++
@@ -108,7 +92,7 @@ func (s *inlineSet) refuse(d *endpoint) {
 }
 
 // holds reports whether the set holds d for inline sending.
-func (s *inlineSet) holds(d *endpoint) bool {
+func (s *inlineSet) holds(d *node) bool {
 	for i := range s.nheld {
 		if s.held[i] == d {
 			return true
@@ -119,7 +103,7 @@ func (s *inlineSet) holds(d *endpoint) bool {
 
 // drop forgets d (its lock was released) and queues the rest of the batch
 // to it.
-func (s *inlineSet) drop(d *endpoint) {
+func (s *inlineSet) drop(d *node) {
 	for i := range s.nheld {
 		if s.held[i] == d {
 			s.nheld--
@@ -136,7 +120,7 @@ func (s *inlineSet) drop(d *endpoint) {
 // counted as dropped; d is then still locked and its buffer empty. If the
 // socket had no room, the frames it did not take go into d's queue for the
 // writer goroutine, d's lock is released, and flushInline reports false.
-func (g *Gateway) flushInline(t *table, d *endpoint) bool {
+func (g *Gateway) flushInline(t *table, d *node) bool {
 	batch := d.inl.buf[:d.inl.n]
 	d.inl.n = 0
 	for len(batch) > 0 {
@@ -146,11 +130,11 @@ func (g *Gateway) flushInline(t *table, d *endpoint) bool {
 		if len(batch) == 0 {
 			return true
 		}
-		if err == nil || wouldBlock(err) {
+		if err == nil || endpoint.WouldBlock(err) {
 			break
 		}
-		reason := dropReason(err)
-		var de *DropError
+		reason := endpoint.DropReason(err)
+		var de *endpoint.DropError
 		if errors.As(err, &de) && de.One {
 			g.countDrop(t, d, batch[0].Route, reason, 1)
 			batch = batch[1:]
@@ -159,8 +143,8 @@ func (g *Gateway) flushInline(t *table, d *endpoint) bool {
 		for i := range batch {
 			g.countDrop(t, d, batch[i].Route, reason, 1)
 		}
-		if reason == ReasonWriteError {
-			d.env.log.Warn("write failed", "frames", len(batch), "err", err)
+		if reason == endpoint.ReasonWriteError {
+			d.env.Log.Warn("write failed", "frames", len(batch), "err", err)
 		}
 		return true
 	}
@@ -169,10 +153,10 @@ func (g *Gateway) flushInline(t *table, d *endpoint) bool {
 		f := &batch[i]
 		ok, _, evicted, er := d.q.push(g.runCtx, f, f.Route, nil)
 		if evicted {
-			g.countDrop(t, d, er, ReasonQueueOverflow, 1)
+			g.countDrop(t, d, er, endpoint.ReasonQueueOverflow, 1)
 		}
 		if !ok {
-			g.countDrop(t, d, f.Route, ReasonQueueOverflow, 1)
+			g.countDrop(t, d, f.Route, endpoint.ReasonQueueOverflow, 1)
 		}
 	}
 	return false

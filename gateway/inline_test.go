@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 // tryConn is a destination with an inline path whose socket takes only
@@ -26,27 +28,27 @@ type tryConn struct {
 	dropFrom uint32        // TrySend refuses (link down) the frame with this sequence
 }
 
-func seqOf(f *Frame) uint32 { return binary.BigEndian.Uint32(f.Data[:4]) }
+func seqOf(f *frame.Frame) uint32 { return binary.BigEndian.Uint32(f.Data[:4]) }
 
-func (c *tryConn) TrySend(fs []Frame) (int, error) {
+func (c *tryConn) TrySend(fs []frame.Frame) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
 	k := min(c.room(c.calls), len(fs))
 	for i := range fs[:k] {
 		if c.dropFrom != 0 && seqOf(&fs[i]) == c.dropFrom {
-			return i, &DropError{Reason: ReasonLinkDown, One: true}
+			return i, &endpoint.DropError{Reason: endpoint.ReasonLinkDown, One: true}
 		}
 		c.got = append(c.got, seqOf(&fs[i]))
 		c.inlined++
 	}
 	if k < len(fs) {
-		return k, errWouldBlock
+		return k, endpoint.ErrWouldBlock
 	}
 	return k, nil
 }
 
-func (c *tryConn) Send(ctx context.Context, fs []Frame) (int, error) {
+func (c *tryConn) Send(ctx context.Context, fs []frame.Frame) (int, error) {
 	if c.hold != nil {
 		<-c.hold
 	}
@@ -66,7 +68,7 @@ func (c *tryConn) sent() int {
 }
 
 // inlineGateway starts a gateway a → b whose b writes to tc, inline path on.
-func inlineGateway(t *testing.T, tc *tryConn, overflow string) (*Gateway, *endpoint, *endpoint) {
+func inlineGateway(t *testing.T, tc *tryConn, overflow string) (*Gateway, *node, *node) {
 	t.Helper()
 	cfg, err := config.Parse("inline.yaml", []byte(strings.NewReplacer("DIR", t.TempDir(), "OVERFLOW", overflow).Replace(`
 admin: {listen: ""}
@@ -90,18 +92,18 @@ routes:
 	dst.inl.mu.Lock() // no send in flight while the conn is swapped
 	dst.conn = tc
 	dst.inl.ts = tc
-	dst.inl.buf = make([]Frame, 2*batchSize)
+	dst.inl.buf = make([]frame.Frame, 2*endpoint.BatchSize)
 	dst.inl.mu.Unlock()
 	return g, g.eps["a"], dst
 }
 
 // deliverSeq delivers frames numbered from..from+total-1 in batches of 64.
-func deliverSeq(g *Gateway, src *endpoint, from, total uint32) {
-	batch := make([]Frame, 64)
+func deliverSeq(g *Gateway, src *node, from, total uint32) {
+	batch := make([]frame.Frame, 64)
 	for seq := from; seq < from+total; {
 		n := 0
 		for ; n < len(batch) && seq < from+total; n++ {
-			batch[n] = Frame{Kind: KindCAN, ID: 0x123, Len: 8}
+			batch[n] = frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
 			binary.BigEndian.PutUint32(batch[n].Data[:4], seq)
 			seq++
 		}
@@ -152,10 +154,10 @@ func TestInlineSendMixesWithQueueInOrder(t *testing.T) {
 	if tc.inlined == 0 || tc.queued == 0 {
 		t.Fatalf("inline %d, queued %d: want both paths used", tc.inlined, tc.queued)
 	}
-	if out := dst.stats.framesOut.Load(); out != total {
+	if out := dst.stats.FramesOut.Load(); out != total {
 		t.Fatalf("framesOut = %d, want %d", out, total)
 	}
-	if d := dst.stats.drops.total(); d != 0 {
+	if d := dst.stats.Drops.Total(); d != 0 {
 		t.Fatalf("drops = %d, want 0", d)
 	}
 	if in := g.table.Load().routes[0].stats.in.Load(); in != total {
@@ -198,7 +200,7 @@ func TestInlineSendWaitsForBusyWriter(t *testing.T) {
 	}
 }
 
-// A frame TrySend refuses with a DropError is counted by reason and the
+// A frame TrySend refuses with a endpoint.DropError is counted by reason and the
 // frames after it still go out.
 func TestInlineSendCountsDrops(t *testing.T) {
 	tc := &tryConn{room: func(int) int { return 64 }, dropFrom: 30}
@@ -208,13 +210,13 @@ func TestInlineSendCountsDrops(t *testing.T) {
 	tc.mu.Lock()
 	checkOrder(t, tc.got, 30)
 	tc.mu.Unlock()
-	if d := dst.stats.drops[ReasonLinkDown].Load(); d != 1 {
+	if d := dst.stats.Drops[endpoint.ReasonLinkDown].Load(); d != 1 {
 		t.Fatalf("link_down drops = %d, want 1", d)
 	}
-	if out := dst.stats.framesOut.Load(); out != 127 {
+	if out := dst.stats.FramesOut.Load(); out != 127 {
 		t.Fatalf("framesOut = %d, want 127", out)
 	}
-	if d := g.table.Load().routes[0].stats.drops[ReasonLinkDown].Load(); d != 1 {
+	if d := g.table.Load().routes[0].stats.drops[endpoint.ReasonLinkDown].Load(); d != 1 {
 		t.Fatalf("route link_down drops = %d, want 1", d)
 	}
 }
@@ -223,9 +225,9 @@ func TestInlineSendCountsDrops(t *testing.T) {
 func TestInlineSendNoAllocs(t *testing.T) {
 	tc := &tryConn{room: func(int) int { return 1 << 30 }}
 	g, src, _ := inlineGateway(t, tc, config.Backpressure)
-	batch := make([]Frame, 64)
+	batch := make([]frame.Frame, 64)
 	for i := range batch {
-		batch[i] = Frame{Kind: KindCAN, ID: 0x123, Len: 8}
+		batch[i] = frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
 	}
 	tc.got = make([]uint32, 0, 1<<20)
 	allocs := testing.AllocsPerRun(100, func() { g.deliver(src, batch) })

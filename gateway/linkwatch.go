@@ -4,8 +4,9 @@ import (
 	"context"
 	"sync"
 
-	"github.com/fieldgate/fieldgate/netlinkfam"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fieldgate/fieldgate/netlinkfam"
 )
 
 // linkWatch follows CAN interfaces through netlinkfam's link events: it logs
@@ -57,7 +58,7 @@ func (g *Gateway) watchLinks(ctx context.Context) {
 func (g *Gateway) usesInterface(iface string) bool {
 	t := g.table.Load()
 	for _, e := range t.byEP {
-		if e != nil && e.cfg.Interface == iface {
+		if e != nil && e.cfg.Interface() == iface {
 			return true
 		}
 	}
@@ -76,10 +77,10 @@ func (w *linkWatch) collect(ch chan<- prometheus.Metric) {
 	t := w.g.table.Load()
 	var c *netlinkfam.Conn
 	for _, e := range t.byEP {
-		if e == nil || e.cfg.Interface == "" {
+		if e == nil || e.cfg.Interface() == "" {
 			continue
 		}
-		iface := e.cfg.Interface
+		iface := e.cfg.Interface()
 		w.mu.Lock()
 		ev, ok := w.state[iface]
 		w.mu.Unlock()

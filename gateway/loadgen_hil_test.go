@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldgate/fieldgate/can"
-	"github.com/fieldgate/fieldgate/hil/peer"
 	"golang.org/x/sys/unix"
+
+	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 // The load generator of BenchmarkHILForward runs in its own process (this

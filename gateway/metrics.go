@@ -4,6 +4,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
 )
 
 // metrics exposes the gateway's counters to Prometheus. Counters live in
@@ -38,8 +40,8 @@ func newMetrics(g *Gateway) *metrics {
 		epFrames: prometheus.NewDesc("fieldgate_endpoint_frames_total", "Frames received (in) and sent (out) by an endpoint.", []string{"endpoint", "kind", "direction"}, nil),
 		epBytes:  prometheus.NewDesc("fieldgate_endpoint_bytes_total", "Payload bytes received (in) and sent (out) by an endpoint.", []string{"endpoint", "kind", "direction"}, nil),
 		epDrops:  prometheus.NewDesc("fieldgate_endpoint_dropped_frames_total", "Frames dropped at an endpoint, by reason.", []string{"endpoint", "reason"}, nil),
-		rtFrames: prometheus.NewDesc("fieldgate_route_frames_total", "Frame copies that entered a route (in, one per destination) and were written (out).", []string{"route", "direction"}, nil),
-		rtDrops:  prometheus.NewDesc("fieldgate_route_dropped_frames_total", "Frame copies dropped on a route, by reason.", []string{"route", "reason"}, nil),
+		rtFrames: prometheus.NewDesc("fieldgate_route_frames_total", "frame.Frame copies that entered a route (in, one per destination) and were written (out).", []string{"route", "direction"}, nil),
+		rtDrops:  prometheus.NewDesc("fieldgate_route_dropped_frames_total", "frame.Frame copies dropped on a route, by reason.", []string{"route", "reason"}, nil),
 		qDepth:   prometheus.NewDesc("fieldgate_queue_depth", "Frames waiting in an endpoint's outgoing queue.", []string{"endpoint"}, nil),
 		seqGaps:  prometheus.NewDesc("fieldgate_udp_sequence_gaps_total", "Datagrams missing in the peer's cannelloni sequence numbers (network loss).", []string{"endpoint"}, nil),
 		errFr:    prometheus.NewDesc("fieldgate_can_error_frames_total", "CAN error frames received on an interface.", []string{"endpoint"}, nil),
@@ -80,29 +82,31 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			continue
 		}
 		s := e.stats
-		c(m.epFrames, s.framesIn.Load(), e.name, e.cfg.Kind, "in")
-		c(m.epFrames, s.framesOut.Load(), e.name, e.cfg.Kind, "out")
-		c(m.epBytes, s.bytesIn.Load(), e.name, e.cfg.Kind, "in")
-		c(m.epBytes, s.bytesOut.Load(), e.name, e.cfg.Kind, "out")
-		for _, r := range Reasons() {
-			c(m.epDrops, s.drops[r].Load(), e.name, r.String())
+		c(m.epFrames, s.FramesIn.Load(), e.name, e.cfg.Kind, "in")
+		c(m.epFrames, s.FramesOut.Load(), e.name, e.cfg.Kind, "out")
+		c(m.epBytes, s.BytesIn.Load(), e.name, e.cfg.Kind, "in")
+		c(m.epBytes, s.BytesOut.Load(), e.name, e.cfg.Kind, "out")
+		for _, r := range endpoint.Reasons() {
+			c(m.epDrops, s.Drops[r].Load(), e.name, r.String())
 		}
 		if e.q != nil {
 			gauge(m.qDepth, float64(e.q.len()), e.name)
 		}
-		switch e.cfg.Kind {
-		case "udp":
-			c(m.seqGaps, s.seqGaps.Load(), e.name)
-		case "can":
-			c(m.errFr, s.errorFrames.Load(), e.name)
-		case "tcp", "socketcand", "vsock", "unix":
-			gauge(m.peers, float64(s.peers.Load()), e.name)
+		rep := reports(e.cfg)
+		if rep&endpoint.ReportsSeqGaps != 0 {
+			c(m.seqGaps, s.SeqGaps.Load(), e.name)
+		}
+		if rep&endpoint.ReportsErrorFrames != 0 {
+			c(m.errFr, s.ErrorFrames.Load(), e.name)
+		}
+		if rep&endpoint.ReportsPeers != 0 {
+			gauge(m.peers, float64(s.Peers.Load()), e.name)
 		}
 	}
 	for _, r := range t.routes {
 		c(m.rtFrames, r.stats.in.Load(), r.name, "in")
 		c(m.rtFrames, r.stats.out.Load(), r.name, "out")
-		for _, rs := range Reasons() {
+		for _, rs := range endpoint.Reasons() {
 			c(m.rtDrops, r.stats.drops[rs].Load(), r.name, rs.String())
 		}
 		off := 0.0

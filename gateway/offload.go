@@ -7,6 +7,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/can"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
 )
 
 // Kernel offload: a CAN → CAN route whose filter and transform the kernel's
@@ -21,7 +22,7 @@ type errNoOffload struct{ why string }
 func (e *errNoOffload) Error() string { return "not offloadable: " + e.why }
 
 // offloadRules builds the can-gw rules for r, or says why it cannot.
-func offloadRules(rc *config.Route, eps map[string]*endpoint) ([]*can.GatewayRule, error) {
+func offloadRules(rc *config.Route, eps map[string]*node) ([]*can.GatewayRule, error) {
 	no := func(f string, a ...any) error { return &errNoOffload{fmt.Sprintf(f, a...)} }
 	if rc.Rate.PerSecond > 0 {
 		return nil, no("rate limit")
@@ -40,30 +41,34 @@ func offloadRules(rc *config.Route, eps map[string]*endpoint) ([]*can.GatewayRul
 	var rules []*can.GatewayRule
 	for _, s := range rc.From {
 		src := eps[s]
-		if src.cfg.Kind != config.KindCAN {
-			return nil, no("source %s is not a can endpoint", s)
+		sraw, ok := src.cfg.Settings.(config.RawCAN)
+		if !ok {
+			return nil, no("source %s is not a raw CAN endpoint", s)
 		}
-		if len(src.cfg.Filters) > 0 {
+		sif, sfd, filtered := sraw.RawCAN()
+		if filtered {
 			return nil, no("source %s has socket filters", s)
 		}
-		si, err := net.InterfaceByName(src.cfg.Interface)
+		si, err := net.InterfaceByName(sif)
 		if err != nil {
-			return nil, no("interface %s: %v", src.cfg.Interface, err)
+			return nil, no("interface %s: %v", sif, err)
 		}
 		for _, d := range rc.To {
 			dst := eps[d]
-			if dst.cfg.Kind != config.KindCAN {
-				return nil, no("destination %s is not a can endpoint", d)
+			draw, ok := dst.cfg.Settings.(config.RawCAN)
+			if !ok {
+				return nil, no("destination %s is not a raw CAN endpoint", d)
 			}
-			di, err := net.InterfaceByName(dst.cfg.Interface)
+			dif, dfd, _ := draw.RawCAN()
+			di, err := net.InterfaceByName(dif)
 			if err != nil {
-				return nil, no("interface %s: %v", dst.cfg.Interface, err)
+				return nil, no("interface %s: %v", dif, err)
 			}
 			kinds := []bool{false} // classic
 			switch {
 			case rc.FrameType == "fd":
 				kinds = []bool{true}
-			case rc.FrameType == "any" && src.cfg.FD && dst.cfg.FD:
+			case rc.FrameType == "any" && sfd && dfd:
 				kinds = []bool{false, true}
 			}
 			for _, fd := range kinds {
@@ -115,7 +120,7 @@ func gwMod(m *config.Mod) *can.GatewayMod {
 
 // offload tries to install r's rules. With offload: require a failure is an
 // error; with auto it is logged and the route runs in user space.
-func (g *Gateway) offload(r *route, eps map[string]*endpoint) error {
+func (g *Gateway) offload(r *route, eps map[string]*node) error {
 	if r.cfg.Offload == "never" {
 		return nil
 	}
@@ -205,8 +210,8 @@ func (g *Gateway) syncOffloaded(t *table) {
 		}
 		r.stats.out.Store(handled)
 		r.stats.in.Store(handled + dropped + deleted)
-		r.stats.drops[ReasonWriteError].Store(dropped)
-		r.stats.drops[ReasonMalformed].Store(deleted)
+		r.stats.drops[endpoint.ReasonWriteError].Store(dropped)
+		r.stats.drops[endpoint.ReasonMalformed].Store(deleted)
 	}
 }
 

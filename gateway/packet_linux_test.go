@@ -18,9 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/packet"
-	"golang.org/x/sys/unix"
 )
 
 // Adapted from the packet package's netns_linux_test.go (test files are
@@ -256,7 +257,7 @@ func compareFrames(t *testing.T, got, want [][]byte) {
 // packet endpoints with a tcpdump filter on the source: exactly the
 // matching frames arrive, byte for byte and in order, VLAN-tagged ones with
 // their tag; a frame longer than
-// MaxData is an oversize drop at the source, one longer than the
+// frame.MaxData is an oversize drop at the source, one longer than the
 // destination's MTU an oversize drop at the destination; the gateway's own
 // transmissions are not received again (no loop); every counter is exact.
 func TestPacketBridge(t *testing.T) {
@@ -303,7 +304,7 @@ routes:
 	if vlans := countVLAN(want); vlans != 10 {
 		t.Fatalf("%d tagged frames expected to cross, want 10", vlans)
 	}
-	// Larger than MaxData: dropped at the source. Larger than p1b's MTU
+	// Larger than frame.MaxData: dropped at the source. Larger than p1b's MTU
 	// (but not than p0b's): dropped at the destination.
 	for _, f := range [][]byte{ethFrame(0x88b5, 5000, 1000), ethFrame(0x88b5, 2000, 1001)} {
 		if _, err := inj.Write(f); err != nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 // queue is a bounded ring of preallocated frame slots in front of one
@@ -12,7 +13,7 @@ import (
 // copies batches out. Nothing is allocated per frame.
 type queue struct {
 	mu       sync.Mutex
-	slots    []Frame
+	slots    []frame.Frame
 	head, n  int
 	policy   string
 	closed   bool
@@ -22,7 +23,7 @@ type queue struct {
 
 func newQueue(q config.Queue) *queue {
 	return &queue{
-		slots:    make([]Frame, q.Size),
+		slots:    make([]frame.Frame, q.Size),
 		policy:   q.Overflow,
 		notEmpty: make(chan struct{}, 1),
 		notFull:  make(chan struct{}, 1),
@@ -41,7 +42,7 @@ func signal(c chan struct{}) {
 // true), or accepted false if f itself was dropped (full with drop-newest,
 // backpressure cancelled by ctx, closed queue, or transform failure with
 // bad true).
-func (q *queue) push(ctx context.Context, f *Frame, route uint16, xform *transform) (accepted, bad bool, evicted bool, evictedRoute uint16) {
+func (q *queue) push(ctx context.Context, f *frame.Frame, route uint16, xform *transform) (accepted, bad bool, evicted bool, evictedRoute uint16) {
 	q.mu.Lock()
 	for q.n == len(q.slots) && !q.closed {
 		switch q.policy {
@@ -82,7 +83,7 @@ func (q *queue) push(ctx context.Context, f *Frame, route uint16, xform *transfo
 
 // pop waits for frames and copies up to len(dst) of them into dst (at
 // least one when len(dst) > 0).
-func (q *queue) pop(ctx context.Context, dst []Frame) (int, error) {
+func (q *queue) pop(ctx context.Context, dst []frame.Frame) (int, error) {
 	for {
 		if k := q.tryPop(dst); k > 0 || len(dst) == 0 {
 			return k, nil
@@ -125,7 +126,7 @@ func (q *queue) wait(ctx context.Context) error {
 }
 
 // tryPop copies up to len(dst) queued frames into dst without waiting.
-func (q *queue) tryPop(dst []Frame) int {
+func (q *queue) tryPop(dst []frame.Frame) int {
 	q.mu.Lock()
 	k := min(q.n, len(dst))
 	for i := range k {

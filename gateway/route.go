@@ -3,9 +3,12 @@ package gateway
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"github.com/fieldgate/fieldgate/can"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 // filter is a compiled can_filter: (id & mask) == (fid & mask), or its inverse.
@@ -137,7 +140,7 @@ const (
 	opSET
 )
 
-func (m *mod) apply(f *Frame, op int) {
+func (m *mod) apply(f *frame.Frame, op int) {
 	if m == nil {
 		return
 	}
@@ -179,8 +182,8 @@ func index(i int, n int) int {
 // mapID returns the ID a frame with id will have after the transform.
 func (t *transform) mapID(id uint32) uint32 {
 	if t.remap != nil {
-		if to, ok := t.remap[id&CANEFFMask]; ok {
-			id = id&^CANEFFMask | to
+		if to, ok := t.remap[id&frame.CANEFFMask]; ok {
+			id = id&^frame.CANEFFMask | to
 		}
 	}
 	for i, m := range []*mod{t.and, t.or, t.xor, t.set} {
@@ -202,10 +205,10 @@ func (t *transform) mapID(id uint32) uint32 {
 
 // apply transforms f in place. It reports false when the result is not a
 // valid frame (the frame is then dropped as malformed).
-func (t *transform) apply(f *Frame) bool {
+func (t *transform) apply(f *frame.Frame) bool {
 	if t.remap != nil {
-		flags := f.ID &^ CANEFFMask
-		if to, ok := t.remap[f.ID&CANEFFMask]; ok {
+		flags := f.ID &^ frame.CANEFFMask
+		if to, ok := t.remap[f.ID&frame.CANEFFMask]; ok {
 			f.ID = flags | to
 		}
 	}
@@ -214,7 +217,7 @@ func (t *transform) apply(f *Frame) bool {
 	t.xor.apply(f, opXOR)
 	t.set.apply(f, opSET)
 	maxLen := uint16(8)
-	if f.Kind == KindCANFD {
+	if f.Type == frame.CANFD {
 		maxLen = 64
 	}
 	if f.IsCAN() && f.Len > maxLen {
@@ -266,10 +269,13 @@ type route struct {
 	allowEther []uint16 // ethertypes a network source may write onto a packet endpoint
 	limiter    *limiter
 	xform      *transform
-	dests      []*endpoint
+	dests      []*node
 	// guard[i] is true when dests[i] is a bus written from a network
 	// source: frames must then match the allow list.
-	guard     []bool
+	guard []bool
+	// ether[i] is true when dests[i] carries Ethernet frames only (an
+	// interface bridged by a packet endpoint): allow lists ethertypes.
+	ether     []bool
 	stats     *routeStats
 	latency   latencyObserver
 	offloaded bool               // runs as can-gw rules (offload.go)
@@ -282,12 +288,12 @@ type latencyObserver interface{ Observe(float64) }
 // guarded destination d: for a CAN bus its (transformed) ID must match the
 // allow list; for a packet endpoint it must be an Ethernet frame whose
 // outer ethertype (bytes 12-13) is listed. allow: [any] passes everything.
-func (r *route) allowed(f *Frame, d *endpoint) bool {
+func (r *route) allowed(f *frame.Frame, di int) bool {
 	if r.allowAny {
 		return true
 	}
-	if d.cfg.Kind == config.KindPacket {
-		if f.Kind != KindEthernet || f.Len < 14 {
+	if r.ether[di] {
+		if f.Type != frame.Ethernet || f.Len < 14 {
 			return false
 		}
 		et := uint16(f.Data[12])<<8 | uint16(f.Data[13])
@@ -306,14 +312,14 @@ func (r *route) allowed(f *Frame, d *endpoint) bool {
 }
 
 // accepts reports whether f passes the route's filters.
-func (r *route) accepts(f *Frame) bool {
+func (r *route) accepts(f *frame.Frame) bool {
 	switch r.frameType {
 	case "fd":
-		if f.Kind != KindCANFD {
+		if f.Type != frame.CANFD {
 			return false
 		}
 	case "classic":
-		if f.Kind == KindCANFD {
+		if f.Type == frame.CANFD {
 			return false
 		}
 	}
@@ -321,4 +327,13 @@ func (r *route) accepts(f *Frame) bool {
 		return true
 	}
 	return matchAny(r.filters, f.ID)
+}
+
+// routeStats are a route's counters. In counts frame copies: one per
+// destination for each frame that passed the filter. In = Out + dropped +
+// queued, always.
+type routeStats struct {
+	in, out atomic.Uint64
+	drops   endpoint.Drops
+	lat     latencyHist
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
 func u32(v uint32) *uint32 { return &v }
@@ -13,7 +14,7 @@ func u8(v uint8) *uint8    { return &v }
 
 func TestFilterSemantics(t *testing.T) {
 	fs := compileFilters([]config.Filter{{ID: 0x100, Mask: 0x700}, {ID: 0x7DF, Mask: 0x7FF}})
-	for id, want := range map[uint32]bool{0x100: true, 0x1FF: true, 0x200: false, 0x7DF: true, 0x7DE: false, CANEFFFlag | 0x100: true} {
+	for id, want := range map[uint32]bool{0x100: true, 0x1FF: true, 0x200: false, 0x7DF: true, 0x7DE: false, frame.CANEFFFlag | 0x100: true} {
 		if got := matchAny(fs, id); got != want {
 			t.Errorf("id %#x: got %v want %v", id, got, want)
 		}
@@ -36,7 +37,7 @@ func TestTransformCRC8(t *testing.T) {
 		XOR:  &config.Mod{Data: &[64]byte{0, 0, 0, 0, 0, 0, 0, 0}, DataN: 8},
 		CRC8: &config.Checksum{From: 0, To: 6, Result: 7, Init: 0xFF, Poly: 0x1D, FinalXOR: 0xFF},
 	})
-	f := Frame{Kind: KindCAN, ID: 0x12F, Len: 8}
+	f := frame.Frame{Type: frame.CAN, ID: 0x12F, Len: 8}
 	copy(f.Data[:], "1234567")
 	if !tr.apply(&f) {
 		t.Fatal("apply failed")
@@ -46,7 +47,7 @@ func TestTransformCRC8(t *testing.T) {
 	}
 	// CRC over "1234567" then compare with a direct computation of the
 	// same algorithm over "123456789" for the check value.
-	g := Frame{Kind: KindCANFD, Len: 10}
+	g := frame.Frame{Type: frame.CANFD, Len: 10}
 	copy(g.Data[:], "123456789")
 	tr9 := compileTransform(&config.Transform{XOR: &config.Mod{DataN: 1, Data: &[64]byte{}}, CRC8: &config.Checksum{From: 0, To: 8, Result: 9, Init: 0xFF, Poly: 0x1D, FinalXOR: 0xFF}})
 	tr9.apply(&g)
@@ -54,7 +55,7 @@ func TestTransformCRC8(t *testing.T) {
 		t.Errorf("CRC8/SAE-J1850 of 123456789 = %#x, want 0x4b", g.Data[9])
 	}
 	// XOR checksum with negative indices: bytes 0..len-2 into the last.
-	h := Frame{Kind: KindCAN, Len: 4, Data: [MaxData]byte{1, 2, 4}}
+	h := frame.Frame{Type: frame.CAN, Len: 4, Data: [frame.MaxData]byte{1, 2, 4}}
 	trx := compileTransform(&config.Transform{SET: &config.Mod{Len: u8(4)}, XORCS: &config.Checksum{From: 0, To: -2, Result: -1, Init: 0x10}})
 	trx.apply(&h)
 	if h.Data[3] != 0x10^1^2^4 {
@@ -62,14 +63,14 @@ func TestTransformCRC8(t *testing.T) {
 	}
 	// A SET of len 9 on a classic frame is invalid: the frame is dropped.
 	bad := compileTransform(&config.Transform{SET: &config.Mod{Len: u8(9)}})
-	if bad.apply(&Frame{Kind: KindCAN, Len: 8}) {
+	if bad.apply(&frame.Frame{Type: frame.CAN, Len: 8}) {
 		t.Error("len 9 classic frame accepted")
 	}
 	// Remap keeps the EFF flag.
 	rm := compileTransform(&config.Transform{Remap: []config.Remap{{From: 0x100, To: 0x200}}})
-	e := Frame{Kind: KindCAN, ID: CANEFFFlag | 0x100}
+	e := frame.Frame{Type: frame.CAN, ID: frame.CANEFFFlag | 0x100}
 	rm.apply(&e)
-	if e.ID != CANEFFFlag|0x200 || rm.mapID(0x100) != 0x200 || rm.mapID(0x101) != 0x101 {
+	if e.ID != frame.CANEFFFlag|0x200 || rm.mapID(0x100) != 0x200 || rm.mapID(0x101) != 0x101 {
 		t.Errorf("remap %#x", e.ID)
 	}
 }
@@ -98,19 +99,19 @@ func TestQueuePolicies(t *testing.T) {
 	ctx := context.Background()
 	fill := func(q *queue) {
 		for i := range 4 {
-			f := Frame{ID: uint32(i)}
+			f := frame.Frame{ID: uint32(i)}
 			q.push(ctx, &f, uint16(i), nil)
 		}
 	}
 	// drop-oldest evicts route 0's frame for the fifth.
 	q := newQueue(config.Queue{Size: 4, Overflow: config.DropOldest})
 	fill(q)
-	f := Frame{ID: 9}
+	f := frame.Frame{ID: 9}
 	ok, _, ev, er := q.push(ctx, &f, 7, nil)
 	if !ok || !ev || er != 0 {
 		t.Fatalf("drop-oldest: ok %v evicted %v route %d", ok, ev, er)
 	}
-	out := make([]Frame, 8)
+	out := make([]frame.Frame, 8)
 	n, _ := q.pop(ctx, out)
 	if n != 4 || out[0].ID != 1 || out[3].ID != 9 || out[3].Route != 7 {
 		t.Fatalf("drop-oldest contents: %d %v", n, out[:n])
@@ -166,7 +167,7 @@ routes:
 	// for a can destination, to test the allow list without CAN.
 	tb := g.table.Load()
 	tb.routes[0].guard[0] = true
-	fs := []Frame{{Kind: KindCAN, ID: 0x100}, {Kind: KindCAN, ID: 0x200}, {Kind: KindCAN, ID: 0x1FF}, {Kind: KindCAN, ID: 0x150}, {Kind: KindCAN, ID: 0x160}}
+	fs := []frame.Frame{{Type: frame.CAN, ID: 0x100}, {Type: frame.CAN, ID: 0x200}, {Type: frame.CAN, ID: 0x1FF}, {Type: frame.CAN, ID: 0x150}, {Type: frame.CAN, ID: 0x160}}
 	g.deliver(g.eps["net"], fs)
 	waitFor(t, "written", func() bool { return g.Status().Routes[0].Out == 2 })
 	r := g.Status().Routes[0]
@@ -181,17 +182,17 @@ routes:
 // against id/mask entries, Ethernet frames by outer ethertype onto a packet
 // endpoint (CAN frames and runt frames never), and allow: [any].
 func TestAllowed(t *testing.T) {
-	pkt := &endpoint{cfg: &config.Endpoint{Kind: config.KindPacket}}
-	bus := &endpoint{cfg: &config.Endpoint{Kind: config.KindCAN}}
-	eth := func(et uint16, n uint16) *Frame {
-		f := &Frame{Kind: KindEthernet, Len: n}
+	const pkt, bus = 0, 1 // destination indexes: an Ethernet interface, a CAN bus
+	eth := func(et uint16, n uint16) *frame.Frame {
+		f := &frame.Frame{Type: frame.Ethernet, Len: n}
 		f.Data[12], f.Data[13] = byte(et>>8), byte(et)
 		return f
 	}
-	r := &route{allow: compileFilters([]config.Filter{{ID: 0x100, Mask: 0x700}}), allowEther: []uint16{0x88b5, 0x0806}}
+	ether := []bool{true, false}
+	r := &route{allow: compileFilters([]config.Filter{{ID: 0x100, Mask: 0x700}}), allowEther: []uint16{0x88b5, 0x0806}, ether: ether}
 	for i, tc := range []struct {
-		f    *Frame
-		d    *endpoint
+		f    *frame.Frame
+		d    int
 		want bool
 	}{
 		{eth(0x88b5, 60), pkt, true},
@@ -199,20 +200,20 @@ func TestAllowed(t *testing.T) {
 		{eth(0x0800, 60), pkt, false},
 		{eth(0x8100, 64), pkt, false}, // a VLAN tag needs 0x8100 listed
 		{eth(0x88b5, 13), pkt, false}, // no complete header
-		{&Frame{Kind: KindCAN, ID: 0x1B5, Len: 8}, pkt, false},
-		{&Frame{Kind: KindCAN, ID: 0x1B5, Len: 8}, bus, true},
-		{&Frame{Kind: KindCAN, ID: 0x2B5, Len: 8}, bus, false},
+		{&frame.Frame{Type: frame.CAN, ID: 0x1B5, Len: 8}, pkt, false},
+		{&frame.Frame{Type: frame.CAN, ID: 0x1B5, Len: 8}, bus, true},
+		{&frame.Frame{Type: frame.CAN, ID: 0x2B5, Len: 8}, bus, false},
 	} {
 		if got := r.allowed(tc.f, tc.d); got != tc.want {
 			t.Errorf("case %d: got %v, want %v", i, got, tc.want)
 		}
 	}
-	anyr := &route{allowAny: true}
-	if !anyr.allowed(eth(0x0800, 60), pkt) || !anyr.allowed(&Frame{Kind: KindCAN, ID: 0x7FF}, bus) {
+	anyr := &route{allowAny: true, ether: ether}
+	if !anyr.allowed(eth(0x0800, 60), pkt) || !anyr.allowed(&frame.Frame{Type: frame.CAN, ID: 0x7FF}, bus) {
 		t.Error("allow: [any] refused a frame")
 	}
-	none := &route{}
-	if none.allowed(eth(0x88b5, 60), pkt) || none.allowed(&Frame{Kind: KindCAN, ID: 0x100}, bus) {
+	none := &route{ether: ether}
+	if none.allowed(eth(0x88b5, 60), pkt) || none.allowed(&frame.Frame{Type: frame.CAN, ID: 0x100}, bus) {
 		t.Error("an empty allow list let a frame through")
 	}
 }

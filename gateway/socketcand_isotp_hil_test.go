@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldgate/fieldgate/hil/peer"
+	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 // hexPDU returns n bytes as contiguous upper-case hex (socketcand's sendpdu

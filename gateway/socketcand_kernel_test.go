@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	socketcandep "github.com/fieldgate/fieldgate/gateway/endpoints/socketcand"
+
 	"github.com/fieldgate/fieldgate/gateway/config"
 )
 
@@ -95,11 +97,11 @@ routes:
 
 // TestBusAccess checks the route rules for direct bus access (direct.go).
 func TestBusAccess(t *testing.T) {
-	ep := func(name, kind, iface string) *endpoint {
-		return &endpoint{name: name, cfg: &config.Endpoint{Name: name, Kind: kind, Interface: iface}}
+	ep := func(name string, s config.Settings) *node {
+		return &node{name: name, cfg: &config.Endpoint{Name: name, Settings: s}}
 	}
-	bus0, bus1, sc, other := ep("bus0", config.KindCAN, "vcan0"), ep("bus1", config.KindCAN, "vcan1"), ep("sc", config.KindSocketcand, "vcan0"), ep("u", config.KindUDP, "")
-	mk := func(from, to []*endpoint, allow []config.Filter, filters ...config.Filter) *route {
+	bus0, bus1, sc, other := ep("bus0", canBus("vcan0")), ep("bus1", canBus("vcan1")), ep("sc", remote("vcan0")), ep("u", remote(""))
+	mk := func(from, to []*node, allow []config.Filter, filters ...config.Filter) *route {
 		r := &route{cfg: &config.Route{}, allow: compileFilters(allow), filters: compileFilters(filters)}
 		for _, e := range from {
 			r.cfg.From = append(r.cfg.From, e.name)
@@ -107,18 +109,18 @@ func TestBusAccess(t *testing.T) {
 		for _, d := range to {
 			r.cfg.To = append(r.cfg.To, d.name)
 			r.dests = append(r.dests, d)
-			r.guard = append(r.guard, config.IsNetwork(from[0].cfg.Kind) && config.IsBus(d.cfg.Kind))
+			r.guard = append(r.guard, guarded(from[0].cfg, d.cfg))
 		}
 		return r
 	}
 	g := New(nil)
-	g.table.Store(&table{byEP: []*endpoint{bus0, bus1, sc, other}, routes: []*route{
-		mk([]*endpoint{sc}, []*endpoint{bus0}, []config.Filter{{ID: 0x7E0, Mask: 0x7F0}}),                                        // 7E0..7EF
-		mk([]*endpoint{sc}, []*endpoint{bus1}, []config.Filter{{ID: 0x100, Mask: 0x700}}),                                        // wrong interface
-		mk([]*endpoint{other}, []*endpoint{bus0}, []config.Filter{{ID: 0x200, Mask: 0x700}}),                                     // other source
-		mk([]*endpoint{sc}, []*endpoint{bus0}, []config.Filter{{ID: 0x300, Mask: 0x700}}, config.Filter{ID: 0x301, Mask: 0x7FF}), // filter narrows
-		mk([]*endpoint{bus0}, []*endpoint{sc}, nil, config.Filter{ID: 0x7E8, Mask: 0x7F8}),                                       // reads 7E8..7EF
-		mk([]*endpoint{bus1}, []*endpoint{sc}, nil),                                                                              // vcan1 only
+	g.table.Store(&table{byEP: []*node{bus0, bus1, sc, other}, routes: []*route{
+		mk([]*node{sc}, []*node{bus0}, []config.Filter{{ID: 0x7E0, Mask: 0x7F0}}),                                        // 7E0..7EF
+		mk([]*node{sc}, []*node{bus1}, []config.Filter{{ID: 0x100, Mask: 0x700}}),                                        // wrong interface
+		mk([]*node{other}, []*node{bus0}, []config.Filter{{ID: 0x200, Mask: 0x700}}),                                     // other source
+		mk([]*node{sc}, []*node{bus0}, []config.Filter{{ID: 0x300, Mask: 0x700}}, config.Filter{ID: 0x301, Mask: 0x7FF}), // filter narrows
+		mk([]*node{bus0}, []*node{sc}, nil, config.Filter{ID: 0x7E8, Mask: 0x7F8}),                                       // reads 7E8..7EF
+		mk([]*node{bus1}, []*node{sc}, nil),                                                                              // vcan1 only
 	}})
 	for _, tc := range []struct {
 		id    uint32
@@ -166,7 +168,7 @@ routes:
 		t.Fatal(m)
 	}
 	waitPeers(t, g, "b", 2)
-	time.Sleep(2 * rawHold)
+	time.Sleep(2 * socketcandep.RawHold)
 	fmt.Fprint(a1, "< fdsend 123 1 12 0 1 2 3 4 5 6 7 8 9 a ff >< fdsend 123 0 9 1 >< sendrtr 123 1 >")
 	time.Sleep(50 * time.Millisecond)
 	fmt.Fprint(a2, "< sendrtr 1AAAAAAA 2 >< sendrtr 123 9 >< fdsend 123 0 0 >")

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	socketcandep "github.com/fieldgate/fieldgate/gateway/endpoints/socketcand"
 )
 
 func scDial(t *testing.T, addr, bus string, mode string) (net.Conn, *bufio.Reader) {
@@ -77,7 +79,7 @@ routes:
 	defer b3.Close()
 	fmt.Fprint(b3, "< subscribe 0 0 7FF >")
 	waitPeers(t, g, "b", 3)
-	time.Sleep(2 * rawHold)
+	time.Sleep(2 * socketcandep.RawHold)
 	// A bad bus name is refused and the connection closed.
 	bad, _ := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p2))
 	br := bufio.NewReader(bad)

@@ -73,13 +73,13 @@ func (g *Gateway) Status() Status {
 			continue
 		}
 		s := e.stats
-		es := EndpointStatus{Name: e.name, Kind: e.cfg.Kind, FramesIn: s.framesIn.Load(), FramesOut: s.framesOut.Load(),
-			BytesIn: s.bytesIn.Load(), BytesOut: s.bytesOut.Load(), Dropped: s.drops.snapshot(), Peers: s.peers.Load(),
-			SeqGaps: s.seqGaps.Load(), ErrFrames: s.errorFrames.Load()}
+		es := EndpointStatus{Name: e.name, Kind: e.cfg.Kind, FramesIn: s.FramesIn.Load(), FramesOut: s.FramesOut.Load(),
+			BytesIn: s.BytesIn.Load(), BytesOut: s.BytesOut.Load(), Dropped: s.Drops.Snapshot(), Peers: s.Peers.Load(),
+			SeqGaps: s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load()}
 		if e.q != nil {
 			es.Queue = e.q.len()
 		}
-		if bl, ok := g.linksWatch().loadOf(e.cfg.Interface); ok && e.cfg.Interface != "" {
+		if bl, ok := g.linksWatch().loadOf(e.cfg.Interface()); ok && e.cfg.Interface() != "" {
 			r := bl.Ratio()
 			es.BusBPS, es.BusLoad = bl.bps, &r
 		}
@@ -88,7 +88,7 @@ func (g *Gateway) Status() Status {
 	sort.Slice(st.Endpoints, func(i, j int) bool { return st.Endpoints[i].Name < st.Endpoints[j].Name })
 	for _, r := range t.routes {
 		st.Routes = append(st.Routes, RouteStatus{Name: r.name, From: r.cfg.From, To: r.cfg.To, In: r.stats.in.Load(),
-			Out: r.stats.out.Load(), Dropped: r.stats.drops.snapshot(), Offloaded: r.offloaded,
+			Out: r.stats.out.Load(), Dropped: r.stats.drops.Snapshot(), Offloaded: r.offloaded,
 			P50: r.stats.lat.quantile(0.5), P99: r.stats.lat.quantile(0.99)})
 	}
 	return st

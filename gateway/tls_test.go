@@ -153,7 +153,11 @@ routes:
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	resp, _ = srv.Client().Get(srv.URL + "/healthz")
+	resp, err = srv.Client().Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("healthz %d", resp.StatusCode)
 	}

@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Provision makes the machine ready to boot the rig: it installs the host
@@ -24,10 +22,10 @@ func Provision(ctx context.Context, p Paths, w io.Writer) (Kernel, error) {
 		return Kernel{}, fmt.Errorf("hil: %w", err)
 	}
 	defer lock.Close()
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX); err != nil {
+	if err := lockFile(lock); err != nil {
 		return Kernel{}, fmt.Errorf("hil: lock %s: %w", p.lockFile(), err)
 	}
-	defer unix.Flock(int(lock.Fd()), unix.LOCK_UN)
+	defer unlockFile(lock)
 
 	start := time.Now()
 	missing, err := missingPackages(ctx, HostPackages)

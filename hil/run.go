@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -83,7 +82,7 @@ func Run(ctx context.Context, p Paths, k Kernel, cfg RunConfig) (int, error) {
 	var qemuErr bytes.Buffer
 	cmd.Stdout = &qemuErr
 	cmd.Stderr = &qemuErr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		pr.Close()

@@ -21,6 +21,8 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	// The endpoint kinds this binary offers.
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
 )
 
 // DefaultConfig is the configuration file used without -c.

@@ -48,51 +48,6 @@ type Admin struct {
 	Pos    Pos
 }
 
-// Endpoint kinds.
-const (
-	KindCAN        = "can"
-	KindISOTP      = "isotp"
-	KindJ1939      = "j1939"
-	KindUDP        = "udp"
-	KindTCP        = "tcp"
-	KindSocketcand = "socketcand"
-	KindVsock      = "vsock"
-	KindUnix       = "unix"
-	KindLog        = "log"
-	KindCapture    = "capture"
-	KindPacket     = "packet"
-)
-
-// Kinds lists every endpoint kind.
-var Kinds = []string{KindCAN, KindISOTP, KindJ1939, KindUDP, KindTCP, KindSocketcand, KindVsock, KindUnix, KindLog, KindCapture, KindPacket}
-
-// IsBus reports whether kind writes onto a CAN bus.
-func IsBus(kind string) bool {
-	return kind == KindCAN || kind == KindISOTP || kind == KindJ1939
-}
-
-// CarriesEthernet reports whether Ethernet frames can come out of or be
-// written to e: packet and capture endpoints, udp links (OpPDU datagrams),
-// and tcp/unix/vsock links with pdus enabled (stream PDU records).
-func (e *Endpoint) CarriesEthernet() bool {
-	switch e.Kind {
-	case KindPacket, KindCapture, KindUDP:
-		return true
-	case KindTCP, KindUnix, KindVsock:
-		return e.PDUs
-	}
-	return false
-}
-
-// IsNetwork reports whether kind is reachable from other hosts or processes.
-func IsNetwork(kind string) bool {
-	switch kind {
-	case KindUDP, KindTCP, KindSocketcand, KindVsock, KindUnix:
-		return true
-	}
-	return false
-}
-
 // Overflow policies for destination queues.
 const (
 	DropOldest   = "drop-oldest"
@@ -106,82 +61,36 @@ type Queue struct {
 	Overflow string // drop-oldest, drop-newest, backpressure
 }
 
-// Endpoint is one named endpoint.
+// Endpoint is one named endpoint: what every kind has (name, kind,
+// position, queue) and the kind's own Settings.
 type Endpoint struct {
-	Name string
-	Kind string
-	Pos  Pos
-
-	// can, isotp, j1939, socketcand
-	Interface string
-	FD        bool
-	Filters   []Filter
-	ErrorMask uint32 // can: error classes to receive (CAN_ERR_MASK bits)
-	Confirm   bool   // can: count frames never transmitted from the socket's own echoes
-
-	// isotp
-	TxID, RxID uint32
-	ISOTP      ISOTPOptions
-
-	// j1939
-	J1939 J1939Options
-
-	// network
-	Mode           string // server|client (tcp, vsock, unix), read|write (log)
-	Listen         string // udp, tcp, socketcand local address
-	Peer           string // udp peer, tcp client remote
-	CID            uint32 // vsock
-	Port           uint32 // vsock
-	Path           string // unix socket path, log file path
-	SocketType     string // unix: stream or seqpacket
-	MTU            int
-	Flush          time.Duration
-	AllowPeers     []string
-	MaxClients     int
-	Reconnect      Backoff
-	TLS            *TLS
-	Auth           *Auth
-	Beacon         bool
-	Bus            string        // socketcand bus name offered to clients
-	LogIface       string        // log: interface name written into lines
-	RotateSize     int64         // log: bytes, 0 = never
-	RotateKeep     int           // log: files kept
-	RotateInterval time.Duration // capture: rotate by capture time
-	Realtime       bool          // log read mode: replay with original timing
-	Queue          Queue
-
-	// tcp, unix, vsock: fieldgate's PDU records in the stream (ISO-TP,
-	// J1939, Ethernet); both ends must enable them.
-	PDUs bool
-
-	// packet
-	Promiscuous bool       // put the interface into promiscuous mode
-	Filter      string     // tcpdump expression, compiled to classic BPF
-	Ring        PacketRing // TPACKET_V3 receive ring
+	Name  string
+	Kind  string
+	Pos   Pos `json:"-"`
+	Queue Queue
+	// Settings are the kind's own fields, of the kind package's type.
+	Settings Settings
 }
 
-// PacketRing sizes a packet endpoint's TPACKET_V3 receive ring.
-type PacketRing struct {
-	BlockSize int64         // bytes, a multiple of the page size
-	Blocks    int           // number of blocks
-	Timeout   time.Duration // block retire timeout: the latency bound at low rates
+// Traits returns what the endpoint's kind declares about it.
+func (e *Endpoint) Traits() Traits {
+	if e.Settings == nil {
+		return Traits{}
+	}
+	return e.Settings.Traits()
 }
 
-// ISOTPOptions are the ISO-TP socket options of an isotp endpoint.
-type ISOTPOptions struct {
-	Padding   *uint8
-	BlockSize uint8
-	STmin     uint8
-	ExtAddr   *uint8
-}
+// CanRead reports whether frames can come out of e.
+func (e *Endpoint) CanRead() bool { return e.Traits().Reads() }
 
-// J1939Options are the J1939 options of a j1939 endpoint.
-type J1939Options struct {
-	Name    uint64
-	Addr    uint8
-	PGNs    []uint32
-	Promisc bool
-}
+// CanWrite reports whether frames can be written to e.
+func (e *Endpoint) CanWrite() bool { return e.Traits().Writes() }
+
+// Carries reports whether e can carry every frame type in c.
+func (e *Endpoint) Carries(c Carries) bool { return e.Traits().Carries&c == c }
+
+// Interface returns the local interface e is on, or "".
+func (e *Endpoint) Interface() string { return e.Traits().Interface }
 
 // Backoff configures reconnects.
 type Backoff struct {
@@ -192,7 +101,7 @@ type Backoff struct {
 type TLS struct {
 	Cert, Key, CA string
 	ServerName    string
-	Pos           Pos
+	Pos           Pos `json:"-"`
 }
 
 // Auth configures authenticated UDP.
@@ -200,14 +109,14 @@ type Auth struct {
 	KeyFile      string
 	Provider     string // auto, kernel, go
 	ReplayWindow int
-	Pos          Pos
+	Pos          Pos `json:"-"`
 }
 
 // Filter is an id/mask match, as can_filter.
 type Filter struct {
 	ID, Mask uint32
 	Inverted bool
-	Pos      Pos
+	Pos      Pos `json:"-"`
 }
 
 // Route connects endpoints.

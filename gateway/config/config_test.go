@@ -1,6 +1,10 @@
-package config
+package config_test
 
 import (
+	"github.com/fieldgate/fieldgate/gateway/config"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
+	canep "github.com/fieldgate/fieldgate/gateway/endpoints/can"
+
 	"errors"
 	"path/filepath"
 	"strings"
@@ -23,7 +27,7 @@ func TestParseErrors(t *testing.T) {
 		{"conflicting binds", "endpoints:\n  a: {kind: udp, listen: \"0.0.0.0:20000\"}\n  b: {kind: udp, listen: \"127.0.0.1:20000\"}\nroutes:\n  - {from: [a], to: [b]}\n",
 			[]string{`test.yaml:3:3: endpoints.b: binds udp 127.0.0.1:20000, which a (test.yaml:2:3) already binds`}},
 		{"unreachable", "endpoints:\n  l: {kind: log, path: /tmp/x.log}\n  b: {kind: can, interface: vcan0}\nroutes:\n  - {from: [l], to: [b]}\n",
-			[]string{`test.yaml:5:13: routes.route0.from: route is unreachable: endpoint "l" (log, mode write) never produces frames`}},
+			[]string{`test.yaml:5:13: routes.route0.from: route is unreachable: endpoint "l" (log) never produces frames`}},
 		{"self loop", "endpoints:\n  b: {kind: can, interface: vcan0}\nroutes:\n  - {from: [b], to: [b]}\n",
 			[]string{`endpoint "b" is both source and destination`}},
 		{"yaml syntax", "endpoints:\n  a: {kind: udp\nroutes: []\n", []string{"test.yaml:1:1: YAML syntax: line 1: did not find expected ',' or '}'"}},
@@ -32,10 +36,10 @@ func TestParseErrors(t *testing.T) {
 		{"missing", "log: {level: loud}\n", []string{`log.level: invalid value "loud"`, "endpoints: missing field", "routes: missing field"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse("test.yaml", []byte(tc.yaml))
-			var es Errors
+			_, err := config.Parse("test.yaml", []byte(tc.yaml))
+			var es config.Errors
 			if !errors.As(err, &es) {
-				t.Fatalf("got %v, want Errors", err)
+				t.Fatalf("got %v, want config.Errors", err)
 			}
 			if len(es) != len(tc.want) {
 				t.Fatalf("got %d errors, want %d:\n%v", len(es), len(tc.want), err)
@@ -50,7 +54,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestDefaultsAndWarnings(t *testing.T) {
-	c, err := Parse("t.yaml", []byte(`
+	c, err := config.Parse("t.yaml", []byte(`
 endpoints:
   bus: {kind: can, interface: vcan0, filters: ["123:7FF", {id: 0x200, mask: 0x700, inverted: true}]}
   net: {kind: udp, listen: "0.0.0.0:20000", peer: "10.0.0.2:20000"}
@@ -65,10 +69,11 @@ routes:
 		t.Errorf("admin default %q, want loopback", c.Admin.Listen)
 	}
 	e := c.Endpoint("bus")
-	if len(e.Filters) != 2 || e.Filters[0].ID != 0x123 || e.Filters[0].Mask != 0x7FF || !e.Filters[1].Inverted {
-		t.Errorf("filters %+v", e.Filters)
+	fs := e.Settings.(*canep.Config).Filters
+	if len(fs) != 2 || fs[0].ID != 0x123 || fs[0].Mask != 0x7FF || !fs[1].Inverted {
+		t.Errorf("filters %+v", fs)
 	}
-	if e.Queue.Size != 1024 || e.Queue.Overflow != DropOldest {
+	if e.Queue.Size != 1024 || e.Queue.Overflow != config.DropOldest {
 		t.Errorf("queue %+v", e.Queue)
 	}
 	if c.Routes[0].Rate.Burst != 10 {
@@ -80,8 +85,8 @@ routes:
 }
 
 func TestFingerprintIgnoresPositions(t *testing.T) {
-	a, _ := Parse("a", []byte("endpoints:\n  x: {kind: can, interface: vcan0, filters: [\"1:7FF\"]}\n  y: {kind: log, path: /tmp/y}\nroutes:\n  - {from: [x], to: [y]}\n"))
-	b, _ := Parse("b", []byte("\n\nendpoints:\n  x:   {kind: can,   interface: vcan0, filters: [\"1:7FF\"]}\n  y: {kind: log, path: /tmp/y}\nroutes:\n  -   {from: [x], to: [y]}\n"))
+	a, _ := config.Parse("a", []byte("endpoints:\n  x: {kind: can, interface: vcan0, filters: [\"1:7FF\"]}\n  y: {kind: log, path: /tmp/y}\nroutes:\n  - {from: [x], to: [y]}\n"))
+	b, _ := config.Parse("b", []byte("\n\nendpoints:\n  x:   {kind: can,   interface: vcan0, filters: [\"1:7FF\"]}\n  y: {kind: log, path: /tmp/y}\nroutes:\n  -   {from: [x], to: [y]}\n"))
 	if a.Endpoints[0].Fingerprint() != b.Endpoints[0].Fingerprint() || a.Routes[0].Fingerprint() != b.Routes[0].Fingerprint() {
 		t.Fatal("fingerprints differ for equal settings")
 	}
@@ -94,7 +99,7 @@ func TestExampleConfigs(t *testing.T) {
 		t.Fatalf("found %d example configs", len(files))
 	}
 	for _, f := range files {
-		if _, err := Load(f); err != nil {
+		if _, err := config.Load(f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
 	}

@@ -27,8 +27,8 @@ func (d *decoder) errorf(n *yaml.Node, field, hint, format string, args ...any) 
 	d.errs = append(d.errs, &Error{Pos: d.pos(n), Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
-// object is a YAML mapping being decoded; it remembers which keys were used.
-type object struct {
+// An Object is a YAML mapping being decoded; it remembers which keys were used.
+type Object struct {
 	d     *decoder
 	n     *yaml.Node
 	path  string
@@ -36,10 +36,14 @@ type object struct {
 	kpos  map[string]*yaml.Node
 	order []string
 	used  map[string]bool
+	// at is where errors about o as a whole point (the endpoint's name).
+	at *yaml.Node
+	// declared, when set, lists the only keys a kind's decoder may read.
+	declared *Kind
 }
 
-func (d *decoder) object(n *yaml.Node, path string) *object {
-	o := &object{d: d, n: n, path: path, keys: map[string]*yaml.Node{}, kpos: map[string]*yaml.Node{}, used: map[string]bool{}}
+func (d *decoder) object(n *yaml.Node, path string) *Object {
+	o := &Object{d: d, n: n, at: n, path: path, keys: map[string]*yaml.Node{}, kpos: map[string]*yaml.Node{}, used: map[string]bool{}}
 	if n == nil {
 		return o
 	}
@@ -74,7 +78,7 @@ func kindName(n *yaml.Node) string {
 	return "nothing"
 }
 
-func (o *object) field(k string) string {
+func (o *Object) field(k string) string {
 	if o.path == "" {
 		return k
 	}
@@ -82,24 +86,37 @@ func (o *object) field(k string) string {
 }
 
 // get returns the node of key k and marks it used.
-func (o *object) get(k string) *yaml.Node {
+func (o *Object) get(k string) *yaml.Node {
+	if o.declared != nil && !o.used[k] && !o.declared.declares(k) {
+		o.d.errorf(o.at, o.field(k), "declare it in the kind's Fields", "internal error: kind %q reads undeclared field %q", o.declared.Name, k)
+	}
 	o.used[k] = true
 	return o.keys[k]
 }
 
 // done reports every key that was not used.
-func (o *object) done(known ...string) {
+func (o *Object) done(known ...string) {
 	var all []string
 	for k := range o.used {
 		all = append(all, k)
 	}
-	all = append(all, known...)
+	for _, k := range known {
+		if !o.used[k] {
+			all = append(all, k)
+		}
+	}
 	for _, k := range o.order {
 		if o.used[k] {
 			continue
 		}
-		hint := "remove it; known fields: " + strings.Join(sorted(all), ", ")
-		if s := suggest(k, all); s != "" {
+		others := make([]string, 0, len(all))
+		for _, a := range all {
+			if a != k {
+				others = append(others, a)
+			}
+		}
+		hint := "remove it; known fields: " + strings.Join(sorted(others), ", ")
+		if s := suggest(k, others); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		o.d.errorf(o.kpos[k], o.field(k), hint, "unknown field %q", k)
@@ -116,7 +133,7 @@ func sorted(s []string) []string {
 	return out
 }
 
-func (o *object) scalar(k string) (*yaml.Node, bool) {
+func (o *Object) scalar(k string) (*yaml.Node, bool) {
 	n := o.get(k)
 	if n == nil {
 		return nil, false
@@ -128,7 +145,7 @@ func (o *object) scalar(k string) (*yaml.Node, bool) {
 	return n, true
 }
 
-func (o *object) str(k, def string) string {
+func (o *Object) str(k, def string) string {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -136,7 +153,7 @@ func (o *object) str(k, def string) string {
 	return n.Value
 }
 
-func (o *object) oneOf(k, def string, allowed ...string) string {
+func (o *Object) oneOf(k, def string, allowed ...string) string {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -154,7 +171,7 @@ func (o *object) oneOf(k, def string, allowed ...string) string {
 	return def
 }
 
-func (o *object) boolean(k string, def bool) bool {
+func (o *Object) boolean(k string, def bool) bool {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -170,7 +187,7 @@ func (o *object) boolean(k string, def bool) bool {
 }
 
 // uint parses an unsigned integer (decimal, 0x hex, 0o octal, 0b binary) in [lo, hi].
-func (o *object) uint(k string, def, lo, hi uint64) uint64 {
+func (o *Object) uint(k string, def, lo, hi uint64) uint64 {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -203,7 +220,7 @@ func fmtNum(v uint64) string {
 	return strconv.FormatUint(v, 10)
 }
 
-func (o *object) float(k string, def, lo, hi float64) float64 {
+func (o *Object) float(k string, def, lo, hi float64) float64 {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -216,7 +233,7 @@ func (o *object) float(k string, def, lo, hi float64) float64 {
 	return v
 }
 
-func (o *object) duration(k string, def, lo, hi time.Duration) time.Duration {
+func (o *Object) duration(k string, def, lo, hi time.Duration) time.Duration {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -234,7 +251,7 @@ func (o *object) duration(k string, def, lo, hi time.Duration) time.Duration {
 }
 
 // size parses a byte size such as 10MiB, 512k or 4096.
-func (o *object) size(k string, def int64) int64 {
+func (o *Object) size(k string, def int64) int64 {
 	n, ok := o.scalar(k)
 	if !ok {
 		return def
@@ -259,7 +276,7 @@ func (o *object) size(k string, def int64) int64 {
 }
 
 // list returns the items of a sequence; a single scalar counts as a list of one.
-func (o *object) list(k string) []*yaml.Node {
+func (o *Object) list(k string) []*yaml.Node {
 	n := o.get(k)
 	if n == nil {
 		return nil
@@ -274,7 +291,7 @@ func (o *object) list(k string) []*yaml.Node {
 	return nil
 }
 
-func (o *object) has(k string) bool {
+func (o *Object) has(k string) bool {
 	_, ok := o.keys[k]
 	return ok
 }

@@ -6,20 +6,8 @@ import "encoding/json"
 // their settings are equal, ignoring positions in the file. Reload keeps an
 // endpoint running when its fingerprint is unchanged.
 func (e *Endpoint) Fingerprint() string {
-	c := *e
-	c.Pos = Pos{}
-	c.Filters = clearPos(c.Filters)
-	if c.TLS != nil {
-		t := *c.TLS
-		t.Pos = Pos{}
-		c.TLS = &t
-	}
-	if c.Auth != nil {
-		a := *c.Auth
-		a.Pos = Pos{}
-		c.Auth = &a
-	}
-	b, _ := json.Marshal(c)
+	// Positions are tagged json:"-" wherever they occur.
+	b, _ := json.Marshal(e)
 	return string(b)
 }
 

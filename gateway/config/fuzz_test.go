@@ -1,6 +1,9 @@
-package config
+package config_test
 
 import (
+	"github.com/fieldgate/fieldgate/gateway/config"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
+
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,8 +21,8 @@ func FuzzConfig(f *testing.F) {
 	f.Add([]byte("endpoints: {a: {kind: udp, listen: \"0.0.0.0:1\", auth: {key_file: x}}}\nroutes: [{from: [a], to: [a], transform: {crc8: {from: -1, to: 3, result: 9}}}]\n"))
 	f.Add([]byte("endpoints:\n  p: {kind: packet, interface: veth0, filter: \"ether proto 0x88b5 and (vlan 5 or ip[2:2] > 100)\", ring: {block_size: 64KiB}}\n  u: {kind: udp, listen: \"127.0.0.1:1\"}\nroutes: [{from: [u], to: [p], allow: [any, 0x0800, \"123:7FF\"]}, {from: [p], to: [u], filters: [\"1:2\"]}]\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, err := Parse("f.yaml", b)
-		if es, ok := err.(Errors); ok {
+		_, err := config.Parse("f.yaml", b)
+		if es, ok := err.(config.Errors); ok {
 			for _, e := range es {
 				if e.Pos.File != "f.yaml" || e.Msg == "" {
 					t.Fatalf("error without position or message: %#v", e)

@@ -20,41 +20,27 @@ func (c *Config) Endpoint(name string) *Endpoint {
 	return nil
 }
 
-// CanRead reports whether frames can come out of e.
-func (e *Endpoint) CanRead() bool {
-	return !(e.Kind == KindLog && e.Mode == "write") && e.Kind != KindCapture
-}
-
-// CanWrite reports whether frames can be written to e.
-func (e *Endpoint) CanWrite() bool { return !(e.Kind == KindLog && e.Mode == "read") }
-
-// bindKey names the local resource an endpoint binds, for conflict checks.
-func (e *Endpoint) bindKey() (string, bool) {
-	switch e.Kind {
-	case KindUDP:
-		return "udp " + normAddr(e.Listen), true
-	case KindTCP, KindSocketcand:
-		if e.Mode == "client" {
-			return "", false
-		}
-		return "tcp " + normAddr(e.Listen), true
-	case KindVsock:
-		if e.Mode == "client" {
-			return "", false
-		}
-		return fmt.Sprintf("vsock %d", e.Port), true
-	case KindUnix:
-		if e.Mode == "client" {
-			return "", false
-		}
-		return "unix " + e.Path, true
-	case KindLog, KindCapture:
-		return "file " + e.Path, true
-	case KindISOTP:
-		return fmt.Sprintf("isotp %s %x", e.Interface, e.RxID), true
+// binds returns the local resources e binds, for conflict checks.
+func (e *Endpoint) binds() []Bind {
+	if b, ok := e.Settings.(Binder); ok {
+		return b.Binds()
 	}
-	return "", false
+	return nil
 }
+
+// guardedPair reports whether frames from f to t pass the route's allow
+// list: f is untrusted and t a bus (or either declared nothing).
+func guardedPair(f, t *Endpoint) bool {
+	return f.Traits().Trust.Untrusted() && t.Traits().Trust.Guarded()
+}
+
+// etherOnly reports whether e carries Ethernet frames and nothing else (an
+// interface bridged by a packet endpoint).
+func etherOnly(e *Endpoint) bool { return e.Traits().Carries == CarriesEthernet }
+
+// NormAddr returns host:port with the host's IP written canonically, so two
+// spellings of one address compare equal.
+func NormAddr(s string) string { return normAddr(s) }
 
 func normAddr(s string) string {
 	h, p, err := net.SplitHostPort(s)
@@ -67,19 +53,17 @@ func normAddr(s string) string {
 	return net.JoinHostPort(h, p)
 }
 
-// bindsOverlap reports whether two bind keys collide, counting a wildcard
+// bindsOverlap reports whether two binds collide, counting a wildcard
 // host as colliding with every host on the same port.
-func bindsOverlap(a, b string) bool {
+func bindsOverlap(a, b Bind) bool {
 	if a == b {
 		return true
 	}
-	pa, aa, _ := strings.Cut(a, " ")
-	pb, ab, _ := strings.Cut(b, " ")
-	if pa != pb || (pa != "udp" && pa != "tcp") {
+	if a.Space != b.Space || (a.Space != "udp" && a.Space != "tcp") {
 		return false
 	}
-	ha, porta, _ := net.SplitHostPort(aa)
-	hb, portb, _ := net.SplitHostPort(ab)
+	ha, porta, _ := net.SplitHostPort(a.Addr)
+	hb, portb, _ := net.SplitHostPort(b.Addr)
 	if porta != portb || porta == "0" {
 		return false
 	}
@@ -90,24 +74,22 @@ func bindsOverlap(a, b string) bool {
 func (d *decoder) validate(c *Config) {
 	// Conflicting binds.
 	type bind struct {
-		key string
+		key Bind
 		e   *Endpoint
 	}
 	var binds []bind
 	if c.Admin.Listen != "" {
-		binds = append(binds, bind{"tcp " + normAddr(c.Admin.Listen), &Endpoint{Name: "admin", Pos: c.Admin.Pos}})
+		binds = append(binds, bind{Bind{"tcp", normAddr(c.Admin.Listen)}, &Endpoint{Name: "admin", Pos: c.Admin.Pos}})
 	}
 	for _, e := range c.Endpoints {
-		k, ok := e.bindKey()
-		if !ok {
-			continue
-		}
-		for _, b := range binds {
-			if bindsOverlap(k, b.key) {
-				d.addErr(e.Pos, "endpoints."+e.Name, "give each listener its own port, path or file", "binds %s, which %s (%v) already binds", k, b.e.Name, b.e.Pos)
+		for _, k := range e.binds() {
+			for _, b := range binds {
+				if bindsOverlap(k, b.key) {
+					d.addErr(e.Pos, "endpoints."+e.Name, "give each listener its own port, path or file", "binds %s, which %s (%v) already binds", k, b.e.Name, b.e.Pos)
+				}
 			}
+			binds = append(binds, bind{k, e})
 		}
-		binds = append(binds, bind{k, e})
 	}
 	used := map[string]bool{}
 	names := make([]string, 0, len(c.Endpoints))
@@ -135,14 +117,14 @@ func (d *decoder) validate(c *Config) {
 				}
 				used[n] = true
 				if !want(e) {
-					d.addErr(pos[i], path+"."+field, wantMsg, "route is unreachable: endpoint %q (%s, mode %s) %s", n, e.Kind, e.Mode, map[string]string{"from": "never produces frames", "to": "cannot be written"}[field])
+					d.addErr(pos[i], path+"."+field, wantMsg, "route is unreachable: endpoint %q (%s) %s", n, e.Kind, map[string]string{"from": "never produces frames", "to": "cannot be written"}[field])
 				}
 				out = append(out, e)
 			}
 			return out
 		}
-		from := resolve(r.From, r.FromPos, "from", (*Endpoint).CanRead, "a log endpoint in mode write is a sink; use mode: read to replay it")
-		to := resolve(r.To, r.ToPos, "to", (*Endpoint).CanWrite, "a log endpoint in mode read is a source; use mode: write to record")
+		from := resolve(r.From, r.FromPos, "from", (*Endpoint).CanRead, "it is a sink (a log endpoint in mode write, a capture file); use mode: read to replay a log")
+		to := resolve(r.To, r.ToPos, "to", (*Endpoint).CanWrite, "it is a source (a log endpoint in mode read); use mode: write to record")
 		for i, f := range from {
 			for _, t := range to {
 				if f == t {
@@ -162,7 +144,7 @@ func (d *decoder) validate(c *Config) {
 		// Network → bus safety.
 		for _, f := range from {
 			for _, t := range to {
-				if IsNetwork(f.Kind) && IsBus(t.Kind) && len(r.Allow) == 0 && !r.AllowAny {
+				if guardedPair(f, t) && !etherOnly(t) && len(r.Allow) == 0 && !r.AllowAny {
 					msg := "no `allow` list: this route injects nothing onto the bus (every frame is dropped, reason not_allowed)"
 					c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add e.g. allow: [\"100:700\"] naming the id/mask ranges peers may write"})
 				}
@@ -171,7 +153,7 @@ func (d *decoder) validate(c *Config) {
 		if r.Offload == "require" {
 			ok := len(from) > 0 && len(to) > 0
 			for _, e := range append(append([]*Endpoint{}, from...), to...) {
-				if e.Kind != KindCAN {
+				if _, raw := e.Settings.(RawCAN); !raw {
 					ok = false
 				}
 			}
@@ -183,7 +165,7 @@ func (d *decoder) validate(c *Config) {
 			}
 		}
 		for _, t := range to {
-			if r.FrameType == "fd" && t.Kind == KindCAN && !t.FD {
+			if rc, raw := t.Settings.(RawCAN); raw && r.FrameType == "fd" && !rawFD(rc) {
 				d.addErr(r.Pos, path+".frames", "set fd: true on endpoint "+t.Name, "route forwards only FD frames to %q, which has fd off", t.Name)
 			}
 		}
@@ -193,6 +175,11 @@ func (d *decoder) validate(c *Config) {
 			c.Warnings = append(c.Warnings, &Error{Pos: e.Pos, Field: "endpoints." + e.Name, Msg: "endpoint is not used by any route", Hint: "add a route or remove it"})
 		}
 	}
+}
+
+func rawFD(r RawCAN) bool {
+	_, fd, _ := r.RawCAN()
+	return fd
 }
 
 func allInvertedZero(fs []Filter) bool {
@@ -221,13 +208,13 @@ func posOf(names []string, pos []Pos, name string, def Pos) Pos {
 func (d *decoder) validateEthernet(c *Config, r *Route, path string, from, to []*Endpoint) {
 	ether := false
 	for _, e := range append(append([]*Endpoint{}, from...), to...) {
-		if e.Kind == KindPacket {
+		if etherOnly(e) {
 			ether = true
 		}
 	}
 	for _, f := range from {
 		for _, t := range to {
-			if IsNetwork(f.Kind) && IsBus(t.Kind) && len(r.AllowEtherTypes) > 0 {
+			if guardedPair(f, t) && !etherOnly(t) && len(r.AllowEtherTypes) > 0 {
 				d.addErr(r.Pos, path+".allow", "ethertypes are for routes onto packet endpoints; write CAN id:mask entries, e.g. \"100:700\"", "%s → %s: ethertype entries in allow do not apply to a CAN bus", f.Name, t.Name)
 			}
 		}
@@ -247,20 +234,20 @@ func (d *decoder) validateEthernet(c *Config, r *Route, path string, from, to []
 	}
 	for _, f := range from {
 		for _, t := range to {
-			if f.Kind == KindPacket && !t.CarriesEthernet() {
+			if etherOnly(f) && !t.Carries(CarriesEthernet) {
 				d.addErr(posOf(r.To, r.ToPos, t.Name, r.Pos), path+".to", "Ethernet frames go to packet, capture or udp endpoints, or tcp/unix/vsock links with pdus: true (socketcand and plain cannelloni links carry CAN only)", "endpoint %q (%s) cannot carry the Ethernet frames of %q", t.Name, t.Kind, f.Name)
 			}
-			if t.Kind == KindPacket && !f.CarriesEthernet() {
+			if etherOnly(t) && !f.Carries(CarriesEthernet) {
 				d.addErr(posOf(r.From, r.FromPos, f.Name, r.Pos), path+".from", "a packet endpoint writes Ethernet frames from packet or udp endpoints, or tcp/unix/vsock links with pdus: true", "endpoint %q (%s) produces no Ethernet frames for %q", f.Name, f.Kind, t.Name)
 			}
-			if !IsNetwork(f.Kind) || t.Kind != KindPacket {
+			if !guardedPair(f, t) || !etherOnly(t) {
 				continue
 			}
 			if len(r.Allow) > 0 {
 				d.addErr(r.Allow[0].Pos, path+".allow", "list ethertypes, e.g. [0x0800, 0x0806], or any", "%s → %s: CAN id:mask entries in allow do not apply to an Ethernet interface", f.Name, t.Name)
 			}
 			if !r.AllowAny && len(r.AllowEtherTypes) == 0 {
-				msg := "no `allow` list: this route writes nothing onto interface " + t.Interface + " (every frame is dropped, reason not_allowed)"
+				msg := "no `allow` list: this route writes nothing onto interface " + t.Interface() + " (every frame is dropped, reason not_allowed)"
 				c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add allow: [0x88b5] naming the ethertypes peers may write, or allow: [any]"})
 			}
 		}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command guestinit is PID 1 of the rig's guest. It lives in the initramfs
 // that hil builds; the product never runs it.
 //

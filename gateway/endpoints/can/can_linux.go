@@ -1,0 +1,398 @@
+//go:build linux
+
+package can
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	socketcan "github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/internal/ifstate"
+	"golang.org/x/sys/unix"
+)
+
+// canConn is a raw CAN socket endpoint: batch receive and send through the
+// project's can package (recvmmsg/sendmmsg), kernel drops (SO_RXQ_OVFL)
+// counted, and an interface that goes down waited for instead of failing
+// the gateway.
+type canConn struct {
+	cfg           *Config
+	env           *endpoint.Env
+	mu            sync.Mutex // guards c replacement
+	c             *socketcan.RawConn
+	rcv           []socketcan.RecvMsg
+	tx            []socketcan.FDFrame // Send's (the writer goroutine's)
+	itx           []socketcan.FDFrame // TrySend's (the inline path's)
+	kernelDropped uint64
+
+	// confirm mode (cfg.Confirm): frames the socket accepted and whose
+	// echo (MSG_CONFIRM) has not been read yet. sendMu keeps a write and
+	// its inflight update together against settle.
+	sendMu   sync.Mutex
+	inflight atomic.Int64
+	filters  []socketcan.Filter // applied in user space in confirm mode
+
+	// idle: no route reads this endpoint in user space (it is only a
+	// destination, or its routes run in can-gw), so the kernel delivers it
+	// no data frames at all (an empty CAN_RAW_FILTER).
+	idle atomic.Bool
+
+	// postUp (Receive's goroutine only): the link was down; settle again
+	// once frames flow. Linux sets IFF_UP before it activates the
+	// device's qdisc (__dev_open), and frames sent in between are
+	// dropped by the noop qdisc while sendmmsg reports success, so in
+	// confirm mode their echoes never come either.
+	postUp bool
+	// sendSawDown: a write got the link-down error. The socket's error
+	// (sk_err, set when the interface goes down) is reported once, to
+	// whichever call comes first; when a write takes it, Receive never
+	// sees ENETDOWN, so it settles once frames flow again instead.
+	sendSawDown atomic.Bool
+}
+
+var (
+	_ endpoint.Transceiver = (*canConn)(nil)
+	_ endpoint.ReceiveGate = (*canConn)(nil)
+)
+
+// SetIdle stops or resumes data frame delivery to the socket.
+func (c *canConn) SetIdle(idle bool) error {
+	if c.cfg.Confirm || c.idle.Swap(idle) == idle {
+		return nil // confirm mode needs its own echoes: always receive
+	}
+	return c.applyIdle(c.conn())
+}
+
+func (c *canConn) applyIdle(rc *socketcan.RawConn) error {
+	if c.idle.Load() {
+		return rc.SetFilters([]socketcan.Filter{})
+	}
+	return rc.SetFilters(canFilters(c.cfg))
+}
+
+func rawConfig(cfg *Config) *socketcan.RawConfig {
+	rc := &socketcan.RawConfig{FD: cfg.FD, ErrorMask: socketcan.ErrClass(cfg.ErrorMask), RecvBuffer: 1 << 20}
+	if cfg.Confirm {
+		// The kernel filters a socket's own echoes like any frame: keep
+		// receive-all and filter in user space.
+		rc.RecvOwnMsgs = true
+		return rc
+	}
+	rc.Filters = canFilters(cfg)
+	return rc
+}
+
+func canFilters(cfg *Config) []socketcan.Filter {
+	var out []socketcan.Filter
+	for _, f := range cfg.Filters {
+		out = append(out, socketcan.Filter{ID: f.ID, Mask: f.Mask, Inverted: f.Inverted})
+	}
+	return out
+}
+
+// passes applies the configured filters in user space (confirm mode).
+func (c *canConn) passes(f *frame.Frame) bool {
+	if len(c.filters) == 0 || f.ID&frame.CANERRFlag != 0 {
+		return true
+	}
+	for _, flt := range c.filters {
+		if flt.Match(f.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// settle counts the frames the socket accepted but the interface never
+// sent (confirm mode), once the interface went down or away. The kernel
+// reports ENETDOWN only after the receive queue is empty, so every echo of
+// a frame that was sent has been read; a last short read catches echoes of
+// a write that was still running.
+func (c *canConn) settle(rc *socketcan.RawConn, deliver func([]frame.Frame), batch []frame.Frame) {
+	if !c.cfg.Confirm {
+		return
+	}
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		n, _ := rc.ReadBatch(ctx, c.rcv)
+		cancel()
+		if n == 0 {
+			break
+		}
+		c.deliverBatch(c.rcv[:n], deliver, batch)
+	}
+	if lost := c.inflight.Swap(0); lost > 0 {
+		c.env.Drop(endpoint.ReasonTxLost, int(lost))
+		c.env.Log.Warn("frames accepted but never transmitted", "interface", c.cfg.Interface, "frames", lost)
+	}
+}
+
+// deliverBatch converts received messages, takes our own echoes off the
+// inflight count, and passes the rest on.
+func (c *canConn) deliverBatch(msgs []socketcan.RecvMsg, deliver func([]frame.Frame), batch []frame.Frame) {
+	k := 0
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Confirm {
+			c.inflight.Add(-1)
+			continue
+		}
+		if m.Frame.Error {
+			c.env.Stats.ErrorFrames.Add(1)
+		}
+		frame.FromCAN(&batch[k], &m.Frame, m.FD)
+		if c.cfg.Confirm && !c.passes(&batch[k]) {
+			continue
+		}
+		batch[k].Time = 0
+		if !m.Time.IsZero() {
+			batch[k].Time = m.Time.UnixNano()
+		}
+		k++
+	}
+	if k > 0 {
+		deliver(batch[:k])
+	}
+}
+
+func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
+	cfg := ec.Settings.(*Config)
+	c, err := socketcan.ListenRaw(cfg.Interface, rawConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	cc := &canConn{cfg: cfg, env: e, c: c, rcv: make([]socketcan.RecvMsg, socketcan.MaxBatch), tx: make([]socketcan.FDFrame, socketcan.MaxBatch), itx: make([]socketcan.FDFrame, socketcan.MaxBatch)}
+	if cfg.Confirm {
+		cc.filters = canFilters(cfg)
+	}
+	return cc, nil
+}
+
+func (c *canConn) conn() *socketcan.RawConn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.c
+}
+
+// reopen waits for the interface to come back and opens a new socket.
+func (c *canConn) reopen(ctx context.Context) error {
+	c.env.Log.Warn("interface down; waiting for it to come back", "interface", c.cfg.Interface)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+		nc, err := socketcan.ListenRaw(c.cfg.Interface, rawConfig(c.cfg))
+		if err != nil {
+			continue
+		}
+		if c.idle.Load() {
+			c.applyIdle(nc)
+		}
+		c.mu.Lock()
+		old := c.c
+		c.c = nc
+		c.kernelDropped = 0
+		c.mu.Unlock()
+		old.Close()
+		c.env.Log.Info("interface back", "interface", c.cfg.Interface)
+		return nil
+	}
+}
+
+// Receive reads with a context that cannot be cancelled: mdlayher/socket
+// starts a watcher goroutine for every blocking read with a cancellable
+// context, which at low frame rates costs more than the frame itself. To
+// stop, the receiving socket is swapped for a send-only one (no receive
+// filters) and closed, which unblocks the read.
+func (c *canConn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
+	stop := context.AfterFunc(ctx, func() {
+		tc := rawConfig(c.cfg)
+		tc.Filters = []socketcan.Filter{} // receive nothing
+		tc.ErrorMask = 0
+		nc, err := socketcan.ListenRaw(c.cfg.Interface, tc)
+		c.mu.Lock()
+		old := c.c
+		if err == nil {
+			c.c = nc
+		}
+		c.mu.Unlock()
+		old.Close()
+	})
+	defer stop()
+	batch := make([]frame.Frame, socketcan.MaxBatch)
+	for {
+		rc := c.conn()
+		n, err := rc.ReadBatch(context.Background(), c.rcv)
+		if n > 0 {
+			c.deliverBatch(c.rcv[:n], deliver, batch)
+			if c.postUp || c.sendSawDown.Load() {
+				c.postUp = false
+				c.sendSawDown.Store(false)
+				c.settle(rc, deliver, batch)
+			}
+		}
+		if d := rc.Dropped(); d > c.kernelDropped {
+			c.env.Drop(endpoint.ReasonKernel, int(d-c.kernelDropped))
+			c.kernelDropped = d
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, unix.ENETDOWN) {
+				// The socket stays bound while the interface is down;
+				// frames flow again once it is up.
+				c.env.Log.Warn("interface down; waiting for it to come back", "interface", c.cfg.Interface)
+				c.settle(rc, deliver, batch)
+				c.postUp = c.cfg.Confirm
+				continue
+			}
+			if ifstate.LinkDown(err) {
+				c.settle(rc, deliver, batch)
+				c.postUp = c.cfg.Confirm
+				if err := c.reopen(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			if errors.Is(err, unix.EMSGSIZE) {
+				c.env.Drop(endpoint.ReasonMalformed, 1)
+				continue
+			}
+			return fmt.Errorf("read %s: %w", c.cfg.Interface, err)
+		}
+	}
+}
+
+func (c *canConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
+	sent := 0
+	for sent < len(frames) {
+		k := 0
+		for ; k < len(c.tx) && sent+k < len(frames); k++ {
+			f := &frames[sent+k]
+			if !f.IsCAN() {
+				break
+			}
+			if f.Type == frame.CANFD && !c.cfg.FD {
+				break
+			}
+			frame.ToCAN(&c.tx[k], f)
+		}
+		if k == 0 {
+			f := &frames[sent]
+			if f.Type == frame.CANFD {
+				return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("CAN FD frame to %s, which has fd: false", c.cfg.Interface)}
+			}
+			return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Type)}
+		}
+		n, err := c.write(ctx, k)
+		sent += n
+		if err != nil {
+			if ifstate.LinkDown(err) {
+				return sent, &endpoint.DropError{Reason: endpoint.ReasonLinkDown, Err: err}
+			}
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// write sends c.tx[:k] and, in confirm mode, counts the accepted frames as
+// in flight until their echoes come back.
+func (c *canConn) write(ctx context.Context, k int) (int, error) {
+	if c.cfg.Confirm {
+		c.sendMu.Lock()
+		defer c.sendMu.Unlock()
+	}
+	rc := c.conn()
+	n, err := rc.WriteBatch(ctx, c.tx[:k])
+	if err != nil && n == 0 && c.conn() != rc {
+		// The socket was swapped (receive stopped): retry on the new one.
+		n, err = c.conn().WriteBatch(ctx, c.tx[:k])
+	}
+	if c.cfg.Confirm {
+		c.inflight.Add(int64(n))
+		if err != nil && ifstate.LinkDown(err) {
+			c.sendSawDown.Store(true)
+		}
+	}
+	return n, err
+}
+
+func (c *canConn) Close() error { return c.conn().Close() }
+
+var _ endpoint.TrySender = (*canConn)(nil)
+
+// TrySend writes frames without waiting for room in the socket (the
+// engine's inline path, gateway/inline.go): it stops at the first batch the
+// socket cannot take at once and reports endpoint.ErrWouldBlock for the
+// rest.
+func (c *canConn) TrySend(frames []frame.Frame) (int, error) {
+	sent := 0
+	for sent < len(frames) {
+		k := 0
+		for ; k < len(c.itx) && sent+k < len(frames); k++ {
+			f := &frames[sent+k]
+			if !f.IsCAN() || (f.Type == frame.CANFD && !c.cfg.FD) {
+				break
+			}
+			frame.ToCAN(&c.itx[k], f)
+		}
+		if k == 0 {
+			// Not for a raw socket: Send reports it.
+			n, err := c.Send(nil, frames[sent:sent+1])
+			sent += n
+			if err != nil {
+				return sent, err
+			}
+			continue
+		}
+		n, err := c.tryWrite(k)
+		sent += n
+		if err != nil {
+			if endpoint.WouldBlock(err) {
+				return sent, endpoint.ErrWouldBlock
+			}
+			if ifstate.LinkDown(err) {
+				return sent, &endpoint.DropError{Reason: endpoint.ReasonLinkDown, Err: err}
+			}
+			return sent, err
+		}
+		if n < k {
+			return sent, endpoint.ErrWouldBlock
+		}
+	}
+	return sent, nil
+}
+
+// tryWrite is write without waiting, from c.itx.
+func (c *canConn) tryWrite(k int) (int, error) {
+	if c.cfg.Confirm {
+		c.sendMu.Lock()
+		defer c.sendMu.Unlock()
+	}
+	rc := c.conn()
+	n, err := rc.TryWriteBatch(c.itx[:k])
+	if err != nil && n == 0 && c.conn() != rc {
+		// The socket was swapped (receive stopped): retry on the new one.
+		n, err = c.conn().TryWriteBatch(c.itx[:k])
+	}
+	if c.cfg.Confirm {
+		c.inflight.Add(int64(n))
+		if err != nil && ifstate.LinkDown(err) {
+			c.sendSawDown.Store(true)
+		}
+	}
+	return n, err
+}

@@ -1,0 +1,56 @@
+package logfile
+
+import (
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// Config is a log endpoint's settings.
+type Config struct {
+	Mode       config.Mode // write (record) or read (replay)
+	Path       string
+	Interface  string // interface name written into lines
+	RotateSize int64  // bytes, 0 = never
+	RotateKeep int    // rotated files kept
+	Realtime   bool   // read mode: replay with the original timing
+}
+
+var _ config.Binder = (*Config)(nil)
+
+// Traits: a local file, CAN frames, one direction by mode.
+func (c *Config) Traits() config.Traits {
+	d := config.WriteOnly
+	if c.Mode == config.ModeRead {
+		d = config.ReadOnly
+	}
+	return config.Traits{Carries: config.CarriesCAN | config.CarriesCANFD, Direction: d, Trust: config.TrustLocal}
+}
+
+// Binds: the file.
+func (c *Config) Binds() []config.Bind { return []config.Bind{{Space: "file", Addr: c.Path}} }
+
+var fields = []config.Field{
+	{Name: "mode", Default: "write", Doc: "`write` records frames, `read` replays the file as a source"},
+	{Name: "path", Doc: "the candump log file"},
+	{Name: "interface", Default: "can0", Doc: "interface name written into each line (write mode)"},
+	{Name: "rotate", Doc: "`{size: 10MiB, keep: 5}`: rotate at size, keep that many old files"},
+	{Name: "realtime", Default: "false", Doc: "read mode: replay with the original timing instead of as fast as possible"},
+}
+
+func decode(o *config.Object) config.Settings {
+	c := &Config{}
+	c.Mode = config.Mode(o.OneOf("mode", string(config.ModeWrite), string(config.ModeWrite), string(config.ModeRead)))
+	c.Path = o.Str("path", "")
+	if c.Path == "" {
+		o.Missing("path", "a candump log file path")
+	}
+	c.Interface = o.Str("interface", "can0")
+	if !config.ValidInterface(c.Interface) {
+		o.Errorf(o.Get("interface"), o.Field("interface"), "at most 15 characters, no spaces", "invalid interface name %q", c.Interface)
+	}
+	rn := o.Object("rotate")
+	c.RotateSize = rn.Size("size", 0)
+	c.RotateKeep = int(rn.Uint("keep", 5, 1, 1000))
+	rn.Done()
+	c.Realtime = o.Bool("realtime", false)
+	return c
+}

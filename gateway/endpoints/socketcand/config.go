@@ -1,0 +1,69 @@
+package socketcand
+
+import (
+	"github.com/fieldgate/fieldgate/gateway/config"
+)
+
+// DefaultListen is the address a socketcand endpoint listens on when the
+// configuration gives none (socketcand's own port, on loopback).
+const DefaultListen = "127.0.0.1:29536"
+
+// Config is a socketcand endpoint's settings.
+type Config struct {
+	Listen string // local host:port
+	Bus    string // the bus name clients open
+	// Interface is the CAN interface for the modes that need a kernel
+	// socket of their own per client (ISO-TP mode, muxfilter); "" if unset.
+	Interface  string
+	Beacon     bool // broadcast the discovery beacon
+	MaxClients int
+	AllowPeers []string
+	TLS        *config.TLS
+}
+
+var _ config.Binder = (*Config)(nil)
+
+// Traits: a server reachable from the network, carrying CAN and CAN FD
+// frames both ways; its interface (if set) is the bus its clients' own
+// kernel sockets are on, so link state follows it.
+func (c *Config) Traits() config.Traits {
+	return config.Traits{
+		Carries:   config.CarriesCAN | config.CarriesCANFD,
+		Trust:     config.TrustRemote,
+		Interface: c.Interface,
+	}
+}
+
+// Binds: the TCP listening address.
+func (c *Config) Binds() []config.Bind {
+	return []config.Bind{{Space: "tcp", Addr: config.NormAddr(c.Listen)}}
+}
+
+var fields = []config.Field{
+	{Name: "listen", Default: DefaultListen, Doc: "local `host:port`"},
+	{Name: "bus", Doc: "the bus name clients `open` (e.g. `vcan0`); other names get `< error could not open bus >`"},
+	{Name: "interface", Doc: "the CAN interface for the modes that need a kernel socket per client: ISO-TP mode and `muxfilter`. Without it they are answered with an error"},
+	{Name: "beacon", Default: "false", Doc: "broadcast the discovery beacon to UDP port 42000 every 3 s"},
+	{Name: "max_clients", Default: "16", Doc: "further clients are refused"},
+	{Name: "allow_peers", Doc: "allowed client addresses/prefixes (any when unset)"},
+	{Name: "tls", Doc: "`{cert:, key:, ca:}`: TLS server certificate and key; with ca, require client certificates signed by it"},
+}
+
+func decode(o *config.Object) config.Settings {
+	c := &Config{}
+	c.Listen = o.HostPort("listen", false, DefaultListen)
+	c.Bus = o.Str("bus", "")
+	if c.Bus == "" {
+		o.Missing("bus", "the bus name clients open, e.g. vcan0")
+	}
+	if o.Has("interface") {
+		// Optional: the CAN interface for the modes that need a
+		// kernel socket of their own per client (isotpmode, muxfilter).
+		c.Interface = o.Interface("the CAN interface name, e.g. can0 or vcan0")
+	}
+	c.Beacon = o.Bool("beacon", false)
+	c.MaxClients = int(o.Uint("max_clients", config.DefaultMaxClients, 1, 4096))
+	c.AllowPeers = o.AllowPeers()
+	c.TLS = o.TLS(true)
+	return c
+}

@@ -1,0 +1,745 @@
+package socketcand
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/endpoints/stream"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/internal/access"
+	"github.com/fieldgate/fieldgate/gateway/internal/tlsconf"
+	proto "github.com/fieldgate/fieldgate/gateway/socketcand"
+)
+
+// server is a socketcand server: many clients at once, raw mode (every
+// frame), BCM mode (subscriptions, content filters, cyclic transmissions
+// emulated in user space on routed frames; muxfilter on a kernel BCM socket
+// per client), control mode (statistics) and ISO-TP mode (a kernel ISO-TP
+// socket per client channel). muxfilter and ISO-TP mode need the endpoint's
+// interface option and go only as far as the routes allow (Env.BusAccess,
+// kernel.go). CAN FD frames go to raw-mode clients as
+// "< fdframe … >" and come from them with "fdsend" (socketcand 0.6.1+);
+// BCM mode is classic CAN only.
+type server struct {
+	cfg   *Config
+	env   *endpoint.Env
+	ln    net.Listener
+	allow access.Peers
+
+	mu      sync.RWMutex
+	clients map[*client]struct{}
+	wg      sync.WaitGroup
+	beacon  *net.UDPConn
+}
+
+// Client modes.
+const (
+	modeNone = iota
+	modeBCM
+	modeRaw
+	modeControl
+	modeISOTP
+)
+
+// verbs are the commands each mode accepts besides echo and the mode
+// switches, as in socketcand's state_*.c; others get "< error unknown
+// command >".
+var verbs = [...][]string{
+	modeBCM:     {"send", "sendrtr", "add", "update", "delete", "filter", "muxfilter", "subscribe", "unsubscribe"},
+	modeRaw:     {"send", "fdsend"},
+	modeControl: {"statistics"},
+	modeISOTP:   {"isotpconf", "sendpdu"},
+}
+
+// maxClientBacklog bounds the unsent bytes per client; a client further
+// behind loses frames (counted, reason queue_overflow).
+const maxClientBacklog = 1 << 20
+
+// signal wakes the goroutine waiting on c without blocking.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
+}
+
+// RawHold delays frames after "< ok >" to rawmode so that clients which read
+// "< ok >" with one recv (python-can) never see a frame in the same read.
+const RawHold = 150 * time.Millisecond
+
+type client struct {
+	s    *server
+	c    net.Conn
+	addr string
+	wake chan struct{}
+
+	mu        sync.Mutex
+	mode      int
+	holdUntil time.Time
+	out       []byte
+	closed    bool
+	subs      map[uint32]*subscription
+	jobs      map[uint32]*job
+	rb, rp    atomic.Uint64 // bytes/frames received from the bus (sent to the client)
+	tb, tp    atomic.Uint64 // bytes/frames sent to the bus (from the client)
+	statStop  chan struct{}
+	isotp     *channel // ISO-TP mode: the open channel
+	bcm       *bcmSock // BCM mode: the kernel socket of muxfilter
+}
+
+type subscription struct {
+	interval time.Duration
+	last     time.Time
+	mask     []byte // content filter: nil = every frame
+	prev     [8]byte
+	seen     bool
+}
+
+type job struct {
+	stop chan struct{}
+	mu   sync.Mutex
+	f    frame.Frame
+}
+
+var _ endpoint.Transceiver = (*server)(nil)
+
+func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
+	cfg := ec.Settings.(*Config)
+	s := &server{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers)}
+	tc, err := tlsconf.Load(cfg.TLS, true)
+	if err != nil {
+		return nil, err
+	}
+	s.ln, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	if tc != nil {
+		s.ln = tls.NewListener(s.ln, tc)
+	}
+	return s, nil
+}
+
+// Addr returns the listening address.
+func (s *server) Addr() net.Addr { return s.ln.Addr() }
+
+func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
+	defer s.wg.Wait()
+	stop := context.AfterFunc(ctx, func() { s.ln.Close() })
+	defer stop()
+	if s.cfg.Beacon {
+		go s.runBeacon(ctx)
+	}
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		if len(s.allow) > 0 {
+			ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
+			if err != nil || !s.allow.Allowed(ap.Addr()) {
+				s.env.Log.Warn("peer refused by allow_peers", "peer", c.RemoteAddr())
+				c.Close()
+				continue
+			}
+		}
+		s.mu.RLock()
+		n := len(s.clients)
+		s.mu.RUnlock()
+		if n >= s.cfg.MaxClients {
+			s.env.Log.Warn("client refused: max_clients reached", "peer", c.RemoteAddr())
+			c.Close()
+			continue
+		}
+		cl := &client{s: s, c: c, addr: c.RemoteAddr().String(), wake: make(chan struct{}, 1),
+			subs: map[uint32]*subscription{}, jobs: map[uint32]*job{}}
+		s.mu.Lock()
+		s.clients[cl] = struct{}{}
+		s.mu.Unlock()
+		s.env.Stats.Peers.Add(1)
+		s.env.Stats.Connects.Add(1)
+		s.wg.Add(2)
+		go func() { defer s.wg.Done(); cl.writer(ctx) }()
+		go func() { defer s.wg.Done(); cl.serve(ctx, deliver) }()
+	}
+}
+
+// runBeacon broadcasts the discovery beacon every 3 s to UDP port 42000.
+func (s *server) runBeacon(ctx context.Context) {
+	c, err := net.ListenUDP("udp4", nil)
+	if err != nil {
+		s.env.Log.Warn("beacon disabled", "err", err)
+		return
+	}
+	defer c.Close()
+	host := "fieldgate"
+	msg := fmt.Sprintf(`<CANBeacon name="%s" type="SocketCAN" description="fieldgate socketcand endpoint %s"><URL>can://%s</URL><Bus name="%s"/></CANBeacon>`,
+		host, s.env.Name, s.ln.Addr(), s.cfg.Bus)
+	dst := &net.UDPAddr{IP: net.IPv4bcast, Port: 42000}
+	t := time.NewTicker(3 * time.Second)
+	defer t.Stop()
+	for {
+		c.WriteToUDP([]byte(msg), dst)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// say queues a control reply as its own write (clients read replies with a
+// single recv and compare them exactly).
+func (cl *client) say(msg string) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.closed {
+		return
+	}
+	cl.flushLocked()
+	cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
+	cl.c.Write([]byte(msg))
+}
+
+// flushLocked writes pending frame output synchronously (before a reply).
+func (cl *client) flushLocked() {
+	if len(cl.out) == 0 {
+		return
+	}
+	cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
+	cl.c.Write(cl.out)
+	cl.out = cl.out[:0]
+}
+
+func (cl *client) writer(ctx context.Context) {
+	var buf []byte
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-cl.wake:
+		}
+		cl.mu.Lock()
+		if cl.closed {
+			cl.mu.Unlock()
+			return
+		}
+		if wait := time.Until(cl.holdUntil); wait > 0 {
+			cl.mu.Unlock()
+			time.Sleep(wait)
+			cl.mu.Lock()
+		}
+		buf, cl.out = cl.out, buf[:0]
+		cl.mu.Unlock()
+		if len(buf) == 0 {
+			continue
+		}
+		cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
+		if _, err := cl.c.Write(buf); err != nil {
+			cl.s.env.Log.Warn("socketcand client too slow or gone; disconnecting", "peer", cl.addr, "err", err)
+			cl.c.Close()
+			return
+		}
+	}
+}
+
+func (cl *client) close() {
+	cl.mu.Lock()
+	if cl.closed {
+		cl.mu.Unlock()
+		return
+	}
+	cl.closed = true
+	for id, j := range cl.jobs {
+		close(j.stop)
+		delete(cl.jobs, id)
+	}
+	if cl.statStop != nil {
+		close(cl.statStop)
+	}
+	cl.mu.Unlock()
+	cl.closeISOTP()
+	cl.closeBCM()
+	cl.c.Close()
+	signal(cl.wake)
+	s := cl.s
+	s.mu.Lock()
+	delete(s.clients, cl)
+	s.mu.Unlock()
+	s.env.Stats.Peers.Add(-1)
+}
+
+func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
+	defer cl.close()
+	stop := context.AfterFunc(ctx, func() { cl.c.Close() })
+	defer stop()
+	log := cl.s.env.Log.With("peer", cl.addr)
+	log.Info("socketcand client connected")
+	defer log.Info("socketcand client disconnected")
+	cl.say("< hi >")
+	var sc proto.Scanner
+	var cmd proto.Command
+	rbuf := make([]byte, 16<<10)
+	batch := make([]frame.Frame, endpoint.BatchSize)
+	opened := false
+	for {
+		n, err := cl.c.Read(rbuf)
+		if n > 0 {
+			sc.Write(rbuf[:n])
+			k := 0
+			for {
+				msg, ok, serr := sc.Next()
+				if serr != nil {
+					cl.s.env.Drop(endpoint.ReasonMalformed, 1)
+					log.Warn("hostile or broken client: message too long; disconnecting")
+					if k > 0 {
+						deliver(batch[:k])
+					}
+					return
+				}
+				if !ok {
+					break
+				}
+				if cmd.Parse(msg) != nil {
+					continue // a syntax error gets no reply
+				}
+				if !opened {
+					if cmd.Verb != "open" {
+						if cmd.Verb == "echo" {
+							cl.say("< echo >")
+						} else {
+							cl.say("< error open a bus first >")
+						}
+						continue
+					}
+					if len(cmd.Args) != 1 || string(cmd.Args[0]) != cl.s.cfg.Bus {
+						cl.say("< error could not open bus >")
+						return
+					}
+					opened = true
+					cl.setMode(modeBCM)
+					cl.say("< ok >")
+					continue
+				}
+				if cmd.Verb == "send" {
+					cl.mu.Lock()
+					mode := cl.mode
+					cl.mu.Unlock()
+					if mode != modeRaw && mode != modeBCM {
+						cl.say("< error send is not allowed in this mode >")
+						continue
+					}
+					f := &batch[k]
+					id, l, perr := proto.ParseSend(cmd.Args, f.Data[:8])
+					if perr != nil {
+						cl.s.env.Drop(endpoint.ReasonMalformed, 1)
+						continue // syntax errors get no reply
+					}
+					f.ID, f.Len, f.Type, f.Flags, f.Time = id, uint16(l), frame.CAN, 0, 0
+					cl.tp.Add(1)
+					cl.tb.Add(uint64(l))
+					k++
+					if k == len(batch) {
+						deliver(batch[:k])
+						k = 0
+					}
+					continue
+				}
+				if k > 0 {
+					deliver(batch[:k])
+					k = 0
+				}
+				cl.command(ctx, &cmd, deliver)
+			}
+			if k > 0 {
+				deliver(batch[:k])
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// setMode switches the client's mode. Leaving BCM mode ends its
+// subscriptions, cyclic jobs and muxfilters, leaving ISO-TP mode closes the
+// channel: socketcand closes the mode's socket the same way.
+func (cl *client) setMode(m int) {
+	cl.mu.Lock()
+	old := cl.mode
+	cl.mode = m
+	if m == modeRaw {
+		cl.holdUntil = time.Now().Add(RawHold)
+	}
+	if old == modeBCM && m != modeBCM {
+		for id, j := range cl.jobs {
+			close(j.stop)
+			delete(cl.jobs, id)
+		}
+		clear(cl.subs)
+	}
+	cl.mu.Unlock()
+	if old == modeISOTP && m != modeISOTP {
+		cl.closeISOTP()
+	}
+	if old == modeBCM && m != modeBCM {
+		cl.closeBCM()
+	}
+}
+
+// command handles everything but open and send.
+func (cl *client) command(ctx context.Context, c *proto.Command, deliver func([]frame.Frame)) {
+	switch c.Verb {
+	case "echo", "rawmode", "bcmmode", "controlmode", "isotpmode":
+	default:
+		cl.mu.Lock()
+		mode := cl.mode
+		cl.mu.Unlock()
+		if !slices.Contains(verbs[mode], c.Verb) {
+			cl.say("< error unknown command >")
+			return
+		}
+	}
+	switch c.Verb {
+	case "echo":
+		cl.say("< echo >")
+	case "rawmode":
+		cl.setMode(modeRaw)
+		cl.say("< ok >")
+	case "bcmmode":
+		cl.setMode(modeBCM)
+		cl.say("< ok >")
+	case "controlmode":
+		cl.setMode(modeControl)
+		cl.say("< ok >")
+	case "isotpmode":
+		if cl.s.cfg.Interface == "" {
+			cl.say("< error isotpmode needs the endpoint's interface option >")
+			return
+		}
+		cl.setMode(modeISOTP)
+		cl.say("< ok >")
+	case "sendrtr", "fdsend":
+		var f [1]frame.Frame
+		var err error
+		var n int
+		if c.Verb == "sendrtr" {
+			f[0].ID, n, err = proto.ParseSendRTR(c.Args)
+			f[0].ID |= frame.CANRTRFlag
+			f[0].Type = frame.CAN
+		} else {
+			f[0].ID, f[0].Flags, n, err = proto.ParseFDSend(c.Args, f[0].Data[:64])
+			f[0].Type = frame.CANFD
+		}
+		if err != nil {
+			cl.s.env.Drop(endpoint.ReasonMalformed, 1)
+			return // syntax errors get no reply, as for send
+		}
+		f[0].Len = uint16(n)
+		cl.tp.Add(1)
+		if c.Verb == "fdsend" {
+			cl.tb.Add(uint64(n))
+		}
+		deliver(f[:])
+	case "isotpconf":
+		cl.isotpConf(ctx, c)
+	case "sendpdu":
+		cl.sendPDU(ctx, c)
+	case "muxfilter":
+		cl.muxFilter(ctx, c)
+	case "subscribe", "filter":
+		// subscribe SEC USEC ID / filter SEC USEC ID DLC MASK...
+		if len(c.Args) < 3 {
+			return
+		}
+		sec, e1 := proto.ParseUint(c.Args[0])
+		usec, e2 := proto.ParseUint(c.Args[1])
+		id, e3 := proto.ParseID(c.Args[2])
+		if e1 != nil || e2 != nil || e3 != nil {
+			return
+		}
+		sub := &subscription{interval: time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond}
+		if c.Verb == "filter" {
+			if len(c.Args) < 4 {
+				return
+			}
+			var mask [8]byte
+			id2, n, err := proto.ParseSend(c.Args[2:], mask[:])
+			if err != nil || id2 != id {
+				return
+			}
+			sub.mask = append([]byte(nil), mask[:n]...)
+		}
+		cl.mu.Lock()
+		cl.subs[id] = sub
+		cl.mu.Unlock()
+	case "unsubscribe":
+		if len(c.Args) != 1 {
+			return
+		}
+		if id, err := proto.ParseID(c.Args[0]); err == nil {
+			cl.mu.Lock()
+			delete(cl.subs, id)
+			cl.mu.Unlock()
+			cl.unsubscribeMux(ctx, id)
+		}
+	case "add":
+		// add SEC USEC ID DLC DATA...
+		if len(c.Args) < 4 {
+			return
+		}
+		sec, e1 := proto.ParseUint(c.Args[0])
+		usec, e2 := proto.ParseUint(c.Args[1])
+		var f frame.Frame
+		id, n, e3 := proto.ParseSend(c.Args[2:], f.Data[:8])
+		iv := time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
+		if e1 != nil || e2 != nil || e3 != nil || iv < time.Millisecond {
+			cl.s.env.Drop(endpoint.ReasonMalformed, 1)
+			return
+		}
+		f.ID, f.Len, f.Type = id, uint16(n), frame.CAN
+		cl.mu.Lock()
+		if old, ok := cl.jobs[id]; ok {
+			close(old.stop)
+		}
+		j := &job{stop: make(chan struct{}), f: f}
+		cl.jobs[id] = j
+		cl.mu.Unlock()
+		go cl.cyclic(ctx, j, iv, deliver)
+	case "update":
+		if len(c.Args) < 2 {
+			return
+		}
+		var f frame.Frame
+		id, n, err := proto.ParseSend(c.Args, f.Data[:8])
+		if err != nil {
+			return
+		}
+		cl.mu.Lock()
+		if j, ok := cl.jobs[id]; ok {
+			j.mu.Lock()
+			j.f.Len = uint16(n)
+			copy(j.f.Data[:8], f.Data[:8])
+			j.mu.Unlock()
+		}
+		cl.mu.Unlock()
+	case "delete":
+		if len(c.Args) != 1 {
+			return
+		}
+		if id, err := proto.ParseID(c.Args[0]); err == nil {
+			cl.mu.Lock()
+			if j, ok := cl.jobs[id]; ok {
+				close(j.stop)
+				delete(cl.jobs, id)
+			}
+			cl.mu.Unlock()
+		}
+	case "statistics":
+		if len(c.Args) != 1 {
+			return
+		}
+		ms, err := proto.ParseUint(c.Args[0])
+		if err != nil {
+			return
+		}
+		cl.mu.Lock()
+		if cl.statStop != nil {
+			close(cl.statStop)
+			cl.statStop = nil
+		}
+		if ms > 0 {
+			cl.statStop = make(chan struct{})
+			go cl.statistics(time.Duration(ms)*time.Millisecond, cl.statStop)
+		}
+		cl.mu.Unlock()
+	default:
+		cl.say("< error unknown command >")
+	}
+}
+
+func (cl *client) cyclic(ctx context.Context, j *job, iv time.Duration, deliver func([]frame.Frame)) {
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	var batch [1]frame.Frame
+	for {
+		j.mu.Lock()
+		batch[0].CopyFrom(&j.f)
+		j.mu.Unlock()
+		batch[0].Time = 0
+		cl.tp.Add(1)
+		cl.tb.Add(uint64(batch[0].Len))
+		deliver(batch[:])
+		select {
+		case <-ctx.Done():
+			return
+		case <-j.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (cl *client) statistics(iv time.Duration, stop chan struct{}) {
+	t := time.NewTicker(iv)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		cl.say(string(proto.AppendStat(nil, cl.rb.Load(), cl.rp.Load(), cl.tb.Load(), cl.tp.Load())))
+	}
+}
+
+// Send fans frames out to every client in raw mode and to BCM clients
+// subscribed to the frame's ID. A frame no connected client takes (clients
+// in ISO-TP or control mode, BCM clients without a subscription for its ID,
+// FD frames for BCM clients) is a no_peer drop; a frame a BCM client's own
+// throttle or content filter holds back counts as sent. A client too far
+// behind loses frames (counted, queue_overflow).
+func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if len(s.clients) == 0 {
+		return 0, &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
+	}
+	for i := range frames {
+		if !frames[i].IsCAN() {
+			// Send what came before, then report this one.
+			s.fanout(frames[:i])
+			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
+		}
+		if !s.wanted(&frames[i]) {
+			s.fanout(frames[:i])
+			return i, &endpoint.DropError{Reason: endpoint.ReasonNoPeer, One: true, Err: errNoTaker}
+		}
+	}
+	s.fanout(frames)
+	return len(frames), nil
+}
+
+var errNoTaker = errors.New("no socketcand client takes this frame (none in raw mode, no BCM subscription for its ID)")
+
+// wanted reports whether a connected client takes f (see Send).
+func (s *server) wanted(f *frame.Frame) bool {
+	for cl := range s.clients {
+		cl.mu.Lock()
+		ok := !cl.closed && (cl.mode == modeRaw || cl.mode == modeBCM && f.Type != frame.CANFD && cl.subs[f.ID&^frame.CANRTRFlag] != nil)
+		cl.mu.Unlock()
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *server) fanout(frames []frame.Frame) {
+	if len(frames) == 0 {
+		return
+	}
+	for cl := range s.clients {
+		cl.mu.Lock()
+		if cl.closed || (cl.mode != modeRaw && (cl.mode != modeBCM || len(cl.subs) == 0)) {
+			cl.mu.Unlock()
+			continue
+		}
+		added := false
+		for i := range frames {
+			f := &frames[i]
+			sec, usec := f.Time/1e9, (f.Time%1e9)/1e3
+			if len(cl.out) > maxClientBacklog {
+				s.env.Drop(endpoint.ReasonQueueOverflow, 1)
+				continue
+			}
+			switch cl.mode {
+			case modeRaw:
+				switch {
+				case f.ID&frame.CANERRFlag != 0:
+					cl.out = proto.AppendErrorFrame(cl.out, f.ID, sec, usec)
+				case f.Type == frame.CANFD:
+					cl.out = proto.AppendFDFrame(cl.out, f.ID, f.Flags, sec, usec, f.Data[:f.Len])
+				case f.ID&frame.CANRTRFlag != 0:
+					cl.out = proto.AppendRTRFrame(cl.out, f.ID&^frame.CANRTRFlag, sec, usec, int(f.Len))
+				default:
+					cl.out = proto.AppendRawFrame(cl.out, f.ID&^frame.CANRTRFlag, sec, usec, f.Data[:f.Len])
+				}
+			case modeBCM:
+				if f.Type == frame.CANFD {
+					continue // BCM mode has no FD frame message
+				}
+				sub, ok := cl.subs[f.ID&^frame.CANRTRFlag]
+				if !ok || !sub.pass(f) {
+					continue
+				}
+				cl.out = proto.AppendBCMFrame(cl.out, f.ID&^frame.CANRTRFlag, sec, usec, f.Data[:f.Len])
+			}
+			// A separator after every frame keeps clients that skip one
+			// byte after a complete message (python-can 4.1) in sync.
+			cl.out = append(cl.out, '\n')
+			cl.rp.Add(1)
+			cl.rb.Add(uint64(f.Len))
+			added = true
+		}
+		cl.mu.Unlock()
+		if added {
+			signal(cl.wake)
+		}
+	}
+}
+
+// pass applies a BCM subscription's throttle and content filter.
+func (sub *subscription) pass(f *frame.Frame) bool {
+	now := time.Unix(0, f.Time)
+	if sub.mask != nil {
+		changed := !sub.seen
+		for i, m := range sub.mask {
+			if i < int(f.Len) && (f.Data[i]^sub.prev[i])&m != 0 {
+				changed = true
+			}
+		}
+		if !changed {
+			return false
+		}
+		copy(sub.prev[:], f.Data[:8])
+		sub.seen = true
+	}
+	if sub.interval > 0 && now.Sub(sub.last) < sub.interval {
+		return false
+	}
+	sub.last = now
+	return true
+}
+
+func (s *server) Close() error {
+	err := s.ln.Close()
+	s.mu.RLock()
+	var cls []*client
+	for cl := range s.clients {
+		cls = append(cls, cl)
+	}
+	s.mu.RUnlock()
+	for _, cl := range cls {
+		cl.c.Close()
+	}
+	return err
+}

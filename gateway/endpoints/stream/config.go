@@ -1,0 +1,152 @@
+package stream
+
+import (
+	"context"
+	"net"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+)
+
+// A Transport is how a stream kind reaches its peers: the socket family
+// and address under the cannelloni framing. It is all a kind adds to this
+// package; TLS, the client limit, allow_peers, reconnects and the framing
+// itself are the package's.
+type Transport interface {
+	// Listen opens a server's listener. Closing it stops accepting and
+	// releases what Listen bound (a unix socket file is removed).
+	Listen(ctx context.Context) (net.Listener, error)
+	// Dial connects a client to its peer; ctx bounds the connect.
+	Dial(ctx context.Context) (net.Conn, error)
+}
+
+// A Checker is a Transport that can tell, before any socket is opened,
+// that it cannot work here (vsock off Linux). Open calls Check first and
+// fails with its error.
+type Checker interface {
+	Check() error
+}
+
+// Config is the settings every stream kind has. A kind's settings type
+// embeds it, which gives the kind Traits and Stream.
+type Config struct {
+	Role       config.Role // server (many clients) or client (one peer, reconnecting)
+	MaxClients int         // server: further clients are refused
+	// PDUs enables fieldgate's PDU records in the stream (ISO-TP, J1939,
+	// Ethernet); both ends must enable them.
+	PDUs       bool
+	AllowPeers []string       // server: admitted client addresses/prefixes (IP transports)
+	Reconnect  config.Backoff // client: redial backoff
+	TLS        *config.TLS    // optional TLS (IP transports)
+}
+
+// Traits: a link reachable from other processes or hosts that reads and
+// writes CAN and CAN FD frames, and with pdus also PDUs and Ethernet.
+func (c *Config) Traits() config.Traits {
+	carries := config.CarriesCAN | config.CarriesCANFD
+	if c.PDUs {
+		carries |= config.CarriesPDUs | config.CarriesEthernet
+	}
+	return config.Traits{Carries: carries, Direction: config.ReadWrite, Trust: config.TrustRemote}
+}
+
+// Stream returns c itself; through embedding it gives a kind's settings
+// type the Settings method of that name.
+func (c *Config) Stream() *Config { return c }
+
+// Settings is a stream kind's decoded configuration: a type that embeds
+// Config and has the kind's own fields.
+type Settings interface {
+	config.Settings
+	// Stream returns the common settings (provided by the embedded Config).
+	Stream() *Config
+	// Transport returns how endpoints of these settings listen and dial.
+	Transport() Transport
+}
+
+// A Kind is a stream endpoint kind, for Register.
+type Kind struct {
+	// Name is the value of `kind:`; Doc is one line on what it is for.
+	Name, Doc string
+	// Fields are the transport's own fields (addresses, socket type).
+	// Register adds the common ones: mode first, then these, then
+	// max_clients, allow_peers (with IP), reconnect, tls (with IP), pdus.
+	Fields []config.Field
+	// IP says the transport runs over IP: allow_peers and tls apply.
+	IP bool
+	// Decode reads the transport's own fields, after mode (role is its
+	// value), and returns the kind's settings, never nil (also after an
+	// error); the common fields are read into their Stream() afterwards.
+	Decode func(o *config.Object, role config.Role) Settings
+	// Check, if set, checks the transport's fields against the common ones
+	// read so far (mode, max_clients, pdus), e.g. unix: pdus needs type:
+	// stream. It runs after pdus is read.
+	Check func(o *config.Object, s Settings)
+}
+
+// Register registers a stream kind with the endpoint registry: its fields
+// are the common ones plus k's, its endpoints open with Open over the
+// settings' Transport, and it reports connected peers. Kind packages call
+// it from init.
+func Register(k Kind) {
+	endpoint.Register(endpoint.Kind{
+		Kind: config.Kind{
+			Name:   k.Name,
+			Doc:    k.Doc,
+			Fields: k.fields(),
+			Decode: func(o *config.Object) config.Settings { return k.decode(o) },
+		},
+		Open: func(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
+			s := ec.Settings.(Settings)
+			return Open(ctx, s.Stream(), s.Transport(), e)
+		},
+		Reports: endpoint.ReportsPeers,
+	})
+}
+
+// Common field documentation.
+var (
+	fieldMode       = config.Field{Name: "mode", Default: "server", Doc: "`server` (many clients; frames go to all, frames from any enter the gateway) or `client` (reconnects with backoff)"}
+	fieldMaxClients = config.Field{Name: "max_clients", Default: "16", Doc: "server: further clients are refused"}
+	fieldAllowPeers = config.Field{Name: "allow_peers", Default: "any", Doc: "server: allowed client addresses/prefixes"}
+	fieldReconnect  = config.Field{Name: "reconnect", Default: "{min: 100ms, max: 5s}", Doc: "client reconnect backoff (doubles up to max)"}
+	fieldTLS        = config.Field{Name: "tls", Doc: "`{cert, key, ca, server_name}`: TLS; a server needs cert and key, a ca requires client certificates (server) or is trusted (client)"}
+	fieldPDUs       = config.Field{Name: "pdus", Default: "false", Doc: "fieldgate extension: also carry ISO-TP PDUs, J1939 messages and Ethernet frames as PDU records in the stream; both ends must set it"}
+)
+
+func (k *Kind) fields() []config.Field {
+	out := []config.Field{fieldMode}
+	out = append(out, k.Fields...)
+	out = append(out, fieldMaxClients)
+	if k.IP {
+		out = append(out, fieldAllowPeers)
+	}
+	out = append(out, fieldReconnect)
+	if k.IP {
+		out = append(out, fieldTLS)
+	}
+	return append(out, fieldPDUs)
+}
+
+// decode reads, in this order (the order errors are reported in): mode,
+// the transport's fields, max_clients, pdus, the transport's check,
+// allow_peers, reconnect, tls.
+func (k *Kind) decode(o *config.Object) Settings {
+	role := o.Role(config.Server)
+	s := k.Decode(o, role)
+	c := s.Stream()
+	c.Role = role
+	c.MaxClients = int(o.Uint("max_clients", config.DefaultMaxClients, 1, 4096))
+	c.PDUs = o.Bool("pdus", false)
+	if k.Check != nil {
+		k.Check(o, s)
+	}
+	if k.IP {
+		c.AllowPeers = o.AllowPeers()
+	}
+	c.Reconnect = o.Backoff()
+	if k.IP {
+		c.TLS = o.TLS(role != config.Client)
+	}
+	return s
+}

@@ -1,0 +1,20 @@
+// Package stream is the one implementation of the gateway's stream
+// endpoint kinds (tcp, unix, vsock): cannelloni's TCP framing (both ends
+// send "CANNELLONIv1", then frames back to back), as a server with many
+// clients (frames sent go to every client, frames from any client enter
+// the gateway) or as a client that reconnects with backoff, with optional
+// TLS, an allow_peers list, a client limit and fieldgate's PDU records
+// (ISO-TP, J1939 and Ethernet frames in the stream, `pdus: true`).
+//
+// A kind is a Transport (how to listen and dial: the socket family and
+// address) and the settings type that holds it; it registers itself with
+// Register, which adds the common fields (mode, max_clients, pdus,
+// reconnect, and for IP transports allow_peers and tls) and their decoding.
+// A further socket family (TIPC, Bluetooth RFCOMM or L2CAP) is a new kind
+// package with a Transport and no change here. A Transport that cannot work
+// on a platform implements Checker, so the open fails with a clear error.
+//
+// It uses the cannelloni package's stream codec (the framing cannelloni
+// and its peers speak), crypto/tls through internal/tlsconf, and
+// internal/access for allow_peers.
+package stream

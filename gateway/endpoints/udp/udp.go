@@ -1,0 +1,407 @@
+package udp
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/cannelloni"
+	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/internal/access"
+)
+
+// udpConn is a cannelloni v2 UDP link: frames packed into datagrams up to
+// the MTU, sequence numbers checked on receive (gaps counted as network
+// loss), optionally authenticated and encrypted with a pre-shared key.
+type udpConn struct {
+	cfg   *Config
+	env   *endpoint.Env
+	c     *net.UDPConn
+	peer  atomic.Pointer[netip.AddrPort]
+	fixed bool
+	allow access.Peers
+	auth  *authState
+	max   int // largest cannelloni datagram
+
+	mu      sync.Mutex
+	seq     uint8
+	buf     []byte // datagram being filled
+	count   int
+	sealBuf []byte
+	timer   *time.Timer
+	// sent remembers how many frames the last datagrams carried, by
+	// datagram key (sequence number, or the counter when authenticated),
+	// so that an ICMP error quoting a datagram counts its frames.
+	sent           [256]sentDatagram
+	errBuf, errOOB []byte // error queue reads, under mu
+}
+
+// sentDatagram is one entry of udpConn.sent.
+type sentDatagram struct {
+	key    uint64
+	frames uint32
+}
+
+// datagramKey identifies a datagram from its first bytes: the counter of an
+// authenticated datagram, else the cannelloni sequence number.
+func datagramKey(b []byte, authenticated bool) (uint64, bool) {
+	if authenticated {
+		if len(b) < authHeader || string(b[:4]) != authMagic {
+			return 0, false
+		}
+		return binary.BigEndian.Uint64(b[12:20]), true
+	}
+	if len(b) < cannelloni.HeaderLen || b[0] != cannelloni.Version {
+		return 0, false
+	}
+	return uint64(b[2]), true
+}
+
+// remember records the frames datagram b carried (under mu).
+func (u *udpConn) remember(b []byte, frames int) {
+	if k, ok := datagramKey(b, u.auth != nil); ok {
+		u.sent[k%uint64(len(u.sent))] = sentDatagram{key: k, frames: uint32(frames)}
+	}
+}
+
+// refusedLocked counts the frames of a datagram the peer's host refused,
+// once (under mu).
+func (u *udpConn) refusedLocked(quoted []byte) {
+	k, ok := datagramKey(quoted, u.auth != nil)
+	if !ok {
+		u.env.Log.Debug("ICMP error for a datagram we cannot identify", "bytes", len(quoted))
+		return
+	}
+	e := &u.sent[k%uint64(len(u.sent))]
+	if e.key == k && e.frames > 0 {
+		u.env.Drop(endpoint.ReasonUnreachable, int(e.frames))
+		e.frames = 0
+	}
+}
+
+// drainRefusedLocked counts every datagram the socket's error queue holds
+// (under mu).
+func (u *udpConn) drainRefusedLocked() {
+	drainErrQueue(u.c, u.errBuf, u.errOOB, func(quoted []byte, _ syscall.Errno) { u.refusedLocked(quoted) })
+}
+
+// asyncError reports errors a send returns for an earlier datagram: the
+// kernel hands a pending ICMP error (sk_err) to the next system call, which
+// then does not send its own datagram.
+func asyncError(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EHOSTUNREACH) ||
+		errors.Is(err, syscall.ENETUNREACH) || errors.Is(err, syscall.EHOSTDOWN)
+}
+
+// writeLocked sends datagram out carrying frames frames. An error that
+// belongs to an earlier datagram (ICMP, already counted from the error
+// queue) does not stop this one: it is sent again, a bounded number of times.
+func (u *udpConn) writeLocked(out []byte, to netip.AddrPort, frames int) error {
+	var err error
+	for range 4 {
+		if _, err = u.c.WriteToUDPAddrPort(out, to); err == nil {
+			u.remember(out, frames)
+			return nil
+		}
+		if !asyncError(err) {
+			return err
+		}
+		u.drainRefusedLocked()
+	}
+	return err
+}
+
+var _ endpoint.Transceiver = (*udpConn)(nil)
+
+func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
+	cfg := ec.Settings.(*Config)
+	la, err := net.ResolveUDPAddr("udp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	u := &udpConn{cfg: cfg, env: e, allow: access.ParsePeers(cfg.AllowPeers)}
+	if cfg.Peer != "" {
+		ra, err := net.ResolveUDPAddr("udp", cfg.Peer)
+		if err != nil {
+			return nil, fmt.Errorf("peer: %w", err)
+		}
+		ap := ra.AddrPort()
+		u.peer.Store(&ap)
+		u.fixed = true
+	}
+	overhead := 28
+	if la.IP != nil && la.IP.To4() == nil {
+		overhead = 48
+	}
+	u.max = cfg.MTU - overhead
+	if cfg.Auth != nil {
+		key, err := readKeyFile(cfg.Auth.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		a, err := newSealer(key, cfg.Auth.Provider)
+		if err != nil {
+			return nil, err
+		}
+		o, err := newSealer(key, cfg.Auth.Provider)
+		if err != nil {
+			return nil, err
+		}
+		u.auth = newAuthState(a, o, cfg.Auth.ReplayWindow)
+		u.max -= authHeader + a.Overhead()
+		e.Log.Info("authenticated UDP", "aead", "aes-256-gcm", "provider", a.Provider())
+	}
+	u.c, err = net.ListenUDP("udp", la)
+	if err != nil {
+		return nil, err
+	}
+	u.c.SetReadBuffer(4 << 20)
+	u.c.SetWriteBuffer(4 << 20)
+	enableRxqOvfl(u.c)
+	enableRecvErr(u.c)
+	u.buf = make([]byte, 0, 65536)
+	u.sealBuf = make([]byte, 0, 65536)
+	u.errBuf, u.errOOB = make([]byte, 1024), make([]byte, 256)
+	return u, nil
+}
+
+// LocalAddr returns the bound address (useful with port 0).
+func (u *udpConn) LocalAddr() net.Addr { return u.c.LocalAddr() }
+
+func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
+	stop := context.AfterFunc(ctx, func() { u.c.SetReadDeadline(time.Now()) })
+	defer stop()
+	buf := make([]byte, 65536)
+	plain := make([]byte, 0, 65536)
+	batch := make([]frame.Frame, endpoint.BatchSize)
+	var d cannelloni.Datagram
+	var cf cannelloni.Frame
+	lastSeq := -1
+	var lastPeer netip.AddrPort
+	oob := make([]byte, 64)
+	var kernelDropped uint32
+	for {
+		n, oobn, _, from, err := u.c.ReadMsgUDPAddrPort(buf, oob)
+		if err == nil {
+			// Datagrams the kernel dropped because our receive buffer
+			// was full (SO_RXQ_OVFL, cumulative): counted as
+			// kernel_overflow, in datagrams (their frames are unknown).
+			if d, ok := rxqOvfl(oob[:oobn]); ok && d != kernelDropped {
+				u.env.Drop(endpoint.ReasonKernel, int(d-kernelDropped))
+				kernelDropped = d
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			// ECONNREFUSED and friends: the peer's host sent ICMP
+			// errors for datagrams we sent; count their frames.
+			u.mu.Lock()
+			u.drainRefusedLocked()
+			u.mu.Unlock()
+			continue
+		}
+		if !u.allow.Allowed(from.Addr()) {
+			u.env.Drop(endpoint.ReasonAuth, 1)
+			continue
+		}
+		b := buf[:n]
+		if u.auth != nil {
+			b, err = u.auth.open(plain[:0], b)
+			if err != nil {
+				u.env.Drop(endpoint.ReasonAuth, 1)
+				continue
+			}
+		}
+		if cannelloni.IsPDU(b) {
+			seq, pdu, err := cannelloni.DecodePDU(b, frame.MaxData)
+			k := frame.Type(pdu.Kind)
+			if err != nil || !k.IsPDU() {
+				u.env.Drop(endpoint.ReasonMalformed, 1)
+				continue
+			}
+			if from != lastPeer {
+				lastSeq, lastPeer = -1, from
+			}
+			if lastSeq >= 0 {
+				if gap := (int(seq) - lastSeq - 1) & 0xFF; gap != 0 {
+					u.env.Stats.SeqGaps.Add(uint64(gap))
+				}
+			}
+			lastSeq = int(seq)
+			if !u.fixed {
+				p := from
+				u.peer.Store(&p)
+			}
+			f := &batch[0]
+			f.Type, f.Flags, f.Addr, f.ID, f.Len, f.Time = k, pdu.Flags, pdu.Addr, pdu.ID, uint16(len(pdu.Data)), 0
+			copy(f.Data[:], pdu.Data)
+			deliver(batch[:1])
+			continue
+		}
+		if err := d.Reset(b); err != nil {
+			u.env.Drop(endpoint.ReasonMalformed, 1)
+			continue
+		}
+		if from != lastPeer {
+			lastSeq, lastPeer = -1, from
+		}
+		if lastSeq >= 0 {
+			if gap := (int(d.Header.Seq) - lastSeq - 1) & 0xFF; gap != 0 {
+				u.env.Stats.SeqGaps.Add(uint64(gap))
+			}
+		}
+		lastSeq = int(d.Header.Seq)
+		if !u.fixed {
+			p := from
+			u.peer.Store(&p)
+		}
+		k := 0
+		for d.Next(&cf) {
+			frame.FromCannelloni(&batch[k], &cf)
+			k++
+			if k == len(batch) {
+				deliver(batch[:k])
+				k = 0
+			}
+		}
+		if k > 0 {
+			deliver(batch[:k])
+		}
+		if d.Err() != nil {
+			// The frames announced but not decodable are lost.
+			u.env.Drop(endpoint.ReasonMalformed, d.Remaining())
+		}
+	}
+}
+
+func (u *udpConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
+	p := u.peer.Load()
+	if p == nil {
+		return 0, &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	immediate := u.cfg.Flush == 0
+	first := 0 // first frame of the pending datagram (immediate mode)
+	for i := range frames {
+		f := &frames[i]
+		if !f.IsCAN() {
+			// ISO-TP PDUs, J1939 messages and Ethernet frames travel in
+			// fieldgate's OpPDU datagrams, one per datagram.
+			if err := u.flushLocked(*p, immediate); err != nil {
+				return first, err
+			}
+			if !f.Type.IsPDU() {
+				return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("udp links cannot carry %s frames", f.Type)}
+			}
+			if f.Type == frame.Ethernet && cannelloni.HeaderLen+cannelloni.PDUHeaderLen+int(f.Len) > u.max {
+				// Ethernet frames are not split: a frame that does not
+				// fit the link's datagram size (mtu) is dropped.
+				return i, &endpoint.DropError{Reason: endpoint.ReasonOversize, One: true, Err: fmt.Errorf("Ethernet frame of %d bytes does not fit a datagram of %d bytes (raise mtu)", f.Len, u.max)}
+			}
+			if err := u.sendPDULocked(*p, f); err != nil {
+				return i, err
+			}
+			first = i + 1
+			continue
+		}
+		if u.count > 0 && (len(u.buf)+frame.CannelloniLen(f) > u.max || u.count == 0xFFFF) {
+			if err := u.flushLocked(*p, immediate); err != nil {
+				return first, err
+			}
+			first = i
+		}
+		if u.count == 0 {
+			u.buf = cannelloni.AppendHeader(u.buf[:0], u.seq, 0)
+		}
+		u.buf = frame.AppendCannelloni(u.buf, f)
+		u.count++
+	}
+	if immediate {
+		if err := u.flushLocked(*p, true); err != nil {
+			return first, err
+		}
+	} else if u.count > 0 && u.timer == nil {
+		u.timer = time.AfterFunc(u.cfg.Flush, func() {
+			u.mu.Lock()
+			defer u.mu.Unlock()
+			u.timer = nil
+			if p := u.peer.Load(); p != nil {
+				u.flushLocked(*p, false)
+			}
+		})
+	}
+	return len(frames), nil
+}
+
+// sendPDULocked sends one OpPDU datagram.
+func (u *udpConn) sendPDULocked(to netip.AddrPort, f *frame.Frame) error {
+	pdu := cannelloni.PDU{Kind: uint8(f.Type), Flags: f.Flags, Addr: f.Addr, ID: f.ID, Data: f.Data[:f.Len]}
+	out := cannelloni.AppendPDU(u.buf[:0], u.seq, &pdu)
+	if u.auth != nil {
+		out = u.auth.seal(u.sealBuf[:0], out)
+	}
+	u.seq++
+	if err := u.writeLocked(out, to, 1); err != nil {
+		return &endpoint.DropError{Reason: endpoint.ReasonWriteError, Err: err}
+	}
+	return nil
+}
+
+// flushLocked sends the pending datagram. With report false (flush timer
+// mode, the frames were already reported as sent) a failure is counted at
+// the endpoint; with report true the caller accounts for the frames.
+func (u *udpConn) flushLocked(to netip.AddrPort, report bool) error {
+	if u.count == 0 {
+		return nil
+	}
+	u.buf[3], u.buf[4] = byte(u.count>>8), byte(u.count)
+	out := u.buf
+	if u.auth != nil {
+		out = u.auth.seal(u.sealBuf[:0], u.buf)
+	}
+	n := u.count
+	u.count = 0
+	u.seq++
+	err := u.writeLocked(out, to, n)
+	if err == nil {
+		return nil
+	}
+	u.env.Log.Debug("udp send failed", "peer", to, "frames", n, "err", err)
+	if !report {
+		u.env.Drop(endpoint.ReasonWriteError, n)
+		return nil
+	}
+	reason := endpoint.ReasonWriteError
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		reason = endpoint.ReasonNoPeer
+	}
+	return &endpoint.DropError{Reason: reason, Err: err}
+}
+
+func (u *udpConn) Close() error {
+	u.mu.Lock()
+	if u.timer != nil {
+		u.timer.Stop()
+		u.timer = nil
+	}
+	if p := u.peer.Load(); p != nil {
+		u.flushLocked(*p, false)
+	}
+	u.mu.Unlock()
+	return u.c.Close()
+}

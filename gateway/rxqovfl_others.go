@@ -1,9 +1,0 @@
-//go:build !linux
-
-package gateway
-
-import "net"
-
-func enableRxqOvfl(c *net.UDPConn) {}
-
-func rxqOvfl(oob []byte) (uint32, bool) { return 0, false }
