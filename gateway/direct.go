@@ -35,7 +35,7 @@ func (g *Gateway) busAccess(name, iface string, id uint32, write bool) bool {
 				continue
 			}
 			for i, d := range r.dests {
-				if d != nil && r.guard[i] && onBus(d.cfg) && d.cfg.Interface() == iface && matchAny(r.allow, id) {
+				if d != nil && r.guard[i] && onBus(d.cfg) && d.cfg.Interface() == iface && r.allowsDirect(id) {
 					return true
 				}
 			}
@@ -59,4 +59,16 @@ func (g *Gateway) busAccess(name, iface string, id uint32, write bool) bool {
 func onBus(e *config.Endpoint) bool {
 	t := e.Traits()
 	return t.Trust == config.TrustBus && t.Carries&config.CarriesCAN != 0
+}
+
+// allowsDirect reports whether the allow list admits writes on CAN ID id
+// (bit 31 set for a 29-bit ID) through a client's own kernel socket: the
+// same rule as for routed frames, as package allowlist states it. The
+// route's transform does not apply to direct access, so a route with one
+// grants none (its allow list judges transformed frames).
+func (r *route) allowsDirect(id uint32) bool {
+	if r.xform != nil {
+		return false
+	}
+	return r.allow.AdmitsISOTP(id)
 }

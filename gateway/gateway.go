@@ -51,6 +51,10 @@ type node struct {
 	recvErr    atomic.Pointer[error]
 
 	inl inlineSend // inline path (inline.go); inl.mu orders all sending
+
+	// scratch holds a frame transformed before its allow check; only the
+	// node's receive goroutine (deliver) uses it.
+	scratch frame.Frame
 }
 
 // table is the routing state readers consult for every batch. It is replaced
@@ -196,7 +200,7 @@ func (g *Gateway) apply(cfg *config.Config) error {
 	}
 	for _, rc := range cfg.Routes {
 		r := &route{name: rc.Name, cfg: rc, filters: compileFilters(rc.Filters), frameType: rc.FrameType,
-			allow: compileFilters(rc.Allow), allowSet: rc.AllowSet, allowAny: rc.AllowAny, allowEther: rc.AllowEtherTypes, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
+			allow: &rc.Allow, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
 		if prev, ok := oldByName[rc.Name]; ok && prev.cfg.Fingerprint() == rc.Fingerprint() && sameEndpoints(prev, keep) && !(prev.offloaded && sourcesRestarted(rc, started)) {
 			r = prev // unchanged: same index, counters, limiter, kernel rules
 			r.cfg = rc
@@ -463,9 +467,24 @@ func (g *Gateway) deliver(src *node, frames []frame.Frame) {
 				continue
 			}
 			for di, d := range r.dests {
-				if r.guard[di] && !r.allowed(f, di) {
-					g.countDrop(t, d, r.idx, endpoint.ReasonNotAllowed, 1)
-					continue
+				// The frame to write and the transform still to apply.
+				// Onto a guarded destination the allow list judges the
+				// frame as it will be written: transformed first (a
+				// transform may change the ID and its flag bits).
+				wf, xf := f, r.xform
+				if r.guard[di] {
+					if xf != nil {
+						wf, xf = &src.scratch, nil
+						wf.CopyFrom(f)
+						if !r.xform.apply(wf) {
+							g.countDrop(t, d, r.idx, endpoint.ReasonMalformed, 1)
+							continue
+						}
+					}
+					if !r.allowed(wf, di) {
+						g.countDrop(t, d, r.idx, endpoint.ReasonNotAllowed, 1)
+						continue
+					}
 				}
 				slot := inl.take(d)
 				if slot == nil && inl.holds(d) {
@@ -477,15 +496,15 @@ func (g *Gateway) deliver(src *node, frames []frame.Frame) {
 					}
 				}
 				if slot != nil {
-					slot.CopyFrom(f)
+					slot.CopyFrom(wf)
 					slot.Route = r.idx
-					if r.xform != nil && !r.xform.apply(slot) {
+					if xf != nil && !xf.apply(slot) {
 						inl.give(d)
 						g.countDrop(t, d, r.idx, endpoint.ReasonMalformed, 1)
 					}
 					continue
 				}
-				ok, bad, evicted, er := d.q.push(ctx, f, r.idx, r.xform)
+				ok, bad, evicted, er := d.q.push(ctx, wf, r.idx, xf)
 				if evicted {
 					g.countDrop(t, d, er, endpoint.ReasonQueueOverflow, 1)
 				}

@@ -428,7 +428,7 @@ endpoints:
   bus: {kind: can, interface: vcan1, fd: true}
   link: {kind: udp, listen: "127.0.0.1:21061", peer: "127.0.0.1:21060"}
 routes:
-  - {name: down, from: [link], to: [bus], allow: ["000:000"]}
+  - {name: down, from: [link], to: [bus], allow: [any, error]}
 `)
 	rx, err := can.ListenRaw("vcan1", &can.RawConfig{FD: true, ErrorMask: can.ErrClass(0x1FFFFFFF)})
 	if err != nil {
@@ -539,7 +539,7 @@ endpoints:
   ecu: {kind: j1939, interface: vcan1, address: 0x30}
   link: {kind: udp, listen: "127.0.0.1:21071", peer: "127.0.0.1:21070"}
 routes:
-  - {name: down, from: [link], to: [ecu], allow: ["EF00:3FF00"]}
+  - {name: down, from: [link], to: [ecu], allow: ["pgn EF00:3FF00"]}
 `)
 	rx, err := can.ListenJ1939("vcan1", &can.J1939Config{Local: can.J1939Addr{PGN: can.J1939NoPGN, Addr: 0x20}})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/gateway/allowlist"
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
@@ -258,18 +259,15 @@ func (t *transform) apply(f *frame.Frame) bool {
 
 // route is a compiled config.Route.
 type route struct {
-	name       string
-	idx        uint16
-	cfg        *config.Route
-	filters    []filter
-	frameType  string
-	allow      []filter
-	allowSet   bool
-	allowAny   bool     // allow: [any]
-	allowEther []uint16 // ethertypes a network source may write onto a packet endpoint
-	limiter    *limiter
-	xform      *transform
-	dests      []*node
+	name      string
+	idx       uint16
+	cfg       *config.Route
+	filters   []filter
+	frameType string
+	allow     *allowlist.List // what untrusted sources may write onto a bus
+	limiter   *limiter
+	xform     *transform
+	dests     []*node
 	// guard[i] is true when dests[i] is a bus written from a network
 	// source: frames must then match the allow list.
 	guard []bool
@@ -284,31 +282,33 @@ type route struct {
 
 type latencyObserver interface{ Observe(float64) }
 
-// allowed reports whether f, from a network source, may be written to the
-// guarded destination d: for a CAN bus its (transformed) ID must match the
-// allow list; for a packet endpoint it must be an Ethernet frame whose
-// outer ethertype (bytes 12-13) is listed. allow: [any] passes everything.
+// allowed reports whether f, from an untrusted source, may be written to
+// the guarded destination di (package allowlist has the rule). Onto an
+// Ethernet-only destination (a packet endpoint) only Ethernet frames with
+// a complete header whose outer ethertype (bytes 12-13) is listed pass;
+// allow: [any] passes everything there.
 func (r *route) allowed(f *frame.Frame, di int) bool {
-	if r.allowAny {
-		return true
-	}
+	a := r.allow
 	if r.ether[di] {
+		if a.Any {
+			return true
+		}
 		if f.Type != frame.Ethernet || f.Len < 14 {
 			return false
 		}
-		et := uint16(f.Data[12])<<8 | uint16(f.Data[13])
-		for _, a := range r.allowEther {
-			if a == et {
-				return true
-			}
-		}
-		return false
+		return a.AdmitsEtherType(uint16(f.Data[12])<<8 | uint16(f.Data[13]))
 	}
-	id := f.ID
-	if r.xform != nil {
-		id = r.xform.mapID(id)
+	switch f.Type {
+	case frame.CAN, frame.CANFD:
+		return a.AdmitsCAN(f.ID)
+	case frame.ISOTP:
+		return a.AdmitsISOTP(f.ID)
+	case frame.J1939:
+		return a.AdmitsPGN(f.ID)
+	case frame.Ethernet:
+		return a.Any && f.Len >= 14
 	}
-	return matchAny(r.allow, id)
+	return false
 }
 
 // accepts reports whether f passes the route's filters.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/gateway/allowlist"
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
@@ -189,7 +190,10 @@ func TestAllowed(t *testing.T) {
 		return f
 	}
 	ether := []bool{true, false}
-	r := &route{allow: compileFilters([]config.Filter{{ID: 0x100, Mask: 0x700}}), allowEther: []uint16{0x88b5, 0x0806}, ether: ether}
+	r := &route{allow: &allowlist.List{EtherTypes: []uint16{0x88b5, 0x0806}}, ether: ether}
+	if err := r.allow.ParseEntry("100:700"); err != nil {
+		t.Fatal(err)
+	}
 	for i, tc := range []struct {
 		f    *frame.Frame
 		d    int
@@ -208,11 +212,11 @@ func TestAllowed(t *testing.T) {
 			t.Errorf("case %d: got %v, want %v", i, got, tc.want)
 		}
 	}
-	anyr := &route{allowAny: true, ether: ether}
+	anyr := &route{allow: &allowlist.List{Any: true}, ether: ether}
 	if !anyr.allowed(eth(0x0800, 60), pkt) || !anyr.allowed(&frame.Frame{Type: frame.CAN, ID: 0x7FF}, bus) {
 		t.Error("allow: [any] refused a frame")
 	}
-	none := &route{ether: ether}
+	none := &route{allow: &allowlist.List{}, ether: ether}
 	if none.allowed(eth(0x88b5, 60), pkt) || none.allowed(&frame.Frame{Type: frame.CAN, ID: 0x100}, bus) {
 		t.Error("an empty allow list let a frame through")
 	}

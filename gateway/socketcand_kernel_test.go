@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/gateway/allowlist"
 	socketcandep "github.com/fieldgate/fieldgate/gateway/endpoints/socketcand"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
@@ -101,8 +102,13 @@ func TestBusAccess(t *testing.T) {
 		return &node{name: name, cfg: &config.Endpoint{Name: name, Settings: s}}
 	}
 	bus0, bus1, sc, other := ep("bus0", canBus("vcan0")), ep("bus1", canBus("vcan1")), ep("sc", remote("vcan0")), ep("u", remote(""))
-	mk := func(from, to []*node, allow []config.Filter, filters ...config.Filter) *route {
-		r := &route{cfg: &config.Route{}, allow: compileFilters(allow), filters: compileFilters(filters)}
+	mk := func(from, to []*node, allow []string, filters ...config.Filter) *route {
+		r := &route{cfg: &config.Route{}, allow: &allowlist.List{}, filters: compileFilters(filters)}
+		for _, a := range allow {
+			if err := r.allow.ParseEntry(a); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, e := range from {
 			r.cfg.From = append(r.cfg.From, e.name)
 		}
@@ -115,19 +121,21 @@ func TestBusAccess(t *testing.T) {
 	}
 	g := New(nil)
 	g.table.Store(&table{byEP: []*node{bus0, bus1, sc, other}, routes: []*route{
-		mk([]*node{sc}, []*node{bus0}, []config.Filter{{ID: 0x7E0, Mask: 0x7F0}}),                                        // 7E0..7EF
-		mk([]*node{sc}, []*node{bus1}, []config.Filter{{ID: 0x100, Mask: 0x700}}),                                        // wrong interface
-		mk([]*node{other}, []*node{bus0}, []config.Filter{{ID: 0x200, Mask: 0x700}}),                                     // other source
-		mk([]*node{sc}, []*node{bus0}, []config.Filter{{ID: 0x300, Mask: 0x700}}, config.Filter{ID: 0x301, Mask: 0x7FF}), // filter narrows
-		mk([]*node{bus0}, []*node{sc}, nil, config.Filter{ID: 0x7E8, Mask: 0x7F8}),                                       // reads 7E8..7EF
-		mk([]*node{bus1}, []*node{sc}, nil),                                                                              // vcan1 only
+		mk([]*node{sc}, []*node{bus0}, []string{"7E0:7F0", "18DA00F1"}),                            // 7E0..7EF, one 29-bit ID
+		mk([]*node{sc}, []*node{bus1}, []string{"100:700"}),                                        // wrong interface
+		mk([]*node{other}, []*node{bus0}, []string{"200:700"}),                                     // other source
+		mk([]*node{sc}, []*node{bus0}, []string{"300:700"}, config.Filter{ID: 0x301, Mask: 0x7FF}), // filter narrows
+		mk([]*node{bus0}, []*node{sc}, nil, config.Filter{ID: 0x7E8, Mask: 0x7F8}),                 // reads 7E8..7EF
+		mk([]*node{bus1}, []*node{sc}, nil),                                                        // vcan1 only
 	}})
 	for _, tc := range []struct {
 		id    uint32
 		write bool
 		want  bool
 	}{
-		{0x7E0, true, true}, {0x7EF, true, true}, {0x7F0, true, false}, {0x80000000 | 0x7E0, true, true}, /* no EFF bit in the mask: as for raw frames */
+		{0x7E0, true, true}, {0x7EF, true, true}, {0x7F0, true, false},
+		{0x80000000 | 0x7E0, true, false}, // a 29-bit ID never passes an 11-bit entry
+		{0x80000000 | 0x18DA00F1, true, true}, {0x18DA00F1 & 0x7FF, true, false},
 		{0x100, true, false}, {0x200, true, false}, {0x301, true, true}, {0x302, true, false},
 		{0x7E8, false, true}, {0x7E0, false, false}, {0x123, false, false},
 	} {
@@ -137,6 +145,18 @@ func TestBusAccess(t *testing.T) {
 	}
 	if g.busAccess("sc", "vcan1", 0x100, true) != true || g.busAccess("sc", "vcan1", 0x555, false) != true {
 		t.Error("vcan1 routes not honoured")
+	}
+	// allow: [any] grants direct writes as it grants routed frames (it used
+	// to grant none), and a transformed route grants none.
+	anyRoute := mk([]*node{sc}, []*node{bus1}, []string{"any"})
+	xformed := mk([]*node{sc}, []*node{bus0}, []string{"any"})
+	xformed.xform = &transform{}
+	g.table.Store(&table{byEP: []*node{bus0, bus1, sc, other}, routes: []*route{anyRoute, xformed}})
+	if !g.busAccess("sc", "vcan1", 0x1F998877|0x80000000, true) || !g.busAccess("sc", "vcan1", 0x7E0, true) {
+		t.Error("allow: [any] refused direct access")
+	}
+	if g.busAccess("sc", "vcan0", 0x7E0, true) {
+		t.Error("a transformed route granted direct access")
 	}
 }
 

@@ -37,6 +37,10 @@ type testSource struct{ n int }
 
 func (s *testSource) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 	fs := make([]frame.Frame, s.n)
+	if s.n == 0 {
+		<-ctx.Done()
+		return ctx.Err()
+	}
 	for i := range fs {
 		fs[i] = frame.Frame{Type: frame.CAN, ID: uint32(0x100 + i), Len: 1}
 		fs[i].Data[0] = byte(i)
@@ -86,7 +90,7 @@ func init() {
 		endpoint.Register(endpoint.Kind{
 			Kind: config.Kind{Name: name, Fields: []config.Field{{Name: "frames", Default: "10"}},
 				Decode: func(o *config.Object) config.Settings {
-					return &testSourceConfig{Frames: int(o.Uint("frames", 10, 1, 1000)), Trust: trust}
+					return &testSourceConfig{Frames: int(o.Uint("frames", 10, 0, 1000)), Trust: trust}
 				}},
 			Open: func(_ context.Context, cfg *config.Endpoint, _ *endpoint.Env) (endpoint.Transceiver, error) {
 				return &testSource{n: cfg.Settings.(*testSourceConfig).Frames}, nil

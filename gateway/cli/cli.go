@@ -71,6 +71,9 @@ func Check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	for _, a := range cfg.Admissions {
+		fmt.Fprintln(stdout, a)
+	}
 	fmt.Fprintf(stdout, "%s: ok (%d endpoints, %d routes, %d warnings)\n", *file, len(cfg.Endpoints), len(cfg.Routes), len(cfg.Warnings))
 	return nil
 }

@@ -2,47 +2,50 @@ package config
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fieldgate/fieldgate/gateway/allowlist"
 )
 
-// allow decodes a route's allow list: CAN id/mask filters (as filters),
-// "any", or ethertypes (numbers, for routes onto packet endpoints).
+// allow decodes a route's allow list (package allowlist has the rule):
+// scalars such as "7DF", "600-6FF", "7E0:7F8", "18DAF110", "7DF rtr",
+// "error", "pgn FECA", 0x88B5 or any, and mappings {id, mask, extended,
+// remote}.
 func (d *decoder) allow(o *Object, path string, r *Route) {
+	r.AllowPos = d.pos(o.get("allow"))
+	canAt := false // AllowPos is at the first CAN entry (for errors about them)
 	for i, n := range o.list("allow") {
 		fp := fmt.Sprintf("%s.allow[%d]", path, i)
+		if !canAt && (n.Kind != yaml.ScalarNode || !strings.HasPrefix(strings.ToLower(n.Value), "0x") && !strings.EqualFold(n.Value, "any")) {
+			r.AllowPos, canAt = d.pos(n), true
+		}
 		if n.Kind == yaml.ScalarNode {
-			if strings.EqualFold(n.Value, "any") {
-				r.AllowAny = true
-				continue
+			if err := r.Allow.ParseEntry(n.Value); err != nil {
+				d.errorf(n, fp, "write 11-bit IDs with up to 3 hex digits (7DF, 600-6FF, 7E0:7F8), 29-bit IDs with 8 (18DAF110), add \" rtr\" to admit remote requests, or write error, pgn FECA, an ethertype such as 0x0800, or any (see configs/README.md, Routes)", "%v", err)
 			}
-			if f, ok := parseFilterString(n.Value); ok {
-				f.Pos = d.pos(n)
-				r.Allow = append(r.Allow, f)
-				continue
-			}
-			if v, err := strconv.ParseUint(strings.ReplaceAll(n.Value, "_", ""), 0, 16); err == nil {
-				if v < 0x0600 {
-					d.errorf(n, fp, "ethertypes are 0x0600-0xFFFF (smaller values are 802.3 lengths)", "invalid ethertype %q", n.Value)
-					continue
-				}
-				r.AllowEtherTypes = append(r.AllowEtherTypes, uint16(v))
-				continue
-			}
-			d.errorf(n, fp, "write id:mask (hex) for CAN, e.g. 123:7FF, an ethertype for Ethernet, e.g. 0x0800, or any", "invalid allow entry %q", n.Value)
 			continue
 		}
 		fo := d.object(n, fp)
-		f := Filter{Pos: d.pos(n)}
-		f.ID = uint32(fo.uint("id", 0, 0, 0xFFFFFFFF))
-		f.Mask = uint32(fo.uint("mask", 0xFFFFFFFF, 0, 0xFFFFFFFF))
-		f.Inverted = fo.boolean("inverted", false)
+		ext := fo.boolean("extended", false)
+		max := uint64(0x7FF)
+		if ext {
+			max = 0x1FFFFFFF
+		}
+		id := uint32(fo.uint("id", 0, 0, max))
+		mask := uint32(fo.uint("mask", max, 0, max))
+		e := allowlist.Entry{Space: allowlist.Std, Masked: true, ID: id & mask, Mask: mask, Remote: fo.boolean("remote", false)}
+		if ext {
+			e.Space = allowlist.Ext
+		}
 		if !fo.has("id") {
-			d.errorf(n, fp+".id", "the CAN ID to match, e.g. 0x123", "missing field")
+			d.errorf(n, fp+".id", "the CAN ID to admit, e.g. 0x123", "missing field")
+		}
+		if fo.has("inverted") {
+			d.errorf(fo.get("inverted"), fp+".inverted", "an allow list names what may pass; list the IDs instead", "inverted entries are not allowed in allow")
 		}
 		fo.done()
-		r.Allow = append(r.Allow, f)
+		r.Allow.Entries = append(r.Allow.Entries, e)
 	}
 }

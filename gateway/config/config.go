@@ -1,7 +1,10 @@
 package config
 
 import (
+	"fmt"
 	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/allowlist"
 )
 
 // Pos is a position in a configuration file.
@@ -34,6 +37,23 @@ type Config struct {
 	Routes []*Route
 	// Warnings are findings that do not stop the gateway.
 	Warnings []*Error
+	// Admissions say, for each route from an untrusted source to a bus,
+	// what its allow list lets onto the bus, in words (fieldgate check
+	// prints them).
+	Admissions []Admission
+}
+
+// An Admission is what one route lets from an untrusted source onto a bus.
+type Admission struct {
+	Route, From, To string
+	Pos             Pos
+	// Text is the allow list in words, e.g. "11-bit data frames
+	// 0x600–0x6FF; 29-bit: none; remote: none; error: none".
+	Text string
+}
+
+func (a Admission) String() string {
+	return fmt.Sprintf("%v: route %s: %s → %s admits %s", a.Pos, a.Route, a.From, a.To, a.Text)
 }
 
 // Log configures log/slog output.
@@ -131,14 +151,13 @@ type Route struct {
 	FrameType string // any, classic, fd
 	Transform Transform
 	Rate      Rate
-	Allow     []Filter
-	AllowSet  bool
-	// AllowAny is set by `allow: [any]`: every frame may be written.
-	AllowAny bool
-	// AllowEtherTypes lists the ethertypes (outer, bytes 12-13 of the
-	// frame) a network source may write onto a packet endpoint.
-	AllowEtherTypes []uint16
-	Offload         string // auto, never, require
+	// Allow is what an untrusted source may write onto a bus through this
+	// route (package allowlist has the rule).
+	Allow allowlist.List
+	// AllowSet says the route has an allow: field; AllowPos is where.
+	AllowSet bool
+	AllowPos Pos    `json:"-"`
+	Offload  string // auto, never, require
 }
 
 // Rate limits a route.

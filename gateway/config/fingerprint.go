@@ -17,7 +17,6 @@ func (r *Route) Fingerprint() string {
 	c := *r
 	c.Pos, c.FromPos, c.ToPos = Pos{}, nil, nil
 	c.Filters = clearPos(c.Filters)
-	c.Allow = clearPos(c.Allow)
 	b, _ := json.Marshal(c)
 	return string(b)
 }

@@ -144,7 +144,14 @@ func (d *decoder) validate(c *Config) {
 		// Network → bus safety.
 		for _, f := range from {
 			for _, t := range to {
-				if guardedPair(f, t) && !etherOnly(t) && len(r.Allow) == 0 && !r.AllowAny {
+				if guardedPair(f, t) {
+					text := "nothing (no allow list: every frame is a not_allowed drop)"
+					if !r.Allow.Empty() {
+						text = r.Allow.Describe()
+					}
+					c.Admissions = append(c.Admissions, Admission{Route: r.Name, From: f.Name, To: t.Name, Pos: r.Pos, Text: text})
+				}
+				if guardedPair(f, t) && !etherOnly(t) && !r.Allow.Any && len(r.Allow.Entries) == 0 && !r.Allow.Error {
 					msg := "no `allow` list: this route injects nothing onto the bus (every frame is dropped, reason not_allowed)"
 					c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add e.g. allow: [\"100:700\"] naming the id/mask ranges peers may write"})
 				}
@@ -214,7 +221,7 @@ func (d *decoder) validateEthernet(c *Config, r *Route, path string, from, to []
 	}
 	for _, f := range from {
 		for _, t := range to {
-			if guardedPair(f, t) && !etherOnly(t) && len(r.AllowEtherTypes) > 0 {
+			if guardedPair(f, t) && !etherOnly(t) && len(r.Allow.EtherTypes) > 0 {
 				d.addErr(r.Pos, path+".allow", "ethertypes are for routes onto packet endpoints; write CAN id:mask entries, e.g. \"100:700\"", "%s → %s: ethertype entries in allow do not apply to a CAN bus", f.Name, t.Name)
 			}
 		}
@@ -243,10 +250,10 @@ func (d *decoder) validateEthernet(c *Config, r *Route, path string, from, to []
 			if !guardedPair(f, t) || !etherOnly(t) {
 				continue
 			}
-			if len(r.Allow) > 0 {
-				d.addErr(r.Allow[0].Pos, path+".allow", "list ethertypes, e.g. [0x0800, 0x0806], or any", "%s → %s: CAN id:mask entries in allow do not apply to an Ethernet interface", f.Name, t.Name)
+			if len(r.Allow.Entries) > 0 || r.Allow.Error {
+				d.addErr(r.AllowPos, path+".allow", "list ethertypes, e.g. [0x0800, 0x0806], or any", "%s → %s: CAN id:mask entries in allow do not apply to an Ethernet interface", f.Name, t.Name)
 			}
-			if !r.AllowAny && len(r.AllowEtherTypes) == 0 {
+			if !r.Allow.Any && len(r.Allow.EtherTypes) == 0 {
 				msg := "no `allow` list: this route writes nothing onto interface " + t.Interface() + " (every frame is dropped, reason not_allowed)"
 				c.Warnings = append(c.Warnings, &Error{Pos: r.Pos, Field: path + ".allow", Msg: fmt.Sprintf("%s → %s: %s", f.Name, t.Name, msg), Hint: "add allow: [0x88b5] naming the ethertypes peers may write, or allow: [any]"})
 			}

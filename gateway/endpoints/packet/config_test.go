@@ -68,7 +68,7 @@ endpoints:
 routes:
   - {name: ab, from: [a], to: [b]}
   - {name: out, from: [a], to: [link]}
-  - {name: in, from: [link], to: [b], allow: [0x88b5, "0x0806", 2048]}
+  - {name: in, from: [link], to: [b], allow: [0x88b5, "0x0806", 0x800]}
   - {name: any, from: [link], to: [a], allow: [any]}
 `))
 	if err != nil {
@@ -95,10 +95,10 @@ routes:
 		t.Error("a packet endpoint binds nothing exclusive")
 	}
 	in := c.Routes[2]
-	if len(in.AllowEtherTypes) != 3 || in.AllowEtherTypes[0] != 0x88b5 || in.AllowEtherTypes[1] != 0x0806 || in.AllowEtherTypes[2] != 0x0800 || in.AllowAny || len(in.Allow) != 0 {
+	if et := in.Allow.EtherTypes; len(et) != 3 || et[0] != 0x88b5 || et[1] != 0x0806 || et[2] != 0x0800 || in.Allow.Any || len(in.Allow.Entries) != 0 {
 		t.Errorf("allow %+v", in)
 	}
-	if !c.Routes[3].AllowAny {
+	if !c.Routes[3].Allow.Any {
 		t.Error("allow: [any] not decoded")
 	}
 }
@@ -140,7 +140,7 @@ func TestErrors(t *testing.T) {
 		{"ethertype allow onto bus", eps + "routes: [{from: [u], to: [bus], allow: [0x0800]}]\n",
 			[]string{`routes.route0.allow: u → bus: ethertype entries in allow do not apply to a CAN bus`}},
 		{"bad allow", eps + "routes: [{from: [u], to: [a], allow: [0x0100, ipv4]}]\n",
-			[]string{`routes.route0.allow[0]: invalid ethertype "0x0100"`, `routes.route0.allow[1]: invalid allow entry "ipv4"`}},
+			[]string{`routes.route0.allow[0]: invalid ethertype "0x0100"`, `routes.route0.allow[1]: invalid ID "ipv4" in allow entry "ipv4"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Parse("p.yaml", []byte(tc.yaml))
