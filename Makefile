@@ -3,7 +3,11 @@
 # pinned Debian kernel, the guest initramfs) on first use; see hil/.
 GO      ?= go
 RIG      = $(GO) run ./hil/cmd/rig
-export CMD PKGS BENCH HILFLAGS
+export PKGS BENCH HILFLAGS
+
+# CMD reaches the guest as typed: $(value CMD) is not expanded by make (so
+# $$HOME stays $$HOME), and single quotes in it are escaped for the shell.
+squote = '$(subst ','\'',$(1))'
 
 .PHONY: all build deps test test-host test-hil run hil bench clean
 
@@ -32,7 +36,7 @@ test-hil:
 
 # Runs CMD inside the guest: make hil CMD='fieldgate doctor'
 hil: deps
-	$(RIG) run -- "$$CMD"
+	$(RIG) run -- $(call squote,$(value CMD))
 
 run: deps
 	$(RIG) run -- 'sh configs/demo.sh'

@@ -17,6 +17,7 @@ import (
 	cancli "github.com/fieldgate/fieldgate/can/cli"
 	"github.com/fieldgate/fieldgate/core/doctor"
 	gwcli "github.com/fieldgate/fieldgate/gateway/cli"
+	"github.com/fieldgate/fieldgate/internal/buildinfo"
 	packetcli "github.com/fieldgate/fieldgate/packet/cli"
 )
 
@@ -34,6 +35,7 @@ var commands = []command{
 	{"crypto", "kernel crypto (AF_ALG) and Go crypto: hash, hmac, enc, dec, rng, list", algcli.Run},
 	{"can", "SocketCAN tools: dump, send, gen, isotp, j1939, gw, link", cancli.Run},
 	{"doctor", "report which socket families, capabilities and CAN interfaces this machine has", doctor.Main},
+	{"version", "print the module version and VCS revision this binary was built from", buildinfo.Main},
 	{"run", "run the gateway (fieldgate run -c FILE)", gwcli.Run}, {"check", "validate a gateway configuration", gwcli.Check}, {"reload", "make a running gateway re-read its configuration", gwcli.Reload}, {"status", "show a running gateway's endpoints and routes", gwcli.Status},
 }
 
@@ -45,6 +47,9 @@ func main() {
 }
 
 func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		if len(args) == 0 {
