@@ -14,7 +14,7 @@ squote = '$(subst ','\'',$(1))'
 all: build
 
 build:
-	$(GO) build -o bin/fieldgate ./cmd/fieldgate
+	$(GO) build -buildvcs=auto -o bin/fieldgate ./cmd/fieldgate
 
 deps:
 	$(RIG) provision
