@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -26,6 +27,9 @@ type metrics struct {
 	errFr    *prometheus.Desc
 	peers    *prometheus.Desc
 	offload  *prometheus.Desc
+	adminRef *prometheus.Desc
+	// adminRefused counts requests the admin listener refused, by reason.
+	adminRefused [numAdminRefusals]atomic.Uint64
 }
 
 func newMetrics(g *Gateway) *metrics {
@@ -47,6 +51,7 @@ func newMetrics(g *Gateway) *metrics {
 		errFr:    prometheus.NewDesc("fieldgate_can_error_frames_total", "CAN error frames received on an interface.", []string{"endpoint"}, nil),
 		peers:    prometheus.NewDesc("fieldgate_endpoint_peers", "Connected peers (clients) of an endpoint.", []string{"endpoint"}, nil),
 		offload:  prometheus.NewDesc("fieldgate_route_offloaded", "1 when a route runs in the kernel (can-gw), 0 in user space.", []string{"route"}, nil),
+		adminRef: prometheus.NewDesc("fieldgate_admin_refused_requests_total", "Requests the admin listener refused, by reason (host, origin, cross_site, token_missing, token_invalid, token_not_configured).", []string{"reason"}, nil),
 	}
 	m.reg.MustRegister(m.latVec, m)
 	m.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -59,7 +64,7 @@ func (m *metrics) latency(route string) latencyObserver {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
+	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, m.adminRef, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
 		ch <- d
 	}
 }
@@ -102,6 +107,9 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		if rep&endpoint.ReportsPeers != 0 {
 			gauge(m.peers, float64(s.Peers.Load()), e.name)
 		}
+	}
+	for i := range m.adminRefused {
+		c(m.adminRef, m.adminRefused[i].Load(), adminRefusal(i).String())
 	}
 	for _, r := range t.routes {
 		c(m.rtFrames, r.stats.in.Load(), r.name, "in")
