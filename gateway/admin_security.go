@@ -232,11 +232,10 @@ func splitHost(s, defPort string) (host, port string, ok bool) {
 	} else if strings.Contains(s, ":") {
 		return "", "", false
 	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 || port[0] == '+' {
+	// Canonical decimal only, as browsers send it.
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || port != strconv.Itoa(n) {
 		return "", "", false
 	}
-	port = strconv.Itoa(n)
 	if ip := net.ParseIP(host); ip != nil {
 		return ip.String(), port, true
 	}

@@ -84,6 +84,13 @@ func (d *decoder) adminTLS(tn *yaml.Node) *TLS {
 		d.fileError(kn, "admin.tls.key", err)
 		return t
 	}
+	if st, err := os.Stat(t.Cert); err != nil {
+		d.errorf(cn, "admin.tls.cert", "the server certificate (PEM)", "certificate %s: %v", t.Cert, errors.Unwrap(err))
+		return t
+	} else if !st.Mode().IsRegular() {
+		d.errorf(cn, "admin.tls.cert", "point it at a PEM file", "certificate %s is not a regular file (%s)", t.Cert, fileType(st.Mode()))
+		return t
+	}
 	if _, err := tls.LoadX509KeyPair(t.Cert, t.Key); err != nil {
 		d.errorf(tn, "admin.tls", "cert: and key: must be PEM files of one certificate and its key", "loading certificate %s and key %s: %v", t.Cert, t.Key, err)
 	}
@@ -158,10 +165,30 @@ func ParseAdminHost(s string) (host, port string, ok bool) {
 		return ip.String(), port, true
 	}
 	host = strings.TrimSuffix(strings.ToLower(host), ".")
-	if !validHostname(host) {
+	if !dnsName(host) {
 		return "", "", false
 	}
 	return host, port, true
+}
+
+// dnsName reports whether h is a DNS host name: dot-separated labels of
+// 1-63 letters, digits and '-', not starting or ending with '-'.
+func dnsName(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(h, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // FileError is a refused secret file: what is wrong and how to fix it.

@@ -208,6 +208,8 @@ func TestAdminTLS(t *testing.T) {
 		{fmt.Sprintf("{cert: %q, key: %q}", cert, loose), "admin.tls.key: tls key " + loose + " has mode 0640: group and others must have no access to it (hint: run: chmod 600 " + loose + ")"},
 		{fmt.Sprintf("{cert: %q, key: %q}", cert, dir), "admin.tls.key: tls key " + dir + " is not a regular file (a directory)"},
 		{fmt.Sprintf("{cert: %q, key: %q}", cert2, key), "admin.tls: loading certificate " + cert2 + " and key " + key + ": tls: private key does not match public key"},
+		{fmt.Sprintf("{cert: %q, key: %q}", "/dev/zero", key), "admin.tls.cert: certificate /dev/zero is not a regular file (a device)"},
+		{fmt.Sprintf("{cert: %q, key: %q}", dir+"/none.crt", key), "admin.tls.cert: certificate " + dir + "/none.crt: no such file or directory"},
 		{fmt.Sprintf("{cert: %q}", cert), "admin.tls.key: missing field"},
 		{fmt.Sprintf("{key: %q}", key), "admin.tls.cert: missing field"},
 		{fmt.Sprintf("{cert: %q, key: %q, ca: %q}", cert, key, cert), `admin.tls.ca: unknown field "ca"`},
