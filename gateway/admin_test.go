@@ -373,7 +373,7 @@ func TestAdminSecurityRefusesLooseFiles(t *testing.T) {
 	ca, caKey := writeCert(t, dir, "ca", nil, nil, true)
 	writeCert(t, dir, "server", ca, caKey, false)
 	os.Chmod(dir+"/server.key", 0o640)
-	if _, err := NewAdminSecurity(config.Admin{Listen: "127.0.0.1:0", TLS: &config.TLS{Cert: dir + "/server.crt", Key: dir + "/server.key"}}); err == nil || !strings.Contains(err.Error(), dir+"/server.key has mode 0640") {
+	if _, err := NewAdminSecurity(config.Admin{Listen: "127.0.0.1:0", TLS: &config.TLS{Cert: dir + "/server.crt", Key: dir + "/server.key"}}); err == nil || !strings.Contains(err.Error(), "admin.tls: ") || !strings.Contains(err.Error(), dir+"/server.key") || !strings.Contains(err.Error(), "0640") {
 		t.Errorf("loose TLS key: %v", err)
 	}
 }

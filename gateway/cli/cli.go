@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -123,7 +124,12 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	admin := &adminListener{log: log, parent: runCtx}
 	var handler *gateway.AdminHandler
+	// reloadMu serialises reloads (SIGHUP and POST /reload) and guards
+	// admin's fields.
+	var reloadMu sync.Mutex
 	reload := func() error {
+		reloadMu.Lock()
+		defer reloadMu.Unlock()
 		gateway.Notify("RELOADING=1")
 		defer gateway.Notify("READY=1")
 		nc, err := config.Load(*file)
@@ -163,7 +169,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	handler = g.AdminHandler(reload)
 	handler.SetSecurity(sec)
-	if err := admin.move(cfg.Admin.Listen, sec.TLS(), handler); err != nil {
+	reloadMu.Lock()
+	err = admin.move(cfg.Admin.Listen, sec.TLS(), handler)
+	reloadMu.Unlock()
+	if err != nil {
 		g.Shutdown()
 		return err
 	}
