@@ -73,7 +73,7 @@ func (h *AdminHandler) Security() *AdminSecurity { return h.sec.Load() }
 // ServeHTTP checks r against h's security settings, then serves it.
 func (h *AdminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ref := h.sec.Load().check(r); ref != nil {
-		h.g.metrics.adminRefused[ref.why].Add(1)
+		h.g.metrics.admin.refused[ref.why].Add(1)
 		h.g.log.Debug("admin request refused", "peer", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "reason", ref.why.String())
 		if ref.status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="fieldgate admin"`)

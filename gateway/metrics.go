@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"sync"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -27,9 +26,8 @@ type metrics struct {
 	errFr    *prometheus.Desc
 	peers    *prometheus.Desc
 	offload  *prometheus.Desc
-	adminRef *prometheus.Desc
-	// adminRefused counts requests the admin listener refused, by reason.
-	adminRefused [numAdminRefusals]atomic.Uint64
+	// admin counts the admin listener's refusals (admin_metrics.go).
+	admin adminMetrics
 }
 
 func newMetrics(g *Gateway) *metrics {
@@ -51,9 +49,8 @@ func newMetrics(g *Gateway) *metrics {
 		errFr:    prometheus.NewDesc("fieldgate_can_error_frames_total", "CAN error frames received on an interface.", []string{"endpoint"}, nil),
 		peers:    prometheus.NewDesc("fieldgate_endpoint_peers", "Connected peers (clients) of an endpoint.", []string{"endpoint"}, nil),
 		offload:  prometheus.NewDesc("fieldgate_route_offloaded", "1 when a route runs in the kernel (can-gw), 0 in user space.", []string{"route"}, nil),
-		adminRef: prometheus.NewDesc("fieldgate_admin_refused_requests_total", "Requests the admin listener refused, by reason (host, origin, cross_site, token_missing, token_invalid, token_not_configured).", []string{"reason"}, nil),
 	}
-	m.reg.MustRegister(m.latVec, m)
+	m.reg.MustRegister(m.latVec, m, &m.admin)
 	m.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -64,7 +61,7 @@ func (m *metrics) latency(route string) latencyObserver {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, m.adminRef, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
+	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
 		ch <- d
 	}
 }
@@ -107,9 +104,6 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		if rep&endpoint.ReportsPeers != 0 {
 			gauge(m.peers, float64(s.Peers.Load()), e.name)
 		}
-	}
-	for i := range m.adminRefused {
-		c(m.adminRef, m.adminRefused[i].Load(), adminRefusal(i).String())
 	}
 	for _, r := range t.routes {
 		c(m.rtFrames, r.stats.in.Load(), r.name, "in")
