@@ -2,20 +2,37 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
 )
 
 // AdminHandler serves /metrics (Prometheus), /healthz, /status (JSON) and
-// POST /reload (calls reload, which re-reads the configuration file).
-func (g *Gateway) AdminHandler(reload func() error) http.Handler {
+// POST /reload, behind the checks of its AdminSecurity (see
+// admin_security.go): Host and Origin always, the token and Sec-Fetch-Site
+// for state-changing requests.
+type AdminHandler struct {
+	g   *Gateway
+	mux *http.ServeMux
+	sec atomic.Pointer[AdminSecurity]
+}
+
+// AdminHandler returns the admin handler; reload re-reads the
+// configuration file on POST /reload. Its security settings are those of
+// the default loopback address without a token until SetSecurity.
+func (g *Gateway) AdminHandler(reload func() error) *AdminHandler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g.metrics.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -41,19 +58,75 @@ func (g *Gateway) AdminHandler(reload func() error) http.Handler {
 		}
 		fmt.Fprintln(w, "reloaded")
 	})
-	return mux
+	h := &AdminHandler{g: g, mux: mux}
+	def, _ := NewAdminSecurity(config.Admin{Listen: config.DefaultAdmin})
+	h.sec.Store(def)
+	return h
 }
 
-// ServeAdmin listens on addr and serves h until ctx is done.
-func ServeAdmin(ctx context.Context, addr string, h http.Handler) (net.Addr, error) {
+// SetSecurity makes h enforce s from the next request on.
+func (h *AdminHandler) SetSecurity(s *AdminSecurity) { h.sec.Store(s) }
+
+// Security returns the settings h enforces.
+func (h *AdminHandler) Security() *AdminSecurity { return h.sec.Load() }
+
+// ServeHTTP checks r against h's security settings, then serves it.
+func (h *AdminHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ref := h.sec.Load().check(r); ref != nil {
+		h.g.metrics.admin.refused[ref.why].Add(1)
+		h.g.log.Debug("admin request refused", "peer", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "reason", ref.why.String())
+		if ref.status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="fieldgate admin"`)
+		}
+		http.Error(w, "fieldgate admin: refused: "+ref.msg, ref.status)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// tlsConfig serves the certificate of h's current security settings, so
+// that a reload that renews it takes effect without a new listener.
+func (h *AdminHandler) tlsConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if c := h.sec.Load().cert; c != nil {
+				return c, nil
+			}
+			return nil, errors.New("admin.tls is not configured")
+		},
+	}
+}
+
+// ServeAdmin listens on addr and serves h until ctx is done, over TLS
+// when useTLS is set: with the certificate of h's security settings at the
+// time of each handshake (a handshake fails while they have none).
+func ServeAdmin(ctx context.Context, addr string, h *AdminHandler, useTLS bool) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("admin listener: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		// TLS handshake failures and malformed requests from scanners
+		// would otherwise each write a log line.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}
+	if useTLS {
+		srv.TLSConfig = h.tlsConfig()
+	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			_ = err
+		var err error
+		if useTLS {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			h.g.log.Error("admin listener stopped", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
 	context.AfterFunc(ctx, func() {

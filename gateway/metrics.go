@@ -26,6 +26,8 @@ type metrics struct {
 	errFr    *prometheus.Desc
 	peers    *prometheus.Desc
 	offload  *prometheus.Desc
+	// admin counts the admin listener's refusals (admin_metrics.go).
+	admin adminMetrics
 }
 
 func newMetrics(g *Gateway) *metrics {
@@ -48,7 +50,7 @@ func newMetrics(g *Gateway) *metrics {
 		peers:    prometheus.NewDesc("fieldgate_endpoint_peers", "Connected peers (clients) of an endpoint.", []string{"endpoint"}, nil),
 		offload:  prometheus.NewDesc("fieldgate_route_offloaded", "1 when a route runs in the kernel (can-gw), 0 in user space.", []string{"route"}, nil),
 	}
-	m.reg.MustRegister(m.latVec, m)
+	m.reg.MustRegister(m.latVec, m, &m.admin)
 	m.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }

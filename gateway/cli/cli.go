@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"text/tabwriter"
 	"time"
@@ -114,6 +115,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, w := range cfg.Warnings {
 		log.Warn("config", "warning", w.Error())
 	}
+	sec, err := gateway.NewAdminSecurity(cfg.Admin)
+	if err != nil {
+		return fmt.Errorf("%s: %w; not starting", *file, err)
+	}
 	g := gateway.New(log)
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -121,8 +126,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	admin := &adminListener{log: log, parent: runCtx}
-	var handler http.Handler
+	var handler *gateway.AdminHandler
+	// reloadMu serialises reloads (SIGHUP and POST /reload) and guards
+	// admin's fields.
+	var reloadMu sync.Mutex
 	reload := func() error {
+		reloadMu.Lock()
+		defer reloadMu.Unlock()
 		gateway.Notify("RELOADING=1")
 		defer gateway.Notify("READY=1")
 		nc, err := config.Load(*file)
@@ -130,27 +140,42 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("reload refused: configuration has errors", "file", *file, "err", err)
 			return err
 		}
+		for _, w := range nc.Warnings {
+			log.Warn("config", "warning", w.Error())
+		}
+		nsec, err := gateway.NewAdminSecurity(nc.Admin)
+		if err != nil {
+			log.Error("reload refused", "file", *file, "err", err)
+			return fmt.Errorf("%s: %w", *file, err)
+		}
 		// The admin listener moves first: if the new address cannot be
 		// bound, nothing of the new configuration is applied.
-		prev := admin.addr
-		moved := nc.Admin.Listen != prev
+		prevSec, prev, prevTLS := handler.Security(), admin.addr, admin.tls
+		handler.SetSecurity(nsec)
+		moved := nc.Admin.Listen != prev || nsec.TLS() != prevTLS
 		if moved {
-			if err := admin.move(nc.Admin.Listen, handler); err != nil {
+			if err := admin.move(nc.Admin.Listen, nsec.TLS(), handler); err != nil {
+				handler.SetSecurity(prevSec)
 				log.Error("reload refused", "file", *file, "field", "admin.listen", "err", err)
 				return fmt.Errorf("%s: admin.listen: %w", *file, err)
 			}
 		}
 		if err := g.Reload(nc); err != nil {
 			log.Error("reload failed", "err", err)
+			handler.SetSecurity(prevSec)
 			if moved {
-				admin.move(prev, handler) // back to where it was
+				admin.move(prev, prevTLS, handler) // back to where it was
 			}
 			return err
 		}
 		return nil
 	}
 	handler = g.AdminHandler(reload)
-	if err := admin.move(cfg.Admin.Listen, handler); err != nil {
+	handler.SetSecurity(sec)
+	reloadMu.Lock()
+	err = admin.move(cfg.Admin.Listen, sec.TLS(), handler)
+	reloadMu.Unlock()
+	if err != nil {
 		g.Shutdown()
 		return err
 	}
@@ -196,41 +221,25 @@ func newLogger(l config.Log, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: use text or json", l.Format)
 }
 
-// adminAddr resolves the admin address from -a or the config file.
-func adminAddr(addr, file string) (string, error) {
-	if addr != "" {
-		return addr, nil
-	}
-	cfg, err := config.Load(file)
-	if cfg == nil {
-		if err == nil {
-			err = errors.New("no configuration")
-		}
-		return "", fmt.Errorf("finding the admin address: %w (use -a HOST:PORT)", err)
-	}
-	if cfg.Admin.Listen == "" {
-		return "", fmt.Errorf("%s disables the admin listener (admin.listen is empty); use -a HOST:PORT", file)
-	}
-	return cfg.Admin.Listen, nil
-}
-
 // adminListener is the admin HTTP listener, which a reload can move.
 type adminListener struct {
 	log    *slog.Logger
 	parent context.Context
 	addr   string             // configured address, "" when disabled
+	tls    bool               // served over TLS
 	cancel context.CancelFunc // stops the current listener
 }
 
-// move serves h on addr instead of the current address ("" disables). On
-// failure the current listener keeps serving. An address that conflicts
-// with the current one (same port) is bound after the current listener is
-// closed, and the old one is restored if that fails.
-func (a *adminListener) move(addr string, h http.Handler) error {
-	if addr == a.addr && a.cancel != nil {
+// move serves h on addr instead of the current address ("" disables),
+// over TLS when useTLS is set. On failure the current listener keeps
+// serving. An address that conflicts with the current one (same port) is
+// bound after the current listener is closed, and the old one is restored
+// if that fails.
+func (a *adminListener) move(addr string, useTLS bool, h *gateway.AdminHandler) error {
+	if addr == a.addr && useTLS == a.tls && a.cancel != nil {
 		return nil
 	}
-	old, oldCancel := a.addr, a.cancel
+	old, oldTLS, oldCancel := a.addr, a.tls, a.cancel
 	stopOld := func() {
 		if oldCancel != nil {
 			// Asynchronous: a reload requested over HTTP runs inside
@@ -240,24 +249,24 @@ func (a *adminListener) move(addr string, h http.Handler) error {
 	}
 	if addr == "" {
 		stopOld()
-		a.addr, a.cancel = "", nil
+		a.addr, a.tls, a.cancel = "", false, nil
 		a.log.Info("admin listener disabled")
 		return nil
 	}
 	ctx, cancel := context.WithCancel(a.parent)
-	bound, err := gateway.ServeAdmin(ctx, addr, h)
+	bound, err := gateway.ServeAdmin(ctx, addr, h, useTLS)
 	if err != nil && oldCancel != nil && errors.Is(err, syscall.EADDRINUSE) {
 		// Probably our own listener on the same port: close it first.
 		oldCancel()
 		oldCancel = nil
 		time.Sleep(50 * time.Millisecond)
-		if bound, err = gateway.ServeAdmin(ctx, addr, h); err != nil {
+		if bound, err = gateway.ServeAdmin(ctx, addr, h, useTLS); err != nil {
 			octx, ocancel := context.WithCancel(a.parent)
-			if _, rerr := gateway.ServeAdmin(octx, old, h); rerr == nil {
+			if _, rerr := gateway.ServeAdmin(octx, old, h, oldTLS); rerr == nil {
 				a.cancel = ocancel
 			} else {
 				ocancel()
-				a.addr, a.cancel = "", nil
+				a.addr, a.tls, a.cancel = "", false, nil
 				a.log.Error("admin listener lost", "addr", old, "err", rerr)
 			}
 		}
@@ -267,30 +276,33 @@ func (a *adminListener) move(addr string, h http.Handler) error {
 		return err
 	}
 	stopOld()
-	a.addr, a.cancel = addr, cancel
-	a.log.Info("admin listening", "addr", bound.String(), "paths", "/metrics /healthz /status /reload")
+	a.addr, a.tls, a.cancel = addr, useTLS, cancel
+	scheme := "http"
+	if useTLS {
+		scheme = "https"
+	}
+	a.log.Info("admin listening", "addr", bound.String(), "scheme", scheme, "paths", "/metrics /healthz /status /reload")
 	return nil
 }
 
 // Reload asks a running gateway to re-read its configuration.
 func Reload(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("reload", stderr, "reload [-a HOST:PORT | -c FILE]")
-	addr := fs.String("a", "", "admin `address` of the running gateway (default: admin.listen of -c)")
-	file := fs.String("c", DefaultConfig, "configuration `file` to read the admin address from")
+	fs := newFlags("reload", stderr, "reload [-a [https://]HOST:PORT | -c FILE] [-token-file FILE] [-ca CERT]")
+	af := addAdminFlags(fs, true)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	a, err := adminAddr(*addr, *file)
+	ac, err := af.client(true)
 	if err != nil {
 		return err
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+a+"/reload", nil)
-	resp, err := http.DefaultClient.Do(req)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ac.base+"/reload", nil)
+	resp, err := ac.do(req)
 	if err != nil {
-		return fmt.Errorf("contacting the gateway at %s: %w", a, err)
+		return err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -303,9 +315,8 @@ func Reload(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // Status prints the endpoint and route table of a running gateway.
 func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("status", stderr, "status [-a HOST:PORT | -c FILE] [-w INTERVAL] [-n COUNT] [-json]")
-	addr := fs.String("a", "", "admin `address` of the running gateway (default: admin.listen of -c)")
-	file := fs.String("c", DefaultConfig, "configuration `file` to read the admin address from")
+	fs := newFlags("status", stderr, "status [-a [https://]HOST:PORT | -c FILE] [-ca CERT] [-w INTERVAL] [-n COUNT] [-json]")
+	af := addAdminFlags(fs, false)
 	watch := fs.Duration("w", 0, "refresh every `interval` (live table with rates), e.g. 1s")
 	count := fs.Int("n", 0, "with -w: stop after `count` refreshes (0 = until interrupted)")
 	asJSON := fs.Bool("json", false, "print the raw JSON status")
@@ -315,14 +326,14 @@ func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	a, err := adminAddr(*addr, *file)
+	ac, err := af.client(false)
 	if err != nil {
 		return err
 	}
 	var prev *gateway.Status
 	var prevT time.Time
 	for i := 0; ; i++ {
-		st, raw, err := fetchStatus(ctx, a)
+		st, raw, err := fetchStatus(ctx, ac)
 		if err != nil {
 			return err
 		}
@@ -355,20 +366,23 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-func fetchStatus(ctx context.Context, addr string) (*gateway.Status, []byte, error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/status", nil)
-	resp, err := http.DefaultClient.Do(req)
+func fetchStatus(ctx context.Context, ac *adminClient) (*gateway.Status, []byte, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ac.base+"/status", nil)
+	resp, err := ac.do(req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("contacting the gateway at %s: %w", addr, err)
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, nil, err
 	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("status from %s: %s: %s", ac.base, resp.Status, strings.TrimSpace(string(raw)))
+	}
 	var st gateway.Status
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return nil, nil, fmt.Errorf("status from %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("status from %s: %w", ac.base, err)
 	}
 	return &st, raw, nil
 }

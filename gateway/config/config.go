@@ -66,6 +66,14 @@ type Log struct {
 type Admin struct {
 	Listen string // host:port; empty disables it
 	Pos    Pos
+	// TokenFile holds the bearer token that state-changing requests
+	// (POST /reload) must carry; "" for none.
+	TokenFile string
+	// Hosts are further names that the Host and Origin headers may carry:
+	// "name" (with the admin port) or "name:port".
+	Hosts []string
+	// TLS serves the admin port over HTTPS (Cert and Key only).
+	TLS *TLS
 }
 
 // Overflow policies for destination queues.
