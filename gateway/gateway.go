@@ -202,8 +202,10 @@ func (g *Gateway) apply(cfg *config.Config) error {
 		r := &route{name: rc.Name, cfg: rc, filters: compileFilters(rc.Filters), frameType: rc.FrameType,
 			allow: &rc.Allow, limiter: newLimiter(rc.Rate), xform: compileTransform(&rc.Transform)}
 		if prev, ok := oldByName[rc.Name]; ok && prev.cfg.Fingerprint() == rc.Fingerprint() && sameEndpoints(prev, keep) && !(prev.offloaded && sourcesRestarted(rc, started)) {
-			r = prev // unchanged: same index, counters, limiter, kernel rules
-			r.cfg = rc
+			// Unchanged: same index, counters, limiter, kernel rules. Its
+			// cfg stays the previous (equal but for file positions) one:
+			// Status and busAccess read it without locks.
+			r = prev
 		} else {
 			r.idx = g.nextRt
 			g.nextRt++
