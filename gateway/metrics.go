@@ -25,6 +25,8 @@ type metrics struct {
 	seqGaps  *prometheus.Desc
 	errFr    *prometheus.Desc
 	peers    *prometheus.Desc
+	rejected *prometheus.Desc
+	logSupp  *prometheus.Desc
 	offload  *prometheus.Desc
 	// admin counts the admin listener's refusals (admin_metrics.go).
 	admin adminMetrics
@@ -48,6 +50,8 @@ func newMetrics(g *Gateway) *metrics {
 		seqGaps:  prometheus.NewDesc("fieldgate_udp_sequence_gaps_total", "Datagrams missing in the peer's cannelloni sequence numbers (network loss).", []string{"endpoint"}, nil),
 		errFr:    prometheus.NewDesc("fieldgate_can_error_frames_total", "CAN error frames received on an interface.", []string{"endpoint"}, nil),
 		peers:    prometheus.NewDesc("fieldgate_endpoint_peers", "Connected peers (clients) of an endpoint.", []string{"endpoint"}, nil),
+		rejected: prometheus.NewDesc("fieldgate_endpoint_connections_rejected_total", "Client connections a server refused or closed before serving them, by reason.", []string{"endpoint", "reason"}, nil),
+		logSupp:  prometheus.NewDesc("fieldgate_endpoint_log_lines_suppressed_total", "Log lines about an endpoint's peers held back by the per-peer log rate limit.", []string{"endpoint"}, nil),
 		offload:  prometheus.NewDesc("fieldgate_route_offloaded", "1 when a route runs in the kernel (can-gw), 0 in user space.", []string{"route"}, nil),
 	}
 	m.reg.MustRegister(m.latVec, m, &m.admin)
@@ -61,7 +65,7 @@ func (m *metrics) latency(route string) latencyObserver {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.offload, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
+	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.rejected, m.logSupp, m.offload, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
 		ch <- d
 	}
 }
@@ -103,6 +107,10 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 		}
 		if rep&endpoint.ReportsPeers != 0 {
 			gauge(m.peers, float64(s.Peers.Load()), e.name)
+			for _, r := range endpoint.ConnReasons() {
+				c(m.rejected, s.Rejected.Load(r), e.name, r.String())
+			}
+			c(m.logSupp, s.LogSuppressed.Load(), e.name)
 		}
 	}
 	for _, r := range t.routes {

@@ -27,6 +27,11 @@ type EndpointStatus struct {
 	Peers     int64             `json:"peers"`
 	SeqGaps   uint64            `json:"seq_gaps"`
 	ErrFrames uint64            `json:"error_frames"`
+	// Rejected counts client connections refused or closed before they
+	// were served, by reason; LogSuppressed the log lines about peers
+	// held back by the per-peer log limit (servers only).
+	Rejected      map[string]uint64 `json:"connections_rejected,omitempty"`
+	LogSuppressed uint64            `json:"log_lines_suppressed,omitempty"`
 	// BusBPS and BusLoad describe the CAN bus of the endpoint's interface
 	// over the last second (all traffic the controller saw): estimated
 	// bits per second, and that over the bit rate (-1 without a bit
@@ -75,7 +80,11 @@ func (g *Gateway) Status() Status {
 		s := e.stats
 		es := EndpointStatus{Name: e.name, Kind: e.cfg.Kind, FramesIn: s.FramesIn.Load(), FramesOut: s.FramesOut.Load(),
 			BytesIn: s.BytesIn.Load(), BytesOut: s.BytesOut.Load(), Dropped: s.Drops.Snapshot(), Peers: s.Peers.Load(),
-			SeqGaps: s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load()}
+			SeqGaps: s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
+			LogSuppressed: s.LogSuppressed.Load()}
+		if r := s.Rejected.Snapshot(); len(r) > 0 {
+			es.Rejected = r
+		}
 		if e.q != nil {
 			es.Queue = e.q.len()
 		}

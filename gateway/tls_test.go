@@ -127,8 +127,14 @@ routes:
 	c.Write([]byte{1, 0, 0, 0, 1})                      // wrong version
 	c.Write([]byte{2, 0, 0, 0, 2, 0, 0, 1, 0x23, 1, 7}) // count 2, one frame present
 	c.Write([]byte{2, 0, 2, 0, 1, 0, 0, 1, 0x23, 9})    // classic length 9
+	// Sequence number 1 counts as a gap once the reorder window (32
+	// numbers) has passed it: empty datagrams 3..34.
+	for seq := byte(3); seq <= 34; seq++ {
+		c.Write([]byte{2, 0, seq, 0, 0})
+	}
 	waitFor(t, "malformed", func() bool {
-		return g.Status().endpointByName("link").Dropped["malformed"] == 3
+		e := g.Status().endpointByName("link")
+		return e.Dropped["malformed"] == 3 && e.SeqGaps == 1
 	})
 	if e := g.Status().endpointByName("link"); e.FramesIn != 1 || e.SeqGaps != 1 {
 		t.Fatalf("link %+v", e)

@@ -88,4 +88,10 @@ type Stats struct {
 	ErrorFrames         atomic.Uint64 // CAN error frames received
 	Connects            atomic.Uint64 // connections accepted or made
 	Peers               atomic.Int64  // connections open now
+	// Rejected counts client connections a server refused or closed
+	// before serving them (stream kinds, socketcand), by reason.
+	Rejected Conns
+	// LogSuppressed counts log lines a server held back by its per-peer
+	// log rate limit (a summary line reports them).
+	LogSuppressed atomic.Uint64
 }

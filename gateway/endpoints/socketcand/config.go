@@ -1,7 +1,10 @@
 package socketcand
 
 import (
+	"time"
+
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoints/stream"
 )
 
 // DefaultListen is the address a socketcand endpoint listens on when the
@@ -17,8 +20,14 @@ type Config struct {
 	Interface  string
 	Beacon     bool // broadcast the discovery beacon
 	MaxClients int
-	AllowPeers []string
-	TLS        *config.TLS
+	// MaxClientsPerPeer is how many connections one IP address may hold;
+	// 0 means peerlimit.DefaultMaxPerPeer, never more than MaxClients.
+	MaxClientsPerPeer int
+	// HandshakeTimeout bounds TLS and "< open BUS >" after connect; 0
+	// means peerlimit.DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+	AllowPeers       []string
+	TLS              *config.TLS
 }
 
 var _ config.Binder = (*Config)(nil)
@@ -45,6 +54,8 @@ var fields = []config.Field{
 	{Name: "interface", Doc: "the CAN interface for the modes that need a kernel socket per client: ISO-TP mode and `muxfilter`. Without it they are answered with an error"},
 	{Name: "beacon", Default: "false", Doc: "broadcast the discovery beacon to UDP port 42000 every 3 s"},
 	{Name: "max_clients", Default: "16", Doc: "further clients are refused"},
+	{Name: "max_clients_per_peer", Default: "4", Doc: "connections one IP address may hold at once, those not yet opened included; at most max_clients"},
+	{Name: "handshake_timeout", Default: "5s", Doc: "a client that has not completed TLS and `< open BUS >` this long after connecting is disconnected and counted"},
 	{Name: "allow_peers", Doc: "allowed client addresses/prefixes (any when unset)"},
 	{Name: "tls", Doc: "`{cert:, key:, ca:}`: TLS server certificate and key; with ca, require client certificates signed by it"},
 }
@@ -63,6 +74,8 @@ func decode(o *config.Object) config.Settings {
 	}
 	c.Beacon = o.Bool("beacon", false)
 	c.MaxClients = int(o.Uint("max_clients", config.DefaultMaxClients, 1, 4096))
+	c.MaxClientsPerPeer = stream.DecodePerPeer(o, config.Server, c.MaxClients)
+	c.HandshakeTimeout = stream.DecodeHandshakeTimeout(o)
 	c.AllowPeers = o.AllowPeers()
 	c.TLS = o.TLS(true)
 	return c

@@ -10,8 +10,10 @@
 // The protocol codec (scanning, parsing and formatting messages without
 // allocations) is package gateway/socketcand, imported here as proto; the
 // kernel ISO-TP and BCM sockets come from the can package; allow_peers,
-// TLS and link-state checks are the gateway's shared internal packages, so
-// this kind behaves exactly as the tcp kind does in those respects.
+// TLS, link-state checks and the connection limits (max_clients,
+// max_clients_per_peer, the deadline to open the bus, the per-peer log
+// limit: internal/peerlimit) are the gateway's shared internal packages,
+// so this kind behaves exactly as the tcp kind does in those respects.
 package socketcand
 
 import (

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -72,20 +73,20 @@ func (cl *client) isotpConf(ctx context.Context, c *proto.Command) {
 	iface := cl.s.cfg.Interface
 	if !cl.allowed(conf.TxID, true) {
 		cl.s.env.Drop(endpoint.ReasonNotAllowed, 1)
-		cl.s.env.Log.Warn("socketcand isotpconf refused: tx_id not allowed", "peer", cl.addr, "tx_id", fmtCANID(conf.TxID))
+		cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand isotpconf refused: tx_id not allowed", "peer", cl.addr, "tx_id", fmtCANID(conf.TxID))
 		cl.sayError("isotpconf: tx_id %s may not be written to %s (no route allows it)", fmtCANID(conf.TxID), iface)
 		return
 	}
 	if !cl.allowed(conf.RxID, false) {
 		cl.s.env.Drop(endpoint.ReasonNotAllowed, 1)
-		cl.s.env.Log.Warn("socketcand isotpconf refused: rx_id not routed", "peer", cl.addr, "rx_id", fmtCANID(conf.RxID))
+		cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand isotpconf refused: rx_id not routed", "peer", cl.addr, "rx_id", fmtCANID(conf.RxID))
 		cl.sayError("isotpconf: rx_id %s of %s is not routed to this endpoint", fmtCANID(conf.RxID), iface)
 		return
 	}
 	cl.closeISOTP()
 	pc, err := dialISOTP(iface, &conf)
 	if err != nil {
-		cl.s.env.Log.Warn("socketcand isotpconf: cannot open the ISO-TP socket", "peer", cl.addr, "err", err)
+		cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand isotpconf: cannot open the ISO-TP socket", "peer", cl.addr, "err", err)
 		cl.sayError("isotpconf: %v", err)
 		return
 	}
@@ -146,7 +147,7 @@ func (cl *client) readPDUs(ctx context.Context, ch *channel) {
 				cl.s.env.Drop(endpoint.ReasonLinkDown, 1)
 				time.Sleep(100 * time.Millisecond)
 			default:
-				cl.s.env.Log.Warn("socketcand ISO-TP channel failed", "peer", cl.addr, "err", err)
+				cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand ISO-TP channel failed", "peer", cl.addr, "err", err)
 				cl.sayError("isotp channel: %v", err)
 				return
 			}
@@ -306,7 +307,7 @@ func (cl *client) readBCM(ctx context.Context, b *bcmSock) {
 				time.Sleep(100 * time.Millisecond)
 				continue
 			}
-			cl.s.env.Log.Warn("socketcand BCM socket failed", "peer", cl.addr, "err", err)
+			cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand BCM socket failed", "peer", cl.addr, "err", err)
 			return
 		}
 		cl.mu.Lock()

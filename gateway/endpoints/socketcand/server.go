@@ -5,8 +5,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
-	"net/netip"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
 	"github.com/fieldgate/fieldgate/gateway/internal/access"
+	"github.com/fieldgate/fieldgate/gateway/internal/peerlimit"
 	"github.com/fieldgate/fieldgate/gateway/internal/tlsconf"
 	proto "github.com/fieldgate/fieldgate/gateway/socketcand"
 )
@@ -36,6 +38,10 @@ type server struct {
 	env   *endpoint.Env
 	ln    net.Listener
 	allow access.Peers
+
+	slots     *peerlimit.Slots // max_clients, max_clients_per_peer
+	log       *peerlimit.Log   // per-peer rate-limited log lines
+	hsTimeout time.Duration    // handshake_timeout
 
 	mu      sync.RWMutex
 	clients map[*client]struct{}
@@ -82,6 +88,7 @@ type client struct {
 	s    *server
 	c    net.Conn
 	addr string
+	key  string // peer key: its slot and its log budget
 	wake chan struct{}
 
 	mu        sync.Mutex
@@ -116,7 +123,10 @@ var _ endpoint.Transceiver = (*server)(nil)
 
 func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
-	s := &server{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers)}
+	s := &server{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers),
+		slots:     peerlimit.NewSlots(cfg.MaxClients, peerlimit.MaxPerPeer(cfg.MaxClientsPerPeer, cfg.MaxClients)),
+		log:       &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed},
+		hsTimeout: peerlimit.HandshakeTimeout(cfg.HandshakeTimeout)}
 	tc, err := tlsconf.Load(cfg.TLS, true)
 	if err != nil {
 		return nil, err
@@ -153,23 +163,20 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		if len(s.allow) > 0 {
-			ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
-			if err != nil || !s.allow.Allowed(ap.Addr()) {
-				s.env.Log.Warn("peer refused by allow_peers", "peer", c.RemoteAddr())
-				c.Close()
-				continue
-			}
-		}
-		s.mu.RLock()
-		n := len(s.clients)
-		s.mu.RUnlock()
-		if n >= s.cfg.MaxClients {
-			s.env.Log.Warn("client refused: max_clients reached", "peer", c.RemoteAddr())
-			c.Close()
+		p := peerlimit.Identify(c)
+		if len(s.allow) > 0 && (!p.Addr.IsValid() || !s.allow.Allowed(p.Addr)) {
+			s.reject(c, p, endpoint.ConnNotAllowed)
+			s.env.Drop(endpoint.ReasonAuth, 1)
 			continue
 		}
-		cl := &client{s: s, c: c, addr: c.RemoteAddr().String(), wake: make(chan struct{}, 1),
+		if r, ok := s.slots.Acquire(p.Key); !ok {
+			s.reject(c, p, r)
+			continue
+		}
+		// From here the client holds a slot until close, and must open
+		// the bus within the handshake timeout (serve).
+		c.SetReadDeadline(time.Now().Add(s.hsTimeout))
+		cl := &client{s: s, c: c, addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
 			subs: map[uint32]*subscription{}, jobs: map[uint32]*job{}}
 		s.mu.Lock()
 		s.clients[cl] = struct{}{}
@@ -180,6 +187,18 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 		go func() { defer s.wg.Done(); cl.writer(ctx) }()
 		go func() { defer s.wg.Done(); cl.serve(ctx, deliver) }()
 	}
+}
+
+// reject closes c, counts it under r and logs it (rate-limited per peer).
+func (s *server) reject(c net.Conn, p peerlimit.Peer, r endpoint.ConnReason) {
+	c.Close()
+	s.env.Stats.Rejected.Add(r)
+	msg := "socketcand client refused: " + r.String()
+	if r == endpoint.ConnNotAllowed {
+		msg = "peer refused by allow_peers"
+	}
+	s.log.Log(slog.LevelWarn, p.Key, msg, "peer", p.Name, "max_clients", s.cfg.MaxClients,
+		"max_clients_per_peer", peerlimit.MaxPerPeer(s.cfg.MaxClientsPerPeer, s.cfg.MaxClients))
 }
 
 // runBeacon broadcasts the discovery beacon every 3 s to UDP port 42000.
@@ -254,7 +273,7 @@ func (cl *client) writer(ctx context.Context) {
 		}
 		cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
 		if _, err := cl.c.Write(buf); err != nil {
-			cl.s.env.Log.Warn("socketcand client too slow or gone; disconnecting", "peer", cl.addr, "err", err)
+			cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand client too slow or gone; disconnecting", "peer", cl.addr, "err", err)
 			cl.c.Close()
 			return
 		}
@@ -285,15 +304,25 @@ func (cl *client) close() {
 	delete(s.clients, cl)
 	s.mu.Unlock()
 	s.env.Stats.Peers.Add(-1)
+	s.slots.Release(cl.key)
 }
 
 func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
 	defer cl.close()
 	stop := context.AfterFunc(ctx, func() { cl.c.Close() })
 	defer stop()
-	log := cl.s.env.Log.With("peer", cl.addr)
-	log.Info("socketcand client connected")
-	defer log.Info("socketcand client disconnected")
+	s := cl.s
+	s.log.Log(slog.LevelInfo, cl.key, "socketcand client connected", "peer", cl.addr)
+	defer s.log.Log(slog.LevelInfo, cl.key, "socketcand client disconnected", "peer", cl.addr)
+	// Until the bus is open, the read deadline the accept loop set is the
+	// handshake timeout; TLS must complete within it too.
+	if tc, ok := cl.c.(*tls.Conn); ok {
+		cl.c.SetWriteDeadline(time.Now().Add(s.hsTimeout))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			cl.handshakeFailed(ctx, "tls", err)
+			return
+		}
+	}
 	cl.say("< hi >")
 	var sc proto.Scanner
 	var cmd proto.Command
@@ -309,7 +338,7 @@ func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
 				msg, ok, serr := sc.Next()
 				if serr != nil {
 					cl.s.env.Drop(endpoint.ReasonMalformed, 1)
-					log.Warn("hostile or broken client: message too long; disconnecting")
+					s.log.Log(slog.LevelWarn, cl.key, "hostile or broken client: message too long; disconnecting", "peer", cl.addr)
 					if k > 0 {
 						deliver(batch[:k])
 					}
@@ -332,8 +361,11 @@ func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
 					}
 					if len(cmd.Args) != 1 || string(cmd.Args[0]) != cl.s.cfg.Bus {
 						cl.say("< error could not open bus >")
+						cl.handshakeFailed(ctx, "open", errOtherBus)
 						return
 					}
+					// An open client may stay silent: it listens.
+					cl.c.SetReadDeadline(time.Time{})
 					opened = true
 					cl.setMode(modeBCM)
 					cl.say("< ok >")
@@ -374,9 +406,30 @@ func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
 			}
 		}
 		if err != nil {
+			if !opened {
+				cl.handshakeFailed(ctx, "open", err)
+			}
 			return
 		}
 	}
+}
+
+var errOtherBus = errors.New("asked to open another bus")
+
+// handshakeFailed counts and logs a client that did not complete TLS or
+// open the bus (step) in time or at all, unless the server is stopping.
+func (cl *client) handshakeFailed(ctx context.Context, step string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	s := cl.s
+	r := endpoint.ConnHandshakeFailed
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		r = endpoint.ConnHandshakeTimeout
+	}
+	s.env.Stats.Rejected.Add(r)
+	s.log.Log(slog.LevelWarn, cl.key, "socketcand client did not open the bus; disconnecting", "peer", cl.addr,
+		"step", step, "reason", r.String(), "err", err, "handshake_timeout", s.hsTimeout)
 }
 
 // setMode switches the client's mode. Leaving BCM mode ends its
@@ -741,5 +794,6 @@ func (s *server) Close() error {
 	for _, cl := range cls {
 		cl.c.Close()
 	}
+	s.log.Flush()
 	return err
 }

@@ -2,7 +2,9 @@ package stream
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
@@ -32,6 +34,14 @@ type Checker interface {
 type Config struct {
 	Role       config.Role // server (many clients) or client (one peer, reconnecting)
 	MaxClients int         // server: further clients are refused
+	// MaxClientsPerPeer is how many of them one peer may hold (an IP
+	// address, a vsock CID, a unix uid); 0 means
+	// peerlimit.DefaultMaxPerPeer, never more than MaxClients.
+	MaxClientsPerPeer int
+	// HandshakeTimeout bounds TLS and CANNELLONIv1 after connect; a peer
+	// that has not completed both is disconnected and counted. 0 means
+	// peerlimit.DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
 	// PDUs enables fieldgate's PDU records in the stream (ISO-TP, J1939,
 	// Ethernet); both ends must enable them.
 	PDUs       bool
@@ -70,7 +80,8 @@ type Kind struct {
 	Name, Doc string
 	// Fields are the transport's own fields (addresses, socket type).
 	// Register adds the common ones: mode first, then these, then
-	// max_clients, allow_peers (with IP), reconnect, tls (with IP), pdus.
+	// max_clients, max_clients_per_peer, handshake_timeout, allow_peers
+	// (with IP), reconnect, tls (with IP), pdus.
 	Fields []config.Field
 	// IP says the transport runs over IP: allow_peers and tls apply.
 	IP bool
@@ -108,6 +119,8 @@ func Register(k Kind) {
 var (
 	fieldMode       = config.Field{Name: "mode", Default: "server", Doc: "`server` (many clients; frames go to all, frames from any enter the gateway) or `client` (reconnects with backoff)"}
 	fieldMaxClients = config.Field{Name: "max_clients", Default: "16", Doc: "server: further clients are refused"}
+	fieldPerPeer    = config.Field{Name: "max_clients_per_peer", Default: "4", Doc: "server: connections one peer may hold at once, handshakes included (IP address, vsock CID, unix uid); at most max_clients"}
+	fieldHandshake  = config.Field{Name: "handshake_timeout", Default: "5s", Doc: "a peer that has not completed TLS and `CANNELLONIv1` this long after connecting is disconnected and counted"}
 	fieldAllowPeers = config.Field{Name: "allow_peers", Default: "any", Doc: "server: allowed client addresses/prefixes"}
 	fieldReconnect  = config.Field{Name: "reconnect", Default: "{min: 100ms, max: 5s}", Doc: "client reconnect backoff (doubles up to max)"}
 	fieldTLS        = config.Field{Name: "tls", Doc: "`{cert, key, ca, server_name}`: TLS; a server needs cert and key, a ca requires client certificates (server) or is trusted (client)"}
@@ -117,7 +130,7 @@ var (
 func (k *Kind) fields() []config.Field {
 	out := []config.Field{fieldMode}
 	out = append(out, k.Fields...)
-	out = append(out, fieldMaxClients)
+	out = append(out, fieldMaxClients, fieldPerPeer, fieldHandshake)
 	if k.IP {
 		out = append(out, fieldAllowPeers)
 	}
@@ -129,14 +142,17 @@ func (k *Kind) fields() []config.Field {
 }
 
 // decode reads, in this order (the order errors are reported in): mode,
-// the transport's fields, max_clients, pdus, the transport's check,
-// allow_peers, reconnect, tls.
+// the transport's fields, max_clients, max_clients_per_peer,
+// handshake_timeout, pdus, the transport's check, allow_peers, reconnect,
+// tls.
 func (k *Kind) decode(o *config.Object) Settings {
 	role := o.Role(config.Server)
 	s := k.Decode(o, role)
 	c := s.Stream()
 	c.Role = role
 	c.MaxClients = int(o.Uint("max_clients", config.DefaultMaxClients, 1, 4096))
+	c.MaxClientsPerPeer = DecodePerPeer(o, role, c.MaxClients)
+	c.HandshakeTimeout = DecodeHandshakeTimeout(o)
 	c.PDUs = o.Bool("pdus", false)
 	if k.Check != nil {
 		k.Check(o, s)
@@ -149,4 +165,29 @@ func (k *Kind) decode(o *config.Object) Settings {
 		c.TLS = o.TLS(role != config.Client)
 	}
 	return s
+}
+
+// DecodePerPeer reads max_clients_per_peer (0 when absent): 1..4096, not
+// above maxClients, servers only. The socketcand kind uses it too.
+func DecodePerPeer(o *config.Object, role config.Role, maxClients int) int {
+	const k = "max_clients_per_peer"
+	if !o.Has(k) {
+		return 0
+	}
+	n := int(o.Uint(k, 0, 1, 4096))
+	switch {
+	case role == config.Client:
+		o.Errorf(o.Get(k), o.Field(k), "remove it, or use mode: server", "a client has no clients to limit")
+		return 0
+	case n > maxClients:
+		o.Errorf(o.Get(k), o.Field(k), fmt.Sprintf("at most max_clients (%d)", maxClients), "%d is above max_clients", n)
+		return 0
+	}
+	return n
+}
+
+// DecodeHandshakeTimeout reads handshake_timeout (0 when absent):
+// 100ms..5m. The socketcand kind uses it too.
+func DecodeHandshakeTimeout(o *config.Object) time.Duration {
+	return o.Duration("handshake_timeout", 0, 100*time.Millisecond, 5*time.Minute)
 }

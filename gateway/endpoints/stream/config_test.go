@@ -65,7 +65,7 @@ func fieldNames(kind string) []string {
 // TestRegister: Register adds the common fields around the kind's own, and
 // allow_peers and tls only for IP transports.
 func TestRegister(t *testing.T) {
-	if got, want := fieldNames("test-stream"), []string{"mode", "addr", "max_clients", "reconnect", "pdus"}; !reflect.DeepEqual(got, want) {
+	if got, want := fieldNames("test-stream"), []string{"mode", "addr", "max_clients", "max_clients_per_peer", "handshake_timeout", "reconnect", "pdus"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("fields %v, want %v", got, want)
 	}
 	k, ok := endpoint.Lookup("test-stream")

@@ -16,5 +16,8 @@
 //
 // It uses the cannelloni package's stream codec (the framing cannelloni
 // and its peers speak), crypto/tls through internal/tlsconf, and
-// internal/access for allow_peers.
+// internal/access for allow_peers, and internal/peerlimit for what keeps one
+// client from locking the others out: max_clients and max_clients_per_peer
+// slots held from accept to close, the handshake deadline
+// (handshake_timeout, TLS included), and the per-peer log rate limit.
 package stream

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
-	"net/netip"
+	"os"
 	"sync"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
 	"github.com/fieldgate/fieldgate/gateway/internal/access"
+	"github.com/fieldgate/fieldgate/gateway/internal/peerlimit"
 	"github.com/fieldgate/fieldgate/gateway/internal/tlsconf"
 )
 
@@ -31,6 +33,10 @@ type conn struct {
 	allow  access.Peers
 	tlsCfg *tls.Config
 
+	slots     *peerlimit.Slots // server: max_clients, max_clients_per_peer
+	log       *peerlimit.Log   // per-peer rate-limited log lines
+	hsTimeout time.Duration    // handshake_timeout
+
 	mu      sync.Mutex
 	clients map[*client]struct{}
 	buf     []byte
@@ -42,10 +48,8 @@ var _ endpoint.Transceiver = (*conn)(nil)
 type client struct {
 	c    net.Conn
 	addr string
+	key  string // peer key (peerlimit.Identify) for the log limit
 }
-
-// handshakeTimeout bounds how long a peer may take to send CANNELLONIv1.
-const handshakeTimeout = 5 * time.Second
 
 // WriteTimeout bounds a write to one client; a client that cannot keep up
 // is disconnected instead of stalling the others. The socketcand kind uses
@@ -61,7 +65,10 @@ func Open(ctx context.Context, cfg *Config, t Transport, e *endpoint.Env) (endpo
 			return nil, err
 		}
 	}
-	s := &conn{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers)}
+	s := &conn{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers),
+		slots:     peerlimit.NewSlots(cfg.MaxClients, peerlimit.MaxPerPeer(cfg.MaxClientsPerPeer, cfg.MaxClients)),
+		log:       &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed},
+		hsTimeout: peerlimit.HandshakeTimeout(cfg.HandshakeTimeout)}
 	var err error
 	if s.tlsCfg, err = tlsconf.Load(cfg.TLS, cfg.Role == config.Server); err != nil {
 		return nil, err
@@ -81,12 +88,7 @@ func Open(ctx context.Context, cfg *Config, t Transport, e *endpoint.Env) (endpo
 		if err != nil || s.tlsCfg == nil {
 			return c, err
 		}
-		tc := tls.Client(c, s.tlsCfg)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			c.Close()
-			return nil, err
-		}
-		return tc, nil
+		return tls.Client(c, s.tlsCfg), nil // the handshake runs in serve
 	}
 	return s, nil
 }
@@ -116,92 +118,141 @@ func (s *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
-			if !s.admit(c) {
+			p := peerlimit.Identify(c)
+			if !s.admit(c, p) {
 				continue
 			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
-				s.serve(ctx, c, deliver)
+				defer s.slots.Release(p.Key)
+				s.serve(ctx, c, p, deliver)
 			}()
 		}
 	}
 	// Client: connect, serve until the peer goes away, back off, repeat.
+	// The backoff grows while connects or handshakes fail.
 	delay := s.cfg.Reconnect.Min
 	for {
 		c, err := s.dial(ctx)
+		linked := false
 		if err == nil {
-			delay = s.cfg.Reconnect.Min
-			s.serve(ctx, c, deliver)
+			linked = s.serve(ctx, c, peerlimit.Identify(c), deliver)
 		} else {
 			s.env.Log.Debug("connect failed", "err", err, "retry", delay)
+		}
+		if linked {
+			delay = s.cfg.Reconnect.Min
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(delay):
 		}
-		if err != nil {
+		if !linked {
 			delay = min(delay*2, s.cfg.Reconnect.Max)
 		}
 	}
 }
 
-// admit applies the peer address restriction and the client limit.
-func (s *conn) admit(c net.Conn) bool {
-	if len(s.allow) > 0 {
-		ap, err := netip.ParseAddrPort(c.RemoteAddr().String())
-		if err != nil || !s.allow.Allowed(ap.Addr()) {
-			s.env.Log.Warn("peer refused by allow_peers", "peer", c.RemoteAddr())
-			s.env.Drop(endpoint.ReasonAuth, 0)
-			c.Close()
-			return false
-		}
+// admit applies allow_peers and the client limits (max_clients,
+// max_clients_per_peer) to a new connection; it closes and counts a
+// refused one. An admitted connection holds a slot until serve returns.
+func (s *conn) admit(c net.Conn, p peerlimit.Peer) bool {
+	if len(s.allow) > 0 && (!p.Addr.IsValid() || !s.allow.Allowed(p.Addr)) {
+		s.reject(c, p, endpoint.ConnNotAllowed)
+		s.env.Drop(endpoint.ReasonAuth, 1)
+		return false
 	}
-	s.mu.Lock()
-	n := len(s.clients)
-	s.mu.Unlock()
-	if n >= s.cfg.MaxClients {
-		s.env.Log.Warn("client refused: max_clients reached", "peer", c.RemoteAddr(), "max_clients", s.cfg.MaxClients)
-		c.Close()
+	if r, ok := s.slots.Acquire(p.Key); !ok {
+		s.reject(c, p, r)
 		return false
 	}
 	return true
 }
 
+// reject closes c, counts it under r and logs it (rate-limited per peer).
+func (s *conn) reject(c net.Conn, p peerlimit.Peer, r endpoint.ConnReason) {
+	c.Close()
+	s.env.Stats.Rejected.Add(r)
+	msg := "client refused: " + r.String()
+	if r == endpoint.ConnNotAllowed {
+		msg = "peer refused by allow_peers"
+	}
+	s.log.Log(slog.LevelWarn, p.Key, msg, "peer", p.Name, "max_clients", s.cfg.MaxClients,
+		"max_clients_per_peer", peerlimit.MaxPerPeer(s.cfg.MaxClientsPerPeer, s.cfg.MaxClients))
+}
+
+// handshake runs TLS (if on) and the CANNELLONIv1 exchange within the
+// handshake timeout. A peer that fails is counted once: under
+// handshake_timeout or handshake_failed, and as a malformed drop (a TLS
+// failure other than the timeout, e.g. a certificate the CA did not sign,
+// as an auth drop).
+func (s *conn) handshake(ctx context.Context, c net.Conn, p peerlimit.Peer) bool {
+	c.SetDeadline(time.Now().Add(s.hsTimeout))
+	step, err := "tls", error(nil)
+	if tc, ok := c.(*tls.Conn); ok {
+		err = tc.HandshakeContext(ctx)
+	}
+	var hs [len(cannelloni.Handshake)]byte
+	var n int
+	if err == nil {
+		step = "CANNELLONIv1"
+		if _, err = io.WriteString(c, cannelloni.Handshake); err == nil {
+			n, err = io.ReadFull(c, hs[:])
+			if err == nil && string(hs[:]) != cannelloni.Handshake {
+				err = errBadHandshake
+			}
+		}
+	}
+	if err == nil {
+		c.SetDeadline(time.Time{})
+		return true
+	}
+	if ctx.Err() != nil {
+		return false // shutting down: not the peer's fault
+	}
+	reason, drop := endpoint.ConnHandshakeFailed, endpoint.ReasonMalformed
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		reason = endpoint.ConnHandshakeTimeout
+	} else if step == "tls" {
+		drop = endpoint.ReasonAuth
+	}
+	s.env.Stats.Rejected.Add(reason)
+	s.env.Drop(drop, 1)
+	s.log.Log(slog.LevelWarn, p.Key, "peer did not complete the handshake; disconnecting", "peer", p.Name,
+		"step", step, "reason", reason.String(), "got", fmt.Sprintf("%q", hs[:n]), "err", err, "handshake_timeout", s.hsTimeout)
+	return false
+}
+
+var errBadHandshake = errors.New("not " + cannelloni.Handshake)
+
 // serve runs one connection: handshake, then decode frames until EOF or a
-// protocol error (the peer is disconnected and counted).
-func (s *conn) serve(ctx context.Context, c net.Conn, deliver func([]frame.Frame)) {
+// protocol error (the peer is disconnected and counted). It reports
+// whether the handshake completed.
+func (s *conn) serve(ctx context.Context, c net.Conn, p peerlimit.Peer, deliver func([]frame.Frame)) bool {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	defer c.Close()
 	if tc, ok := c.(interface{ SetNoDelay(bool) error }); ok {
 		tc.SetNoDelay(true)
 	}
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	if _, err := io.WriteString(c, cannelloni.Handshake); err != nil {
-		return
+	if !s.handshake(ctx, c, p) {
+		return false
 	}
-	var hs [len(cannelloni.Handshake)]byte
-	if _, err := io.ReadFull(c, hs[:]); err != nil || string(hs[:]) != cannelloni.Handshake {
-		s.env.Log.Warn("bad handshake", "peer", c.RemoteAddr(), "got", fmt.Sprintf("%q", hs[:]), "err", err)
-		s.env.Drop(endpoint.ReasonMalformed, 0)
-		return
-	}
-	c.SetDeadline(time.Time{})
-	cl := &client{c: c, addr: remoteName(c)}
+	cl := &client{c: c, addr: p.Name, key: p.Key}
 	s.mu.Lock()
 	s.clients[cl] = struct{}{}
 	s.mu.Unlock()
 	s.env.Stats.Peers.Add(1)
 	s.env.Stats.Connects.Add(1)
-	s.env.Log.Info("peer connected", "peer", cl.addr)
+	s.log.Log(slog.LevelInfo, p.Key, "peer connected", "peer", cl.addr)
 	defer func() {
 		s.mu.Lock()
 		delete(s.clients, cl)
 		s.mu.Unlock()
 		s.env.Stats.Peers.Add(-1)
-		s.env.Log.Info("peer disconnected", "peer", cl.addr)
+		s.log.Log(slog.LevelInfo, p.Key, "peer disconnected", "peer", cl.addr)
 	}()
 	var dec cannelloni.StreamDecoder
 	var cf cannelloni.Frame
@@ -229,8 +280,8 @@ func (s *conn) serve(ctx context.Context, c net.Conn, deliver func([]frame.Frame
 						deliver(batch[:k])
 					}
 					s.env.Drop(endpoint.ReasonMalformed, 1)
-					s.env.Log.Warn("peer sent a malformed frame; disconnecting", "peer", cl.addr, "err", derr)
-					return
+					s.log.Log(slog.LevelWarn, cl.key, "peer sent a malformed frame; disconnecting", "peer", cl.addr, "err", derr)
+					return true
 				}
 				if !ok {
 					break
@@ -256,18 +307,9 @@ func (s *conn) serve(ctx context.Context, c net.Conn, deliver func([]frame.Frame
 			if dec.Buffered() > 0 {
 				s.env.Drop(endpoint.ReasonMalformed, 1) // a truncated last frame
 			}
-			return
+			return true
 		}
 	}
-}
-
-// remoteName names a peer in logs: its address, or "local" for a peer
-// without one (a unix socket client).
-func remoteName(c net.Conn) string {
-	if a := c.RemoteAddr(); a != nil && a.String() != "" {
-		return a.String()
-	}
-	return "local"
 }
 
 func (s *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
@@ -296,7 +338,7 @@ func (s *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	for cl := range s.clients {
 		cl.c.SetWriteDeadline(time.Now().Add(WriteTimeout))
 		if _, werr := cl.c.Write(s.buf); werr != nil {
-			s.env.Log.Warn("write to peer failed; disconnecting", "peer", cl.addr, "err", werr)
+			s.log.Log(slog.LevelWarn, cl.key, "write to peer failed; disconnecting", "peer", cl.addr, "err", werr)
 			cl.c.Close()
 			delete(s.clients, cl)
 			continue
@@ -319,5 +361,6 @@ func (s *conn) Close() error {
 		cl.c.Close()
 	}
 	s.mu.Unlock()
+	s.log.Flush()
 	return err
 }

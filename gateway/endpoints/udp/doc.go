@@ -1,7 +1,10 @@
 // Package udp is the gateway's `udp` endpoint kind: CAN and CAN FD frames
 // packed into cannelloni v2 datagrams up to the path MTU, ISO-TP and J1939
 // PDUs and Ethernet frames in fieldgate's OpPDU datagrams, one each, with
-// sequence numbers checked on receive (gaps counted as network loss).
+// sequence numbers checked on receive (gaps counted as network loss once a
+// reorder window has passed them, per sender; duplicates and reordering
+// count nothing: seq.go). A malformed datagram counts once, whatever frame
+// count its header claims.
 // Datagrams the kernel drops from a full receive buffer (SO_RXQ_OVFL) and
 // datagrams the peer's host refuses (ICMP errors read from the socket's
 // error queue with IP_RECVERR) are counted; both are Linux-only and no-ops

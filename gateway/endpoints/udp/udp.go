@@ -185,8 +185,7 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 	batch := make([]frame.Frame, endpoint.BatchSize)
 	var d cannelloni.Datagram
 	var cf cannelloni.Frame
-	lastSeq := -1
-	var lastPeer netip.AddrPort
+	var seqs seqPeers
 	oob := make([]byte, 64)
 	var kernelDropped uint32
 	for {
@@ -233,15 +232,9 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 				u.env.Drop(endpoint.ReasonMalformed, 1)
 				continue
 			}
-			if from != lastPeer {
-				lastSeq, lastPeer = -1, from
+			if gap := seqs.add(from, seq); gap != 0 {
+				u.env.Stats.SeqGaps.Add(uint64(gap))
 			}
-			if lastSeq >= 0 {
-				if gap := (int(seq) - lastSeq - 1) & 0xFF; gap != 0 {
-					u.env.Stats.SeqGaps.Add(uint64(gap))
-				}
-			}
-			lastSeq = int(seq)
 			if !u.fixed {
 				p := from
 				u.peer.Store(&p)
@@ -256,15 +249,9 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 			u.env.Drop(endpoint.ReasonMalformed, 1)
 			continue
 		}
-		if from != lastPeer {
-			lastSeq, lastPeer = -1, from
+		if gap := seqs.add(from, d.Header.Seq); gap != 0 {
+			u.env.Stats.SeqGaps.Add(uint64(gap))
 		}
-		if lastSeq >= 0 {
-			if gap := (int(d.Header.Seq) - lastSeq - 1) & 0xFF; gap != 0 {
-				u.env.Stats.SeqGaps.Add(uint64(gap))
-			}
-		}
-		lastSeq = int(d.Header.Seq)
 		if !u.fixed {
 			p := from
 			u.peer.Store(&p)
@@ -282,8 +269,10 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 			deliver(batch[:k])
 		}
 		if d.Err() != nil {
-			// The frames announced but not decodable are lost.
-			u.env.Drop(endpoint.ReasonMalformed, d.Remaining())
+			// The frames before the damage were delivered; the rest of
+			// the datagram counts once, whatever count its header
+			// claims (it may claim 65 535 in 9 bytes).
+			u.env.Drop(endpoint.ReasonMalformed, 1)
 		}
 	}
 }

@@ -1,0 +1,57 @@
+package peerlimit
+
+import (
+	"net"
+	"net/netip"
+	"strconv"
+
+	"github.com/fieldgate/fieldgate/vsock"
+)
+
+// A Peer is who a connection comes from.
+type Peer struct {
+	// Key groups the connections of one peer for the per-peer limit and
+	// the log limit: an IP address (without port; IPv4-mapped IPv6
+	// addresses as IPv4), "cid N" for vsock, "uid N" for a unix socket
+	// peer on Linux; "" where there is none (a unix peer elsewhere).
+	Key string
+	// Name names the connection in logs: the address with its port, the
+	// vsock CID and port, or the unix peer's uid and pid.
+	Name string
+	// Addr is the IP address of an IP peer (invalid otherwise), for
+	// allow_peers.
+	Addr netip.Addr
+}
+
+// Identify returns the peer of connection c.
+func Identify(c net.Conn) Peer {
+	if u, ok := c.(*net.UnixConn); ok {
+		return unixPeer(u)
+	}
+	ra := c.RemoteAddr()
+	switch a := ra.(type) {
+	case *net.TCPAddr:
+		if a == nil {
+			return Peer{Name: "unknown"}
+		}
+		ap := a.AddrPort()
+		ip := ap.Addr().Unmap()
+		return Peer{Key: ip.String(), Name: netip.AddrPortFrom(ip, ap.Port()).String(), Addr: ip}
+	case *vsock.Addr:
+		if a == nil {
+			return Peer{Name: "unknown"}
+		}
+		return Peer{Key: "cid " + strconv.FormatUint(uint64(a.ContextID), 10), Name: a.String()}
+	case nil:
+		return Peer{Name: "local"}
+	}
+	s := ra.String()
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		ip := ap.Addr().Unmap()
+		return Peer{Key: ip.String(), Name: s, Addr: ip}
+	}
+	if s == "" {
+		s = "local"
+	}
+	return Peer{Key: s, Name: s}
+}
