@@ -50,7 +50,12 @@ func TestDialContext(t *testing.T) {
 		conn.Close()
 		t.Skip("something listens on vsock port 0xFFF0 of CID 1")
 	}
-	if d := time.Since(start); d > time.Second {
+	// The kernel's own connect timeout is 2 s: an ignored context shows
+	// as a timeout error of the kernel's after 2 s, not the context's.
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Dial: %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 1900*time.Millisecond {
 		t.Errorf("Dial returned after %v (%v), its context ended after 100ms", d, err)
 	}
 	t.Logf("dial: %v after %v", err, time.Since(start))
@@ -71,8 +76,8 @@ func TestDialContext(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Receive: %v", err)
 		}
-	case <-time.After(time.Second):
-		t.Fatal("Receive did not return within 1s of its cancel")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Receive did not return within 5s of its cancel")
 	}
 }
 
