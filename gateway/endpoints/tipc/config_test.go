@@ -86,7 +86,7 @@ func TestFields(t *testing.T) {
 	for _, f := range k.Fields {
 		got = append(got, f.Name)
 	}
-	if want := []string{"mode", "service", "scope", "socket", "max_clients", "reconnect", "pdus"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"mode", "service", "scope", "socket", "max_clients", "max_clients_per_peer", "handshake_timeout", "reconnect", "pdus"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("fields %v, want %v", got, want)
 	}
 }

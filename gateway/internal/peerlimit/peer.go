@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/fieldgate/fieldgate/tipc"
 	"github.com/fieldgate/fieldgate/vsock"
 )
 
@@ -12,7 +13,7 @@ import (
 type Peer struct {
 	// Key groups the connections of one peer for the per-peer limit and
 	// the log limit: an IP address (without port; IPv4-mapped IPv6
-	// addresses as IPv4), "cid N" for vsock, "uid N" for a unix socket
+	// addresses as IPv4), "cid N" for vsock, "tipc node N" for TIPC, "uid N" for a unix socket
 	// peer on Linux; "" where there is none (a unix peer elsewhere).
 	Key string
 	// Name names the connection in logs: the address with its port, the
@@ -42,6 +43,11 @@ func Identify(c net.Conn) Peer {
 			return Peer{Name: "unknown"}
 		}
 		return Peer{Key: "cid " + strconv.FormatUint(uint64(a.ContextID), 10), Name: a.String()}
+	case tipc.Addr:
+		if id, ok := a.Value.(tipc.SocketID); ok {
+			// Every socket of one node is one peer.
+			return Peer{Key: "tipc node " + strconv.FormatUint(uint64(id.Node), 10), Name: id.String()}
+		}
 	case nil:
 		return Peer{Name: "local"}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/tipc"
 )
 
 // TestSlots: the total and the per-peer limit, refusals by reason, and
@@ -165,3 +166,24 @@ func TestIdentify(t *testing.T) {
 		t.Errorf("unix peer off Linux: %+v", p)
 	}
 }
+
+// TestIdentifyTIPC: every socket of one TIPC node is one peer.
+func TestIdentifyTIPC(t *testing.T) {
+	a := tipcConn{tipc.Addr{Value: tipc.SocketID{Node: 0x1001, Ref: 7}}}
+	b := tipcConn{tipc.Addr{Value: tipc.SocketID{Node: 0x1001, Ref: 9}}}
+	pa, pb := Identify(a), Identify(b)
+	if pa.Key != "tipc node 4097" || pa.Key != pb.Key || pa.Name != "<4097:7>" {
+		t.Fatalf("peers %+v %+v", pa, pb)
+	}
+}
+
+type tipcConn struct{ addr net.Addr }
+
+func (c tipcConn) RemoteAddr() net.Addr           { return c.addr }
+func (tipcConn) Read([]byte) (int, error)         { return 0, nil }
+func (tipcConn) Write([]byte) (int, error)        { return 0, nil }
+func (tipcConn) Close() error                     { return nil }
+func (tipcConn) LocalAddr() net.Addr              { return nil }
+func (tipcConn) SetDeadline(time.Time) error      { return nil }
+func (tipcConn) SetReadDeadline(time.Time) error  { return nil }
+func (tipcConn) SetWriteDeadline(time.Time) error { return nil }
