@@ -112,7 +112,7 @@
 // Socket methods (on *Socket; each blocking one also has a ...Context form
 // taking a context.Context):
 //
-//	accept            Accept (AcceptNoAddr for AF_ALG, which has no peer address)
+//	accept            Accept (a nil Addr on AF_ALG, Python's None); AcceptNoAddr skips the address
 //	bind              Bind
 //	close / detach    Close / Detach
 //	connect           Connect
