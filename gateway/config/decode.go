@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,8 +14,21 @@ import (
 // decoder walks yaml nodes and collects errors with positions.
 type decoder struct {
 	file string
+	// ctx, when it ends, stops decoding (see ParseContext).
+	ctx  context.Context
 	errs Errors
+	// more counts the errors beyond maxErrors, which are not kept.
+	more int
+	// mergeBudget is how many more fields merge keys may copy (see merge.go).
+	mergeBudget int
+	// suggestBudget is how many more edit distance cells suggestions
+	// may compute (see suggest).
+	suggestBudget int
 }
+
+// maxErrors bounds the errors kept for one file: beyond it they are
+// counted, so a huge broken file cannot flood the terminal or memory.
+const maxErrors = 1000
 
 func (d *decoder) pos(n *yaml.Node) Pos {
 	if n == nil {
@@ -24,7 +38,23 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 }
 
 func (d *decoder) errorf(n *yaml.Node, field, hint, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Pos: d.pos(n), Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
+	d.addErr(d.pos(n), field, hint, format, args...)
+}
+
+func (d *decoder) addErr(p Pos, field, hint, format string, args ...any) {
+	if len(d.errs) >= maxErrors {
+		d.more++
+		return
+	}
+	d.errs = append(d.errs, &Error{Pos: p, Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// errors returns the errors found, with a last one counting those not kept.
+func (d *decoder) errors() Errors {
+	if d.more == 0 {
+		return d.errs
+	}
+	return append(d.errs, &Error{Pos: Pos{File: d.file}, Msg: fmt.Sprintf("%d more errors not shown", d.more), Hint: "fix the errors above first"})
 }
 
 // An Object is a YAML mapping being decoded; it remembers which keys were used.
@@ -43,6 +73,7 @@ type Object struct {
 }
 
 func (d *decoder) object(n *yaml.Node, path string) *Object {
+	n = resolve(n)
 	o := &Object{d: d, n: n, at: n, path: path, keys: map[string]*yaml.Node{}, kpos: map[string]*yaml.Node{}, used: map[string]bool{}}
 	if n == nil {
 		return o
@@ -51,8 +82,8 @@ func (d *decoder) object(n *yaml.Node, path string) *Object {
 		d.errorf(n, path, "write it as `key: value` lines", "expected a mapping, found %s", kindName(n))
 		return o
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	for _, p := range d.pairs(n, path) {
+		k, v := p.k, p.v
 		if _, dup := o.keys[k.Value]; dup {
 			d.errorf(k, o.field(k.Value), "remove one of them", "duplicate key %q", k.Value)
 			continue
@@ -109,6 +140,10 @@ func (o *Object) done(known ...string) {
 		if o.used[k] {
 			continue
 		}
+		if len(o.d.errs) >= maxErrors {
+			o.d.more++ // not kept: spare the hint
+			continue
+		}
 		others := make([]string, 0, len(all))
 		for _, a := range all {
 			if a != k {
@@ -116,7 +151,7 @@ func (o *Object) done(known ...string) {
 			}
 		}
 		hint := "remove it; known fields: " + strings.Join(sorted(others), ", ")
-		if s := suggest(k, others); s != "" {
+		if s := o.d.suggest(k, others); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
 		o.d.errorf(o.kpos[k], o.field(k), hint, "unknown field %q", k)
@@ -164,7 +199,7 @@ func (o *Object) oneOf(k, def string, allowed ...string) string {
 		}
 	}
 	hint := "one of: " + strings.Join(allowed, ", ")
-	if s := suggest(n.Value, allowed); s != "" {
+	if s := o.d.suggest(n.Value, allowed); s != "" {
 		hint = fmt.Sprintf("did you mean %q?", s)
 	}
 	o.d.errorf(n, o.field(k), hint, "invalid value %q", n.Value)
@@ -283,7 +318,7 @@ func (o *Object) list(k string) []*yaml.Node {
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
-		return n.Content
+		return resolveAll(n.Content)
 	case yaml.ScalarNode:
 		return []*yaml.Node{n}
 	}
