@@ -55,7 +55,7 @@ func Check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*file)
+	cfg, err := loadConfig(ctx, *file)
 	if cfg != nil {
 		for _, w := range cfg.Warnings {
 			fmt.Fprintf(stderr, "warning: %v\n", w)
@@ -87,7 +87,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*file)
+	cfg, err := loadConfig(ctx, *file)
 	if err != nil {
 		var es config.Errors
 		if errors.As(err, &es) {
@@ -122,10 +122,13 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	reload := func() error {
 		gateway.Notify("RELOADING=1")
 		defer gateway.Notify("READY=1")
-		nc, err := config.Load(*file)
+		nc, err := loadConfig(ctx, *file)
 		if err != nil {
 			log.Error("reload refused: configuration has errors", "file", *file, "err", err)
 			return err
+		}
+		for _, w := range nc.Warnings {
+			log.Warn("config", "warning", w.Error())
 		}
 		// The admin listener moves first: if the new address cannot be
 		// bound, nothing of the new configuration is applied.

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -106,5 +107,31 @@ func TestMergeKeyErrors(t *testing.T) {
 func TestDocumentMarkers(t *testing.T) {
 	if _, err := config.Parse("d.yaml", []byte("---\nendpoints:\n  a: {kind: can, interface: vcan0}\nroutes: []\n...\n")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExtensionKeys: top-level keys starting with x- are ignored (they
+// hold anchors); other unknown top-level keys are errors.
+func TestExtensionKeys(t *testing.T) {
+	_, err := config.Parse("x.yaml", []byte("x-anything: {a: [1, 2]}\nextra: 1\nendpoints: {}\nroutes: []\n"))
+	var es config.Errors
+	if !errors.As(err, &es) || len(es) != 1 || !strings.Contains(es[0].Error(), `x.yaml:2:1: extra: unknown field "extra"`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestParseContextStops: a context that has ended stops parsing with an
+// error that wraps its cause, and no configuration.
+func TestParseContextStops(t *testing.T) {
+	cause := errors.New("terminated signal received")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	c, err := config.ParseContext(ctx, "big.yaml", bigConfig(400))
+	if c != nil || !errors.Is(err, cause) || !strings.Contains(err.Error(), "config big.yaml: loading interrupted: terminated signal received") {
+		t.Fatalf("got %v, %v", c, err)
+	}
+	var es config.Errors
+	if errors.As(err, &es) {
+		t.Fatalf("an interrupted load returned config.Errors: %v", err)
 	}
 }
