@@ -17,9 +17,9 @@ func (d *decoder) checkBinds(c *Config) {
 	}
 	type port struct{ space, port string }
 	var (
-		exact = map[Bind]owner{}
-		wild  = map[port]owner{} // first wildcard bind of a port
-		any   = map[port]owner{} // first bind of a port, any host
+		exact = make(map[Bind]owner, len(c.Endpoints)+1)
+		wild  = map[port]owner{}                         // first wildcard bind of a port
+		any   = make(map[port]owner, len(c.Endpoints)+1) // first bind of a port, any host
 		n     int
 	)
 	add := func(b Bind, e *Endpoint) {

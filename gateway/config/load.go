@@ -111,11 +111,7 @@ func ParseContext(ctx context.Context, file string, b []byte) (*Config, error) {
 	top := d.object(root, "")
 	// Top-level keys starting with x- are extensions the gateway ignores:
 	// the place for anchors (&name) that merge keys (<<: *name) use.
-	for _, k := range top.order {
-		if strings.HasPrefix(k, "x-") {
-			top.used[k] = true
-		}
-	}
+	top.ignore("x-")
 	lg := d.object(top.get("log"), "log")
 	c.Log.Level = lg.oneOf("level", "info", "debug", "info", "warn", "error")
 	c.Log.Format = lg.oneOf("format", "text", "text", "json")
@@ -255,8 +251,9 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		o.done()
 		return nil
 	}
-	e.Kind = o.oneOf("kind", "", KindNames()...)
-	if e.Kind == "" {
+	if _, ok := LookupKind(kn.Value); ok && kn.Kind == yaml.ScalarNode {
+		e.Kind = kn.Value
+	} else if e.Kind = o.oneOf("kind", "", KindNames()...); e.Kind == "" {
 		o.done()
 		return nil
 	}
@@ -269,7 +266,7 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 	o.declared = kind
 	e.Settings = kind.Decode(o)
 	o.declared = nil
-	o.done(kind.fieldNames()...)
+	o.doneKind(kind)
 	if e.Settings == nil {
 		return nil
 	}

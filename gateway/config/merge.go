@@ -46,17 +46,14 @@ func isMerge(k *yaml.Node) bool {
 	return k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge"
 }
 
-// A pair is one key and its (alias-resolved) value.
-type pair struct{ k, v *yaml.Node }
-
 // pairs returns the key/value pairs of mapping n with merge keys expanded:
 // n's own pairs in file order (duplicates included, for the caller to
 // report), then the pairs of the merged mappings whose keys are not set
 // yet. As in YAML 1.1's merge key type, n's own keys override merged
 // ones, and an earlier mapping in a merge list overrides a later one.
 // path names n in errors about a malformed merge.
-func (d *decoder) pairs(n *yaml.Node, path string) []pair {
-	out := make([]pair, 0, len(n.Content)/2)
+func (d *decoder) pairs(n *yaml.Node, path string) []field {
+	out := make([]field, 0, len(n.Content)/2)
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -64,14 +61,14 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 			merges = append(merges, k, v)
 			continue
 		}
-		out = append(out, pair{k, resolve(v)})
+		out = append(out, field{name: k.Value, k: k, v: resolve(v)})
 	}
 	if len(merges) == 0 {
 		return out
 	}
 	have := make(map[string]bool, len(out))
-	for _, p := range out {
-		have[p.k.Value] = true
+	for _, f := range out {
+		have[f.name] = true
 	}
 	seen := map[*yaml.Node]bool{n: true}
 	for i := 0; i < len(merges); i += 2 {
@@ -83,7 +80,7 @@ func (d *decoder) pairs(n *yaml.Node, path string) []pair {
 // merge appends the pairs of the merge value v (a mapping, or a list of
 // mappings, usually aliases) whose keys are not in have. k is the merge
 // key, where errors about v point.
-func (d *decoder) merge(out []pair, have map[string]bool, seen map[*yaml.Node]bool, k, v *yaml.Node, path string) []pair {
+func (d *decoder) merge(out []field, have map[string]bool, seen map[*yaml.Node]bool, k, v *yaml.Node, path string) []field {
 	v = resolve(v)
 	if v != nil && v.Kind == yaml.SequenceNode {
 		for _, it := range v.Content {
@@ -94,7 +91,7 @@ func (d *decoder) merge(out []pair, have map[string]bool, seen map[*yaml.Node]bo
 	return d.mergeMapping(out, have, seen, k, v, path)
 }
 
-func (d *decoder) mergeMapping(out []pair, have map[string]bool, seen map[*yaml.Node]bool, k, m *yaml.Node, path string) []pair {
+func (d *decoder) mergeMapping(out []field, have map[string]bool, seen map[*yaml.Node]bool, k, m *yaml.Node, path string) []field {
 	if m == nil || m.Kind != yaml.MappingNode {
 		what := "nothing"
 		if m != nil {
@@ -126,7 +123,7 @@ func (d *decoder) mergeMapping(out []pair, have map[string]bool, seen map[*yaml.
 		}
 		d.mergeBudget--
 		have[mk.Value] = true
-		out = append(out, pair{mk, resolve(mv)})
+		out = append(out, field{name: mk.Value, k: mk, v: resolve(mv)})
 	}
 	for i := 0; i < len(nested); i += 2 {
 		out = d.merge(out, have, seen, nested[i], nested[i+1], path)
