@@ -56,7 +56,7 @@ func Check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*file)
+	cfg, err := loadConfig(ctx, *file)
 	if cfg != nil {
 		for _, w := range cfg.Warnings {
 			fmt.Fprintf(stderr, "warning: %v\n", w)
@@ -91,7 +91,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	cfg, err := config.Load(*file)
+	cfg, err := loadConfig(ctx, *file)
 	if err != nil {
 		var es config.Errors
 		if errors.As(err, &es) {
@@ -135,7 +135,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer reloadMu.Unlock()
 		gateway.Notify("RELOADING=1")
 		defer gateway.Notify("READY=1")
-		nc, err := config.Load(*file)
+		nc, err := loadConfig(ctx, *file)
 		if err != nil {
 			log.Error("reload refused: configuration has errors", "file", *file, "err", err)
 			return err

@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
@@ -45,4 +46,15 @@ func decode(o *config.Object) config.Settings {
 	c.RotateKeep = int(rn.Uint("keep", 0, 0, 100000))
 	rn.Done()
 	return c
+}
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost checks that the file can be written, and with rotation that
+// its directory takes new files.
+func (c *Config) CheckHost(h *config.Host) {
+	h.WritableFile("path", c.Path)
+	if (c.RotateSize > 0 || c.RotateInterval > 0) && c.Path != "" {
+		h.WritableDir("path", filepath.Dir(c.Path))
+	}
 }

@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"path/filepath"
 )
 
 // Config is a log endpoint's settings.
@@ -53,4 +54,19 @@ func decode(o *config.Object) config.Settings {
 	rn.Done()
 	c.Realtime = o.Bool("realtime", false)
 	return c
+}
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost checks that the file can be written (mode write; with
+// rotation, its directory too) or read (mode read).
+func (c *Config) CheckHost(h *config.Host) {
+	if c.Mode == config.ModeRead {
+		h.ReadableFile("path", c.Path)
+		return
+	}
+	h.WritableFile("path", c.Path)
+	if c.RotateSize > 0 && c.Path != "" {
+		h.WritableDir("path", filepath.Dir(c.Path))
+	}
 }
