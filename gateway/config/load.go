@@ -240,6 +240,14 @@ var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
 
 func validHostname(h string) bool { return hostRE.MatchString(h) }
 
+// A QueueDefaulter is Settings of a kind whose queue defaults differ from
+// DefaultQueueSize and drop-oldest (a file sink absorbs bursts in a larger
+// queue). Fields of the defaults left zero keep the general default; a
+// `queue:` field given in the file always wins.
+type QueueDefaulter interface {
+	QueueDefaults() Queue
+}
+
 func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 	path := "endpoints." + k.Value
 	o := d.object(v, path)
@@ -266,6 +274,15 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 	o.declared = kind
 	e.Settings = kind.Decode(o)
 	o.declared = nil
+	if qd, ok := e.Settings.(QueueDefaulter); ok {
+		def := qd.QueueDefaults()
+		if !q.has("size") && def.Size > 0 {
+			e.Queue.Size = def.Size
+		}
+		if !q.has("overflow") && def.Overflow != "" {
+			e.Queue.Overflow = def.Overflow
+		}
+	}
 	o.doneKind(kind)
 	if e.Settings == nil {
 		return nil

@@ -29,6 +29,22 @@ func (c *Config) Traits() config.Traits {
 // Binds: the file.
 func (c *Config) Binds() []config.Bind { return []config.Bind{{Space: "file", Addr: c.Path}} }
 
+// QueueSize is a recording log's default queue size: a burst of frames
+// from a busy bus waits in the queue while the file is written, instead of
+// being dropped (queue_overflow).
+const QueueSize = 4096
+
+var _ config.QueueDefaulter = (*Config)(nil)
+
+// QueueDefaults: a larger queue than other kinds (QueueSize) in write
+// mode; a replayed log has no queue to size.
+func (c *Config) QueueDefaults() config.Queue {
+	if c.Mode == config.ModeRead {
+		return config.Queue{}
+	}
+	return config.Queue{Size: QueueSize}
+}
+
 var fields = []config.Field{
 	{Name: "mode", Default: "write", Doc: "`write` records frames, `read` replays the file as a source"},
 	{Name: "path", Doc: "the candump log file"},
