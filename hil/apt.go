@@ -12,11 +12,12 @@ import (
 // HostPackages are the Debian packages the rig and the rig tests need on
 // the host: QEMU and the host userland that the guest runs (real peers
 // such as can-utils, python3-can, kcapi-tools, bluez testers, socat,
-// tshark, tcpdump, iproute2).
+// tshark, tcpdump, iproute2), and systemd for the host test that runs
+// systemd-analyze on configs/fieldgate.service.
 var HostPackages = []string{
 	"qemu-system-x86", "kmod", "iproute2", "can-utils", "python3", "python3-can",
 	"kcapi-tools", "bluez-test-tools", "socat", "tshark", "wireshark-common",
-	"tcpdump",
+	"tcpdump", "systemd",
 }
 
 // missingPackages returns the packages of want that dpkg does not list as
