@@ -85,7 +85,7 @@ func (c *canConn) applyIdle(rc *socketcan.RawConn) error {
 // recvBuffer is the receive buffer asked of the kernel (SO_RCVBUFFORCE
 // with CAP_NET_ADMIN, which the kernel doubles; without it SO_RCVBUF,
 // capped at net.core.rmem_max). The kernel charges 768 bytes per queued
-// CAN or CAN FD frame, so 16 MiB hold 21 845 frames: a burst that long is
+// CAN or CAN FD frame, so 16 MiB hold 21 846 frames: a burst that long is
 // not lost while the gateway is busy elsewhere, and the memory is used
 // only while frames wait.
 const recvBuffer = 8 << 20
