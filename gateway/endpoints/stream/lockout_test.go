@@ -288,6 +288,12 @@ func TestUnixPerUID(t *testing.T) {
 	dialFrom(t, "unix", "", path, true)
 	third := dialFrom(t, "unix", "", path, false)
 	closedWithin(t, third, 3*time.Second)
+	// The server counts the two handshakes it completed a moment after
+	// the clients see theirs complete.
+	deadline := time.Now().Add(5 * time.Second)
+	for s.env.Stats.Peers.Load() != 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
 	if got := s.env.Stats.Rejected.Load(endpoint.ConnMaxPerPeer); got != 1 || s.env.Stats.Peers.Load() != 2 {
 		t.Fatalf("per-uid refusals %d, peers %d; want 1, 2", got, s.env.Stats.Peers.Load())
 	}
