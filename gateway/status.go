@@ -32,6 +32,10 @@ type EndpointStatus struct {
 	// held back by the per-peer log limit (servers only).
 	Rejected      map[string]uint64 `json:"connections_rejected,omitempty"`
 	LogSuppressed uint64            `json:"log_lines_suppressed,omitempty"`
+	// Connects counts the connections a server accepted (socketcand) or
+	// that completed the CANNELLONIv1 handshake (stream kinds, either
+	// role).
+	Connects uint64 `json:"connects,omitempty"`
 	// BusBPS and BusLoad describe the CAN bus of the endpoint's interface
 	// over the last second (all traffic the controller saw): estimated
 	// bits per second, and that over the bit rate (-1 without a bit
@@ -80,7 +84,8 @@ func (g *Gateway) Status() Status {
 		s := e.stats
 		es := EndpointStatus{Name: e.name, Kind: e.cfg.Kind, FramesIn: s.FramesIn.Load(), FramesOut: s.FramesOut.Load(),
 			BytesIn: s.BytesIn.Load(), BytesOut: s.BytesOut.Load(), Dropped: s.Drops.Snapshot(), Peers: s.Peers.Load(),
-			SeqGaps: s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
+			Connects: s.Connects.Load(),
+			SeqGaps:  s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
 			LogSuppressed: s.LogSuppressed.Load()}
 		if r := s.Rejected.Snapshot(); len(r) > 0 {
 			es.Rejected = r
