@@ -52,6 +52,16 @@ func frameLen(f *can.FDFrame, fd bool) int {
 // 123##5AABB (sprint_canframe without separators). fd is how the frame
 // arrived (canfd_frame).
 func appendCompactFrame(b []byte, f *can.FDFrame, fd bool) []byte {
+	return appendCompact(b, f, fd, false)
+}
+
+// appendCompactFrameSep is appendCompactFrame with '.' between the data
+// bytes (and after the FD flags): 123#11.22, 123##1.AA.BB.
+func appendCompactFrameSep(b []byte, f *can.FDFrame, fd bool) []byte {
+	return appendCompact(b, f, fd, true)
+}
+
+func appendCompact(b []byte, f *can.FDFrame, fd, sep bool) []byte {
 	n := frameLen(f, fd)
 	switch {
 	case f.Error:
@@ -71,8 +81,14 @@ func appendCompactFrame(b []byte, f *can.FDFrame, fd bool) []byte {
 	}
 	if fd {
 		b = append(b, '#', hexUpper[f.Flags&0xF])
+		if sep && n > 0 {
+			b = append(b, '.')
+		}
 	}
-	for _, c := range f.Data[:n] {
+	for i, c := range f.Data[:n] {
+		if sep && i > 0 {
+			b = append(b, '.')
+		}
 		b = appendHexByte(b, c)
 	}
 	return b
