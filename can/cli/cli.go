@@ -30,9 +30,10 @@ type subcommand struct {
 
 func subcommands() map[string]subcommand {
 	m := map[string]subcommand{
-		"dump":  {"receive and print frames (candump): dump [flags] IFACE[,FILTER...]...", dumpMain},
+		"dump":  {"receive and print frames (candump): dump [options] IFACE[,FILTER]...", dumpMain},
 		"send":  {"send frames (cansend syntax): send IFACE FRAME...", sendMain},
-		"gen":   {"generate frames (cangen): gen [flags] IFACE", genMain},
+		"gen":   {"generate frames (cangen): gen [options] IFACE", genMain},
+		"play":  {"replay a candump log (canplayer): play [options] [WRITE-IF=LOG-IF]...", playMain},
 		"isotp": {"ISO-TP PDUs: isotp send|recv [flags] IFACE", isotpMain},
 		"j1939": {"J1939 messages: j1939 send|recv [flags] IFACE", j1939Main},
 	}
