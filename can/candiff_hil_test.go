@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,7 @@ type tool struct {
 	dir    string
 	out    syncBuf
 	errOut syncBuf
+	stdin  io.WriteCloser
 	done   chan struct{}
 	err    error
 }
@@ -63,6 +65,12 @@ func startTool(t *testing.T, sockets int, name string, args ...string) *tool {
 	tl.cmd.Dir = tl.dir
 	tl.cmd.Stdout = &tl.out
 	tl.cmd.Stderr = &tl.errOut
+	// An open, silent standard input (isotpsniffer quits on input).
+	stdin, err := tl.cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.stdin = stdin
 	if err := tl.cmd.Start(); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -106,9 +114,9 @@ func startTool(t *testing.T, sockets int, name string, args ...string) *tool {
 	}
 }
 
-// canReceivers counts the raw sockets' entries in the kernel's CAN
-// receive lists (/proc/net/can/rcvlist_*): each bound CAN_RAW socket has
-// at least one.
+// canReceivers counts the sockets' entries in the kernel's CAN receive
+// lists (/proc/net/can/rcvlist_*): each bound CAN_RAW socket (and each
+// ISO-TP socket) has at least one.
 func canReceivers(t *testing.T) int {
 	t.Helper()
 	files, _ := filepath.Glob("/proc/net/can/rcvlist_*")
@@ -122,7 +130,7 @@ func canReceivers(t *testing.T) int {
 			t.Fatal(err)
 		}
 		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasSuffix(strings.TrimSpace(l), " raw") {
+			if l = strings.TrimSpace(l); strings.HasSuffix(l, " raw") || strings.HasSuffix(l, " isotp") {
 				n++
 			}
 		}

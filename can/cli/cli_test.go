@@ -41,7 +41,7 @@ func TestUsageErrorsNameArgument(t *testing.T) {
 		{[]string{"gen", "-D", "1", "vcan0"}, `-D "1": want r, i or 1..64 hex bytes`},
 		{[]string{"gen", "-g", "-1", "vcan0"}, `-g "-1": want milliseconds >= 0`},
 		{[]string{"gen", "-D", "0011223344556677889", "vcan0"}, `-D "0011223344556677889"`},
-		{[]string{"isotp"}, "want send or recv"},
+		{[]string{"isotp"}, "want send, recv, sniff"},
 		{[]string{"isotp", "send", "vcan0"}, "-s TXID and -d RXID are required"},
 		{[]string{"isotp", "send", "-s", "123", "-d", "xyz", "vcan0"}, `-d "xyz": want a hex CAN identifier`},
 		{[]string{"isotp", "recv", "-s", "123", "-d", "321", "-m", "zz", "vcan0"}, `-m "zz": want one hex byte`},
