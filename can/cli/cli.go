@@ -35,7 +35,7 @@ func subcommands() map[string]subcommand {
 		"gen":   {"generate frames (cangen): gen [options] IFACE", genMain},
 		"play":  {"replay a candump log (canplayer): play [options] [WRITE-IF=LOG-IF]...", playMain},
 		"isotp": {"ISO-TP PDUs: isotp send|recv|sniff|dump [options] IFACE", isotpMain},
-		"j1939": {"J1939 messages: j1939 send|recv [flags] IFACE", j1939Main},
+		"j1939": {"J1939 messages and address claiming: j1939 send|recv|acd ...", j1939Main},
 	}
 	addGateway(m)
 	return m

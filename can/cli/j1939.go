@@ -27,9 +27,12 @@ func parseHexUint(flagName, s string, max uint64, form string) (uint64, error) {
 }
 
 func j1939Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "acd" {
+		return acdMain(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "send" && args[0] != "recv") {
-		fmt.Fprintln(stderr, "usage: fieldgate can j1939 send|recv [flags] IFACE")
-		return usagef("j1939: want send or recv as the first argument")
+		fmt.Fprintln(stderr, "usage: fieldgate can j1939 send|recv [flags] IFACE | j1939 acd [options] NAME [IFACE]")
+		return usagef("j1939: want send, recv or acd (j1939acd) as the first argument")
 	}
 	mode := args[0]
 	fs := flag.NewFlagSet("j1939 "+mode, flag.ContinueOnError)
