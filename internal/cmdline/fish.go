@@ -43,9 +43,10 @@ func WriteFish(w io.Writer, program string, specs []*Spec) error {
 		b.WriteString("\t\t\tend\n")
 	}
 	b.WriteString("\tend\nend\n\n")
-	fmt.Fprintf(&b, `# __%[1]s_state prints the command path typed so far and the number of
-# positional arguments after it, on two lines, and whether a flag's value
-# is due ("value") on a third.
+	fmt.Fprintf(&b, `# __%[1]s_state prints the command path typed so far (after "path:", so
+# that the line is never empty) and the number of positional arguments
+# after it, on two lines, and whether a flag's value is due ("value") on
+# a third.
 function __%[1]s_state
 	set -l toks (commandline -opc)
 	set -e toks[1]
@@ -72,31 +73,32 @@ function __%[1]s_state
 		end
 		set n (math $n + 1)
 	end
-	printf '%%s\n' "$p" $n
+	printf '%%s\n' "path:$p" $n
 	test $want = 1; and echo value
 end
 
 # __%[1]s_at PATH: the command path typed so far is PATH.
 function __%[1]s_at
 	set -l s (__%[1]s_state)
-	test "$s[1]" = "$argv[1]"
+	test "$s[1]" = "path:$argv[1]"
 end
 
 # __%[1]s_subs_due PATH: PATH is typed and a subcommand may follow.
 function __%[1]s_subs_due
 	set -l s (__%[1]s_state)
-	test "$s[1]" = "$argv[1]"; and test "$s[2]" = 0; and test (count $s) -lt 3
+	test "$s[1]" = "path:$argv[1]"; and test "$s[2]" = 0; and test (count $s) -lt 3
 end
 
 # __%[1]s_arg KIND: the positional argument being typed is a KIND.
 function __%[1]s_arg
 	set -l s (__%[1]s_state)
 	test (count $s) -lt 3; or return 1
-	test "$s[2]" = 0; and test (count (__%[1]s_spec "$s[1]" subs)) -gt 0; and return 1
-	set -l kinds (__%[1]s_spec "$s[1]" args)
+	set -l p (string replace -- 'path:' '' $s[1])
+	test "$s[2]" = 0; and test (count (__%[1]s_spec "$p" subs)) -gt 0; and return 1
+	set -l kinds (__%[1]s_spec "$p" args)
 	set -l i (math $s[2] + 1)
 	if test $i -gt (count $kinds)
-		test (count (__%[1]s_spec "$s[1]" rep)) -gt 0; or return 1
+		test (count (__%[1]s_spec "$p" rep)) -gt 0; or return 1
 		set i (count $kinds)
 	end
 	test $i -ge 1; and test "$kinds[$i]" = "$argv[1]"

@@ -55,7 +55,9 @@ func (p *Program) lookup(name string) (Command, bool) {
 // Main runs the command args name and returns the exit status: 0, 1 for
 // a failure, 2 for a wrong command line, or the ExitCode() of the
 // command's error. Errors are printed on stderr as "PROGRAM NAME: error".
+// It sets ProgramName to p.Name.
 func (p *Program) Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	ProgramName = p.Name
 	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
 		if _, ok := p.lookup("version"); ok {
 			args = append([]string{"version"}, args[1:]...)
