@@ -1,6 +1,7 @@
 package cmdline
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -216,7 +217,8 @@ func parseFlagLine(lines []string) (Flag, int, bool) {
 	return f, used, true
 }
 
-// cutDefault splits Go's trailing " (default X)" off a usage.
+// cutDefault splits Go's trailing ` (default X)` (X quoted, or one word)
+// off a usage.
 func cutDefault(usage string) (string, string) {
 	if !strings.HasSuffix(usage, ")") {
 		return usage, ""
@@ -226,8 +228,17 @@ func cutDefault(usage string) (string, string) {
 		return usage, ""
 	}
 	def := usage[i+len(" (default ") : len(usage)-1]
-	if strings.HasPrefix(def, `"`) && strings.HasSuffix(def, `"`) && len(def) >= 2 {
-		def = def[1 : len(def)-1]
+	switch {
+	case len(def) >= 2 && strings.HasPrefix(def, `"`) && strings.HasSuffix(def, `"`):
+		if u, err := strconv.Unquote(def); err == nil {
+			def = u
+		} else {
+			def = def[1 : len(def)-1]
+		}
+	case strings.ContainsAny(def, " \t"):
+		// Not Go's (a number, a duration, a word, or a quoted string):
+		// the usage's own words, "(default with -c: admin.token_file)".
+		return usage, ""
 	}
 	return usage[:i], def
 }

@@ -161,3 +161,18 @@ func FuzzParseHelp(f *testing.F) {
 		}
 	})
 }
+
+func TestCutDefault(t *testing.T) {
+	for _, c := range []struct{ in, usage, def string }{
+		{`configuration file (default "/etc/x.yaml")`, "configuration file", "/etc/x.yaml"},
+		{`separator (default "a\"b")`, "separator", `a"b`},
+		{`frames (default 64)`, "frames", "64"},
+		{`refresh (default 1s)`, "refresh", "1s"},
+		{`token file (default with -c: admin.token_file)`, `token file (default with -c: admin.token_file)`, ""},
+		{`no default here`, `no default here`, ""},
+	} {
+		if u, d := cutDefault(c.in); u != c.usage || d != c.def {
+			t.Errorf("cutDefault(%q) = %q, %q; want %q, %q", c.in, u, d, c.usage, c.def)
+		}
+	}
+}
