@@ -226,3 +226,21 @@ func TestErrorsWithoutGoInternals(t *testing.T) {
 		}
 	}
 }
+
+// An admin address in use stops run with the field, the address and the
+// reason in words.
+func TestRunAdminAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "gw.yaml")
+	os.WriteFile(file, []byte("admin: {listen: \""+l.Addr().String()+"\"}\nendpoints:\n  a: {kind: tcp, listen: \"127.0.0.1:0\"}\n  l: {kind: log, path: "+dir+"/x.log}\nroutes:\n  - {from: [a], to: [l]}\n"), 0o644)
+	err = Run(context.Background(), []string{"-c", file}, io.Discard, io.Discard)
+	want := file + ": admin.listen " + l.Addr().String() + ": the address is in use"
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "bind:") || !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("run: %v\nwant %q", err, want)
+	}
+}

@@ -156,7 +156,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	reloadMu.Unlock()
 	if err != nil {
 		g.Shutdown()
-		return err
+		return listenError(*file, "admin.listen", cfg.Admin.Listen, err)
 	}
 	gateway.Notify("READY=1\nSTATUS=forwarding")
 	log.Info("gateway running", "config", *file, "pid", os.Getpid())

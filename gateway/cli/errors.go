@@ -68,3 +68,20 @@ type wrapped struct {
 
 func (e *wrapped) Error() string { return e.msg }
 func (e *wrapped) Unwrap() error { return e.err }
+
+// listenError says why the address of field (admin.listen) could not be
+// bound, in words, for the errors a person can fix; others as they are.
+func listenError(file, field, addr string, err error) error {
+	var why string
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		why = "the address is in use (another gateway running? choose a free port)"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		why = "no interface of this host has that address"
+	case errors.Is(err, syscall.EACCES):
+		why = "permission denied (ports below 1024 need CAP_NET_BIND_SERVICE)"
+	default:
+		return err
+	}
+	return &wrapped{fmt.Sprintf("%s: %s %s: %s", file, field, addr, why), err}
+}
