@@ -399,14 +399,18 @@ type klResult struct {
 	// (/proc/PID/task/*/schedstat) per frame sent; 0 for can-gw, whose
 	// work runs in softirq and shows only in Busy.
 	CPUPerFrame time.Duration
-	Drops       string // the forwarder's own drop counters (fieldgate) or rule counters (can-gw)
+	Drops       string // the forwarder's own drop counters (fieldgate)
+	// Self is this process's CPU time (getrusage) from before TX_SETUP to
+	// after the 500 ms wait: the check that the measuring process stayed
+	// asleep.
+	Self time.Duration
 
 	ratio, diff float64 // per-round comparison (summary only)
 }
 
 func (r klResult) String() string {
-	return fmt.Sprintf("%d sent (%.0f frames/s), %d received, lost %d, p50 %.3f ms, p99 %.3f ms, max %.3f ms, >1ms %d %v, vCPU busy %.0f%%, forwarder CPU %.0f µs/frame%s",
-		r.Sent, r.Rate, r.Recv, r.Lost, ms(r.P50), ms(r.P99), ms(r.Max), r.Over1ms, r.Stalls, 100*r.Busy, r.CPUPerFrame.Seconds()*1e6, r.Drops)
+	return fmt.Sprintf("%d sent (%.0f frames/s), %d received, lost %d, p50 %.3f ms, p99 %.3f ms, max %.3f ms, >1ms %d %v, vCPU busy %.0f%%, forwarder CPU %.0f µs/frame, benchmark process CPU %.1f ms%s",
+		r.Sent, r.Rate, r.Recv, r.Lost, ms(r.P50), ms(r.P99), ms(r.Max), r.Over1ms, r.Stalls, 100*r.Busy, r.CPUPerFrame.Seconds()*1e6, ms(r.Self), r.Drops)
 }
 
 // klRun1 runs the BCM job for n frames at interval ival through f and
@@ -420,12 +424,12 @@ func klRun1(b *testing.B, f klForwarder, ival time.Duration, n int) klResult {
 	// deferred static-key update: give it time before the first frame.
 	time.Sleep(100 * time.Millisecond)
 	pid := f.pid()
-	cpu0 := taskCPU(pid)
+	cpu0, self0 := taskCPU(pid), selfCPU()
 	idle0, total0 := guestCPUTicks()
 	klJob(b, n, ival)                  // this process sleeps until the job's last frame
 	time.Sleep(500 * time.Millisecond) // frames still in the forwarder
 	idle1, total1 := guestCPUTicks()
-	cpu := taskCPU(pid) - cpu0
+	cpu, self := taskCPU(pid)-cpu0, selfCPU()-self0
 	readStart := time.Now()
 
 	sent, ovIn, err := in.drain()
@@ -453,7 +457,7 @@ func klRun1(b *testing.B, f klForwarder, ival time.Duration, n int) klResult {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := klResult{Sent: len(sent), Recv: len(lat), Lost: len(sent) - len(lat), Rate: stampRate(sent)}
+	r := klResult{Sent: len(sent), Recv: len(lat), Lost: len(sent) - len(lat), Rate: stampRate(sent), Self: self}
 	r.Over1ms, r.Stalls = stalls(lat, r.Rate)
 	if total1 > total0 {
 		r.Busy = 1 - (idle1-idle0)/(total1-total0)
