@@ -742,3 +742,48 @@ func taskCPU(pid int) time.Duration {
 	}
 	return sum
 }
+
+// TestHILKernelLoadMatch checks the pairing of BenchmarkHILKernelLoadLatency:
+// frames lost on the way (fewer than 256 in a row) leave the others paired
+// with their own send stamps; a reordered or invented frame, or one
+// stamped before its match, is an error.
+func TestHILKernelLoadMatch(t *testing.T) {
+	var sent []klStamp
+	for i := range 1000 {
+		sent = append(sent, klStamp{seq: uint16(i % 256), t: int64(i) * 1000})
+	}
+	// Forward all but frames 10..264 (255 in a row) and 700, each 50 ns late.
+	var got []klStamp
+	var want []int
+	for i, s := range sent {
+		if i >= 10 && i < 265 || i == 700 {
+			continue
+		}
+		got = append(got, klStamp{seq: s.seq, t: s.t + 50})
+		want = append(want, i)
+	}
+	lat, err := matchStamps(sent, got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lat) != len(want) {
+		t.Fatalf("%d latencies, want %d", len(lat), len(want))
+	}
+	for i, l := range lat {
+		if l != 50 {
+			t.Fatalf("frame %d (sent #%d): latency %v, want 50ns (paired with the wrong send)", i, want[i], l)
+		}
+	}
+	if _, err := matchStamps(sent[:3], []klStamp{sent[1], sent[0]}); err == nil {
+		t.Error("reordered frames: no error")
+	}
+	if _, err := matchStamps(sent[:3], []klStamp{{seq: 7, t: 5000}}); err == nil {
+		t.Error("a frame never sent: no error")
+	}
+	if _, err := matchStamps(sent[:3], []klStamp{{seq: 1, t: 500}}); err == nil {
+		t.Error("a frame stamped before its send: no error")
+	}
+	if g := medianGap([]klStamp{{t: 0}, {t: 10}, {t: 20}, {t: 1000}, {t: 1010}}); g != 10 {
+		t.Errorf("medianGap = %v, want 10ns", g)
+	}
+}
