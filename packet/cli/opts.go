@@ -221,7 +221,21 @@ func (s *optionSet) flagList() string {
 		width = max(width, len(n))
 	}
 	for i, o := range s.options {
-		fmt.Fprintf(&b, "  %-*s  %s\n", width, names[i], o.help)
+		fmt.Fprintf(&b, "  %-*s  ", width, names[i])
+		// Wrap the help text at 80 columns under its first word.
+		col := width + 4
+		for k, w := range strings.Fields(o.help) {
+			if k > 0 && col+1+len(w) > 80 {
+				fmt.Fprintf(&b, "\n%s", strings.Repeat(" ", width+4))
+				col = width + 4
+			} else if k > 0 {
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(w)
+			col += len(w)
+		}
+		b.WriteByte('\n')
 	}
 	return b.String()
 }

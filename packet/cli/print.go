@@ -97,6 +97,14 @@ func (pr *printer) hexN(v uint64, digits int) {
 	}
 }
 
+// hexU is hexN in upper case, as candump prints ids and data.
+func (pr *printer) hexU(v uint64, digits int) {
+	const hx = "0123456789ABCDEF"
+	for i := digits - 1; i >= 0; i-- {
+		pr.b = append(pr.b, hx[(v>>(4*uint(i)))&0xf])
+	}
+}
+
 // hexv appends v in hex without leading zeros (C's %x).
 func (pr *printer) hexv(v uint64) { pr.b = strconv.AppendUint(pr.b, v, 16) }
 
@@ -576,7 +584,7 @@ func (pr *printer) can(b []byte) {
 	switch {
 	case id&0x20000000 != 0:
 		pr.str("CAN error ")
-		pr.hexN(uint64(id&0x1fffffff), 8)
+		pr.hexU(uint64(id&0x1fffffff), 8)
 	default:
 		if fd {
 			pr.str("CANFD ")
@@ -584,9 +592,9 @@ func (pr *printer) can(b []byte) {
 			pr.str("CAN ")
 		}
 		if id&0x80000000 != 0 {
-			pr.hexN(uint64(id&0x1fffffff), 8)
+			pr.hexU(uint64(id&0x1fffffff), 8)
 		} else {
-			pr.hexN(uint64(id&0x7ff), 3)
+			pr.hexU(uint64(id&0x7ff), 3)
 		}
 	}
 	pr.str(" [")
@@ -610,7 +618,7 @@ func (pr *printer) can(b []byte) {
 	}
 	for _, c := range data[:n] {
 		pr.b = append(pr.b, ' ')
-		pr.hexN(uint64(c), 2)
+		pr.hexU(uint64(c), 2)
 	}
 }
 
