@@ -1,0 +1,200 @@
+//go:build linux && !hil
+
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fieldgate/fieldgate/packet"
+)
+
+// lockedBuffer is a bytes.Buffer written by one goroutine and read by
+// another.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// withoutTimestamps drops the first field (the time) of every line.
+func withoutTimestamps(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if _, rest, ok := strings.Cut(l, " "); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// TestLoopbackCountsMatchTcpdump runs tcpdump and fieldgate capture side by
+// side on lo and on any with the same filter while datagrams go over the
+// loopback: both must print each datagram once (the kernel shows a
+// loopback packet twice, outgoing and incoming) with the same lines, and
+// the file written with -w must hold each once too.
+func TestLoopbackCountsMatchTcpdump(t *testing.T) {
+	td := needTcpdump(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for packet sockets")
+	}
+	for _, iface := range []string{"lo", "any"} {
+		t.Run(iface, func(t *testing.T) {
+			rx, err := net.ListenPacket("udp4", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rx.Close()
+			port := strconv.Itoa(rx.LocalAddr().(*net.UDPAddr).Port)
+			filter := []string{"udp", "dst", "port", port}
+
+			cmd := exec.Command(td, append([]string{"-n", "-l", "-i", iface}, filter...)...)
+			var tdOut, tdErr lockedBuffer
+			cmd.Stdout, cmd.Stderr = &tdOut, &tdErr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+
+			file := filepath.Join(t.TempDir(), "lo.pcapng")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var fgOut, fgErr lockedBuffer
+			done := make(chan error, 1)
+			go func() {
+				done <- Capture(ctx, append([]string{"-n", "-i", iface, "-w", file, "--print"}, filter...), &fgOut, &fgErr)
+			}()
+			waitFor(t, "tcpdump to listen", func() bool { return strings.Contains(tdErr.String(), "listening on") })
+			waitFor(t, "fieldgate to listen", func() bool { return strings.Contains(fgErr.String(), "listening on") })
+
+			const n = 25
+			for i := range n {
+				c, err := net.Dial("udp4", "127.0.0.1:"+port)
+				if err != nil {
+					t.Fatal(err)
+				}
+				c.Write(bytes.Repeat([]byte{'x'}, 10+i))
+				c.Close()
+			}
+			waitFor(t, "both to print every datagram", func() bool {
+				return strings.Count(tdOut.String(), "\n") >= n && strings.Count(fgOut.String(), "\n") >= n
+			})
+			time.Sleep(200 * time.Millisecond) // a doubled copy would arrive by now
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("capture: %v\n%s", err, fgErr.String())
+			}
+			cmd.Process.Signal(syscall.SIGINT)
+			cmd.Wait()
+
+			ours, theirs := withoutTimestamps(fgOut.String()), withoutTimestamps(tdOut.String())
+			if len(ours) != n || len(theirs) != n {
+				t.Fatalf("-i %s: fieldgate printed %d lines, tcpdump %d, want %d each\nfieldgate:\n%s\ntcpdump:\n%s", iface, len(ours), len(theirs), n, fgOut.String(), tdOut.String())
+			}
+			for i := range ours {
+				if ours[i] != theirs[i] {
+					t.Errorf("-i %s line %d:\n  fieldgate: %s\n  tcpdump:   %s", iface, i+1, ours[i], theirs[i])
+				}
+			}
+			for _, s := range []string{tdErr.String(), fgErr.String()} {
+				if !strings.Contains(s, fmt.Sprintf("%d packets captured\n", n)) {
+					t.Errorf("-i %s: summary %q, want %d packets captured", iface, s, n)
+				}
+			}
+			if recs := readFile(t, file); len(recs) != n {
+				t.Errorf("-i %s: the -w file holds %d packets, want %d", iface, len(recs), n)
+			}
+		})
+	}
+}
+
+// TestListInterfacesMatchesTcpdump: -D prints tcpdump -D's lines for every
+// interface, in its order (tcpdump also lists libpcap's other capture
+// sources, such as nflog and dbus, which are not packet sockets).
+func TestListInterfacesMatchesTcpdump(t *testing.T) {
+	needTcpdump(t)
+	ours := strings.Split(strings.TrimSpace(runCapture(t, "-D")), "\n")
+	theirs := strings.Split(strings.TrimSpace(runTcpdump(t, "-D")), "\n")
+	ifs, _ := net.Interfaces()
+	if len(ours) != len(ifs)+1 {
+		t.Fatalf("-D lists %d devices, want %d interfaces and any:\n%s", len(ours), len(ifs)+1, strings.Join(ours, "\n"))
+	}
+	if len(theirs) < len(ours) {
+		t.Fatalf("tcpdump -D lists fewer devices:\n%s", strings.Join(theirs, "\n"))
+	}
+	for i := range ours {
+		if ours[i] != theirs[i] {
+			t.Errorf("-D line %d:\n  fieldgate: %s\n  tcpdump:   %s", i+1, ours[i], theirs[i])
+		}
+	}
+}
+
+// TestDefaultInterface: without -i, capture opens the first interface of
+// -D that is up and not a loopback, as tcpdump does.
+func TestDefaultInterface(t *testing.T) {
+	name, err := defaultDevice()
+	if err != nil {
+		t.Skip(err)
+	}
+	line := strings.SplitN(runCapture(t, "-D"), "\n", 2)[0]
+	if !strings.HasPrefix(line, "1."+name+" ") {
+		t.Errorf("default device %s, first of -D is %q", name, line)
+	}
+}
+
+// TestLoopbackKeep: the rule that drops the outgoing copy on loopback
+// interfaces only, and -Q.
+func TestLoopbackKeep(t *testing.T) {
+	c := &capture{}
+	for _, tc := range []struct {
+		ht   uint16
+		typ  packet.PacketType
+		dir  string
+		keep bool
+	}{
+		{arphrdLoopback, packet.Outgoing, "", false}, {arphrdLoopback, packet.Host, "", true},
+		{arphrdEther, packet.Outgoing, "", true}, {arphrdEther, packet.Outgoing, "in", false},
+		{arphrdEther, packet.Host, "out", false}, {arphrdEther, packet.Broadcast, "in", true},
+		{arphrdEther, packet.Outgoing, "out", true}, {arphrdLoopback, packet.Outgoing, "out", false},
+	} {
+		c.direction = tc.dir
+		if got := c.keep(&packet.Packet{HardwareType: tc.ht, Type: tc.typ}); got != tc.keep {
+			t.Errorf("hardware type %d, %v, -Q %q: keep %v, want %v", tc.ht, tc.typ, tc.dir, got, tc.keep)
+		}
+	}
+	if c.loopDup.Load() != 2 {
+		t.Errorf("%d loopback copies counted, want 2", c.loopDup.Load())
+	}
+}
+
