@@ -197,4 +197,3 @@ func TestLoopbackKeep(t *testing.T) {
 		t.Errorf("%d loopback copies counted, want 2", c.loopDup.Load())
 	}
 }
-
