@@ -40,38 +40,46 @@ func floatArg(p *float64, lo float64) func(string) error {
 // injectBatch is how many frames inject hands to WriteBatch at once.
 const injectBatch = 256
 
-// Inject is `fieldgate inject`.
-func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	var (
-		iface             string
-		rate              float64
-		realtime          bool
-		speed             = 1.0
-		loops             = 1
-		count             int64
-		rateArg, speedArg = floatArg(&rate, 0), floatArg(&speed, 1e-9)
-	)
+// injectConfig holds the parsed options of `fieldgate inject`.
+type injectConfig struct {
+	iface    string
+	rate     float64
+	realtime bool
+	speed    float64
+	loops    int
+	count    int64
+}
+
+func (c *injectConfig) options(stdout io.Writer) *optionSet {
 	set := &optionSet{cmd: "inject", tail: "FILE", intro: injectIntro}
 	set.options = []*option{
 		{short: 'h', long: "help", help: "show this help", set: func(string) error { set.usage(stdout); return flag.ErrHelp }},
-		boolOpt(0, "realtime", "keep the capture's inter-packet gaps", &realtime),
+		boolOpt(0, "realtime", "keep the capture's inter-packet gaps", &c.realtime),
 		argOpt('c', "count", "count", "stop after sending count packets", func(v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || n < 1 {
 				return errors.New("want a positive packet count")
 			}
-			count = n
+			c.count = n
 			return nil
 		}),
-		argOpt('i', "interface", "interface", "interface to send on", func(v string) error { iface = v; return nil }),
-		argOpt(0, "rate", "PPS", "packets per second (default: as fast as possible)", rateArg),
-		argOpt(0, "speed", "X", "with --realtime, replay X times faster", speedArg),
-		argOpt(0, "loop", "N", "replay the file N times", intArg(&loops, 1)),
+		argOpt('i', "interface", "interface", "interface to send on", func(v string) error { c.iface = v; return nil }),
+		argOpt(0, "rate", "PPS", "packets per second (default: as fast as possible)", floatArg(&c.rate, 0)),
+		argOpt(0, "speed", "X", "with --realtime, replay X times faster", floatArg(&c.speed, 1e-9)),
+		argOpt(0, "loop", "N", "replay the file N times", intArg(&c.loops, 1)),
 	}
+	return set
+}
+
+// Inject is `fieldgate inject`.
+func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := &injectConfig{speed: 1, loops: 1}
+	set := cfg.options(stdout)
 	pos, err := set.parse(args)
 	if err != nil {
 		return err
 	}
+	iface, rate, realtime, speed, loops, count := cfg.iface, cfg.rate, cfg.realtime, cfg.speed, cfg.loops, cfg.count
 	switch {
 	case iface == "":
 		return set.errorf("-i: an interface is required")
