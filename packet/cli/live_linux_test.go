@@ -197,3 +197,67 @@ func TestLoopbackKeep(t *testing.T) {
 		t.Errorf("%d loopback copies counted, want 2", c.loopDup.Load())
 	}
 }
+
+// TestSnapLength: -s keeps the first snaplen bytes of each packet (the
+// kernel truncates through the filter's return value) and the file records
+// the original length; -c stops after count packets.
+func TestSnapLength(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for packet sockets")
+	}
+	rx, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	port := strconv.Itoa(rx.LocalAddr().(*net.UDPAddr).Port)
+	file := filepath.Join(t.TempDir(), "snap.pcapng")
+	var fgOut, fgErr lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- Capture(context.Background(), []string{"-i", "lo", "-s", "60", "-c", "3", "-w", file, "udp", "dst", "port", port}, &fgOut, &fgErr)
+	}()
+	waitFor(t, "fieldgate to listen", func() bool { return strings.Contains(fgErr.String(), "listening on") })
+	c, err := net.Dial("udp4", "127.0.0.1:"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 5 {
+		c.Write(make([]byte, 200))
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("-c 3 did not stop the capture")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := packet.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		rec, err := r.ReadPacket()
+		if err != nil {
+			break
+		}
+		n++
+		if len(rec.Data) != 60 || rec.Length != 14+20+8+200 {
+			t.Errorf("record %d: %d bytes captured of %d, want 60 of %d", n, len(rec.Data), rec.Length, 14+20+8+200)
+		}
+	}
+	if n != 3 {
+		t.Errorf("%d records, want 3", n)
+	}
+	if fgOut.String() != "" {
+		t.Errorf("stdout with -w: %q", fgOut.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -30,6 +31,17 @@ type optionSet struct {
 	tail    string // positional part of the synopsis: "[expression]"
 	intro   string // text between synopsis and flag list
 	options []*option
+}
+
+// printable quotes s when it holds anything but printable ASCII, so an
+// error stays on one line.
+func printable(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 // errUsage marks command-line errors; they print as one line and a hint.
@@ -76,7 +88,7 @@ func (s *optionSet) apply(o *option, display, v string) error {
 			return err
 		}
 		if o.arg != "" {
-			return s.errorf("%s %s: %v", display, v, err)
+			return s.errorf("%s %s: %v", display, printable(v), err)
 		}
 		return s.errorf("%s: %v", display, err)
 	}
@@ -101,7 +113,7 @@ func (s *optionSet) parse(args []string) ([]string, error) {
 			}
 			o := s.byLong(name)
 			if o == nil {
-				return nil, s.errorf("unknown option --%s", name)
+				return nil, s.errorf("unknown option %s", printable("--"+name))
 			}
 			display := "--" + name
 			if o.arg == "" {
@@ -127,7 +139,7 @@ func (s *optionSet) parse(args []string) ([]string, error) {
 			for k := 1; k < len(a); k++ {
 				o := s.byShort(a[k])
 				if o == nil {
-					return nil, s.errorf("unknown option -%c", a[k])
+					return nil, s.errorf("unknown option %s", printable("-"+string(a[k])))
 				}
 				display := "-" + string(a[k])
 				if o.arg == "" {

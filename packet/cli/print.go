@@ -25,6 +25,7 @@ type printer struct {
 	n           uint64
 	first, prev time.Time
 	tcp         map[tcpKey]*tcpSeq
+	ifnames     map[int]string // LINUX_SLL2 ifindex -> local name
 	b           []byte
 }
 
@@ -306,9 +307,18 @@ func (pr *printer) sll2(b []byte, length int) int {
 		return len(b)
 	}
 	ifindex := int(binary.BigEndian.Uint32(b[4:]))
-	name := "?"
-	if ifi, err := net.InterfaceByIndex(ifindex); err == nil {
-		name = ifi.Name
+	name, ok := pr.ifnames[ifindex]
+	if !ok {
+		name = "?"
+		if ifi, err := net.InterfaceByIndex(ifindex); err == nil {
+			name = ifi.Name
+		}
+		if pr.ifnames == nil {
+			pr.ifnames = map[int]string{}
+		}
+		if len(pr.ifnames) < 4096 {
+			pr.ifnames[ifindex] = name
+		}
 	}
 	pr.anyPrefix(name, packet.PacketType(b[10]))
 	if binary.BigEndian.Uint16(b[8:]) == 280 { // ARPHRD_CAN

@@ -149,6 +149,10 @@ func (pr *printer) icmp(h *ipHdr, b []byte, length int) {
 			pr.u(uint64(code))
 		}
 	case 12:
+		if len(b) < 5 {
+			trunc()
+			return
+		}
 		if code != 0 {
 			pr.str("parameter problem - code ")
 			pr.u(uint64(code))
