@@ -211,21 +211,16 @@ func (s *optionSet) synopsis() string {
 	return b.String()
 }
 
-// flagList is one line per option: short and long names, argument, help.
+// flagList is one line per option, in the column form the shared help
+// parser (internal/cmdline.ParseHelp) reads for completion and man pages:
+// the option's first name and argument, then its help, which names the
+// long alias of a short option.
 func (s *optionSet) flagList() string {
 	var b strings.Builder
 	names := make([]string, len(s.options))
 	width := 0
 	for i, o := range s.options {
-		var n string
-		switch {
-		case o.short != 0 && o.long != "":
-			n = fmt.Sprintf("-%c, --%s", o.short, o.long)
-		case o.short != 0:
-			n = fmt.Sprintf("-%c", o.short)
-		default:
-			n = "    --" + o.long
-		}
+		n := o.name()
 		if o.arg != "" {
 			n += " " + o.arg
 		}
@@ -234,22 +229,53 @@ func (s *optionSet) flagList() string {
 	}
 	for i, o := range s.options {
 		fmt.Fprintf(&b, "  %-*s  ", width, names[i])
-		// Wrap the help text at 80 columns under its first word.
-		col := width + 4
-		for k, w := range strings.Fields(o.help) {
-			if k > 0 && col+1+len(w) > 80 {
-				fmt.Fprintf(&b, "\n%s", strings.Repeat(" ", width+4))
-				col = width + 4
-			} else if k > 0 {
-				b.WriteByte(' ')
-				col++
+		help := o.help
+		if o.short != 0 && o.long != "" {
+			alias := "(also --" + o.long + ")"
+			if k := strings.Index(help, " (default"); k >= 0 {
+				help = help[:k] + " " + alias + help[k:]
+			} else {
+				help += " " + alias
 			}
-			b.WriteString(w)
-			col += len(w)
+		}
+		for k, line := range wrap(strings.Fields(help), 80-width-4) {
+			if k > 0 {
+				fmt.Fprintf(&b, "\n%s", strings.Repeat(" ", width+4))
+			}
+			b.WriteString(line)
 		}
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// wrap fills lines of at most n columns with words; no line but the first
+// starts with "-" (help parsers would take it for an option), so such a
+// word takes the word before it along.
+func wrap(words []string, n int) []string {
+	var lines [][]string
+	cols := 0
+	for _, w := range words {
+		if len(lines) == 0 || cols+1+len(w) > n {
+			lines = append(lines, nil)
+			cols = -1
+		}
+		last := &lines[len(lines)-1]
+		*last = append(*last, w)
+		cols += 1 + len(w)
+	}
+	for i := 1; i < len(lines); i++ {
+		if strings.HasPrefix(lines[i][0], "-") && len(lines[i-1]) > 1 {
+			prev := lines[i-1]
+			lines[i] = append([]string{prev[len(prev)-1]}, lines[i]...)
+			lines[i-1] = prev[:len(prev)-1]
+		}
+	}
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = strings.Join(l, " ")
+	}
+	return out
 }
 
 func (s *optionSet) usage(w io.Writer) {
