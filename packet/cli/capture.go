@@ -28,8 +28,9 @@ file instead of capturing, filters and prints it (or writes it with -w).
 
 fieldgate also captures on several interfaces at once (-i a -i b, Ethernet
 and SocketCAN in one file), through TPACKET_V3 rings and fanout groups, and
-on a terminal shows a live status line while writing a file. Loopback
-packets are recorded once, as libpcap does (the outgoing copy is dropped).
+on a terminal shows a live status line while writing a file. Packets sent
+on a loopback or CAN interface are recorded once, as libpcap does (the
+kernel shows them again as received; the outgoing copy is dropped).
 Stops on Ctrl-C, -c or --duration.`
 
 // captureConfig holds the parsed options of `fieldgate capture`.
@@ -547,7 +548,7 @@ func (c *captureConfig) live(ctx context.Context, set *optionSet, expr string, s
 	}
 	fmt.Fprintf(stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n", st.packets.Load(), sum(recv), sum(drops))
 	if n := st.loopDup.Load(); n > 0 && c.pr.v > 0 {
-		fmt.Fprintf(stderr, "%d outgoing loopback copies skipped\n", n)
+		fmt.Fprintf(stderr, "%d outgoing loopback and CAN copies skipped\n", n)
 	}
 	if c.pr.v > 0 {
 		fmt.Fprintf(stderr, "%s in %.1fs on %d socket(s)\n", humanBytes(float64(st.bytes.Load())), time.Since(start).Seconds(), len(st.conns))
@@ -653,22 +654,21 @@ func (c *capture) iface(p *packet.Packet) (int, packet.LinkType, error) {
 	return id, lt, nil
 }
 
-// keep applies libpcap's loopback rule and -Q: an outgoing packet on a
-// loopback interface comes back as an incoming one, so its outgoing copy
-// is dropped (pcap-linux.c does the same, in user space too).
+// keep applies libpcap's direction rules (linux_check_direction) and -Q:
+// the kernel shows a packet sent on a loopback interface again as
+// received, and a CAN frame sent on a CAN interface again as looped back
+// by the CAN stack, so their outgoing copies are dropped (CAN ones unless
+// -Q out) and counted; -Q in drops what the host sent, -Q out what it
+// received.
 func (c *capture) keep(p *packet.Packet) bool {
-	out := p.Type == packet.Outgoing
-	if out && p.HardwareType == arphrdLoopback {
-		c.loopDup.Add(1)
-		return false
+	if p.Type == packet.Outgoing {
+		if p.HardwareType == arphrdLoopback || p.HardwareType == arphrdCAN && c.direction != "out" {
+			c.loopDup.Add(1)
+			return false
+		}
+		return c.direction != "in"
 	}
-	switch c.direction {
-	case "in":
-		return !out
-	case "out":
-		return out
-	}
-	return true
+	return c.direction != "out"
 }
 
 func (c *capture) read(ctx context.Context, cn *packet.Conn) error {

@@ -173,8 +173,9 @@ func TestDefaultInterface(t *testing.T) {
 	}
 }
 
-// TestLoopbackKeep: the rule that drops the outgoing copy on loopback
-// interfaces only, and -Q.
+// TestLoopbackKeep: libpcap's direction rules: the outgoing copy is
+// dropped on loopback interfaces (even with -Q out) and on CAN interfaces
+// (unless -Q out); -Q in and -Q out.
 func TestLoopbackKeep(t *testing.T) {
 	c := &capture{}
 	for _, tc := range []struct {
@@ -187,14 +188,16 @@ func TestLoopbackKeep(t *testing.T) {
 		{arphrdEther, packet.Outgoing, "", true}, {arphrdEther, packet.Outgoing, "in", false},
 		{arphrdEther, packet.Host, "out", false}, {arphrdEther, packet.Broadcast, "in", true},
 		{arphrdEther, packet.Outgoing, "out", true}, {arphrdLoopback, packet.Outgoing, "out", false},
+		{arphrdCAN, packet.Outgoing, "", false}, {arphrdCAN, packet.Host, "", true},
+		{arphrdCAN, packet.Outgoing, "out", true}, {arphrdCAN, packet.Outgoing, "in", false},
 	} {
 		c.direction = tc.dir
 		if got := c.keep(&packet.Packet{HardwareType: tc.ht, Type: tc.typ}); got != tc.keep {
 			t.Errorf("hardware type %d, %v, -Q %q: keep %v, want %v", tc.ht, tc.typ, tc.dir, got, tc.keep)
 		}
 	}
-	if c.loopDup.Load() != 2 {
-		t.Errorf("%d loopback copies counted, want 2", c.loopDup.Load())
+	if c.loopDup.Load() != 4 {
+		t.Errorf("%d loopback and CAN copies counted, want 4", c.loopDup.Load())
 	}
 }
 

@@ -42,6 +42,10 @@ import (
 //   - SocketCAN (LINKTYPE_CAN_SOCKETCAN): tcpdump 4.99 has no printer and
 //     prints "UNSUPPORTED" and a hex dump; fieldgate prints a candump-like
 //     summary (TestKnownDifferences holds examples).
+//   - Files: -w writes pcapng (tcpdump writes pcap); a CAN FD record
+//     keeps the frame's BRS and ESI flags and CANFD_FDF where libpcap
+//     1.10.3 writes 0 (TestHILCaptureVCANMatchesTcpdump compares the
+//     records of both on vcan0).
 //   - Host and port names are never looked up: every line is what tcpdump
 //     prints with -n.
 //
