@@ -48,12 +48,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// withoutTimestamps drops the first field (the time) of every line.
-func withoutTimestamps(s string) []string {
+// packetsOf splits printed output into packets (a line starting with a
+// timestamp and its continuation lines) and drops the timestamps.
+func packetsOf(s string) []string {
 	var out []string
-	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
-		if _, rest, ok := strings.Cut(l, " "); ok {
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if l == "" {
+			continue
+		}
+		if l[0] >= '0' && l[0] <= '9' {
+			_, rest, _ := strings.Cut(l, " ")
 			out = append(out, rest)
+		} else if len(out) > 0 {
+			out[len(out)-1] += "\n" + l
 		}
 	}
 	return out
@@ -69,8 +76,12 @@ func TestLoopbackCountsMatchTcpdump(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root for packet sockets")
 	}
-	for _, iface := range []string{"lo", "any"} {
-		t.Run(iface, func(t *testing.T) {
+	for _, tc := range []struct {
+		iface string
+		flags []string
+	}{{"lo", nil}, {"any", nil}, {"lo", []string{"-e", "-v"}}, {"any", []string{"-e", "-x"}}} {
+		iface := tc.iface
+		t.Run(strings.Join(append([]string{iface}, tc.flags...), " "), func(t *testing.T) {
 			rx, err := net.ListenPacket("udp4", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)
@@ -79,7 +90,7 @@ func TestLoopbackCountsMatchTcpdump(t *testing.T) {
 			port := strconv.Itoa(rx.LocalAddr().(*net.UDPAddr).Port)
 			filter := []string{"udp", "dst", "port", port}
 
-			cmd := exec.Command(td, append([]string{"-n", "-l", "-i", iface}, filter...)...)
+			cmd := exec.Command(td, append(append([]string{"-n", "-l", "-i", iface}, tc.flags...), filter...)...)
 			var tdOut, tdErr lockedBuffer
 			cmd.Stdout, cmd.Stderr = &tdOut, &tdErr
 			if err := cmd.Start(); err != nil {
@@ -93,7 +104,7 @@ func TestLoopbackCountsMatchTcpdump(t *testing.T) {
 			var fgOut, fgErr lockedBuffer
 			done := make(chan error, 1)
 			go func() {
-				done <- Capture(ctx, append([]string{"-n", "-i", iface, "-w", file, "--print"}, filter...), &fgOut, &fgErr)
+				done <- Capture(ctx, append(append([]string{"-n", "-i", iface, "-w", file, "--print"}, tc.flags...), filter...), &fgOut, &fgErr)
 			}()
 			waitFor(t, "tcpdump to listen", func() bool { return strings.Contains(tdErr.String(), "listening on") })
 			waitFor(t, "fieldgate to listen", func() bool { return strings.Contains(fgErr.String(), "listening on") })
@@ -108,7 +119,7 @@ func TestLoopbackCountsMatchTcpdump(t *testing.T) {
 				c.Close()
 			}
 			waitFor(t, "both to print every datagram", func() bool {
-				return strings.Count(tdOut.String(), "\n") >= n && strings.Count(fgOut.String(), "\n") >= n
+				return len(packetsOf(tdOut.String())) >= n && len(packetsOf(fgOut.String())) >= n
 			})
 			time.Sleep(200 * time.Millisecond) // a doubled copy would arrive by now
 			cancel()
@@ -118,9 +129,9 @@ func TestLoopbackCountsMatchTcpdump(t *testing.T) {
 			cmd.Process.Signal(syscall.SIGINT)
 			cmd.Wait()
 
-			ours, theirs := withoutTimestamps(fgOut.String()), withoutTimestamps(tdOut.String())
+			ours, theirs := packetsOf(fgOut.String()), packetsOf(tdOut.String())
 			if len(ours) != n || len(theirs) != n {
-				t.Fatalf("-i %s: fieldgate printed %d lines, tcpdump %d, want %d each\nfieldgate:\n%s\ntcpdump:\n%s", iface, len(ours), len(theirs), n, fgOut.String(), tdOut.String())
+				t.Fatalf("-i %s: fieldgate printed %d packets, tcpdump %d, want %d each\nfieldgate:\n%s\ntcpdump:\n%s", iface, len(ours), len(theirs), n, fgOut.String(), tdOut.String())
 			}
 			for i := range ours {
 				if ours[i] != theirs[i] {
