@@ -202,7 +202,7 @@ func Capture(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case c.filterFile != "":
 		b, err := os.ReadFile(c.filterFile)
 		if err != nil {
-			return fmt.Errorf("-F: %w", err)
+			return fmt.Errorf("-F %s: %w", c.filterFile, pathErr(err))
 		}
 		expr = stripComments(string(b))
 	case len(pos) > 0:
@@ -324,7 +324,7 @@ func (c *captureConfig) readFile(ctx context.Context, set *optionSet, expr strin
 	} else {
 		f, err := os.Open(c.read)
 		if err != nil {
-			return fmt.Errorf("-r: %w", err)
+			return fmt.Errorf("-r %s: %w", c.read, pathErr(err))
 		}
 		defer f.Close()
 		in = f
@@ -333,10 +333,10 @@ func (c *captureConfig) readFile(ctx context.Context, set *optionSet, expr strin
 	if expr != "" {
 		prog, err := packet.CompileFilter(expr, nil)
 		if err != nil {
-			return set.errorf("filter: %v", err)
+			return set.errorf("%v", err)
 		}
 		if vm, err = bpf.NewVM(prog); err != nil {
-			return set.errorf("filter: %v", err)
+			return set.errorf("%v", err)
 		}
 	}
 	r, err := packet.NewReader(in)
@@ -438,7 +438,7 @@ func (c *captureConfig) live(ctx context.Context, set *optionSet, expr string, s
 	if expr != "" || c.snap != 262144 {
 		raw, err := packet.AssembleFilter(expr, &packet.FilterOptions{SnapLen: uint32(c.snap)})
 		if err != nil {
-			return set.errorf("filter: %v", err)
+			return set.errorf("%v", err)
 		}
 		filter = raw
 	}
@@ -579,6 +579,16 @@ func (c *captureConfig) live(ctx context.Context, set *optionSet, expr string, s
 		}
 	}
 	return werr
+}
+
+// pathErr drops the operation and path from an *os.PathError, which the
+// caller names itself ("-r x.pcap: no such file or directory").
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // noSuchInterface replaces the net package's wording ("route ip+net: no
