@@ -64,6 +64,9 @@ func TestSubject(t *testing.T) {
 			t.Errorf("frame %d: subject %q, want %q", i, got, want[i])
 		}
 	}
+	if got := string(s.Append(nil, "bus.a b", &sample()[0])); got != "fg.bench1.bus_a_b.can.123" {
+		t.Errorf("endpoint with a dot: %q", got)
+	}
 	m := Subject{Prefix: "fleet/a", Gateway: "gw", Sep: '/'}
 	f := sample()[0]
 	if got := string(m.Append(nil, "bus", &f)); got != "fleet/a/gw/bus/can/123" {

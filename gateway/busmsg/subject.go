@@ -91,7 +91,7 @@ func (s *Subject) AppendBase(b []byte, ep string, t frame.Type) []byte {
 	}
 	b = append(b, s.Gateway...)
 	b = append(b, s.Sep)
-	b = append(b, ep...)
+	b = AppendToken(b, ep)
 	b = append(b, s.Sep)
 	b = append(b, KindToken(t)...)
 	return append(b, s.Sep)
@@ -100,6 +100,22 @@ func (s *Subject) AppendBase(b []byte, ep string, t frame.Type) []byte {
 // Append appends the subject of frame f from endpoint ep.
 func (s *Subject) Append(b []byte, ep string, f *frame.Frame) []byte {
 	return AppendID(s.AppendBase(b, ep, f.Type), f)
+}
+
+// AppendToken appends name as one subject token: '_' replaces each byte
+// CheckToken would refuse (an endpoint named "bus.a" is token "bus_a").
+func AppendToken(b []byte, name string) []byte {
+	if name == "" {
+		return append(b, '_')
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7F || strings.IndexByte(".*>/+#", c) >= 0 || i == 0 && c == '$' {
+			c = '_'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // ErrToken is returned by CheckToken for a name that cannot be one subject

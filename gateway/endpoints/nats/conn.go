@@ -226,4 +226,3 @@ func (c *conn) Addr() string {
 	}
 	return c.srv.ClientURL()
 }
-
