@@ -12,11 +12,12 @@ import (
 // HostPackages are the Debian packages the rig and the rig tests need on
 // the host: QEMU and the host userland that the guest runs (real peers
 // such as can-utils, python3-can, kcapi-tools, bluez testers, socat,
-// tshark, tcpdump, iproute2).
+// tshark, tcpdump, iproute2; nats-server for the nats kind's cluster
+// tests).
 var HostPackages = []string{
 	"qemu-system-x86", "kmod", "iproute2", "can-utils", "python3", "python3-can",
 	"kcapi-tools", "bluez-test-tools", "socat", "tshark", "wireshark-common",
-	"tcpdump",
+	"tcpdump", "nats-server",
 }
 
 // missingPackages returns the packages of want that dpkg does not list as

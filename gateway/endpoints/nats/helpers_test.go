@@ -3,6 +3,8 @@ package nats_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"net"
 	"sync"
 	"testing"
@@ -144,7 +146,11 @@ func startGateway(t *testing.T, yaml string) *gateway.Gateway {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	g := gateway.New(nil)
+	var log *slog.Logger
+	if os.Getenv("NATS_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	g := gateway.New(log)
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := g.Start(ctx, cfg); err != nil {
 		cancel()

@@ -180,6 +180,9 @@ func (c *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 }
 
 // publish publishes m, waiting for the connection while there is none.
+// An error of the connection itself (a write to a server that just died,
+// before the client noticed) is retried on the next connection like a
+// disconnection; errors of the message are not.
 func (c *conn) publish(ctx context.Context, m *natsio.Msg) error {
 	for {
 		err := c.nc.PublishMsg(m)
@@ -190,10 +193,13 @@ func (c *conn) publish(ctx context.Context, m *natsio.Msg) error {
 			return &endpoint.DropError{Reason: endpoint.ReasonOversize, Err: err}
 		case errors.Is(err, natsio.ErrConnectionClosed):
 			return &endpoint.DropError{Reason: endpoint.ReasonNoPeer, Err: err}
-		case !errors.Is(err, natsio.ErrReconnectBufExceeded) && c.nc.IsConnected():
+		case errors.Is(err, natsio.ErrBadSubject), errors.Is(err, natsio.ErrHeadersNotSupported),
+			errors.Is(err, natsio.ErrBadHeaderMsg), errors.Is(err, natsio.ErrInvalidMsg):
 			return &endpoint.DropError{Reason: endpoint.ReasonWriteError, Err: err}
 		}
-		// Disconnected: the client keeps no buffer while it reconnects.
+		if !errors.Is(err, natsio.ErrReconnectBufExceeded) {
+			c.env.Log.Debug("publish failed; waiting for the connection", "err", err)
+		}
 		if err := c.waitReconnect(ctx); err != nil {
 			return &endpoint.DropError{Reason: endpoint.ReasonNoPeer, Err: fmt.Errorf("not connected: %w", err)}
 		}
