@@ -22,11 +22,11 @@ import (
 // provisioned by make test like the rig's other peers), three nodes on
 // loopback started by the test.
 type cluster struct {
-	t                    *testing.T
-	bin                  string
-	dir                  string
+	t                     *testing.T
+	bin                   string
+	dir                   string
 	ports, cports, mports [3]int
-	cmds                 [3]*exec.Cmd
+	cmds                  [3]*exec.Cmd
 }
 
 func natsServerBinary(t *testing.T) string {
