@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
@@ -62,11 +63,75 @@ func AppendBinary(msg []byte, f *frame.Frame) ([]byte, bool) {
 		return msg, false
 	}
 	msg[1]++
-	msg = append(msg, byte(f.Type), f.Flags, f.Addr)
-	msg = binary.BigEndian.AppendUint32(msg, f.ID)
-	msg = binary.BigEndian.AppendUint32(msg, uint32(int32(d)))
-	msg = binary.BigEndian.AppendUint16(msg, f.Len)
-	return append(msg, f.Data[:f.Len]...), true
+	n := len(msg)
+	msg = slices.Grow(msg, RecordHeaderLen+int(f.Len))[:n+RecordHeaderLen+int(f.Len)]
+	r := msg[n:]
+	r[0], r[1], r[2] = byte(f.Type), f.Flags, f.Addr
+	binary.BigEndian.PutUint32(r[3:], f.ID)
+	binary.BigEndian.PutUint32(r[7:], uint32(int32(d)))
+	binary.BigEndian.PutUint16(r[11:], f.Len)
+	copy(r[RecordHeaderLen:], f.Data[:f.Len])
+	return msg, true
+}
+
+// AppendBinaryBatch appends to msg (a binary message begun with
+// BeginBinary at fs[0]'s capture time, holding no frames yet) the longest prefix of fs that one
+// message carries: frames of fs[0]'s source and type, at most MaxBatch,
+// within about 2.1 s of the message's time, the message no longer than
+// limit bytes (fs[0] is appended whatever its size). It returns the
+// message, how many frames it holds, and whether they all have fs[0]'s
+// subject ID token (else the message goes to the batch subject).
+func AppendBinaryBatch(msg []byte, fs []frame.Frame, limit int) (out []byte, n int, oneID bool) {
+	f0 := &fs[0]
+	base := int64(binary.BigEndian.Uint64(msg[10:18]))
+	oneID = true
+	// First the extent of the message, then the records, written in
+	// place without growing the buffer per frame.
+	size := len(msg)
+	for i := range fs {
+		f := &fs[i]
+		l := RecordHeaderLen + int(f.Len)
+		d := f.Time - base
+		if i > 0 && (f.Source != f0.Source || f.Type != f0.Type || size+l > limit) ||
+			i == MaxBatch || d < math.MinInt32 || d > math.MaxInt32 {
+			break
+		}
+		if oneID && i > 0 && !SameID(f0, f) {
+			oneID = false
+		}
+		size += l
+		n++
+	}
+	k := len(msg)
+	msg = slices.Grow(msg, size-k)[:size]
+	for i := range n {
+		f := &fs[i]
+		r := msg[k : k+RecordHeaderLen+int(f.Len)]
+		r[0], r[1], r[2] = byte(f.Type), f.Flags, f.Addr
+		binary.BigEndian.PutUint32(r[3:], f.ID)
+		binary.BigEndian.PutUint32(r[7:], uint32(int32(f.Time-base)))
+		binary.BigEndian.PutUint16(r[11:], f.Len)
+		if f.Len == 8 { // the common classic frame, without a memmove call
+			binary.LittleEndian.PutUint64(r[RecordHeaderLen:], binary.LittleEndian.Uint64(f.Data[:8]))
+		} else {
+			copy(r[RecordHeaderLen:], f.Data[:f.Len])
+		}
+		k += len(r)
+	}
+	msg[1] = byte(n)
+	return msg, n, oneID
+}
+
+// SameID reports whether frames a and b of one type have the same <ID hex>
+// subject token (AppendID).
+func SameID(a, b *frame.Frame) bool {
+	switch a.Type {
+	case frame.J1939:
+		return a.ID&0x3FFFF == b.ID&0x3FFFF
+	case frame.Ethernet:
+		return a.Len >= 14 && b.Len >= 14 && a.Data[12] == b.Data[12] && a.Data[13] == b.Data[13] || a.Len < 14 && b.Len < 14
+	}
+	return a.ID&^frame.CANRTRFlag == b.ID&^frame.CANRTRFlag
 }
 
 // A BinaryMsg is a validated binary message; Next reads its frames.

@@ -104,8 +104,9 @@ func (c *conn) sendJetStream(ctx context.Context, frames []frame.Frame) (int, er
 	j.pending = j.pending[:0]
 	var buildErr error
 	off := 0
+	limit := p.limit()
 	for off < len(frames) {
-		n, err := p.build(frames[off:])
+		n, err := p.build(frames[off:], limit)
 		if err != nil {
 			buildErr = err
 			break

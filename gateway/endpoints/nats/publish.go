@@ -1,7 +1,6 @@
 package nats
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -77,9 +76,8 @@ func (p *publisher) limit() int {
 // build encodes a message from the first frames of fs into p.subjBuf and
 // p.data and returns how many frames it holds. It returns 0 and a
 // DropError (One) when fs[0] cannot be published.
-func (p *publisher) build(fs []frame.Frame) (int, error) {
+func (p *publisher) build(fs []frame.Frame, limit int) (int, error) {
 	f0 := &fs[0]
-	limit := p.limit()
 	var ep string
 	if p.c.env.SourceName != nil {
 		ep = p.c.env.SourceName(f0.Source)
@@ -111,23 +109,9 @@ func (p *publisher) build(fs []frame.Frame) (int, error) {
 	}
 	p.data = busmsg.BeginBinary(p.data[:0], p.seq, f0.Time)
 	p.idTok = busmsg.AppendID(p.idTok[:0], f0)
-	oneID := true
-	n := 0
-	for i := range fs {
-		f := &fs[i]
-		if i > 0 && (f.Source != f0.Source || f.Type != f0.Type || len(p.data)+busmsg.RecordLen(f) > limit) {
-			break
-		}
-		var ok bool
-		if p.data, ok = busmsg.AppendBinary(p.data, f); !ok {
-			break
-		}
-		if oneID && i > 0 {
-			l := len(p.subjBuf)
-			oneID = bytes.Equal(busmsg.AppendID(p.subjBuf, f)[l:], p.idTok)
-		}
-		n++
-	}
+	var n int
+	var oneID bool
+	p.data, n, oneID = busmsg.AppendBinaryBatch(p.data, fs, limit)
 	if oneID {
 		p.subjBuf = append(p.subjBuf, p.idTok...)
 	} else {
@@ -164,8 +148,9 @@ func (c *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	}
 	p := &c.pub
 	sent := 0
+	limit := p.limit()
 	for sent < len(frames) {
-		n, err := p.build(frames[sent:])
+		n, err := p.build(frames[sent:], limit)
 		if err != nil {
 			return sent, err
 		}
