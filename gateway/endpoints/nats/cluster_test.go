@@ -231,6 +231,9 @@ routes:
 	if lost != 0 || dup != 0 || len(got) != len(fs) {
 		t.Fatalf("lost %d, duplicated %d", lost, dup)
 	}
+	if st.Reconnects != 1 || st.PendingAcks != 0 {
+		t.Fatalf("reconnects %d, pending acks %d", st.Reconnects, st.PendingAcks)
+	}
 }
 
 // TestClusterFailoverCounted: without jetstream, the node the publisher
@@ -291,6 +294,9 @@ routes:
 		last = i
 	}
 	t.Logf("published %d, received %d, counted lost %d; publisher %+v; subscriber %+v", len(fs), len(got), ss.SeqGaps, epStatus(pub, "pub"), ss)
+	if ps := epStatus(pub, "pub"); ps.Reconnects != 1 {
+		t.Fatalf("publisher reconnects %d", ps.Reconnects)
+	}
 	if last != len(fs)-1 || len(ss.Dropped) != 0 {
 		t.Fatalf("last frame %d, subscriber %+v", last, ss)
 	}

@@ -158,6 +158,9 @@ func (c *conn) connected(what string) {
 		close(c.up)
 		c.env.Stats.Peers.Store(1)
 		c.env.Stats.Connects.Add(1)
+		if what == "reconnected" {
+			c.env.Stats.Reconnects.Add(1)
+		}
 	}
 	c.mu.Unlock()
 	c.env.Log.Info(what, "server", c.nc.ConnectedUrlRedacted())

@@ -86,8 +86,8 @@ routes:
 	if st.FramesOut+st.Dropped["queue_overflow"] != uint64(len(fs)) || len(st.Dropped) != 1 || got != want {
 		t.Fatalf("after reconnect: %+v, received %d", st, got)
 	}
-	if st.Peers != 1 {
-		t.Fatalf("peers %d", st.Peers)
+	if st.Peers != 1 || st.Reconnects != 1 {
+		t.Fatalf("peers %d, reconnects %d", st.Peers, st.Reconnects)
 	}
 }
 

@@ -50,6 +50,6 @@ func init() {
 			Decode: decode,
 		},
 		Open:    open,
-		Reports: endpoint.ReportsPeers | endpoint.ReportsSeqGaps,
+		Reports: endpoint.ReportsPeers | endpoint.ReportsSeqGaps | endpoint.ReportsBroker,
 	})
 }

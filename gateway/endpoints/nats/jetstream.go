@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	natsio "github.com/nats-io/nats.go"
@@ -23,15 +22,13 @@ import (
 // acknowledged each one. A message not acknowledged in ack_timeout, or
 // refused while the cluster fails over, is published again with the same
 // ID once connected, so the stream stores it once.
+//
+// Stats.PendingAcks and Stats.Republished count what it waits for and
+// what it published again.
 type jsPublisher struct {
 	ready   bool
 	pending []jsMsg
-	// Pending is how many messages await acknowledgement; Republished
-	// counts messages published again; Duplicates counts acknowledgements
-	// the stream flagged as duplicates (a republished message it had).
-	Pending     atomic.Int64
-	Republished atomic.Uint64
-	Duplicates  atomic.Uint64
+	stats   *endpoint.Stats
 }
 
 type jsMsg struct {
@@ -94,6 +91,7 @@ func (c *conn) ensureStream(ctx context.Context) error {
 // messages not acknowledged by then are counted no_peer).
 func (c *conn) sendJetStream(ctx context.Context, frames []frame.Frame) (int, error) {
 	j := &c.jsp
+	j.stats = c.env.Stats
 	if !j.ready {
 		if err := c.ensureStream(ctx); err != nil {
 			return 0, &endpoint.DropError{Reason: endpoint.ReasonNoPeer, Err: err}
@@ -131,11 +129,11 @@ func (c *conn) sendJetStream(ctx context.Context, frames []frame.Frame) (int, er
 				continue
 			}
 			if attempt > 0 {
-				j.Republished.Add(1)
+				j.stats.Republished.Add(1)
 			}
 			pm.fut, _ = c.js.PublishMsgAsync(pm.m) // nil on a failed publish: sent again below
 			if pm.fut != nil {
-				j.Pending.Add(1)
+				j.stats.PendingAcks.Add(1)
 			}
 		}
 		if j.wait(ctx) {
@@ -161,17 +159,14 @@ func (j *jsPublisher) wait(ctx context.Context) bool {
 			continue
 		}
 		select {
-		case ack := <-pm.fut.Ok():
+		case <-pm.fut.Ok():
 			pm.acked = true
-			if ack.Duplicate {
-				j.Duplicates.Add(1)
-			}
 		case <-pm.fut.Err(): // timeout, no responders: published again
 			all = false
 		case <-ctx.Done():
 			all = false
 		}
-		j.Pending.Add(-1)
+		j.stats.PendingAcks.Add(-1)
 		pm.fut = nil
 	}
 	return all

@@ -178,8 +178,10 @@ func (c *conn) publish(ctx context.Context, m *natsio.Msg) error {
 			return &endpoint.DropError{Reason: endpoint.ReasonOversize, Err: err}
 		case errors.Is(err, natsio.ErrConnectionClosed):
 			return &endpoint.DropError{Reason: endpoint.ReasonNoPeer, Err: err}
-		case errors.Is(err, natsio.ErrBadSubject), errors.Is(err, natsio.ErrHeadersNotSupported),
-			errors.Is(err, natsio.ErrBadHeaderMsg), errors.Is(err, natsio.ErrInvalidMsg):
+		case c.nc.IsConnected() && (errors.Is(err, natsio.ErrBadSubject) || errors.Is(err, natsio.ErrHeadersNotSupported) ||
+			errors.Is(err, natsio.ErrBadHeaderMsg) || errors.Is(err, natsio.ErrInvalidMsg)):
+			// (Before the first connection the client says headers are
+			// not supported: it does not know the server yet.)
 			return &endpoint.DropError{Reason: endpoint.ReasonWriteError, Err: err}
 		}
 		if !errors.Is(err, natsio.ErrReconnectBufExceeded) {
