@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -148,7 +149,7 @@ var fields = []config.Field{
 	{Name: "prefix", Default: DefaultPrefix, Doc: "first subject token(s): subjects are `<prefix>.<gateway>.<endpoint>.<kind>.<ID hex>`"},
 	{Name: "gateway", Default: "host name", Doc: "this gateway's name in subjects and the `Fieldgate-Gateway` header (the host name up to its first dot)"},
 	{Name: "encoding", Default: busmsg.EncodingBinary, Doc: "`binary` (several frames per message), `json` (one object per frame) or `signals` (DBC-decoded values, publish only)"},
-	{Name: "dbc", Doc: "the DBC file of the `signals` encoding; a DBC with errors is refused with its file:line"},
+	{Name: "dbc", Doc: "the DBC file of the `signals` encoding (a relative path is relative to the configuration file); a DBC with errors is refused with its file:line"},
 	{Name: "subscribe", Doc: "subjects (NATS wildcards `*`, `>`) whose messages enter the gateway; route them to a bus through `allow`"},
 	{Name: "max_message", Default: "1MiB", Doc: "largest message: bigger ones received are counted `oversize`, published batches are cut to fit"},
 	{Name: "server", Doc: "embedded server (without `url`): `{listen: 127.0.0.1:4222, store_dir: DIR, max_memory: 0, max_store: 0, max_payload: 1MiB}`; `store_dir` turns JetStream on"},
@@ -185,6 +186,10 @@ func decode(o *config.Object) config.Settings {
 	}
 	c.Encoding = o.OneOf("encoding", busmsg.EncodingBinary, busmsg.EncodingBinary, busmsg.EncodingJSON, busmsg.EncodingSignals)
 	c.DBC = o.Str("dbc", "")
+	if c.DBC != "" && !filepath.IsAbs(c.DBC) {
+		// Relative to the configuration file, wherever it is run from.
+		c.DBC = filepath.Join(filepath.Dir(o.Pos(nil).File), c.DBC)
+	}
 	switch {
 	case c.Encoding == busmsg.EncodingSignals && c.DBC == "":
 		o.Missing("dbc", "the signals encoding decodes frames with a DBC file")
