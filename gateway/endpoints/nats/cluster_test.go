@@ -277,13 +277,14 @@ routes:
 	}
 	bus := busOf(t, "bus-core")
 	var ss gateway.EndpointStatus
-	deadline := time.Now().Add(20 * time.Second)
-	for ss = epStatus(sub, "sub"); uint64(bus.len())+ss.SeqGaps != uint64(len(fs)); ss = epStatus(sub, "sub") {
+	deadline := time.Now().Add(60 * time.Second)
+	for ss = epStatus(sub, "sub"); ss.FramesIn+ss.SeqGaps != uint64(len(fs)); ss = epStatus(sub, "sub") {
 		if time.Now().After(deadline) {
-			t.Fatalf("received %d + counted lost %d != published %d; subscriber %+v", bus.len(), ss.SeqGaps, len(fs), ss)
+			t.Fatalf("received %d + counted lost %d != published %d; subscriber %+v", ss.FramesIn, ss.SeqGaps, len(fs), ss)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	waitFor(t, "the bus takes every frame received", 60*time.Second, func() bool { return uint64(bus.len()) == ss.FramesIn })
 	got := bus.snapshot()
 	last := -1
 	for _, f := range got {

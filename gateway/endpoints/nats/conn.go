@@ -116,8 +116,8 @@ func (c *conn) options() ([]natsio.Option, error) {
 			}
 			return min(d, cfg.Reconnect.Max)
 		}),
-		natsio.ConnectHandler(func(*natsio.Conn) { c.connected("connected") }),
-		natsio.ReconnectHandler(func(*natsio.Conn) { c.connected("reconnected") }),
+		natsio.ConnectHandler(func(nc *natsio.Conn) { c.connected(nc, "connected") }),
+		natsio.ReconnectHandler(func(nc *natsio.Conn) { c.connected(nc, "reconnected") }),
 		natsio.DisconnectErrHandler(func(_ *natsio.Conn, err error) { c.disconnected(err) }),
 		natsio.ErrorHandler(func(_ *natsio.Conn, _ *natsio.Subscription, err error) {
 			if !errors.Is(err, natsio.ErrSlowConsumer) { // counted from the subscriptions
@@ -150,7 +150,9 @@ func (c *conn) options() ([]natsio.Option, error) {
 	return opts, nil
 }
 
-func (c *conn) connected(what string) {
+// connected is the client's (re)connect handler; it uses nc, not c.nc,
+// which open may still be assigning.
+func (c *conn) connected(nc *natsio.Conn, what string) {
 	c.mu.Lock()
 	select {
 	case <-c.up:
@@ -163,7 +165,7 @@ func (c *conn) connected(what string) {
 		}
 	}
 	c.mu.Unlock()
-	c.env.Log.Info(what, "server", c.nc.ConnectedUrlRedacted())
+	c.env.Log.Info(what, "server", nc.ConnectedUrlRedacted())
 }
 
 func (c *conn) disconnected(err error) {

@@ -24,7 +24,7 @@ func streamFrames(t *testing.T, url, stream string) []frame.Frame {
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	st, err := js.Stream(ctx, stream)
 	if err != nil {
