@@ -85,38 +85,39 @@ func AppendBinaryBatch(msg []byte, fs []frame.Frame, limit int) (out []byte, n i
 	f0 := &fs[0]
 	base := int64(binary.BigEndian.Uint64(msg[10:18]))
 	oneID = true
-	// First the extent of the message, then the records, written in
-	// place without growing the buffer per frame.
-	size := len(msg)
+	// Room for the whole message first (the caller's buffer keeps it), so
+	// that each record is written in place in one pass over the frames.
+	if limit > cap(msg) {
+		msg = slices.Grow(msg, limit-len(msg))
+	}
+	k := len(msg)
 	for i := range fs {
 		f := &fs[i]
 		l := RecordHeaderLen + int(f.Len)
 		d := f.Time - base
-		if i > 0 && (f.Source != f0.Source || f.Type != f0.Type || size+l > limit) ||
+		if i > 0 && (f.Source != f0.Source || f.Type != f0.Type || k+l > limit) ||
 			i == MaxBatch || d < math.MinInt32 || d > math.MaxInt32 {
 			break
 		}
 		if oneID && i > 0 && !SameID(f0, f) {
 			oneID = false
 		}
-		size += l
-		n++
-	}
-	k := len(msg)
-	msg = slices.Grow(msg, size-k)[:size]
-	for i := range n {
-		f := &fs[i]
-		r := msg[k : k+RecordHeaderLen+int(f.Len)]
+		if k+l > cap(msg) { // fs[0] alone above limit
+			msg = slices.Grow(msg[:k], l)
+		}
+		msg = msg[:k+l]
+		r := msg[k : k+l]
 		r[0], r[1], r[2] = byte(f.Type), f.Flags, f.Addr
 		binary.BigEndian.PutUint32(r[3:], f.ID)
-		binary.BigEndian.PutUint32(r[7:], uint32(int32(f.Time-base)))
+		binary.BigEndian.PutUint32(r[7:], uint32(int32(d)))
 		binary.BigEndian.PutUint16(r[11:], f.Len)
 		if f.Len == 8 { // the common classic frame, without a memmove call
 			binary.LittleEndian.PutUint64(r[RecordHeaderLen:], binary.LittleEndian.Uint64(f.Data[:8]))
 		} else {
 			copy(r[RecordHeaderLen:], f.Data[:f.Len])
 		}
-		k += len(r)
+		k += l
+		n++
 	}
 	msg[1] = byte(n)
 	return msg, n, oneID
