@@ -22,6 +22,10 @@ import (
 // SO_RXQ_OVFL (16+4 -> 24) control messages.
 const oobSize = 32 + 64 + 24
 
+// rawMinNamelen is the address length CAN_RAW's recvmsg reports: the
+// sockaddr_can up to and including can_ifindex.
+const rawMinNamelen = 8
+
 // RawConn is a raw CAN socket (CAN_RAW) bound to one interface or to all.
 // ReadBatch and WriteBatch move many frames per system call (recvmmsg,
 // sendmmsg) and do not allocate in the steady state. Reads and writes may
@@ -46,6 +50,7 @@ type RawConn struct {
 	txBuf  [MaxBatch][FDMTU]byte
 
 	rxDirect, txDirect mmsgDirect // rawmmsg_linux.go
+	mem                memInfo    // DroppedNow's, under rxMu
 }
 
 // ListenRaw opens a raw CAN socket on iface ("" = all CAN interfaces) with
@@ -81,6 +86,7 @@ func ListenRaw(iface string, cfg *RawConfig) (*RawConn, error) {
 		c.txMsgs[i].Buffers = c.txBufs[i][:]
 	}
 	c.rxDirect.init(true, &c.rxBuf, &c.rxOOB)
+	c.mem.init()
 	c.txDirect.init(false, &c.txBuf, nil)
 	return c, nil
 }
@@ -185,6 +191,42 @@ func (c *RawConn) SetRecvOwnMsgs(on bool) error {
 // socket's receive queue was full (SO_RXQ_OVFL), as of the last read.
 func (c *RawConn) Dropped() uint64 { return c.dropped.Load() }
 
+// DroppedNow reads the socket's count of frames the kernel dropped on a
+// full receive queue as it is now (SO_MEMINFO). Dropped is that count as
+// of the last frame read, so it misses drops after that frame (the end of
+// a burst that overflowed the queue) until another frame arrives. It does
+// not allocate.
+func (c *RawConn) DroppedNow() (uint64, error) {
+	c.rxMu.Lock()
+	defer c.rxMu.Unlock()
+	m := &c.mem
+	m.len, m.errno = uint32(unsafe.Sizeof(m.info)), 0
+	err := c.s.rc.Control(m.fn)
+	if err == nil && m.errno != 0 {
+		err = m.errno
+	}
+	if err != nil {
+		return 0, c.s.wrap("getsockopt SO_MEMINFO", err)
+	}
+	return uint64(m.info[unix.SK_MEMINFO_DROPS]), nil
+}
+
+// memInfo is DroppedNow's getsockopt(SO_MEMINFO), prepared once so that
+// the call does not allocate.
+type memInfo struct {
+	info  [unix.SK_MEMINFO_VARS]uint32
+	len   uint32
+	errno unix.Errno
+	fn    func(fd uintptr)
+}
+
+func (m *memInfo) init() {
+	m.fn = func(fd uintptr) {
+		_, _, m.errno = unix.RawSyscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
+			uintptr(unsafe.Pointer(&m.info[0])), uintptr(unsafe.Pointer(&m.len)), 0)
+	}
+}
+
 // Close closes the socket; blocked reads and writes return an error.
 func (c *RawConn) Close() error { return c.s.close() }
 
@@ -202,6 +244,33 @@ func (c *RawConn) ReadBatch(ctx context.Context, msgs []RecvMsg) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	return c.decodeN(n, msgs)
+}
+
+// TryReadBatch is ReadBatch without waiting: one recvmmsg made directly on
+// the non-blocking descriptor. When no frame is queued (or the descriptor
+// cannot be used now: ReadBatch then reports why) it returns 0 and no
+// error. It does not allocate.
+func (c *RawConn) TryReadBatch(msgs []RecvMsg) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	c.rxMu.Lock()
+	defer c.rxMu.Unlock()
+	d := &c.rxDirect
+	d.vlen = min(len(msgs), MaxBatch)
+	if !d.try(c.s) {
+		return 0, nil
+	}
+	n, err := c.directRx()
+	if err != nil {
+		return 0, err
+	}
+	return c.decodeN(n, msgs)
+}
+
+// decodeN decodes the first n received messages into msgs.
+func (c *RawConn) decodeN(n int, msgs []RecvMsg) (int, error) {
 	for i := range n {
 		if err := c.decodeRx(i, &msgs[i]); err != nil {
 			return i, err
@@ -231,26 +300,35 @@ func (c *RawConn) recv(ctx context.Context, vlen int) (int, error) {
 		direct = d.try(c.s)
 	}
 	if direct {
-		if d.errno != 0 {
-			return 0, c.s.wrap("recvmmsg", &net.OpError{Op: "recvmmsg", Net: "can", Err: os.NewSyscallError("recvmmsg", d.errno)})
-		}
-		for i := range d.n {
-			h := &d.hdr[i]
-			c.rxMsgs[i].N = int(h.Len)
-			c.rxMsgs[i].Flags = int(h.Hdr.Flags)
-			c.rxMsgs[i].NOOB = int(h.Hdr.Controllen)
-			c.rxAddr[i].Index = c.ifindex
-			if h.Hdr.Namelen >= unix.SizeofSockaddrCAN {
-				c.rxAddr[i].Index = int(d.name[i].Ifindex)
-			}
-		}
-		return d.n, nil
+		return c.directRx()
 	}
 	n, err := c.s.s.RecvMmsgContext(c.s.ctxFor(ctx, c.s.rProbe), c.rxMsgs[:vlen], 0)
 	if err != nil {
 		return 0, c.s.wrap("recvmmsg", err)
 	}
 	return n, nil
+}
+
+// directRx takes the result of a direct recvmmsg (c.rxDirect) into
+// c.rxMsgs and c.rxAddr.
+func (c *RawConn) directRx() (int, error) {
+	d := &c.rxDirect
+	if d.errno != 0 {
+		return 0, c.s.wrap("recvmmsg", &net.OpError{Op: "recvmmsg", Net: "can", Err: os.NewSyscallError("recvmmsg", d.errno)})
+	}
+	for i := range d.n {
+		h := &d.hdr[i]
+		c.rxMsgs[i].N = int(h.Len)
+		c.rxMsgs[i].Flags = int(h.Hdr.Flags)
+		c.rxMsgs[i].NOOB = int(h.Hdr.Controllen)
+		c.rxAddr[i].Index = c.ifindex
+		// CAN_RAW returns only family and ifindex (namelen 8,
+		// RAW_MIN_NAMELEN), not the whole sockaddr_can.
+		if h.Hdr.Namelen >= rawMinNamelen {
+			c.rxAddr[i].Index = int(d.name[i].Ifindex)
+		}
+	}
+	return d.n, nil
 }
 
 // ReadFrame receives one frame into m (ReadBatch of one).
@@ -278,6 +356,7 @@ func (c *RawConn) decodeRx(i int, m *RecvMsg) error {
 		m.Ifindex = c.rxAddr[i].Index
 	}
 	m.Time = time.Time{}
+	m.HWTime = time.Time{}
 	c.parseOOB(c.rxOOB[i][:h.NOOB], m)
 	return nil
 }
@@ -319,6 +398,7 @@ func (c *RawConn) parseOOB(b []byte, m *RecvMsg) {
 	}
 	if !hw.IsZero() {
 		m.Time = hw
+		m.HWTime = hw
 	}
 }
 

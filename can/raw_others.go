@@ -26,6 +26,9 @@ func (c *RawConn) WriteBatch(ctx context.Context, frames []FDFrame) (int, error)
 	return 0, errNotSupported
 }
 
+// TryReadBatch is not supported on this platform.
+func (c *RawConn) TryReadBatch(msgs []RecvMsg) (int, error) { return 0, errNotSupported }
+
 // TryWriteBatch is not supported on this platform.
 func (c *RawConn) TryWriteBatch(frames []FDFrame) (int, error) { return 0, errNotSupported }
 
@@ -43,6 +46,9 @@ func (c *RawConn) Filters() ([]Filter, error) { return nil, errNotSupported }
 
 // Dropped is always 0 on this platform.
 func (c *RawConn) Dropped() uint64 { return 0 }
+
+// DroppedNow is not supported on this platform.
+func (c *RawConn) DroppedNow() (uint64, error) { return 0, errNotSupported }
 
 // Close is a no-op on this platform.
 func (c *RawConn) Close() error { return nil }

@@ -1,5 +1,6 @@
-// Code generated from the names of CPython 3.11's socket module on Debian 12 plus the
-// Linux uapi headers listed in doc.go; DO NOT EDIT by hand, add names to all three files.
+// Code generated from the names of CPython 3.11's socket module on Debian 12, the
+// names CPython 3.12/3.13 add, and the Linux uapi headers listed in doc.go; DO NOT
+// EDIT by hand, add names to all three files.
 
 package core
 
@@ -7,7 +8,8 @@ package core
 // GOARCH), with the values of the kernel's uapi headers (linux/can/isotp.h,
 // linux/can/j1939.h, linux/can/bcm.h, linux/tipc.h, linux/rds.h,
 // linux/qrtr.h, linux/if_alg.h, linux/vm_sockets.h, linux/if_packet.h,
-// net/bluetooth/*.h, netinet/in.h).
+// net/bluetooth/*.h, netinet/in.h) and, for ETHERTYPE_*, glibc's
+// net/ethernet.h.
 const (
 	AF_DECnet                      = 12
 	ALG_OP_SIGN                    = 2
@@ -90,6 +92,10 @@ const (
 	CAN_ISOTP_TX_STMIN             = 3
 	CAN_ISOTP_WAIT_TX_DONE         = 0x400
 	CAN_RAW_XL_FRAMES              = 7
+	ETHERTYPE_ARP                  = 0x806
+	ETHERTYPE_IP                   = 0x800
+	ETHERTYPE_IPV6                 = 0x86dd
+	ETHERTYPE_VLAN                 = 0x8100
 	HCI_CHANNEL_CONTROL            = 3
 	HCI_CHANNEL_LOGGING            = 4
 	HCI_CHANNEL_MONITOR            = 2

@@ -1,5 +1,6 @@
-// Code generated from the names of CPython 3.11's socket module on Debian 12 plus the
-// Linux uapi headers listed in doc.go; DO NOT EDIT by hand, add names to all three files.
+// Code generated from the names of CPython 3.11's socket module on Debian 12, the
+// names CPython 3.12/3.13 add, and the Linux uapi headers listed in doc.go; DO NOT
+// EDIT by hand, add names to all three files.
 
 package core
 
@@ -365,26 +366,42 @@ const (
 	SO_VM_SOCKETS_PEER_HOST_VM_ID  = unix.SO_VM_SOCKETS_PEER_HOST_VM_ID
 	SO_VM_SOCKETS_TRUSTED          = unix.SO_VM_SOCKETS_TRUSTED
 	SO_ZEROCOPY                    = unix.SO_ZEROCOPY
+	TCP_CC_INFO                    = unix.TCP_CC_INFO
 	TCP_CONGESTION                 = unix.TCP_CONGESTION
 	TCP_CORK                       = unix.TCP_CORK
 	TCP_DEFER_ACCEPT               = unix.TCP_DEFER_ACCEPT
 	TCP_FASTOPEN                   = unix.TCP_FASTOPEN
 	TCP_FASTOPEN_CONNECT           = unix.TCP_FASTOPEN_CONNECT
+	TCP_FASTOPEN_KEY               = unix.TCP_FASTOPEN_KEY
+	TCP_FASTOPEN_NO_COOKIE         = unix.TCP_FASTOPEN_NO_COOKIE
 	TCP_INFO                       = unix.TCP_INFO
+	TCP_INQ                        = unix.TCP_INQ
 	TCP_KEEPCNT                    = unix.TCP_KEEPCNT
 	TCP_KEEPIDLE                   = unix.TCP_KEEPIDLE
 	TCP_KEEPINTVL                  = unix.TCP_KEEPINTVL
 	TCP_LINGER2                    = unix.TCP_LINGER2
 	TCP_MAXSEG                     = unix.TCP_MAXSEG
 	TCP_MD5SIG                     = unix.TCP_MD5SIG
+	TCP_MD5SIG_EXT                 = unix.TCP_MD5SIG_EXT
 	TCP_NODELAY                    = unix.TCP_NODELAY
 	TCP_NOTSENT_LOWAT              = unix.TCP_NOTSENT_LOWAT
+	TCP_QUEUE_SEQ                  = unix.TCP_QUEUE_SEQ
 	TCP_QUICKACK                   = unix.TCP_QUICKACK
+	TCP_REPAIR                     = unix.TCP_REPAIR
+	TCP_REPAIR_OPTIONS             = unix.TCP_REPAIR_OPTIONS
+	TCP_REPAIR_QUEUE               = unix.TCP_REPAIR_QUEUE
+	TCP_REPAIR_WINDOW              = unix.TCP_REPAIR_WINDOW
+	TCP_SAVED_SYN                  = unix.TCP_SAVED_SYN
+	TCP_SAVE_SYN                   = unix.TCP_SAVE_SYN
 	TCP_SYNCNT                     = unix.TCP_SYNCNT
+	TCP_THIN_DUPACK                = unix.TCP_THIN_DUPACK
+	TCP_THIN_LINEAR_TIMEOUTS       = unix.TCP_THIN_LINEAR_TIMEOUTS
 	TCP_TIMESTAMP                  = unix.TCP_TIMESTAMP
+	TCP_TX_DELAY                   = unix.TCP_TX_DELAY
 	TCP_ULP                        = unix.TCP_ULP
 	TCP_USER_TIMEOUT               = unix.TCP_USER_TIMEOUT
 	TCP_WINDOW_CLAMP               = unix.TCP_WINDOW_CLAMP
+	TCP_ZEROCOPY_RECEIVE           = unix.TCP_ZEROCOPY_RECEIVE
 	TIPC_ADDR_ID                   = unix.TIPC_ADDR_ID
 	TIPC_ADDR_MCAST                = unix.TIPC_ADDR_MCAST
 	TIPC_ADDR_NAME                 = unix.TIPC_ADDR_NAME

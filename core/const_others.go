@@ -1,7 +1,8 @@
 //go:build !linux
 
-// Code generated from the names of CPython 3.11's socket module on Debian 12 plus the
-// Linux uapi headers listed in doc.go; DO NOT EDIT by hand, add names to all three files.
+// Code generated from the names of CPython 3.11's socket module on Debian 12, the
+// names CPython 3.12/3.13 add, and the Linux uapi headers listed in doc.go; DO NOT
+// EDIT by hand, add names to all three files.
 
 package core
 
@@ -366,26 +367,42 @@ const (
 	SO_VM_SOCKETS_PEER_HOST_VM_ID  = 3
 	SO_VM_SOCKETS_TRUSTED          = 5
 	SO_ZEROCOPY                    = 60
+	TCP_CC_INFO                    = 26
 	TCP_CONGESTION                 = 13
 	TCP_CORK                       = 3
 	TCP_DEFER_ACCEPT               = 9
 	TCP_FASTOPEN                   = 23
 	TCP_FASTOPEN_CONNECT           = 30
+	TCP_FASTOPEN_KEY               = 33
+	TCP_FASTOPEN_NO_COOKIE         = 34
 	TCP_INFO                       = 11
+	TCP_INQ                        = 36
 	TCP_KEEPCNT                    = 6
 	TCP_KEEPIDLE                   = 4
 	TCP_KEEPINTVL                  = 5
 	TCP_LINGER2                    = 8
 	TCP_MAXSEG                     = 2
 	TCP_MD5SIG                     = 14
+	TCP_MD5SIG_EXT                 = 32
 	TCP_NODELAY                    = 1
 	TCP_NOTSENT_LOWAT              = 25
+	TCP_QUEUE_SEQ                  = 21
 	TCP_QUICKACK                   = 12
+	TCP_REPAIR                     = 19
+	TCP_REPAIR_OPTIONS             = 22
+	TCP_REPAIR_QUEUE               = 20
+	TCP_REPAIR_WINDOW              = 29
+	TCP_SAVED_SYN                  = 28
+	TCP_SAVE_SYN                   = 27
 	TCP_SYNCNT                     = 7
+	TCP_THIN_DUPACK                = 17
+	TCP_THIN_LINEAR_TIMEOUTS       = 16
 	TCP_TIMESTAMP                  = 24
+	TCP_TX_DELAY                   = 37
 	TCP_ULP                        = 31
 	TCP_USER_TIMEOUT               = 18
 	TCP_WINDOW_CLAMP               = 10
+	TCP_ZEROCOPY_RECEIVE           = 35
 	TIPC_ADDR_ID                   = 3
 	TIPC_ADDR_MCAST                = 1
 	TIPC_ADDR_NAME                 = 2

@@ -104,6 +104,8 @@
 //	socket.AddressInfo, MsgFlag         untyped AI_* and MSG_* constants
 //	socket.SocketIO, socket.makefile    (*Socket).Conn / PacketConn
 //	socket.error (OSError)              unix.Errno inside *net.OpError; *AddrError, *InetError, *IfError, *LookupError
+//	ValueError                          *ValueError (errors.Is: ErrNegativeTimeout, ErrDualStackFamily ... and unix.EINVAL)
+//	OverflowError                       *RangeError (errors.Is: unix.ERANGE)
 //	socket.herror                       *Herror (Code = HOST_NOT_FOUND ...)
 //	socket.gaierror                     *Gaierror (Code = EAI_*)
 //	socket.timeout                      os.ErrDeadlineExceeded (errors.Is), net.Error.Timeout
@@ -112,7 +114,7 @@
 // Socket methods (on *Socket; each blocking one also has a ...Context form
 // taking a context.Context):
 //
-//	accept            Accept (AcceptNoAddr for AF_ALG, which has no peer address)
+//	accept            Accept (a nil Addr on AF_ALG, Python's None); AcceptNoAddr skips the address
 //	bind              Bind
 //	close / detach    Close / Detach
 //	connect           Connect

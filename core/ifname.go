@@ -37,12 +37,13 @@ func IfNameToIndex(name string) (int, error) {
 }
 
 // IfIndexToName returns the name of the interface with index i, Python's
-// socket.if_indextoname(). An unknown index gives an error that is
-// errors.Is(err, unix.ENXIO); a negative one or one beyond a C unsigned
-// int, unix.ERANGE.
+// socket.if_indextoname(). An unknown index gives an *IfError that is
+// errors.Is(err, unix.ENXIO); a negative one or one beyond a C unsigned int
+// a *RangeError (Python's OverflowError, which Python 3.12 and later raise
+// for both), matching unix.ERANGE.
 func IfIndexToName(i int) (string, error) {
 	if i < 0 || uint64(i) > 1<<32-1 {
-		return "", &IfError{Op: "if_indextoname", Index: i, Err: syscall.ERANGE}
+		return "", &RangeError{Func: "if_indextoname", Value: i, Msg: "want 0-4294967295 (a C unsigned int)"}
 	}
 	return ifIndexToName(i)
 }

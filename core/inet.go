@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -15,8 +16,8 @@ var ErrIllegalAddress = errors.New("illegal IP address string")
 
 // InetError reports a failed IP address conversion. It unwraps to
 // ErrIllegalAddress for unparsable strings, syscall.EAFNOSUPPORT for a
-// family other than AF_INET/AF_INET6, and syscall.EINVAL for a packed
-// address of the wrong length.
+// family other than AF_INET/AF_INET6 given to InetPton, and syscall.EINVAL
+// for a packed address of the wrong length given to InetNtoa.
 type InetError struct {
 	Func  string // "inet_aton", "inet_pton", ...
 	Input string // the string or the hex of the packed bytes
@@ -30,7 +31,17 @@ func (e *InetError) Error() string {
 // Unwrap returns the cause.
 func (e *InetError) Unwrap() error { return e.Err }
 
-var errPackedLen = errors.New("packed IP wrong length: " + syscall.EINVAL.Error())
+// errPackedLen is InetNtoa's wrong length: Python's OSError "packed IP
+// wrong length for inet_ntoa", here matching ErrPackedLength and
+// syscall.EINVAL.
+var errPackedLen = fmt.Errorf("%w: %w", ErrPackedLength, syscall.EINVAL)
+
+// packedLenError is InetNtop's wrong length: Python's ValueError "invalid
+// length of packed IP address string".
+func packedLenError(n int, family string, want int) error {
+	return &ValueError{Func: "inet_ntop", Err: ErrPackedLength,
+		Detail: strconv.Itoa(n) + " bytes for " + family + ", want " + strconv.Itoa(want)}
+}
 
 // InetAton converts an IPv4 address in any form inet_aton(3) accepts to its
 // 4 packed bytes (network order), Python's socket.inet_aton. Besides the
@@ -133,7 +144,8 @@ func inetAton(s string) (uint32, bool) {
 }
 
 // InetNtoa converts 4 packed bytes to a dotted quad, Python's
-// socket.inet_ntoa; any other length is an error.
+// socket.inet_ntoa; any other length is an *InetError (Python's OSError)
+// matching ErrPackedLength and syscall.EINVAL (unix.EINVAL).
 func InetNtoa(b []byte) (string, error) {
 	if len(b) != 4 {
 		return "", &InetError{Func: "inet_ntoa", Input: strconv.Itoa(len(b)) + " bytes", Err: errPackedLen}
@@ -171,22 +183,23 @@ func InetPton(family int, s string) ([]byte, error) {
 // InetNtop converts packed bytes to an address string, Python's
 // socket.inet_ntop: 4 bytes for AF_INET, 16 for AF_INET6, formatted as
 // glibc's inet_ntop does (so "::1.2.3.4" keeps its IPv4 tail, unlike Go's
-// netip); other families give syscall.EAFNOSUPPORT and wrong lengths
-// syscall.EINVAL.
+// netip). As in Python, other families and wrong lengths are a
+// *ValueError: matching ErrUnknownFamily (and syscall.EAFNOSUPPORT) for the
+// family, ErrPackedLength (and syscall.EINVAL) for the length.
 func InetNtop(family int, b []byte) (string, error) {
 	switch family {
 	case AF_INET:
 		if len(b) != 4 {
-			return "", &InetError{Func: "inet_ntop", Input: strconv.Itoa(len(b)) + " bytes", Err: errPackedLen}
+			return "", packedLenError(len(b), "AF_INET", 4)
 		}
 		return netip.AddrFrom4([4]byte(b)).String(), nil
 	case AF_INET6:
 		if len(b) != 16 {
-			return "", &InetError{Func: "inet_ntop", Input: strconv.Itoa(len(b)) + " bytes", Err: errPackedLen}
+			return "", packedLenError(len(b), "AF_INET6", 16)
 		}
 		return ntop6([16]byte(b)), nil
 	}
-	return "", &InetError{Func: "inet_ntop", Input: Family(family).String(), Err: syscall.EAFNOSUPPORT}
+	return "", &ValueError{Func: "inet_ntop", Err: ErrUnknownFamily, Detail: Family(family).String()}
 }
 
 // ntop6 is glibc's inet_ntop6 (resolv/inet_ntop.c).

@@ -27,6 +27,7 @@ const (
 	NI_NOFQDN      = 0x4
 	NI_NAMEREQD    = 0x8
 	NI_DGRAM       = 0x10
+	NI_IDN         = 0x20
 	NI_MAXHOST     = 1025
 	NI_MAXSERV     = 32
 
@@ -257,8 +258,10 @@ const aiKnownFlags = AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | 
 //     SOCK_STREAM/tcp, SOCK_DGRAM/udp and SOCK_RAW);
 //   - AI_NUMERICHOST refuses names, AI_CANONNAME fills CanonName of the
 //     first result, AI_V4MAPPED/AI_ALL map IPv4 results for AF_INET6,
-//     AI_ADDRCONFIG drops a family the host has no (non-loopback) address
-//     of.
+//     AI_ADDRCONFIG, as in glibc, narrows AF_UNSPEC to the one family the
+//     host has an address of (other than 127.0.0.1 and ::1), and makes a
+//     family it has none of EAI_NONAME; with neither family it changes
+//     nothing.
 //
 // Failures are *Gaierror with the EAI_* code Python would raise.
 func GetAddrInfo(ctx context.Context, host, port string, family, typ, proto, flags int) ([]AddrInfo, error) {
@@ -275,6 +278,20 @@ func GetAddrInfo(ctx context.Context, host, port string, family, typ, proto, fla
 	if host == "" && port == "" {
 		return nil, newGaierror(EAI_NONAME, host, nil)
 	}
+	if flags&AI_ADDRCONFIG != 0 {
+		// glibc's getaddrinfo: narrow AF_UNSPEC to the one family the host
+		// has addresses of, and refuse a family it has none of with
+		// EAI_NONAME, before the service or the host is looked at.
+		seen4, seen6 := addrConfigFamilies()
+		switch {
+		case family == AF_UNSPEC && seen4 && !seen6:
+			family = AF_INET
+		case family == AF_UNSPEC && seen6 && !seen4:
+			family = AF_INET6
+		case family == AF_INET && !seen4, family == AF_INET6 && !seen6:
+			return nil, newGaierror(EAI_NONAME, host, nil)
+		}
+	}
 	sts, code := serviceTypes(port, typ, proto, flags)
 	if code != 0 {
 		return nil, newGaierror(code, host, nil)
@@ -282,12 +299,6 @@ func GetAddrInfo(ctx context.Context, host, port string, family, typ, proto, fla
 	ips, canon, err := resolveHost(ctx, host, family, flags)
 	if err != nil {
 		return nil, err
-	}
-	if flags&AI_ADDRCONFIG != 0 {
-		ips = addrConfig(ips)
-		if len(ips) == 0 {
-			return nil, newGaierror(EAI_ADDRFAMILY, host, nil)
-		}
 	}
 	out := make([]AddrInfo, 0, len(ips)*len(sts))
 	for _, ip := range ips {
@@ -415,30 +426,29 @@ func parseNumericHost(host string) (netip.Addr, bool) {
 	return netip.Addr{}, false
 }
 
-// addrConfig drops the addresses of a family the host has no configured
-// non-loopback address of (AI_ADDRCONFIG).
-func addrConfig(ips []netip.Addr) []netip.Addr {
-	has4, has6 := false, false
+// addrConfigFamilies reports whether the host has an IPv4 address other
+// than 127.0.0.1 and an IPv6 address other than ::1, on any interface, up
+// or down, link-local included: what glibc's __check_pf tells
+// AI_ADDRCONFIG (so 127.0.0.2 counts as IPv4, fe80::1 as IPv6). Like
+// glibc, it assumes both when the addresses cannot be listed.
+func addrConfigFamilies() (seen4, seen6 bool) {
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
-		return ips
+		return true, true
 	}
 	for _, a := range addrs {
-		if p, err := netip.ParsePrefix(a.String()); err == nil && !p.Addr().IsLoopback() {
-			if p.Addr().Is4() {
-				has4 = true
-			} else if !p.Addr().IsLinkLocalUnicast() {
-				has6 = true
-			}
+		p, err := netip.ParsePrefix(a.String())
+		if err != nil {
+			continue
+		}
+		ip := p.Addr()
+		if ip.Is4() {
+			seen4 = seen4 || ip != netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		} else {
+			seen6 = seen6 || ip != netip.IPv6Loopback()
 		}
 	}
-	out := ips[:0]
-	for _, ip := range ips {
-		if (ip.Is4() && has4) || (!ip.Is4() && has6) {
-			out = append(out, ip)
-		}
-	}
-	return out
+	return seen4, seen6
 }
 
 // dnsGaierror maps a Go resolver error to glibc's EAI code.
@@ -453,12 +463,20 @@ func dnsGaierror(host string, err error) *Gaierror {
 	return newGaierror(EAI_AGAIN, host, err)
 }
 
+// niKnownFlags are the flags glibc's getnameinfo accepts: the NI_* names
+// plus its deprecated NI_IDN_ALLOW_UNASSIGNED (0x40) and
+// NI_IDN_USE_STD3_ASCII_RULES (0x80), which Python does not export.
+const niKnownFlags = NI_NUMERICHOST | NI_NUMERICSERV | NI_NOFQDN | NI_NAMEREQD | NI_DGRAM | NI_IDN | 0x40 | 0x80
+
 // GetNameInfo translates an AF_INET or AF_INET6 address to a host name and
 // service name, Python's socket.getnameinfo: NI_NUMERICHOST and
 // NI_NUMERICSERV keep them numeric, NI_NAMEREQD makes an unresolvable
 // address an EAI_NONAME error, NI_DGRAM looks the service up as udp, and
 // NI_NOFQDN returns only the first label of a name in this host's domain.
-// Link-local IPv6 addresses get "%ifname" appended, as glibc does.
+// NI_IDN is accepted and changes nothing: names are returned as found,
+// without decoding IDNA "xn--" labels (glibc decodes them). Other flags
+// are EAI_BADFLAGS, as in glibc. Link-local IPv6 addresses get "%ifname"
+// appended, as glibc does.
 func GetNameInfo(ctx context.Context, a Addr, flags int) (host, service string, err error) {
 	ctx = orBackground(ctx)
 	if auditing() {
@@ -491,6 +509,9 @@ func GetNameInfo(ctx context.Context, a Addr, flags int) (host, service string, 
 	}
 	if err := checkPort(a.Family(), port); err != nil {
 		return "", "", err
+	}
+	if flags&^niKnownFlags != 0 {
+		return "", "", newGaierror(EAI_BADFLAGS, ip.String(), nil)
 	}
 	if !ip.IsValid() {
 		ip = netip.IPv4Unspecified()

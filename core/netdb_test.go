@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -183,12 +184,14 @@ print(json.dumps(r))`, string(js))
 
 // TestGetAddrInfoDifferential compares GetAddrInfo with CPython's
 // socket.getaddrinfo (glibc) on queries that need no network.
+// gaiQuery is one getaddrinfo call; Host "" and Port "" are Python's None.
+type gaiQuery struct {
+	Host, Port                 string
+	Family, Type, Proto, Flags int
+}
+
 func TestGetAddrInfoDifferential(t *testing.T) {
-	type query struct {
-		Host, Port                 string
-		Family, Type, Proto, Flags int
-	}
-	qs := []query{
+	compareGetAddrInfo(t, true, []gaiQuery{
 		{"localhost", "80", 0, 0, 0, 0},
 		{"", "80", 0, 0, 0, AI_PASSIVE},
 		{"", "80", 0, 0, 0, 0},
@@ -220,7 +223,14 @@ func TestGetAddrInfoDifferential(t *testing.T) {
 		{"", "", 0, 0, 0, 0},
 		{"0x7f.1", "0", AF_INET, SOCK_DGRAM, 0, 0},
 		{"2001:db8::1", "443", 0, SOCK_STREAM, 0, AI_NUMERICHOST},
-	}
+	})
+}
+
+// compareGetAddrInfo runs qs through CPython's socket.getaddrinfo (glibc's)
+// and GetAddrInfo and reports every difference in results or EAI_* code;
+// unless ordered, the results are compared as sets.
+func compareGetAddrInfo(t *testing.T, ordered bool, qs []gaiQuery) {
+	t.Helper()
 	js, _ := json.Marshal(qs)
 	out := python(t, `
 import socket, json, sys
@@ -260,9 +270,12 @@ print(json.dumps(r))`, string(js))
 			}
 			got = list
 		}
-		gj, _ := json.Marshal(got)
 		var norm any
 		json.Unmarshal(want[i], &norm)
+		if !ordered {
+			got, norm = sortedJSON(got), sortedJSON(norm)
+		}
+		gj, _ := json.Marshal(got)
 		wj, _ := json.Marshal(norm)
 		if string(gj) != string(wj) {
 			t.Errorf("GetAddrInfo(%+v)\n got %s\nwant %s", q, gj, wj)
@@ -270,19 +283,90 @@ print(json.dumps(r))`, string(js))
 	}
 }
 
-func TestGetAddrInfoAddrConfig(t *testing.T) {
-	// Loopback does not count for AI_ADDRCONFIG; the numeric result stays
-	// only if the host has a configured address of that family.
-	res, err := GetAddrInfo(context.Background(), "127.0.0.1", "1", AF_INET, SOCK_DGRAM, 0, AI_ADDRCONFIG)
-	has4 := false
-	ifs, _ := net.InterfaceAddrs()
-	for _, a := range ifs {
-		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && !p.Addr().IsLoopback() {
-			has4 = true
+// sortedJSON returns v, if it is a list, with its elements in the order of
+// their JSON encodings.
+func sortedJSON(v any) any {
+	var l []any
+	switch x := v.(type) {
+	case [][]any:
+		for _, e := range x {
+			l = append(l, e)
 		}
+	case []any:
+		l = append(l, x...)
+	default:
+		return v
 	}
-	if has4 != (err == nil && len(res) == 1) {
-		t.Fatalf("has IPv4 %v, result %v, %v", has4, res, err)
+	enc := func(e any) string { b, _ := json.Marshal(e); return string(b) }
+	sort.Slice(l, func(i, j int) bool { return enc(l[i]) < enc(l[j]) })
+	return l
+}
+
+// addrConfigQueries exercise AI_ADDRCONFIG with numeric hosts only (a name
+// missing from /etc/hosts for the narrowed family would reach DNS).
+func addrConfigQueries() []gaiQuery {
+	var qs []gaiQuery
+	for _, h := range []string{"", "127.0.0.1", "::1", "192.0.2.9", "2001:db8::9", "fe80::1%lo"} {
+		for _, fam := range []int{AF_UNSPEC, AF_INET, AF_INET6} {
+			qs = append(qs, gaiQuery{h, "80", fam, SOCK_STREAM, 0, AI_ADDRCONFIG},
+				gaiQuery{h, "80", fam, SOCK_STREAM, 0, AI_ADDRCONFIG | AI_V4MAPPED})
+		}
+		qs = append(qs, gaiQuery{h, "80", AF_UNSPEC, SOCK_STREAM, 0, AI_ADDRCONFIG | AI_PASSIVE})
+	}
+	// The family is refused before the service is looked up.
+	return append(qs, gaiQuery{"127.0.0.1", "nosuchsvc", AF_INET, 0, 0, AI_ADDRCONFIG},
+		gaiQuery{"::1", "nosuchsvc", AF_INET6, 0, 0, AI_ADDRCONFIG})
+}
+
+// TestGetAddrInfoAddrConfig compares AI_ADDRCONFIG with glibc's on this
+// host's addresses.
+func TestGetAddrInfoAddrConfig(t *testing.T) {
+	compareGetAddrInfo(t, true, addrConfigQueries())
+}
+
+// addrConfigNetns are network namespaces with the address sets that decide
+// AI_ADDRCONFIG: glibc counts every IPv4 address but 127.0.0.1 and every
+// IPv6 address but ::1, on interfaces up or down.
+var addrConfigNetns = []struct{ name, setup string }{
+	{"no-addresses", "true"},
+	{"loopback-only", "ip link set lo up"},
+	{"127.0.0.2", "ip addr add 127.0.0.2/8 dev lo"},
+	{"ipv4-on-down-link", "ip addr add 10.1.1.1/8 dev lo"},
+	{"ipv6-link-local", "ip link set lo up && ip addr add fe80::5/64 dev lo"},
+	{"ipv6-only", "ip link set lo up && ip addr add fd00::9/64 dev lo nodad"},
+	{"both", "ip link set lo up && ip addr add 10.1.1.1/8 dev lo && ip addr add fd00::9/64 dev lo nodad"},
+}
+
+// TestGetAddrInfoAddrConfigNetns compares AI_ADDRCONFIG with glibc's in
+// fresh network namespaces (unshare -rn) holding the address sets of
+// addrConfigNetns: the test binary runs itself in each, where it compares
+// with a CPython started in the same namespace. The results are compared
+// as sets: with loopback down glibc's RFC 3484 sort finds no usable
+// destination and orders AF_UNSPEC wildcards IPv6 first, with or without
+// AI_ADDRCONFIG; GetAddrInfo keeps the order of a host with a network,
+// which TestGetAddrInfoDifferential checks.
+func TestGetAddrInfoAddrConfigNetns(t *testing.T) {
+	if name := os.Getenv("FIELDGATE_GAI_NETNS"); name != "" {
+		t.Logf("in namespace %s", name)
+		compareGetAddrInfo(t, false, addrConfigQueries())
+		return
+	}
+	if err := exec.Command("unshare", "-rn", "ip", "link", "show", "lo").Run(); err != nil {
+		t.Skipf("cannot make a network namespace with unshare -rn and ip: %v", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ns := range addrConfigNetns {
+		t.Run(ns.name, func(t *testing.T) {
+			cmd := exec.Command("unshare", "-rn", "sh", "-c", ns.setup+` && exec "$0" -test.run='^TestGetAddrInfoAddrConfigNetns$' -test.count=1 -test.v`, self)
+			cmd.Env = append(os.Environ(), "FIELDGATE_GAI_NETNS="+ns.name)
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "in namespace "+ns.name) {
+				t.Errorf("namespace %s (%s): %v\n%s", ns.name, ns.setup, err, out)
+			}
+		})
 	}
 }
 
@@ -406,6 +490,8 @@ func TestGetNameInfoDifferential(t *testing.T) {
 		{"192.0.2.1", 80, 0, 0, NI_NUMERICHOST}, {"::1", 443, 0, 0, NI_NUMERICHOST | NI_NUMERICSERV},
 		{"fe80::1", 22, 0, 1, NI_NUMERICHOST}, {"::ffff:1.2.3.4", 0, 0, 0, NI_NUMERICHOST}, {"::1.2.3.4", 0, 0, 0, NI_NUMERICHOST},
 		{"192.0.2.1", 80, 0, 0, NI_NAMEREQD | NI_NUMERICSERV},
+		{"127.0.0.1", 22, 0, 0, NI_IDN}, {"127.0.0.1", 22, 0, 0, NI_IDN | NI_NUMERICHOST}, {"127.0.0.1", 22, 0, 0, NI_IDN | 0x40 | 0x80},
+		{"127.0.0.1", 22, 0, 0, 0x100}, {"127.0.0.1", 22, 0, 0, 0x10000}, {"::1", 22, 0, 0, NI_NUMERICHOST | 0x200},
 	}
 	js, _ := json.Marshal(qs)
 	out := python(t, `

@@ -100,7 +100,10 @@ func connectOne(ctx context.Context, ai AddrInfo, timeout time.Duration, srcHost
 // CreateServer returns a TCP socket bound to address ("host:port", host
 // empty for all addresses) and listening (Python's socket.create_server).
 // SO_REUSEADDR is set; for AF_INET6, IPV6_V6ONLY is set unless
-// DualStackIPv6 is requested.
+// DualStackIPv6 is requested. As in Python, DualStackIPv6 on a host
+// without dual-stack sockets is a *ValueError matching ErrNoDualStack, and
+// with a family other than AF_INET6 one matching ErrDualStackFamily (both
+// also match unix.EINVAL).
 func CreateServer(address string, opts *ServerOptions) (*Socket, error) {
 	if opts == nil {
 		opts = &ServerOptions{}
@@ -111,10 +114,10 @@ func CreateServer(address string, opts *ServerOptions) (*Socket, error) {
 	}
 	if opts.DualStackIPv6 {
 		if !HasDualStackIPv6() {
-			return nil, opError("create_server", socketNetName(family), fmt.Errorf("dual-stack IPv6 is not supported on this host: %w", unix.EAFNOSUPPORT))
+			return nil, &ValueError{Func: "create_server", Err: ErrNoDualStack}
 		}
 		if family != unix.AF_INET6 {
-			return nil, opError("create_server", socketNetName(family), fmt.Errorf("DualStackIPv6 requires Family AF_INET6: %w", unix.EINVAL))
+			return nil, &ValueError{Func: "create_server", Err: ErrDualStackFamily, Detail: "Family " + Family(family).String()}
 		}
 	}
 	host, port, err := net.SplitHostPort(address)

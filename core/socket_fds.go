@@ -29,7 +29,10 @@ func SendFDsContext(ctx context.Context, s *Socket, buffers [][]byte, fds []int,
 // (Python's socket.recv_fds). It returns the data, the descriptors (owned
 // by the caller, close-on-exec: MSG_CMSG_CLOEXEC is always set), the
 // msg_flags and the sender's address. msg_flags has MSG_CTRUNC when more
-// descriptors were sent than maxfds (the kernel discards the rest).
+// descriptors were sent than maxfds (the kernel discards the rest); it
+// never has MSG_CMSG_CLOEXEC, which the kernel echoes back, so it reads as
+// Python's. Unlike Python's recv_fds, which ignores its flags argument,
+// flags (MSG_PEEK, MSG_DONTWAIT ...) reach recvmsg(2).
 func RecvFDs(s *Socket, bufsize, maxfds, flags int) ([]byte, []int, int, Addr, error) {
 	return RecvFDsContext(nil, s, bufsize, maxfds, flags)
 }
@@ -57,5 +60,7 @@ func RecvFDsContext(ctx context.Context, s *Socket, bufsize, maxfds, flags int) 
 			return nil, nil, 0, nil, opError("recv_fds", socketNetName(s.family), rerr)
 		}
 	}
-	return data, fds, mflags, from, nil
+	// The kernel echoes MSG_CMSG_CLOEXEC into msg_flags; it is a request,
+	// not a result, and Python's recv_fds reports 0 (or MSG_CTRUNC).
+	return data, fds, mflags &^ unix.MSG_CMSG_CLOEXEC, from, nil
 }

@@ -104,7 +104,9 @@ func (s *Socket) connect(ctx context.Context, addr Addr) (unix.Errno, error) {
 // peer's address (Python's accept). The new socket has the listener's
 // family, type and protocol, is close-on-exec, and starts in the mode
 // CPython documents for Linux: DefaultTimeout if one is set, otherwise
-// blocking mode.
+// blocking mode. On AF_ALG, whose operation sockets have no address,
+// Accept returns the operation socket and a nil Addr, as Python returns
+// (conn, None).
 func (s *Socket) Accept() (*Socket, Addr, error) { return s.AcceptContext(nil) }
 
 // AcceptContext is Accept with a context.
@@ -113,8 +115,7 @@ func (s *Socket) AcceptContext(ctx context.Context) (*Socket, Addr, error) {
 }
 
 // AcceptNoAddr accepts a connection without asking the kernel for the
-// peer address (accept(2) with a NULL sockaddr), as AF_ALG requires: its
-// accepted operation sockets have no address.
+// peer address (accept(2) with a NULL sockaddr).
 func (s *Socket) AcceptNoAddr() (*Socket, error) { return s.AcceptNoAddrContext(nil) }
 
 // AcceptNoAddrContext is AcceptNoAddr with a context.
@@ -124,6 +125,13 @@ func (s *Socket) AcceptNoAddrContext(ctx context.Context) (*Socket, error) {
 }
 
 func (s *Socket) accept(ctx context.Context, wantAddr bool) (*Socket, Addr, error) {
+	if s.family == AF_ALG {
+		// AF_ALG sockets have no getname: accept(2) with a sockaddr
+		// buffer makes the kernel drop the operation socket it has just
+		// created and fail with ECONNABORTED (net/socket.c, do_accept).
+		// CPython's sock_accept passes NULL for AF_ALG; so does this.
+		wantAddr = false
+	}
 	o := s.getOp(false)
 	o.kind = opAccept
 	o.wantAddr = wantAddr

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"sync/atomic"
 	"time"
 )
@@ -15,15 +14,21 @@ const NoTimeout time.Duration = -1
 // only mutable state, mirroring socket.setdefaulttimeout.
 var defaultTimeout atomic.Int64
 
-// errTimeoutRange is returned for negative timeouts other than NoTimeout.
-var errTimeoutRange = errors.New("core: timeout must be NoTimeout or non-negative")
+// negativeTimeout is the error for a timeout below zero other than
+// NoTimeout: a *ValueError matching ErrNegativeTimeout, where Python raises
+// ValueError("Timeout value out of range").
+func negativeTimeout(fn string, d time.Duration) error {
+	return &ValueError{Func: fn, Err: ErrNegativeTimeout, Detail: d.String()}
+}
 
 // SetDefaultTimeout sets the timeout new sockets start with (Python's
 // socket.setdefaulttimeout): NoTimeout for blocking mode, 0 for
-// non-blocking mode, a positive duration for timeout mode.
+// non-blocking mode, a positive duration for timeout mode. Any other
+// negative duration is a *ValueError matching ErrNegativeTimeout (and
+// unix.EINVAL), and leaves the default unchanged.
 func SetDefaultTimeout(d time.Duration) error {
 	if d < 0 && d != NoTimeout {
-		return errTimeoutRange
+		return negativeTimeout("setdefaulttimeout", d)
 	}
 	defaultTimeout.Store(int64(d) + 1)
 	return nil

@@ -10,10 +10,12 @@ import (
 // NoTimeout puts it in blocking mode, 0 in non-blocking mode (operations
 // that would wait fail with unix.EAGAIN instead), and a positive duration in
 // timeout mode (each operation fails with an error satisfying
-// errors.Is(err, os.ErrDeadlineExceeded) if it cannot complete in d).
+// errors.Is(err, os.ErrDeadlineExceeded) if it cannot complete in d). Any
+// other negative duration is a *ValueError matching ErrNegativeTimeout (and
+// unix.EINVAL), Python's ValueError, and leaves the mode unchanged.
 func (s *Socket) SetTimeout(d time.Duration) error {
 	if d < 0 && d != NoTimeout {
-		return opError("settimeout", socketNetName(s.family), errTimeoutRange)
+		return negativeTimeout("settimeout", d)
 	}
 	if s.closed.Load() {
 		return opError("settimeout", socketNetName(s.family), errClosedSocket)

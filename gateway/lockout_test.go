@@ -19,7 +19,7 @@ func TestRejectedConnectionsExposed(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  link: {kind: tcp, listen: "127.0.0.1:%d", max_clients_per_peer: 1, handshake_timeout: 200ms}
+  link: {kind: tcp, listen: "127.0.0.1:%d", max_clients_per_peer: 1, handshake_timeout: 1s}
   rec: {kind: log, path: %q}
 routes:
   - {name: r, from: [link], to: [rec]}
@@ -45,15 +45,26 @@ routes:
 	waitFor(t, "the silent client timed out", func() bool {
 		return g.Status().endpointByName("link").Rejected["handshake_timeout"] == 1
 	})
-	for range 10 {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
+	// Ten connections that send other bytes. The server counts a failed
+	// handshake before it gives the peer's one slot back, so a dial right
+	// after may still find the slot taken (counted max_clients_per_peer):
+	// dial again until this connection's failure is counted.
+	for i := range 10 {
+		deadline := time.Now().Add(10 * time.Second)
+		for g.Status().endpointByName("link").Rejected["handshake_failed"] < uint64(i+1) {
+			if time.Now().After(deadline) {
+				t.Fatalf("handshake %d never counted as failed", i+1)
+			}
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.WriteString(c, "not a handshake")
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			io.ReadAll(c)
+			c.Close()
+			time.Sleep(5 * time.Millisecond)
 		}
-		io.WriteString(c, "not a handshake")
-		c.SetReadDeadline(time.Now().Add(3 * time.Second))
-		io.ReadAll(c)
-		c.Close()
 	}
 	waitFor(t, "10 failed handshakes", func() bool {
 		return g.Status().endpointByName("link").Rejected["handshake_failed"] == 10

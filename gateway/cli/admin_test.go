@@ -100,7 +100,7 @@ func TestAdminBeyondLoopbackWarns(t *testing.T) {
 		t.Fatalf("check: %v %s", err, errb.String())
 	}
 	want := fmt.Sprintf("%s:1:17: admin.listen: %q is not a loopback address (it listens on every IPv4 and every IPv6 address", file, listen)
-	if !strings.Contains(errb.String(), "warning: "+want) || !strings.Contains(out.String(), "1 warnings") {
+	if !strings.Contains(errb.String(), "warning: "+want) || !strings.Contains(out.String(), "1 warning)") {
 		t.Errorf("check output lacks the warning %q:\n%s%s", want, out.String(), errb.String())
 	}
 	log := runGateway(t, file)
@@ -122,8 +122,8 @@ func TestAdminLooseTokenFileRefused(t *testing.T) {
 	dir := t.TempDir()
 	tok := writeSecret(t, filepath.Join(dir, "token"), testToken+"\n", 0o644)
 	for path, want := range map[string]string{
-		tok: "admin.token_file: token file " + tok + " has mode 0644: group and others must have no access to it (hint: run: chmod 600 " + tok + ")",
-		dir: "admin.token_file: token file " + dir + " is not a regular file (a directory) (hint: point it at a regular file holding the secret)",
+		tok: "admin.token_file: token file " + tok + " has mode 0644: it must not be accessible by group or others (hint: run: chmod 600 " + tok + ")",
+		dir: "admin.token_file: token file " + dir + " is a directory, not a regular file (hint: name the regular file that holds it)",
 	} {
 		file := gwConfig(t, dir, fmt.Sprintf("{listen: \"127.0.0.1:%d\", token_file: %q}", freeTCP(t), path))
 		var out, errb bytes.Buffer

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -88,7 +87,7 @@ func (d *decoder) adminTLS(tn *yaml.Node) *TLS {
 		d.errorf(cn, "admin.tls.cert", "the server certificate (PEM)", "certificate %s: %v", t.Cert, errors.Unwrap(err))
 		return t
 	} else if !st.Mode().IsRegular() {
-		d.errorf(cn, "admin.tls.cert", "point it at a PEM file", "certificate %s is not a regular file (%s)", t.Cert, fileType(st.Mode()))
+		d.errorf(cn, "admin.tls.cert", "point it at a PEM file", "certificate %s is %s, not a regular file", t.Cert, fileType(st.Mode()))
 		return t
 	}
 	if _, err := tls.LoadX509KeyPair(t.Cert, t.Key); err != nil {
@@ -205,7 +204,8 @@ func (e *FileError) Error() string {
 
 // CheckSecretFile checks that path, a file holding a secret (what names it
 // in messages, e.g. "token file"), is a regular file that neither group nor
-// others may access. The error is a *FileError naming the file.
+// others may access: the same check as ReadSecretFile's. The error is a
+// *FileError naming the file.
 func CheckSecretFile(path, what string) error {
 	st, err := os.Stat(path)
 	switch {
@@ -215,26 +215,17 @@ func CheckSecretFile(path, what string) error {
 		return &FileError{Msg: fmt.Sprintf("%s %s cannot be read: permission denied", what, path), Hint: "run as the user that owns it"}
 	case err != nil:
 		return &FileError{Msg: fmt.Sprintf("%s %s: %v", what, path, err)}
-	case !st.Mode().IsRegular():
-		return &FileError{Msg: fmt.Sprintf("%s %s is not a regular file (%s)", what, path, fileType(st.Mode())), Hint: "point it at a regular file holding the secret"}
-	case runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0:
-		return &FileError{Msg: fmt.Sprintf("%s %s has mode %04o: group and others must have no access to it", what, path, st.Mode().Perm()), Hint: "run: chmod 600 " + path}
 	}
-	return nil
+	return asFileError(checkHostFile("", what, path, st, 1<<30, true))
 }
 
-func fileType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
-		return "a device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
+// asFileError turns a *HostError into a *FileError (no field).
+func asFileError(err error) error {
+	var he *HostError
+	if errors.As(err, &he) {
+		return &FileError{Msg: he.Msg, Hint: he.Hint}
 	}
-	return "type " + m.Type().String()
+	return err
 }
 
 // ReadTokenFile reads the admin token from path: a regular file that

@@ -140,15 +140,15 @@ func TestAdminTokenFile(t *testing.T) {
 		want string // "" for accepted
 	}{
 		{good, ""},
-		{write("loose", "0123456789abcdef0123456789abcdef\n", 0o644), "token file " + dir + "/loose has mode 0644: group and others must have no access to it (hint: run: chmod 600 " + dir + "/loose)"},
+		{write("loose", "0123456789abcdef0123456789abcdef\n", 0o644), "token file " + dir + "/loose has mode 0644: it must not be accessible by group or others (hint: run: chmod 600 " + dir + "/loose)"},
 		{write("groupw", "0123456789abcdef0123456789abcdef\n", 0o620), "has mode 0620"},
 		{write("empty", "", 0o600), "token file " + dir + "/empty is empty"},
 		{write("blank", " \n\n", 0o600), "is empty"},
 		{write("short", "abc123\n", 0o600), "token in " + dir + "/short is 6 characters; at least 16 are needed"},
 		{write("two", "0123456789abcdef 0123456789abcdef\n", 0o600), "white space, control or non-ASCII characters"},
-		{dir, "token file " + dir + " is not a regular file (a directory)"},
-		{"/dev/zero", "token file /dev/zero is not a regular file (a device)"},
-		{fifo, "is not a regular file (a named pipe)"},
+		{dir, "token file " + dir + " is a directory, not a regular file"},
+		{"/dev/zero", "token file /dev/zero is a character device, not a regular file"},
+		{fifo, "is a named pipe, not a regular file"},
 		{filepath.Join(dir, "missing"), "token file " + dir + "/missing does not exist"},
 	} {
 		errs := parseErrors(t, adminYAML(fmt.Sprintf("{listen: \"127.0.0.1:9108\", token_file: %q}", tc.path)))
@@ -205,10 +205,10 @@ func TestAdminTLS(t *testing.T) {
 		t.Fatalf("tls %+v, %v", c.Admin.TLS, err)
 	}
 	for _, tc := range []struct{ tls, want string }{
-		{fmt.Sprintf("{cert: %q, key: %q}", cert, loose), "admin.tls.key: tls key " + loose + " has mode 0640: group and others must have no access to it (hint: run: chmod 600 " + loose + ")"},
-		{fmt.Sprintf("{cert: %q, key: %q}", cert, dir), "admin.tls.key: tls key " + dir + " is not a regular file (a directory)"},
+		{fmt.Sprintf("{cert: %q, key: %q}", cert, loose), "admin.tls.key: tls key " + loose + " has mode 0640: it must not be accessible by group or others (hint: run: chmod 600 " + loose + ")"},
+		{fmt.Sprintf("{cert: %q, key: %q}", cert, dir), "admin.tls.key: tls key " + dir + " is a directory, not a regular file"},
 		{fmt.Sprintf("{cert: %q, key: %q}", cert2, key), "admin.tls: loading certificate " + cert2 + " and key " + key + ": tls: private key does not match public key"},
-		{fmt.Sprintf("{cert: %q, key: %q}", "/dev/zero", key), "admin.tls.cert: certificate /dev/zero is not a regular file (a device)"},
+		{fmt.Sprintf("{cert: %q, key: %q}", "/dev/zero", key), "admin.tls.cert: certificate /dev/zero is a character device, not a regular file"},
 		{fmt.Sprintf("{cert: %q, key: %q}", dir+"/none.crt", key), "admin.tls.cert: certificate " + dir + "/none.crt: no such file or directory"},
 		{fmt.Sprintf("{cert: %q}", cert), "admin.tls.key: missing field"},
 		{fmt.Sprintf("{key: %q}", key), "admin.tls.cert: missing field"},

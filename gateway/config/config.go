@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/allowlist"
+	"gopkg.in/yaml.v3"
 )
 
 // Pos is a position in a configuration file.
@@ -98,6 +99,9 @@ type Endpoint struct {
 	Queue Queue
 	// Settings are the kind's own fields, of the kind package's type.
 	Settings Settings
+	// node is the endpoint's mapping in the file, where CheckHost finds
+	// the position of a field; nil for endpoints not read from a file.
+	node *yaml.Node
 }
 
 // Traits returns what the endpoint's kind declares about it.

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,8 +15,21 @@ import (
 // decoder walks yaml nodes and collects errors with positions.
 type decoder struct {
 	file string
+	// ctx, when it ends, stops decoding (see ParseContext).
+	ctx  context.Context
 	errs Errors
+	// more counts the errors beyond maxErrors, which are not kept.
+	more int
+	// mergeBudget is how many more fields merge keys may copy (see merge.go).
+	mergeBudget int
+	// suggestBudget is how many more edit distance cells suggestions
+	// may compute (see suggest).
+	suggestBudget int
 }
+
+// maxErrors bounds the errors kept for one file: beyond it they are
+// counted, so a huge broken file cannot flood the terminal or memory.
+const maxErrors = 1000
 
 func (d *decoder) pos(n *yaml.Node) Pos {
 	if n == nil {
@@ -24,26 +39,59 @@ func (d *decoder) pos(n *yaml.Node) Pos {
 }
 
 func (d *decoder) errorf(n *yaml.Node, field, hint, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Pos: d.pos(n), Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
+	d.addErr(d.pos(n), field, hint, format, args...)
+}
+
+func (d *decoder) addErr(p Pos, field, hint, format string, args ...any) {
+	if len(d.errs) >= maxErrors {
+		d.more++
+		return
+	}
+	d.errs = append(d.errs, &Error{Pos: p, Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// errors returns the errors found, with a last one counting those not kept.
+func (d *decoder) errors() Errors {
+	if d.more == 0 {
+		return d.errs
+	}
+	return append(d.errs, &Error{Pos: Pos{File: d.file}, Msg: fmt.Sprintf("%d more errors not shown", d.more), Hint: "fix the errors above first"})
 }
 
 // An Object is a YAML mapping being decoded; it remembers which keys were used.
 type Object struct {
-	d     *decoder
-	n     *yaml.Node
-	path  string
-	keys  map[string]*yaml.Node
-	kpos  map[string]*yaml.Node
-	order []string
-	used  map[string]bool
+	d    *decoder
+	n    *yaml.Node
+	path string
+	// fields are the mapping's keys in file order (merged keys last).
+	fields []field
+	// index maps a key to its place in fields, for large mappings only:
+	// small ones are searched, which is faster and allocates nothing.
+	index map[string]int
+	// reads are the keys the decoder asked for, present or not: the
+	// known fields that hints about unknown ones list.
+	reads    []string
+	readsBuf [8]string
 	// at is where errors about o as a whole point (the endpoint's name).
 	at *yaml.Node
 	// declared, when set, lists the only keys a kind's decoder may read.
 	declared *Kind
 }
 
+// A field is one key of an Object and its value.
+type field struct {
+	name string
+	k, v *yaml.Node
+	used bool
+}
+
+// smallObject is the most fields an Object searches without an index.
+const smallObject = 16
+
 func (d *decoder) object(n *yaml.Node, path string) *Object {
-	o := &Object{d: d, n: n, at: n, path: path, keys: map[string]*yaml.Node{}, kpos: map[string]*yaml.Node{}, used: map[string]bool{}}
+	n = resolve(n)
+	o := &Object{d: d, n: n, at: n, path: path}
+	o.reads = o.readsBuf[:0]
 	if n == nil {
 		return o
 	}
@@ -51,17 +99,42 @@ func (d *decoder) object(n *yaml.Node, path string) *Object {
 		d.errorf(n, path, "write it as `key: value` lines", "expected a mapping, found %s", kindName(n))
 		return o
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if _, dup := o.keys[k.Value]; dup {
-			d.errorf(k, o.field(k.Value), "remove one of them", "duplicate key %q", k.Value)
+	// Keep the first of duplicate keys, in place.
+	ps := d.pairs(n, path)
+	o.fields = ps[:0]
+	for _, p := range ps {
+		if o.find(p.name) >= 0 {
+			d.errorf(p.k, o.field(p.name), "remove one of them", "duplicate key %q", p.name)
 			continue
 		}
-		o.keys[k.Value] = v
-		o.kpos[k.Value] = k
-		o.order = append(o.order, k.Value)
+		o.fields = append(o.fields, p)
+		switch {
+		case o.index != nil:
+			o.index[p.name] = len(o.fields) - 1
+		case len(o.fields) > smallObject:
+			o.index = make(map[string]int, len(ps))
+			for i, f := range o.fields {
+				o.index[f.name] = i
+			}
+		}
 	}
 	return o
+}
+
+// find returns the place of key k in o.fields, or -1.
+func (o *Object) find(k string) int {
+	if o.index != nil {
+		if i, ok := o.index[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i := range o.fields {
+		if o.fields[i].name == k {
+			return i
+		}
+	}
+	return -1
 }
 
 func kindName(n *yaml.Node) string {
@@ -87,28 +160,42 @@ func (o *Object) field(k string) string {
 
 // get returns the node of key k and marks it used.
 func (o *Object) get(k string) *yaml.Node {
-	if o.declared != nil && !o.used[k] && !o.declared.declares(k) {
-		o.d.errorf(o.at, o.field(k), "declare it in the kind's Fields", "internal error: kind %q reads undeclared field %q", o.declared.Name, k)
+	if !slices.Contains(o.reads, k) {
+		if o.declared != nil && !o.declared.declares(k) {
+			o.d.errorf(o.at, o.field(k), "declare it in the kind's Fields", "internal error: kind %q reads undeclared field %q", o.declared.Name, k)
+		}
+		o.reads = append(o.reads, k)
 	}
-	o.used[k] = true
-	return o.keys[k]
+	i := o.find(k)
+	if i < 0 {
+		return nil
+	}
+	o.fields[i].used = true
+	return o.fields[i].v
 }
 
-// done reports every key that was not used.
+// done reports every key that was not used. known lists fields besides
+// those read that the hint should name.
 func (o *Object) done(known ...string) {
 	var all []string
-	for k := range o.used {
-		all = append(all, k)
-	}
-	for _, k := range known {
-		if !o.used[k] {
-			all = append(all, k)
-		}
-	}
-	for _, k := range o.order {
-		if o.used[k] {
+	for i := range o.fields {
+		f := &o.fields[i]
+		if f.used {
 			continue
 		}
+		if len(o.d.errs) >= maxErrors {
+			o.d.more++ // not kept: spare the hint
+			continue
+		}
+		if all == nil {
+			all = append(all, o.reads...)
+			for _, k := range known {
+				if !slices.Contains(o.reads, k) {
+					all = append(all, k)
+				}
+			}
+		}
+		k := f.name
 		others := make([]string, 0, len(all))
 		for _, a := range all {
 			if a != k {
@@ -116,10 +203,20 @@ func (o *Object) done(known ...string) {
 			}
 		}
 		hint := "remove it; known fields: " + strings.Join(sorted(others), ", ")
-		if s := suggest(k, others); s != "" {
+		if s := o.d.suggest(k, others); s != "" {
 			hint = fmt.Sprintf("did you mean %q?", s)
 		}
-		o.d.errorf(o.kpos[k], o.field(k), hint, "unknown field %q", k)
+		o.d.errorf(f.k, o.field(k), hint, "unknown field %q", k)
+	}
+}
+
+// doneKind is done for an endpoint's mapping: the kind's fields are known.
+func (o *Object) doneKind(k *Kind) {
+	for i := range o.fields {
+		if !o.fields[i].used {
+			o.done(k.fieldNames()...)
+			return
+		}
 	}
 }
 
@@ -164,7 +261,7 @@ func (o *Object) oneOf(k, def string, allowed ...string) string {
 		}
 	}
 	hint := "one of: " + strings.Join(allowed, ", ")
-	if s := suggest(n.Value, allowed); s != "" {
+	if s := o.d.suggest(n.Value, allowed); s != "" {
 		hint = fmt.Sprintf("did you mean %q?", s)
 	}
 	o.d.errorf(n, o.field(k), hint, "invalid value %q", n.Value)
@@ -283,7 +380,7 @@ func (o *Object) list(k string) []*yaml.Node {
 	}
 	switch n.Kind {
 	case yaml.SequenceNode:
-		return n.Content
+		return resolveAll(n.Content)
 	case yaml.ScalarNode:
 		return []*yaml.Node{n}
 	}
@@ -291,7 +388,13 @@ func (o *Object) list(k string) []*yaml.Node {
 	return nil
 }
 
-func (o *Object) has(k string) bool {
-	_, ok := o.keys[k]
-	return ok
+func (o *Object) has(k string) bool { return o.find(k) >= 0 }
+
+// ignore marks the keys starting with prefix as used.
+func (o *Object) ignore(prefix string) {
+	for i := range o.fields {
+		if strings.HasPrefix(o.fields[i].name, prefix) {
+			o.fields[i].used = true
+		}
+	}
 }

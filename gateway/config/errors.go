@@ -55,10 +55,41 @@ func (es Errors) Unwrap() []error {
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// suggest returns the candidate closest to s, if close enough.
-func suggest(s string, candidates []string) string {
+// maxSuggest bounds the length of a string suggest looks for: names and
+// field names are shorter, and the edit distance costs the product of the
+// two lengths.
+const maxSuggest = 128
+
+// defaultSuggestBudget bounds the work of all suggestions for one file, in
+// edit distance matrix cells: a file with many misspelt names among many
+// candidates gets suggestions for the first ones only.
+const defaultSuggestBudget = 1 << 26
+
+// suggest returns the candidate closest to s, if close enough, within the
+// decoder's budget.
+func (d *decoder) suggest(s string, candidates []string) string {
+	return suggestWithin(s, candidates, &d.suggestBudget)
+}
+
+// suggestWithin returns the candidate closest to s, if close enough.
+// Candidates whose length differs from s by more than the largest distance
+// accepted are skipped without comparing them; the others count their
+// edit distance cells against *budget, and once it is spent nothing more
+// is suggested.
+func suggestWithin(s string, candidates []string, budget *int) string {
+	if len(s) > maxSuggest {
+		return ""
+	}
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
+		if l := len(c) - len(s); l > 3 || l < -3 || len(c) > maxSuggest {
+			continue
+		}
+		cost := (len(s) + 1) * (len(c) + 1)
+		if *budget < cost {
+			return ""
+		}
+		*budget -= cost
 		if d := levenshtein(s, c); d < bestD {
 			best, bestD = c, d
 		}

@@ -142,6 +142,16 @@ const (
 	ModeWrite Mode = "write"
 )
 
+// SocketType is the socket type of a connection-oriented endpoint whose
+// family offers both (unix, tipc).
+type SocketType string
+
+// Socket types.
+const (
+	StreamSocket    SocketType = "stream"    // SOCK_STREAM: a byte stream
+	SeqPacketSocket SocketType = "seqpacket" // SOCK_SEQPACKET: one message per batch of frames
+)
+
 // A Field documents one configuration field of a kind.
 type Field struct {
 	Name    string

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,19 +33,56 @@ const (
 	DefaultRingTimeout   = 2 * time.Millisecond
 )
 
+// MaxFileSize is the largest configuration file Load reads.
+const MaxFileSize = 64 << 20
+
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	return LoadContext(context.Background(), path)
+}
+
+// LoadContext is Load that gives up when ctx ends, with an error wrapping
+// ctx's cause. The YAML parser itself cannot be interrupted: a caller
+// that must return at once (on a signal) runs LoadContext in a goroutine
+// and stops waiting for it; the goroutine then stops at its next check.
+func LoadContext(ctx context.Context, path string) (*Config, error) {
+	b, err := readConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, b)
+	return ParseContext(ctx, path, b)
+}
+
+// readConfigFile reads at most MaxFileSize bytes of path, so that a
+// device such as /dev/zero given as the file fails instead of filling
+// memory.
+func readConfigFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB", path, MaxFileSize>>20)
+	}
+	return b, nil
 }
 
 // Parse decodes and validates a configuration; file names the source in
 // error messages. The error, if any, is of type Errors.
 func Parse(file string, b []byte) (*Config, error) {
-	d := &decoder{file: file}
+	return ParseContext(context.Background(), file, b)
+}
+
+// ParseContext is Parse that gives up when ctx ends: it then returns a nil
+// Config and an error wrapping ctx's cause (not of type Errors). It checks
+// ctx between endpoints, between routes and during validation.
+func ParseContext(ctx context.Context, file string, b []byte) (*Config, error) {
+	d := &decoder{file: file, ctx: ctx, mergeBudget: defaultMergeBudget, suggestBudget: defaultSuggestBudget}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil {
@@ -53,12 +91,27 @@ func Parse(file string, b []byte) (*Config, error) {
 		}
 		return nil, Errors{yamlError(file, err)}
 	}
+	if err := d.interrupted(); err != nil {
+		return nil, err
+	}
+	// A configuration is one YAML document: a second one (after a ---
+	// line) would otherwise be ignored without a word.
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		d.errorf(&next, "", "a configuration file is one document: remove the `---` line and what follows, or move it into the first document", "a second YAML document starts here")
+	} else if !errors.Is(err, io.EOF) {
+		d.errs = append(d.errs, yamlError(file, err))
+	}
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
+	root = resolve(root)
 	c := &Config{File: file}
 	top := d.object(root, "")
+	// Top-level keys starting with x- are extensions the gateway ignores:
+	// the place for anchors (&name) that merge keys (<<: *name) use.
+	top.ignore("x-")
 	lg := d.object(top.get("log"), "log")
 	c.Log.Level = lg.oneOf("level", "info", "debug", "info", "warn", "error")
 	c.Log.Format = lg.oneOf("format", "text", "text", "json")
@@ -71,16 +124,22 @@ func Parse(file string, b []byte) (*Config, error) {
 	} else if en.Kind != yaml.MappingNode {
 		d.errorf(en, "endpoints", "write `endpoints:` as a mapping of name: {kind: ...}", "expected a mapping, found %s", kindName(en))
 	} else {
-		for i := 0; i+1 < len(en.Content); i += 2 {
-			k, v := en.Content[i], en.Content[i+1]
+		first := map[string]Pos{}
+		for i, p := range d.pairs(en, "endpoints") {
+			if i%64 == 0 {
+				if err := d.interrupted(); err != nil {
+					return nil, err
+				}
+			}
+			k, v := p.k, p.v
 			if !validName(k.Value) {
 				d.errorf(k, "endpoints."+k.Value, "names use letters, digits, '-', '_' and '.'", "invalid endpoint name %q", k.Value)
 				continue
 			}
-			for _, e := range c.Endpoints {
-				if e.Name == k.Value {
-					d.errorf(k, "endpoints."+k.Value, "endpoint names must be unique", "duplicate endpoint %q (first at %v)", k.Value, e.Pos)
-				}
+			if at, dup := first[k.Value]; dup {
+				d.errorf(k, "endpoints."+k.Value, "endpoint names must be unique", "duplicate endpoint %q (first at %v)", k.Value, at)
+			} else {
+				first[k.Value] = d.pos(k)
 			}
 			if ep := d.endpoint(k, v); ep != nil {
 				c.Endpoints = append(c.Endpoints, ep)
@@ -92,16 +151,32 @@ func Parse(file string, b []byte) (*Config, error) {
 	} else if rn.Kind != yaml.SequenceNode {
 		d.errorf(rn, "routes", "write `routes:` as a list", "expected a list, found %s", kindName(rn))
 	} else {
-		for i, n := range rn.Content {
+		for i, n := range resolveAll(rn.Content) {
+			if i%64 == 0 {
+				if err := d.interrupted(); err != nil {
+					return nil, err
+				}
+			}
 			c.Routes = append(c.Routes, d.route(i, n))
 		}
 	}
 	top.done()
 	d.validate(c)
+	if err := d.interrupted(); err != nil {
+		return nil, err
+	}
 	if len(d.errs) > 0 {
-		return c, d.errs
+		return c, d.errors()
 	}
 	return c, nil
+}
+
+// interrupted returns an error wrapping the cause of ctx's end, if it ended.
+func (d *decoder) interrupted() error {
+	if d.ctx == nil || d.ctx.Err() == nil {
+		return nil
+	}
+	return fmt.Errorf("config %s: loading interrupted: %w", d.file, context.Cause(d.ctx))
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)(?:, column (\d+))?`)
@@ -119,9 +194,23 @@ func yamlError(file string, err error) *Error {
 	return &Error{Pos: p, Msg: "YAML syntax: " + msg, Hint: "check indentation (spaces, not tabs) and quoting"}
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-func validName(s string) bool { return nameRE.MatchString(s) }
+// validName reports whether s is a valid endpoint or route name: 1-64
+// letters, digits, '_', '.' and '-', starting with a letter or digit.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case i > 0 && (c == '_' || c == '.' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 var ifaceRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,15}$`)
 
@@ -151,6 +240,14 @@ var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$`)
 
 func validHostname(h string) bool { return hostRE.MatchString(h) }
 
+// A QueueDefaulter is Settings of a kind whose queue defaults differ from
+// DefaultQueueSize and drop-oldest (a file sink absorbs bursts in a larger
+// queue). Fields of the defaults left zero keep the general default; a
+// `queue:` field given in the file always wins.
+type QueueDefaulter interface {
+	QueueDefaults() Queue
+}
+
 func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 	path := "endpoints." + k.Value
 	o := d.object(v, path)
@@ -162,11 +259,13 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 		o.done()
 		return nil
 	}
-	e.Kind = o.oneOf("kind", "", KindNames()...)
-	if e.Kind == "" {
+	if _, ok := LookupKind(kn.Value); ok && kn.Kind == yaml.ScalarNode {
+		e.Kind = kn.Value
+	} else if e.Kind = o.oneOf("kind", "", KindNames()...); e.Kind == "" {
 		o.done()
 		return nil
 	}
+	e.node = v
 	kind, _ := LookupKind(e.Kind)
 	q := d.object(o.get("queue"), path+".queue")
 	e.Queue.Size = int(q.uint("size", DefaultQueueSize, 1, 1<<20))
@@ -175,7 +274,16 @@ func (d *decoder) endpoint(k, v *yaml.Node) *Endpoint {
 	o.declared = kind
 	e.Settings = kind.Decode(o)
 	o.declared = nil
-	o.done(kind.fieldNames()...)
+	if qd, ok := e.Settings.(QueueDefaulter); ok {
+		def := qd.QueueDefaults()
+		if !q.has("size") && def.Size > 0 {
+			e.Queue.Size = def.Size
+		}
+		if !q.has("overflow") && def.Overflow != "" {
+			e.Queue.Overflow = def.Overflow
+		}
+	}
+	o.doneKind(kind)
 	if e.Settings == nil {
 		return nil
 	}

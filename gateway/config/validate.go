@@ -6,10 +6,6 @@ import (
 	"strings"
 )
 
-func (d *decoder) addErr(p Pos, field, hint, format string, args ...any) {
-	d.errs = append(d.errs, &Error{Pos: p, Field: field, Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
 // Endpoint returns the endpoint named name, or nil.
 func (c *Config) Endpoint(name string) *Endpoint {
 	for _, e := range c.Endpoints {
@@ -53,51 +49,23 @@ func normAddr(s string) string {
 	return net.JoinHostPort(h, p)
 }
 
-// bindsOverlap reports whether two binds collide, counting a wildcard
-// host as colliding with every host on the same port.
-func bindsOverlap(a, b Bind) bool {
-	if a == b {
-		return true
-	}
-	if a.Space != b.Space || (a.Space != "udp" && a.Space != "tcp") {
-		return false
-	}
-	ha, porta, _ := net.SplitHostPort(a.Addr)
-	hb, portb, _ := net.SplitHostPort(b.Addr)
-	if porta != portb || porta == "0" {
-		return false
-	}
-	wild := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
-	return wild(ha) || wild(hb)
-}
-
 func (d *decoder) validate(c *Config) {
-	// Conflicting binds.
-	type bind struct {
-		key Bind
-		e   *Endpoint
-	}
-	var binds []bind
-	if c.Admin.Listen != "" {
-		binds = append(binds, bind{Bind{"tcp", normAddr(c.Admin.Listen)}, &Endpoint{Name: "admin", Pos: c.Admin.Pos}})
-	}
-	for _, e := range c.Endpoints {
-		for _, k := range e.binds() {
-			for _, b := range binds {
-				if bindsOverlap(k, b.key) {
-					d.addErr(e.Pos, "endpoints."+e.Name, "give each listener its own port, path or file", "binds %s, which %s (%v) already binds", k, b.e.Name, b.e.Pos)
-				}
-			}
-			binds = append(binds, bind{k, e})
-		}
-	}
+	d.checkBinds(c)
 	used := map[string]bool{}
+	byName := make(map[string]*Endpoint, len(c.Endpoints))
 	names := make([]string, 0, len(c.Endpoints))
 	for _, e := range c.Endpoints {
+		if _, dup := byName[e.Name]; !dup {
+			byName[e.Name] = e
+		}
 		names = append(names, e.Name)
 	}
+	pairs := 0 // source → destination pairs of all routes so far
 	routeNames := map[string]Pos{}
-	for _, r := range c.Routes {
+	for i, r := range c.Routes {
+		if i%64 == 0 && d.interrupted() != nil {
+			return
+		}
 		path := "routes." + r.Name
 		if p, dup := routeNames[r.Name]; dup {
 			d.addErr(r.Pos, path+".name", "route names must be unique", "duplicate route %q (first at %v)", r.Name, p)
@@ -106,10 +74,10 @@ func (d *decoder) validate(c *Config) {
 		resolve := func(list []string, pos []Pos, field string, want func(*Endpoint) bool, wantMsg string) []*Endpoint {
 			var out []*Endpoint
 			for i, n := range list {
-				e := c.Endpoint(n)
+				e := byName[n]
 				if e == nil {
-					hint := "defined endpoints: " + strings.Join(names, ", ")
-					if s := suggest(n, names); s != "" {
+					hint := "defined endpoints: " + nameList(names, 20)
+					if s := d.suggest(n, names); s != "" {
 						hint = fmt.Sprintf("did you mean %q?", s)
 					}
 					d.addErr(pos[i], path+"."+field, hint, "unknown endpoint %q", n)
@@ -125,12 +93,23 @@ func (d *decoder) validate(c *Config) {
 		}
 		from := resolve(r.From, r.FromPos, "from", (*Endpoint).CanRead, "it is a sink (a log endpoint in mode write, a capture file); use mode: read to replay a log")
 		to := resolve(r.To, r.ToPos, "to", (*Endpoint).CanWrite, "it is a source (a log endpoint in mode read); use mode: write to record")
+		isTo := make(map[*Endpoint]bool, len(to))
+		for _, t := range to {
+			isTo[t] = true
+		}
 		for i, f := range from {
-			for _, t := range to {
-				if f == t {
-					d.addErr(r.FromPos[i], path, "a route from an endpoint to itself would loop frames back", "endpoint %q is both source and destination", f.Name)
-				}
+			if isTo[f] {
+				d.addErr(r.FromPos[i], path, "a route from an endpoint to itself would loop frames back", "endpoint %q is both source and destination", f.Name)
 			}
+		}
+		// The checks below look at every source → destination pair:
+		// bound them, so that a file of a few long lists cannot take
+		// hours.
+		if n := len(from) * len(to); n > maxRoutePairs || pairs+n > maxPairs {
+			d.addErr(r.Pos, path, "split it into routes with fewer sources and destinations", "route connects %d sources to %d destinations: at most %d pairs per route and %d in all routes", len(from), len(to), maxRoutePairs, maxPairs)
+			continue
+		} else {
+			pairs += n
 		}
 		for _, f := range r.Filters {
 			if f.Inverted && f.Mask == 0 {
@@ -182,6 +161,20 @@ func (d *decoder) validate(c *Config) {
 			c.Warnings = append(c.Warnings, &Error{Pos: e.Pos, Field: "endpoints." + e.Name, Msg: "endpoint is not used by any route", Hint: "add a route or remove it"})
 		}
 	}
+}
+
+// Bounds on the source → destination pairs of routes (see validate).
+const (
+	maxRoutePairs = 1 << 16
+	maxPairs      = 1 << 20
+)
+
+// nameList joins names, the first max of them and a count of the rest.
+func nameList(names []string, max int) string {
+	if len(names) <= max {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, … (%d more)", strings.Join(names[:max], ", "), len(names)-max)
 }
 
 func rawFD(r RawCAN) bool {

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,6 +57,9 @@ type canConn struct {
 	// whichever call comes first; when a write takes it, Receive never
 	// sees ENETDOWN, so it settles once frames flow again instead.
 	sendSawDown atomic.Bool
+	// full (Receive's goroutine only): the last read filled the batch
+	// (see read).
+	full bool
 }
 
 var (
@@ -77,8 +82,23 @@ func (c *canConn) applyIdle(rc *socketcan.RawConn) error {
 	return rc.SetFilters(canFilters(c.cfg))
 }
 
+// recvBuffer is the receive buffer asked of the kernel (SO_RCVBUFFORCE
+// with CAP_NET_ADMIN, which the kernel doubles; without it SO_RCVBUF,
+// capped at net.core.rmem_max). The kernel charges 768 bytes per queued
+// CAN or CAN FD frame, so 16 MiB hold 21 846 frames: a burst that long is
+// not lost while the gateway is busy elsewhere, and the memory is used
+// only while frames wait.
+const recvBuffer = 8 << 20
+
+// rawConfig is the socket's configuration. CAN FD frames are always
+// enabled on the socket (CAN_RAW_FD_FRAMES), whatever the endpoint's fd
+// setting: without it the kernel discards FD frames for the socket
+// silently, and an FD frame on the bus would vanish uncounted. An endpoint
+// with fd: false counts the FD frames it receives as unsupported drops
+// (deliverBatch) and never writes one (Send, TrySend). Classic frames
+// still arrive as 16-byte can_frame records, so their path is unchanged.
 func rawConfig(cfg *Config) *socketcan.RawConfig {
-	rc := &socketcan.RawConfig{FD: cfg.FD, ErrorMask: socketcan.ErrClass(cfg.ErrorMask), RecvBuffer: 1 << 20}
+	rc := &socketcan.RawConfig{FD: true, ErrorMask: socketcan.ErrClass(cfg.ErrorMask), RecvBuffer: recvBuffer}
 	if cfg.Confirm {
 		// The kernel filters a socket's own echoes like any frame: keep
 		// receive-all and filter in user space.
@@ -137,9 +157,10 @@ func (c *canConn) settle(rc *socketcan.RawConn, deliver func([]frame.Frame), bat
 }
 
 // deliverBatch converts received messages, takes our own echoes off the
-// inflight count, and passes the rest on.
+// inflight count, counts CAN FD frames on an endpoint without fd: true as
+// unsupported, and passes the rest on.
 func (c *canConn) deliverBatch(msgs []socketcan.RecvMsg, deliver func([]frame.Frame), batch []frame.Frame) {
-	k := 0
+	k, unsupported := 0, 0
 	for i := range msgs {
 		m := &msgs[i]
 		if m.Confirm {
@@ -153,6 +174,10 @@ func (c *canConn) deliverBatch(msgs []socketcan.RecvMsg, deliver func([]frame.Fr
 		if c.cfg.Confirm && !c.passes(&batch[k]) {
 			continue
 		}
+		if m.FD && !c.cfg.FD {
+			unsupported++
+			continue
+		}
 		batch[k].Time = 0
 		if !m.Time.IsZero() {
 			batch[k].Time = m.Time.UnixNano()
@@ -161,6 +186,9 @@ func (c *canConn) deliverBatch(msgs []socketcan.RecvMsg, deliver func([]frame.Fr
 	}
 	if k > 0 {
 		deliver(batch[:k])
+	}
+	if unsupported > 0 {
+		c.env.Drop(endpoint.ReasonUnsupported, unsupported)
 	}
 }
 
@@ -173,6 +201,12 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 	cc := &canConn{cfg: cfg, env: e, c: c, rcv: make([]socketcan.RecvMsg, socketcan.MaxBatch), tx: make([]socketcan.FDFrame, socketcan.MaxBatch), itx: make([]socketcan.FDFrame, socketcan.MaxBatch)}
 	if cfg.Confirm {
 		cc.filters = canFilters(cfg)
+	}
+	if !cfg.FD {
+		if ifi, err := net.InterfaceByName(cfg.Interface); err == nil && ifi.MTU == socketcan.FDMTU {
+			e.Log.Info("interface carries CAN FD (MTU 72) but the endpoint has fd: false: CAN FD frames it receives are counted as unsupported drops, and none is written; set fd: true to route them",
+				"interface", cfg.Interface)
+		}
 	}
 	return cc, nil
 }
@@ -233,19 +267,25 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 	batch := make([]frame.Frame, socketcan.MaxBatch)
 	for {
 		rc := c.conn()
-		n, err := rc.ReadBatch(context.Background(), c.rcv)
+		n, err := c.read(rc)
 		if n > 0 {
 			c.deliverBatch(c.rcv[:n], deliver, batch)
+			if n == len(c.rcv) {
+				// More frames are likely queued: let the writers of
+				// the destinations run before reading on. On one CPU
+				// this goroutine would otherwise keep the processor
+				// until the socket is empty, and a burst would pile
+				// up in the destination queues (queue_overflow)
+				// instead of waiting in the socket's buffer.
+				runtime.Gosched()
+			}
 			if c.postUp || c.sendSawDown.Load() {
 				c.postUp = false
 				c.sendSawDown.Store(false)
 				c.settle(rc, deliver, batch)
 			}
 		}
-		if d := rc.Dropped(); d > c.kernelDropped {
-			c.env.Drop(endpoint.ReasonKernel, int(d-c.kernelDropped))
-			c.kernelDropped = d
-		}
+		c.countKernelDrops(rc.Dropped())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -275,6 +315,42 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 	}
 }
 
+// read reads the next batch. After a full batch the queue may hold more
+// frames or none: a read that does not wait tells which, and when the
+// queue turns out drained, the kernel's drop count is read from the socket
+// before waiting. Drops at the end of a burst that overflowed the queue are
+// in no received frame's SO_RXQ_OVFL count, and would otherwise stay
+// uncounted until the next frame arrives. At a steady rate the reader
+// keeps up, batches are short, and nothing is added to the read path.
+func (c *canConn) read(rc *socketcan.RawConn) (int, error) {
+	if c.full {
+		c.full = false
+		n, err := rc.TryReadBatch(c.rcv)
+		if err != nil || n == len(c.rcv) {
+			c.full = err == nil
+			return n, err
+		}
+		if now, err := rc.DroppedNow(); err == nil {
+			c.countKernelDrops(now)
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+	n, err := rc.ReadBatch(context.Background(), c.rcv)
+	c.full = err == nil && n == len(c.rcv)
+	return n, err
+}
+
+// countKernelDrops counts the kernel's drops up to its count d (from a
+// received frame or from the socket), each once.
+func (c *canConn) countKernelDrops(d uint64) {
+	if d > c.kernelDropped {
+		c.env.Drop(endpoint.ReasonKernel, int(d-c.kernelDropped))
+		c.kernelDropped = d
+	}
+}
+
 func (c *canConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	sent := 0
 	for sent < len(frames) {
@@ -292,9 +368,9 @@ func (c *canConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		if k == 0 {
 			f := &frames[sent]
 			if f.Type == frame.CANFD {
-				return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("CAN FD frame to %s, which has fd: false", c.cfg.Interface)}
+				return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("CAN FD frame to %s, which has fd: false", c.cfg.Interface)}
 			}
-			return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Type)}
+			return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Type)}
 		}
 		n, err := c.write(ctx, k)
 		sent += n

@@ -24,7 +24,16 @@ type captureConn struct {
 	w   *packet.Writer
 	ifs map[captureKey]int
 	rec []byte
+	// flush is the writer's deferred flush (see Send); pending says it is
+	// armed, closed that Close ran. Both under mu.
+	flush   *time.Timer
+	pending bool
+	closed  bool
 }
+
+// flushDelay is how long frames of a full batch may stay in the writer's
+// buffer (see Send).
+const flushDelay = 100 * time.Millisecond
 
 type captureKey struct {
 	src uint16
@@ -44,7 +53,23 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 	if err != nil {
 		return nil, err
 	}
-	return &captureConn{cfg: cfg, env: e, w: w, ifs: map[captureKey]int{}}, nil
+	c := &captureConn{cfg: cfg, env: e, w: w, ifs: map[captureKey]int{}}
+	c.flush = time.AfterFunc(time.Hour, c.timedFlush)
+	c.flush.Stop()
+	return c, nil
+}
+
+// timedFlush writes what a full batch left in the writer's buffer.
+func (c *captureConn) timedFlush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || !c.pending {
+		return
+	}
+	c.pending = false
+	if err := c.w.Flush(); err != nil {
+		c.env.Log.Warn("capture flush failed", "path", c.cfg.Path, "err", err)
+	}
 }
 
 func (c *captureConn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
@@ -102,11 +127,25 @@ func (c *captureConn) Send(ctx context.Context, frames []frame.Frame) (int, erro
 			return i, err
 		}
 	}
+	if len(frames) == endpoint.BatchSize {
+		// A full batch: more frames are likely queued behind it. The
+		// buffer is written when it fills or when the queue runs short,
+		// at the latest after flushDelay: one write per 256 KiB of a
+		// burst instead of one per batch.
+		if !c.pending {
+			c.pending = true
+			c.flush.Reset(flushDelay)
+		}
+		return len(frames), nil
+	}
+	c.pending = false
 	return len(frames), c.w.Flush()
 }
 
 func (c *captureConn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closed = true
+	c.flush.Stop()
 	return c.w.Close()
 }

@@ -183,3 +183,82 @@ func TestSendAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per batch of %d", a, len(fs))
 	}
 }
+
+// records counts the packets in the pcapng file at path as far as it is
+// written (0 if nothing is).
+func records(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := packet.NewReader(f)
+	if err != nil {
+		return 0 // not even the section header yet
+	}
+	n := 0
+	for {
+		if _, err := r.ReadPacket(); err != nil {
+			return n
+		}
+		n++
+	}
+}
+
+// TestSendFlush: a short batch (the queue ran dry) is in the file when
+// Send returns; a full batch (more are likely queued) is written when the
+// buffer fills, the next short batch comes, or flushDelay passes; Close
+// writes the rest.
+func TestSendFlush(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cap.pcapng")
+	c := openCapture(t, fmt.Sprintf("path: %q", path))
+	ctx := context.Background()
+	batch := func(n int) []frame.Frame {
+		fs := make([]frame.Frame, n)
+		for i := range fs {
+			fs[i] = frame.Frame{Type: frame.CAN, ID: uint32(i), Len: 8, Time: time.Now().UnixNano()}
+		}
+		return fs
+	}
+	if n, err := c.Send(ctx, batch(3)); n != 3 || err != nil {
+		t.Fatalf("Send: %d, %v", n, err)
+	}
+	if got := records(t, path); got != 3 {
+		t.Fatalf("after a short batch: %d records, want 3", got)
+	}
+	full := batch(endpoint.BatchSize)
+	if n, err := c.Send(ctx, full); n != len(full) || err != nil {
+		t.Fatalf("Send: %d, %v", n, err)
+	}
+	if got := records(t, path); got != 3 {
+		t.Fatalf("a full batch was written at once: %d records", got)
+	}
+	deadline := time.Now().Add(10 * flushDelay)
+	for records(t, path) != 3+len(full) {
+		if time.Now().After(deadline) {
+			t.Fatalf("full batch not written %v after Send: %d records", 10*flushDelay, records(t, path))
+		}
+		time.Sleep(flushDelay / 10)
+	}
+	for range 2 {
+		if n, err := c.Send(ctx, full); n != len(full) || err != nil {
+			t.Fatalf("Send: %d, %v", n, err)
+		}
+	}
+	if n, err := c.Send(ctx, batch(1)); n != 1 || err != nil {
+		t.Fatalf("Send: %d, %v", n, err)
+	}
+	if got, want := records(t, path), 4+3*len(full); got != want {
+		t.Fatalf("after a short batch behind two full ones: %d records, want %d", got, want)
+	}
+	if n, err := c.Send(ctx, full); n != len(full) || err != nil {
+		t.Fatalf("Send: %d, %v", n, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := records(t, path), 4+4*len(full); got != want {
+		t.Fatalf("after Close: %d records, want %d", got, want)
+	}
+}

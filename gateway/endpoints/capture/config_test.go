@@ -85,3 +85,33 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestQueueDefaults: a capture's queue is QueueSize frames unless the file
+// says otherwise; the overflow policy keeps the general default, and a
+// queue given in the file wins field by field.
+func TestQueueDefaults(t *testing.T) {
+	c, err := config.Parse("c.yaml", []byte(`
+endpoints:
+  in: {kind: log, mode: read, path: /tmp/in.log}
+  a: {kind: capture, path: /tmp/a.pcapng}
+  b: {kind: capture, path: /tmp/b.pcapng, queue: {size: 100}}
+  c: {kind: capture, path: /tmp/c.pcapng, queue: {overflow: drop-newest}}
+routes:
+  - {from: [in], to: [a, b, c]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]config.Queue{
+		"a": {Size: QueueSize, Overflow: config.DropOldest},
+		"b": {Size: 100, Overflow: config.DropOldest},
+		"c": {Size: QueueSize, Overflow: config.DropNewest},
+	} {
+		if got := c.Endpoint(name).Queue; got != want {
+			t.Errorf("%s: queue %+v, want %+v", name, got, want)
+		}
+	}
+	if QueueSize <= config.DefaultQueueSize {
+		t.Errorf("QueueSize %d is not larger than the general default %d", QueueSize, config.DefaultQueueSize)
+	}
+}

@@ -40,3 +40,8 @@ func decode(o *config.Object) config.Settings {
 	c.Promisc = o.Bool("promiscuous", false)
 	return c
 }
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost warns when the interface is not present on this host.
+func (c *Config) CheckHost(h *config.Host) { h.Interface("interface", c.Interface) }

@@ -2,6 +2,7 @@ package logfile
 
 import (
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"path/filepath"
 )
 
 // Config is a log endpoint's settings.
@@ -28,6 +29,22 @@ func (c *Config) Traits() config.Traits {
 // Binds: the file.
 func (c *Config) Binds() []config.Bind { return []config.Bind{{Space: "file", Addr: c.Path}} }
 
+// QueueSize is a recording log's default queue size: a burst of frames
+// from a busy bus waits in the queue while the file is written, instead of
+// being dropped (queue_overflow).
+const QueueSize = 4096
+
+var _ config.QueueDefaulter = (*Config)(nil)
+
+// QueueDefaults: a larger queue than other kinds (QueueSize) in write
+// mode; a replayed log has no queue to size.
+func (c *Config) QueueDefaults() config.Queue {
+	if c.Mode == config.ModeRead {
+		return config.Queue{}
+	}
+	return config.Queue{Size: QueueSize}
+}
+
 var fields = []config.Field{
 	{Name: "mode", Default: "write", Doc: "`write` records frames, `read` replays the file as a source"},
 	{Name: "path", Doc: "the candump log file"},
@@ -53,4 +70,19 @@ func decode(o *config.Object) config.Settings {
 	rn.Done()
 	c.Realtime = o.Bool("realtime", false)
 	return c
+}
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost checks that the file can be written (mode write; with
+// rotation, its directory too) or read (mode read).
+func (c *Config) CheckHost(h *config.Host) {
+	if c.Mode == config.ModeRead {
+		h.ReadableFile("path", c.Path)
+		return
+	}
+	h.WritableFile("path", c.Path)
+	if c.RotateSize > 0 && c.Path != "" {
+		h.WritableDir("path", filepath.Dir(c.Path))
+	}
 }

@@ -1,6 +1,7 @@
 package logfile
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -22,10 +23,23 @@ type logConn struct {
 	env  *endpoint.Env
 	mu   sync.Mutex
 	f    *os.File
-	w    *can.LogWriter
-	size int64
+	bw   *bufio.Writer  // the file's buffer, which w writes into
+	w    *can.LogWriter // formats lines into bw
+	size int64          // bytes in the file, bw's buffer not included
 	ent  can.LogEntry
+	// flush is the deferred flush (see Send); pending says it is armed,
+	// closed that Close ran. Both under mu.
+	flush   *time.Timer
+	pending bool
+	closed  bool
 }
+
+// bufSize is the write buffer: a burst is written 256 KiB at a time.
+const bufSize = 256 << 10
+
+// flushDelay is how long lines of a full batch may stay in the buffer
+// (see Send).
+const flushDelay = 100 * time.Millisecond
 
 func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
@@ -41,7 +55,22 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 	if err := l.openWrite(); err != nil {
 		return nil, err
 	}
+	l.flush = time.AfterFunc(time.Hour, l.timedFlush)
+	l.flush.Stop()
 	return l, nil
+}
+
+// timedFlush writes what a full batch left in the buffer.
+func (l *logConn) timedFlush() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed || !l.pending {
+		return
+	}
+	l.pending = false
+	if err := l.bw.Flush(); err != nil {
+		l.env.Log.Warn("log flush failed", "path", l.cfg.Path, "err", err)
+	}
 }
 
 func (l *logConn) openWrite() error {
@@ -55,7 +84,14 @@ func (l *logConn) openWrite() error {
 		return err
 	}
 	l.f, l.size = f, st.Size()
-	l.w = can.NewLogWriter(countingWriter{f, &l.size}, false)
+	if l.bw == nil {
+		l.bw = bufio.NewWriterSize(countingWriter{f, &l.size}, bufSize)
+		// A *bufio.Writer of at least 4 KiB is used as it is: the lines
+		// go straight into l.bw.
+		l.w = can.NewLogWriter(l.bw, false)
+	} else {
+		l.bw.Reset(countingWriter{f, &l.size})
+	}
 	return nil
 }
 
@@ -72,7 +108,7 @@ func (c countingWriter) Write(b []byte) (int, error) {
 
 // rotate renames path → path.1 → … → path.keep and starts a new file.
 func (l *logConn) rotate() error {
-	if err := l.w.Flush(); err != nil {
+	if err := l.bw.Flush(); err != nil {
 		return err
 	}
 	l.f.Close()
@@ -94,21 +130,33 @@ func (l *logConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	for i := range frames {
 		f := &frames[i]
 		if !f.IsCAN() {
-			l.w.Flush()
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("candump logs carry only CAN frames, not %s", f.Type)}
+			l.bw.Flush()
+			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("candump logs carry only CAN frames, not %s", f.Type)}
 		}
 		l.ent.Time = time.Unix(0, f.Time)
 		frame.ToCAN(&l.ent.Frame, f)
 		if err := l.w.Write(&l.ent); err != nil {
 			return i, err
 		}
-		if l.cfg.RotateSize > 0 && l.size >= l.cfg.RotateSize {
+		if l.cfg.RotateSize > 0 && l.size+int64(l.bw.Buffered()) >= l.cfg.RotateSize {
 			if err := l.rotate(); err != nil {
 				return i + 1, err
 			}
 		}
 	}
-	return len(frames), l.w.Flush()
+	if len(frames) == endpoint.BatchSize {
+		// A full batch: more frames are likely queued behind it. The
+		// buffer is written when it fills or when the queue runs short,
+		// at the latest after flushDelay: one write per 256 KiB of a
+		// burst instead of one per batch.
+		if !l.pending {
+			l.pending = true
+			l.flush.Reset(flushDelay)
+		}
+		return len(frames), nil
+	}
+	l.pending = false
+	return len(frames), l.bw.Flush()
 }
 
 func (l *logConn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
@@ -167,8 +215,16 @@ func (l *logConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 func (l *logConn) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.w != nil {
-		l.w.Flush()
+	l.closed = true
+	if l.flush != nil {
+		l.flush.Stop()
 	}
-	return l.f.Close()
+	var err error
+	if l.bw != nil {
+		err = l.bw.Flush()
+	}
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

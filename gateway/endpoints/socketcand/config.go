@@ -5,6 +5,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/stream"
+	"github.com/fieldgate/fieldgate/gateway/internal/tlsconf"
 )
 
 // DefaultListen is the address a socketcand endpoint listens on when the
@@ -79,4 +80,14 @@ func decode(o *config.Object) config.Settings {
 	c.AllowPeers = o.AllowPeers()
 	c.TLS = o.TLS(true)
 	return c
+}
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost loads the TLS certificate, key and CA as opening the endpoint
+// does, and warns when the interface is missing.
+func (c *Config) CheckHost(h *config.Host) {
+	_, err := tlsconf.Load(c.TLS, true)
+	h.Report(err)
+	h.Interface("interface", c.Interface)
 }

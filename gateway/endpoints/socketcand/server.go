@@ -191,8 +191,10 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 
 // reject closes c, counts it under r and logs it (rate-limited per peer).
 func (s *server) reject(c net.Conn, p peerlimit.Peer, r endpoint.ConnReason) {
-	c.Close()
+	// Counted before the close: whoever sees the connection end sees it
+	// counted.
 	s.env.Stats.Rejected.Add(r)
+	c.Close()
 	msg := "socketcand client refused: " + r.String()
 	if r == endpoint.ConnNotAllowed {
 		msg = "peer refused by allow_peers"

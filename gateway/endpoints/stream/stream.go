@@ -173,8 +173,10 @@ func (s *conn) admit(c net.Conn, p peerlimit.Peer) bool {
 
 // reject closes c, counts it under r and logs it (rate-limited per peer).
 func (s *conn) reject(c net.Conn, p peerlimit.Peer, r endpoint.ConnReason) {
-	c.Close()
+	// Counted before the close: whoever sees the connection end sees it
+	// counted.
 	s.env.Stats.Rejected.Add(r)
+	c.Close()
 	msg := "client refused: " + r.String()
 	if r == endpoint.ConnNotAllowed {
 		msg = "peer refused by allow_peers"

@@ -195,7 +195,7 @@ func TestTCP(t *testing.T) {
 
 func TestUnix(t *testing.T) {
 	for _, tc := range []struct {
-		typ  string
+		typ  config.SocketType
 		pdus bool
 	}{{unix.Stream, false}, {unix.Stream, true}, {unix.SeqPacket, false}} {
 		t.Run(fmt.Sprintf("%s/pdus=%v", tc.typ, tc.pdus), func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/stream"
+	"github.com/fieldgate/fieldgate/gateway/internal/tlsconf"
 )
 
 // Config is a tcp endpoint's settings.
@@ -59,4 +60,12 @@ func (t transport) Listen(ctx context.Context) (net.Listener, error) {
 func (t transport) Dial(ctx context.Context) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", t.c.Peer)
+}
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost loads the TLS certificate, key and CA as opening the endpoint does.
+func (c *Config) CheckHost(h *config.Host) {
+	_, err := tlsconf.Load(c.TLS, c.Role != config.Client)
+	h.Report(err)
 }

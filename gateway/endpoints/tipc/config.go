@@ -12,12 +12,12 @@ import (
 )
 
 // SocketType is the TIPC socket type of an endpoint.
-type SocketType string
+type SocketType = config.SocketType
 
 // Socket types.
 const (
-	Stream    SocketType = "stream"    // SOCK_STREAM: a byte stream
-	SeqPacket SocketType = "seqpacket" // SOCK_SEQPACKET: one message per batch of frames
+	Stream    = config.StreamSocket    // SOCK_STREAM: a byte stream
+	SeqPacket = config.SeqPacketSocket // SOCK_SEQPACKET: one message per batch of frames
 )
 
 // Scope names, as written in the configuration (and as tipc(8) prints them).

@@ -7,12 +7,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/fieldgate/fieldgate/alg"
+	"github.com/fieldgate/fieldgate/gateway/config"
 )
 
 // sealer is the AEAD the authenticated UDP mode uses: cipher.AEAD plus the
@@ -42,29 +43,48 @@ func newSealer(key []byte, provider string) (sealer, error) {
 	return algAEAD{a}, nil
 }
 
-// readKeyFile reads a 32-byte pre-shared key (raw, or 64 hex digits) and
-// refuses files that group or others may read or write.
+// keyHint says how to make a key file.
+const keyHint = "32 random bytes, raw or as 64 hex digits: head -c 32 /dev/urandom | xxd -p -c 64 > FILE; chmod 600 FILE"
+
+// readKeyFile reads a 32-byte pre-shared key (raw, or 64 hex digits) from
+// a regular file that neither group nor others may access. It is the one
+// reader of key files: opening the endpoint and CheckHost (fieldgate
+// check) call it, so both refuse a file with the same words. Its errors
+// are *config.HostError for auth.key_file.
 func readKeyFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
+	const field = "auth.key_file"
+	b, err := config.ReadSecretFile(field, "key file", path, 4096)
 	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
+		return nil, err
 	}
-	if m := st.Mode().Perm(); m&0o077 != 0 {
-		return nil, fmt.Errorf("key file %s has mode %04o: it must not be accessible by group or others (run: chmod 600 %s)", path, m, path)
+	if len(b) == 32 {
+		return b, nil
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("key file: %w", err)
+	bad := func(format string, args ...any) error {
+		return &config.HostError{Field: field, Msg: fmt.Sprintf("key file %s: ", path) + fmt.Sprintf(format, args...), Hint: keyHint}
 	}
-	if s := strings.TrimSpace(string(b)); len(s) == 64 {
-		if k, err := hex.DecodeString(s); err == nil {
-			return k, nil
+	s := strings.TrimSpace(string(b))
+	if i := notHex(s); i < 0 && len(s) > 0 {
+		if len(s) == 64 {
+			return hex.DecodeString(s)
+		}
+		return nil, bad("%d hex digits, want 64", len(s))
+	} else if len(s) == 64 {
+		return nil, bad("64 characters, but %q at offset %d is not a hex digit", s[i], i)
+	}
+	return nil, bad("want 32 raw bytes or 64 hex digits, found %d bytes", len(b))
+}
+
+// notHex returns the index of the first byte of s that is not a hex
+// digit, or -1.
+func notHex(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return i
 		}
 	}
-	if len(b) != 32 {
-		return nil, fmt.Errorf("key file %s: want 32 raw bytes or 64 hex digits, found %d bytes", path, len(b))
-	}
-	return b, nil
+	return -1
 }
 
 // Authenticated datagram layout:
@@ -74,8 +94,10 @@ func readKeyFile(path string) ([]byte, error) {
 // The nonce is the low 32 bits of the session and the counter. The session
 // is random in its high 32 bits and the sender's start time in seconds in
 // its low 32 bits; a receiver accepts a new session only if it started no
-// earlier than the current one, so captured datagrams of an older session
-// cannot be replayed. Within a session a sliding window rejects replays.
+// earlier than the current one and is not one it has left (a sender that
+// restarted within the same second has a session of the same time), so
+// captured datagrams of an older session cannot be replayed. Within a
+// session a sliding window rejects replays.
 const (
 	authMagic  = "FGA1"
 	authHeader = 4 + 8 + 8
@@ -90,7 +112,16 @@ type authState struct {
 	// receive side
 	peerSession uint64
 	window      replayWindow
+	// left are the last sessions peerSession replaced, never accepted
+	// again (next is the slot the next one goes to).
+	left [retiredSessions]uint64
+	next int
 }
+
+// retiredSessions is how many sessions a receiver remembers having left:
+// an old session could be replayed only after this many genuine restarts
+// of the sender within one second.
+const retiredSessions = 16
 
 func newAuthState(a, o sealer, window int) *authState {
 	var r [4]byte
@@ -135,8 +166,12 @@ func (s *authState) open(dst, b []byte) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sess != s.peerSession {
-		if s.peerSession != 0 && uint32(sess) < uint32(s.peerSession) {
+		if s.peerSession != 0 && uint32(sess) < uint32(s.peerSession) || slices.Contains(s.left[:], sess) {
 			return nil, errReplay
+		}
+		if s.peerSession != 0 {
+			s.left[s.next] = s.peerSession
+			s.next = (s.next + 1) % len(s.left)
 		}
 		s.peerSession = sess
 		s.window.reset()

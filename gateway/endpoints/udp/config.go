@@ -51,3 +51,13 @@ func decode(o *config.Object) config.Settings {
 	c.Auth = o.Auth()
 	return c
 }
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost reads the key file as opening the endpoint does.
+func (c *Config) CheckHost(h *config.Host) {
+	if c.Auth != nil && c.Auth.KeyFile != "" {
+		_, err := readKeyFile(c.Auth.KeyFile)
+		h.Report(err)
+	}
+}

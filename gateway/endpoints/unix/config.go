@@ -12,15 +12,15 @@ import (
 
 // Socket types.
 const (
-	Stream    = "stream"    // SOCK_STREAM
-	SeqPacket = "seqpacket" // SOCK_SEQPACKET: one message per batch of frames
+	Stream    = config.StreamSocket    // SOCK_STREAM
+	SeqPacket = config.SeqPacketSocket // SOCK_SEQPACKET: one message per batch of frames
 )
 
 // Config is a unix endpoint's settings.
 type Config struct {
 	stream.Config
-	Path       string // socket path
-	SocketType string // Stream or SeqPacket
+	Path       string            // socket path
+	SocketType config.SocketType // Stream or SeqPacket
 }
 
 var (
@@ -41,7 +41,7 @@ func (c *Config) Transport() stream.Transport { return transport{c} }
 
 var fields = []config.Field{
 	{Name: "path", Doc: "socket path (at most 107 bytes); a server replaces a stale socket file"},
-	{Name: "type", Default: Stream, Doc: "`stream` or `seqpacket`"},
+	{Name: "type", Default: string(Stream), Doc: "`stream` or `seqpacket`"},
 }
 
 func decode(o *config.Object, role config.Role) stream.Settings {
@@ -52,7 +52,7 @@ func decode(o *config.Object, role config.Role) stream.Settings {
 	} else if len(c.Path) > 107 {
 		o.Errorf(o.Get("path"), o.Field("path"), "unix socket paths are at most 107 bytes", "path too long")
 	}
-	c.SocketType = o.OneOf("type", Stream, Stream, SeqPacket)
+	c.SocketType = config.SocketType(o.OneOf("type", string(Stream), string(Stream), string(SeqPacket)))
 	return c
 }
 

@@ -50,11 +50,9 @@ func TestDialContext(t *testing.T) {
 		conn.Close()
 		t.Skip("something listens on vsock port 0xFFF0 of CID 1")
 	}
-	// The kernel's own connect timeout is 2 s: an ignored context shows
-	// as a timeout error of the kernel's after 2 s, not the context's.
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Dial: %v, want the context's deadline", err)
-	}
+	// The kernel's own connect timeout is 2 s (an ignored context took
+	// 2.03 s); when the context ends, the dial returns with either its
+	// error or the kernel's, at once.
 	if d := time.Since(start); d > 1900*time.Millisecond {
 		t.Errorf("Dial returned after %v (%v), its context ended after 100ms", d, err)
 	}
