@@ -36,6 +36,12 @@ type EndpointStatus struct {
 	// that completed the CANNELLONIv1 handshake (stream kinds, either
 	// role).
 	Connects uint64 `json:"connects,omitempty"`
+	// Reconnects, PendingAcks and Republished describe a broker client
+	// (nats): connections made again, messages awaiting acknowledgement,
+	// messages published again.
+	Reconnects  uint64 `json:"reconnects,omitempty"`
+	PendingAcks int64  `json:"pending_acks,omitempty"`
+	Republished uint64 `json:"republished,omitempty"`
 	// BusBPS and BusLoad describe the CAN bus of the endpoint's interface
 	// over the last second (all traffic the controller saw): estimated
 	// bits per second, and that over the bit rate (-1 without a bit
@@ -86,7 +92,8 @@ func (g *Gateway) Status() Status {
 			BytesIn: s.BytesIn.Load(), BytesOut: s.BytesOut.Load(), Dropped: s.Drops.Snapshot(), Peers: s.Peers.Load(),
 			Connects: s.Connects.Load(),
 			SeqGaps:  s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
-			LogSuppressed: s.LogSuppressed.Load()}
+			LogSuppressed: s.LogSuppressed.Load(), Reconnects: s.Reconnects.Load(), PendingAcks: s.PendingAcks.Load(),
+			Republished: s.Republished.Load()}
 		if r := s.Rejected.Snapshot(); len(r) > 0 {
 			es.Rejected = r
 		}

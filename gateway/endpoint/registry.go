@@ -22,6 +22,7 @@ const (
 	ReportsSeqGaps     Reports = 1 << iota // fieldgate_udp_sequence_gaps_total
 	ReportsErrorFrames                     // fieldgate_can_error_frames_total
 	ReportsPeers                           // fieldgate_endpoint_peers
+	ReportsBroker                          // fieldgate_broker_reconnects_total, _pending_acks, _republished_total
 )
 
 // A Kind is one registered endpoint kind.

@@ -94,4 +94,11 @@ type Stats struct {
 	// LogSuppressed counts log lines a server held back by its per-peer
 	// log rate limit (a summary line reports them).
 	LogSuppressed atomic.Uint64
+	// Broker clients (nats): Reconnects counts connections made again
+	// after one was lost; PendingAcks is how many published messages
+	// await the broker's acknowledgement; Republished counts messages
+	// published again because their acknowledgement did not come.
+	Reconnects  atomic.Uint64
+	PendingAcks atomic.Int64
+	Republished atomic.Uint64
 }
