@@ -94,4 +94,7 @@ type Stats struct {
 	// LogSuppressed counts log lines a server held back by its per-peer
 	// log rate limit (a summary line reports them).
 	LogSuppressed atomic.Uint64
+	// RecvBuffer is the socket receive buffer the kernel granted, in
+	// bytes, for kinds that set one (can); 0 otherwise.
+	RecvBuffer atomic.Int64
 }
