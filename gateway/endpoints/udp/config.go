@@ -8,16 +8,16 @@ import (
 
 // Config is a udp endpoint's settings.
 type Config struct {
-	Listen     string        // local host:port
-	Peer       string        // remote host:port; "" sends to the last peer heard from
-	MTU        int           // path MTU: datagrams are filled up to it less IP/UDP headers
-	Flush      time.Duration // > 0: a datagram waits this long after its first frame
+	Listen string        // local host:port
+	Peer   string        // remote host:port; "" sends to the last peer heard from
+	MTU    int           // path MTU: datagrams are filled up to it less IP/UDP headers
+	Flush  time.Duration // > 0: a datagram waits this long after its first frame
 	// Coalesce (flush: 0): a frame on a link idle this long goes at once;
 	// frames that come sooner after a datagram wait until this long after
 	// it (see udpConn.flushPolicy). 0 sends every batch at once.
-	Coalesce time.Duration
-	AllowPeers []string      // IP addresses and CIDR prefixes allowed to send to us
-	Auth       *config.Auth  // authenticated mode, nil when off
+	Coalesce   time.Duration
+	AllowPeers []string     // IP addresses and CIDR prefixes allowed to send to us
+	Auth       *config.Auth // authenticated mode, nil when off
 }
 
 // DefaultCoalesce is coalesce's default: at most one datagram that is not
