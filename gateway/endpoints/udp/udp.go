@@ -26,6 +26,7 @@ type udpConn struct {
 	cfg   *Config
 	env   *endpoint.Env
 	c     *net.UDPConn
+	io    *directIO // c's sendto and recvmsg
 	peer  atomic.Pointer[netip.AddrPort]
 	fixed bool
 	allow access.Peers
@@ -118,7 +119,7 @@ func (u *udpConn) writeLocked(out []byte, to netip.AddrPort, frames int) error {
 	var err error
 	u.lastSend = time.Now()
 	for range 4 {
-		if _, err = u.c.WriteToUDPAddrPort(out, to); err == nil {
+		if err = u.io.send(out, to); err == nil {
 			u.remember(out, frames)
 			return nil
 		}
@@ -174,6 +175,10 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 	if err != nil {
 		return nil, err
 	}
+	if u.io, err = newDirectIO(u.c); err != nil {
+		u.c.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
 	u.reportBuffer(setRecvBuffer(u.c, recvBuffer))
 	u.c.SetWriteBuffer(4 << 20)
 	u.timer = time.AfterFunc(time.Hour, u.flushTimer)
@@ -225,7 +230,7 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 	oob := make([]byte, 64)
 	var kernelDropped uint32
 	for {
-		n, oobn, _, from, err := u.c.ReadMsgUDPAddrPort(buf, oob)
+		n, oobn, from, err := u.io.recv(buf, oob)
 		if err == nil {
 			// Datagrams the kernel dropped because our receive buffer
 			// was full (SO_RXQ_OVFL, cumulative): counted as
