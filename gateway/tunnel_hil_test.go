@@ -184,9 +184,10 @@ func TestHILUDPTunnel2000(t *testing.T) {
 	}
 }
 
-// tunnelFlushes are the udp settings BenchmarkHILUDPTunnel compares
-// (HILFLAGS='-test.bench=HILUDPTunnel -fg.tunnel=flush: 0;flush: 1ms').
-var tunnelFlushes = flag.String("fg.tunnel", "flush: 0;flush: 1ms", "semicolon-separated udp settings for BenchmarkHILUDPTunnel")
+// tunnelFlushes are the udp settings BenchmarkHILUDPTunnel compares:
+// semicolon-separated, each key=value[,key=value] (no spaces: HILFLAGS
+// splits on them), e.g. -fg.tunnel='coalesce=0;coalesce=1ms;flush=1ms'.
+var tunnelFlushes = flag.String("fg.tunnel", "coalesce=0;coalesce=1ms;flush=1ms", "semicolon-separated udp settings (key=value,...) for BenchmarkHILUDPTunnel")
 
 // tunnelRates are the paced rates of BenchmarkHILUDPTunnel.
 var tunnelRates = flag.String("fg.tunnelrates", "200,1000,2000,4000", "comma-separated paced rates (frames/s) for BenchmarkHILUDPTunnel")
@@ -203,6 +204,9 @@ var tunnelRounds = flag.Int("fg.rounds", 5, "rounds per setting and rate for Ben
 // frame, and datagrams per frame.
 func BenchmarkHILUDPTunnel(b *testing.B) {
 	settings := strings.Split(*tunnelFlushes, ";")
+	for i, st := range settings {
+		settings[i] = strings.ReplaceAll(strings.ReplaceAll(st, "=", ": "), ",", ", ")
+	}
 	var rates []float64
 	for _, f := range strings.Split(*tunnelRates, ",") {
 		r, err := strconv.ParseFloat(f, 64)
