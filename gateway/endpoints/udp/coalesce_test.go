@@ -79,49 +79,95 @@ func sameIDs(a []uint32, b ...uint32) bool {
 	return true
 }
 
-// TestCoalesceIdleGoesAtOnce: with flush: 0 and the default coalesce, a
-// frame on an idle link goes out at once in its own datagram; frames that
-// come within coalesce of that datagram go together, coalesce after it,
-// and not before; the link idle again, the next frame goes at once.
+// TestCoalesceIdleGoesAtOnce: with flush: 0, frames on a quiet link go out
+// at once, one datagram each, while the budget lasts (burstDatagrams);
+// beyond it frames wait for the next slot and go together, one coalesce
+// after the budget ran out, not before; with the link quiet again, frames
+// go at once.
 func TestCoalesceIdleGoesAtOnce(t *testing.T) {
-	const coalesce = 50 * time.Millisecond // wide: a loaded machine's scheduling stays within it
+	const coalesce = 50 * time.Millisecond
 	u, peer := coalescePair(t, ", coalesce: 50ms")
 	ctx := context.Background()
+	// burst sends burstDatagrams frames back to back, each in a call of
+	// its own, and checks that each went alone (a held frame would share
+	// a datagram with the next).
+	burst := func(what string, first uint32) time.Time {
+		t.Helper()
+		for id := first; id < first+burstDatagrams; id++ {
+			if n, err := u.Send(ctx, canFrames(id)); n != 1 || err != nil {
+				t.Fatalf("send: %d %v", n, err)
+			}
+		}
+		var last time.Time
+		for id := first; id < first+burstDatagrams; id++ {
+			ids, at, ok := readDatagram(t, peer, time.Second)
+			if !ok || !sameIDs(ids, id) {
+				t.Fatalf("%s: datagram %v %v, want [%d] alone", what, ids, ok, id)
+			}
+			last = at
+		}
+		return last
+	}
 	start := time.Now()
-	if n, err := u.Send(ctx, canFrames(1)); n != 1 || err != nil {
-		t.Fatalf("send: %d %v", n, err)
-	}
-	ids, at0, ok := readDatagram(t, peer, coalesce/2)
-	if !ok || !sameIDs(ids, 1) {
-		t.Fatalf("idle link: datagram %v %v within %v, want [1] at once", ids, ok, coalesce/2)
-	}
-	if d := at0.Sub(start); d > coalesce/2 {
-		t.Fatalf("idle link: first datagram after %v", d)
-	}
-	// Within coalesce of that datagram: held, then sent together.
-	for _, id := range []uint32{2, 3, 4} {
+	burst("quiet link", 1)
+	// Budget spent: held, then sent together.
+	for _, id := range []uint32{11, 12, 13} {
 		if n, err := u.Send(ctx, canFrames(id)); n != 1 || err != nil {
 			t.Fatalf("send: %d %v", n, err)
 		}
 	}
-	if ids, _, ok := readDatagram(t, peer, coalesce/5); ok {
-		t.Fatalf("busy link: datagram %v sent within %v of the last one, want it held", ids, coalesce/5)
+	ids, at1, ok := readDatagram(t, peer, 3*coalesce)
+	if !ok || !sameIDs(ids, 11, 12, 13) {
+		t.Fatalf("budget spent: datagram %v %v, want [11 12 13] in one", ids, ok)
 	}
-	ids, at1, ok := readDatagram(t, peer, 2*coalesce)
-	if !ok || !sameIDs(ids, 2, 3, 4) {
-		t.Fatalf("busy link: datagram %v %v, want [2 3 4] in one", ids, ok)
+	if gap := at1.Sub(start); gap < coalesce*9/10 {
+		t.Errorf("budget spent: held datagram went %v after the first, want ≥ %v", gap, coalesce)
 	}
-	if gap := at1.Sub(at0); gap < coalesce*9/10 {
-		t.Errorf("busy link: second datagram %v after the first, want ≥ %v", gap, coalesce)
+	// Quiet again: the budget refilled.
+	time.Sleep(burstDatagrams * coalesce)
+	burst("quiet again", 21)
+}
+
+// TestCoalesceSteadyRate: frames at one per coalesce go one per datagram,
+// none held; at four per coalesce, about one datagram per coalesce carries
+// them.
+func TestCoalesceSteadyRate(t *testing.T) {
+	const coalesce = 20 * time.Millisecond
+	u, peer := coalescePair(t, ", coalesce: 20ms")
+	ctx := context.Background()
+	count := func(n int, every time.Duration) (datagrams int, took time.Duration) {
+		got := make(chan int)
+		go func() {
+			frames, dgs := 0, 0
+			for frames < n {
+				ids, _, ok := readDatagram(t, peer, 2*time.Second)
+				if !ok {
+					break
+				}
+				frames += len(ids)
+				dgs++
+			}
+			got <- dgs
+		}()
+		start := time.Now()
+		for i := range n {
+			u.Send(ctx, canFrames(uint32(i)))
+			time.Sleep(every)
+		}
+		took = time.Since(start)
+		return <-got, took
 	}
-	// Idle again.
-	time.Sleep(2 * coalesce)
-	sent := time.Now()
-	u.Send(ctx, canFrames(5))
-	ids, at2, ok := readDatagram(t, peer, coalesce/2)
-	if !ok || !sameIDs(ids, 5) || at2.Sub(sent) > coalesce/2 {
-		t.Fatalf("idle again: datagram %v %v after %v, want [5] at once", ids, ok, at2.Sub(sent))
+	if d, _ := count(20, coalesce+coalesce/4); d != 20 {
+		t.Errorf("one frame per %v: %d datagrams for 20 frames, want 20", coalesce+coalesce/4, d)
 	}
+	time.Sleep(burstDatagrams * coalesce)
+	// Sleeps overshoot on a loaded machine: the bound follows the time
+	// the frames really took.
+	d, took := count(80, coalesce/4)
+	if most := int(took/coalesce) + burstDatagrams + 2; d > most || d >= 80 {
+		t.Errorf("80 frames in %v (about four per %v): %d datagrams, want at most %d", took, coalesce, d, most)
+	}
+	t.Logf("80 frames in %v: %d datagrams", took, d)
 }
 
 // TestCoalesceFullDatagramAtOnce: a datagram that fills up goes at once,
@@ -129,8 +175,10 @@ func TestCoalesceIdleGoesAtOnce(t *testing.T) {
 func TestCoalesceFullDatagramAtOnce(t *testing.T) {
 	u, peer := coalescePair(t, ", coalesce: 100ms, mtu: 576")
 	ctx := context.Background()
-	u.Send(ctx, canFrames(0))
-	readDatagram(t, peer, time.Second)
+	for range burstDatagrams { // spend the budget
+		u.Send(ctx, canFrames(0))
+		readDatagram(t, peer, time.Second)
+	}
 	// 576 - 28 - 5 header = 543 bytes: 90 frames of 6 bytes (4 id, 1
 	// len, 1 data).
 	ids := make([]uint32, 100)
@@ -170,8 +218,10 @@ func TestCoalesceOff(t *testing.T) {
 func TestCoalesceCloseFlushes(t *testing.T) {
 	u, peer := coalescePair(t, ", coalesce: 100ms")
 	ctx := context.Background()
-	u.Send(ctx, canFrames(1))
-	readDatagram(t, peer, time.Second)
+	for range burstDatagrams { // spend the budget
+		u.Send(ctx, canFrames(1))
+		readDatagram(t, peer, time.Second)
+	}
 	u.Send(ctx, canFrames(2, 3))
 	u.Close()
 	if ids, _, ok := readDatagram(t, peer, 50*time.Millisecond); !ok || !sameIDs(ids, 2, 3) {

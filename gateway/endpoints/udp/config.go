@@ -12,16 +12,17 @@ type Config struct {
 	Peer   string        // remote host:port; "" sends to the last peer heard from
 	MTU    int           // path MTU: datagrams are filled up to it less IP/UDP headers
 	Flush  time.Duration // > 0: a datagram waits this long after its first frame
-	// Coalesce (flush: 0): a frame on a link idle this long goes at once;
-	// frames that come sooner after a datagram wait until this long after
-	// it (see udpConn.flushPolicy). 0 sends every batch at once.
+	// Coalesce (flush: 0): the link sends at most one datagram that is
+	// not full per Coalesce on average, the first few at once (see
+	// udpConn.flushPolicy). 0 sends every batch at once.
 	Coalesce   time.Duration
 	AllowPeers []string     // IP addresses and CIDR prefixes allowed to send to us
 	Auth       *config.Auth // authenticated mode, nil when off
 }
 
-// DefaultCoalesce is coalesce's default: at most one datagram that is not
-// full per millisecond on a busy link, none delayed on a quiet one.
+// DefaultCoalesce is coalesce's default: on average at most one datagram
+// that is not full per millisecond on a busy link; no frame is delayed on
+// a quiet one.
 const DefaultCoalesce = time.Millisecond
 
 var _ config.Binder = (*Config)(nil)
@@ -45,7 +46,7 @@ var fields = []config.Field{
 	{Name: "peer", Doc: "remote `host:port`; without it, frames go to the last peer heard from"},
 	{Name: "mtu", Default: "1500", Doc: "path MTU (576–65535); datagrams are filled up to MTU − IP/UDP headers (− 36 bytes with `auth`)"},
 	{Name: "flush", Default: "0", Doc: "`0`: datagrams go as `coalesce` says; a duration (e.g. `100ms`, cannelloni's default) holds each datagram that long after its first frame to fill it"},
-	{Name: "coalesce", Default: "1ms", Doc: "with `flush: 0`: a frame on a link that sent no datagram for this long goes at once; frames that come sooner wait until this long after the last datagram, together (0–100ms; `0` sends every batch at once)"},
+	{Name: "coalesce", Default: "1ms", Doc: "with `flush: 0`: the link sends at most one datagram that is not full per `coalesce` on average, up to 4 at once after a quiet spell; frames beyond that rate wait for the next slot, together (0–100ms; `0` sends every batch at once)"},
 	{Name: "allow_peers", Doc: "IP addresses or CIDR prefixes allowed to send to us (default: any)"},
 	{Name: "auth", Doc: "`{key_file: psk, provider: auto, replay_window: 1024}`: authenticate and encrypt datagrams (AES-256-GCM) with a 32-byte pre-shared key in a mode-0600 file"},
 }

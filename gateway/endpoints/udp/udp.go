@@ -46,8 +46,10 @@ type udpConn struct {
 	// coalesce after the last datagram (flush: 0). armed: it is set.
 	timer *time.Timer
 	armed bool
-	// lastSend is when the last datagram was written (monotonic).
-	lastSend time.Time
+	// tat is when the coalesce budget is full again (flush: 0; see
+	// flushPolicy): a generic cell rate algorithm's theoretical arrival
+	// time, monotonic.
+	tat time.Time
 	// sent remembers how many frames the last datagrams carried, by
 	// datagram key (sequence number, or the counter when authenticated),
 	// so that an ICMP error quoting a datagram counts its frames.
@@ -117,7 +119,6 @@ func asyncError(err error) bool {
 // queue) does not stop this one: it is sent again, a bounded number of times.
 func (u *udpConn) writeLocked(out []byte, to netip.AddrPort, frames int) error {
 	var err error
-	u.lastSend = time.Now()
 	for range 4 {
 		if err = u.io.send(out, to); err == nil {
 			u.remember(out, frames)
@@ -376,24 +377,32 @@ func (u *udpConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		}
 		return len(frames), nil
 	}
+	u.chargeLocked()
 	if err := u.flushLocked(*p, true); err != nil {
 		return first, err
 	}
 	return len(frames), nil
 }
 
+// burstDatagrams is how many datagrams that are not full a quiet link
+// sends at once (flush: 0) before coalescing starts.
+const burstDatagrams = 4
+
 // flushPolicy says when the pending datagram goes out: 0 for now, else
 // how long it may wait (under mu).
 //
 // With flush > 0 it waits that long after its first frame (cannelloni's
-// timeout). With flush: 0 it goes at once when the link is idle: no
-// datagram was written in the last coalesce interval. Frames that come
-// sooner after a datagram wait until coalesce has passed since it, and
-// every frame that comes meanwhile joins them. So a frame on a quiet link
-// is never delayed, a busy link sends at most one datagram that is not
-// full per coalesce interval (at 2 000 frames/s and the default 1 ms,
-// about two frames a datagram instead of one), and no frame waits longer
-// than coalesce. A timer already set (armed) keeps its time.
+// timeout). With flush: 0 the link sends at most one datagram that is not
+// full per coalesce on average, with a budget of burstDatagrams (a generic
+// cell rate algorithm, the token bucket of ATM's traffic policing): while
+// the budget lasts a datagram goes at once, so a frame on a quiet link is
+// never delayed, and frames at up to one per coalesce go one per datagram
+// at once whatever their jitter. Beyond that rate frames wait for the next
+// slot, together, and every frame that comes meanwhile joins them: at
+// 2 000 frames/s and the default 1 ms, about two frames share a datagram.
+// No frame waits much longer than coalesce (Go's timers wake in whole
+// milliseconds when the process is otherwise idle). A full datagram goes
+// at once and costs no budget. A timer already set (armed) keeps its time.
 func (u *udpConn) flushPolicy() time.Duration {
 	if u.armed {
 		return time.Nanosecond // the timer flushes it
@@ -404,10 +413,22 @@ func (u *udpConn) flushPolicy() time.Duration {
 	if u.cfg.Coalesce <= 0 {
 		return 0
 	}
-	if since := time.Since(u.lastSend); since < u.cfg.Coalesce {
-		return u.cfg.Coalesce - since
+	earliest := u.tat.Add(-(burstDatagrams - 1) * u.cfg.Coalesce)
+	if wait := time.Until(earliest); wait > 0 {
+		return wait
 	}
 	return 0
+}
+
+// chargeLocked takes one datagram off the coalesce budget (flush: 0).
+func (u *udpConn) chargeLocked() {
+	if u.cfg.Flush > 0 || u.cfg.Coalesce <= 0 {
+		return
+	}
+	if now := time.Now(); u.tat.Before(now) {
+		u.tat = now
+	}
+	u.tat = u.tat.Add(u.cfg.Coalesce)
 }
 
 // flushTimer is the timer's function: it writes the pending datagram,
@@ -416,7 +437,8 @@ func (u *udpConn) flushTimer() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.armed = false
-	if p := u.peer.Load(); p != nil {
+	if p := u.peer.Load(); p != nil && u.count > 0 {
+		u.chargeLocked()
 		u.flushLocked(*p, false)
 	}
 }
