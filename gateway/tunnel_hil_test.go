@@ -163,8 +163,8 @@ func runTunnel(t testing.TB, a, b *gw, spec loadSpec) tunnelRun {
 }
 
 // TestHILUDPTunnel2000: 2 000 frames/s, paced single frames, cross the
-// default UDP tunnel (flush: 0) without loss, in fewer datagrams than
-// frames, and with an idle link's first frame sent at once.
+// default UDP tunnel (flush: 0, coalesce: 1ms) without loss, about two
+// frames a datagram; frames on a quiet link (20 frames/s) go at once.
 func TestHILUDPTunnel2000(t *testing.T) {
 	a, b := tunnel(t, 9290, "")
 	forward(t, loadSpec{N: 200, Rate: 1000}) // warm-up
@@ -172,6 +172,11 @@ func TestHILUDPTunnel2000(t *testing.T) {
 	t.Logf("2000 frames/s: %v", r)
 	if r.Recv != r.Sent || r.Drops != 0 {
 		t.Errorf("%d of %d frames arrived, %d drops counted", r.Recv, r.Sent, r.Drops)
+	}
+	// coalesce 1 ms: at most about one datagram that is not full per
+	// millisecond, so about two frames share one (one each before).
+	if r.Datagrams > 0.6 {
+		t.Errorf("%.2f datagrams per frame at 2 000 frames/s, want ≤ 0.6 (coalesced)", r.Datagrams)
 	}
 	// Idle: frames 50 ms apart each go out alone, at once.
 	idle := runTunnel(t, a, b, loadSpec{N: 40, Rate: 20})
