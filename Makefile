@@ -9,12 +9,40 @@ export PKGS BENCH HILFLAGS
 # $$HOME stays $$HOME), and single quotes in it are escaped for the shell.
 squote = '$(subst ','\'',$(1))'
 
-.PHONY: all build deps test test-host test-hil run hil bench clean
+# Where `make install` puts things: $(DESTDIR)$(PREFIX)/bin/fieldgate, the
+# man pages in $(MANDIR)/man1, and the bash, zsh and fish completions.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+# Build outputs: the binary in $(BIN), the man pages in $(MAN).
+BIN     ?= bin
+MAN     ?= man
+
+.PHONY: all build man install deps test test-host test-hil run hil bench clean
 
 all: build
 
 build:
-	$(GO) build -buildvcs=auto -o bin/fieldgate ./cmd/fieldgate
+	$(GO) build -buildvcs=auto -o $(BIN)/fieldgate ./cmd/fieldgate
+
+# The man pages, generated from the commands' flag definitions:
+# $(MAN)/fieldgate.1 and $(MAN)/fieldgate-COMMAND.1.
+man: build
+	rm -rf $(MAN)
+	$(BIN)/fieldgate man -d $(MAN)
+
+install: build man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(DATADIR)/bash-completion/completions \
+		$(DESTDIR)$(DATADIR)/zsh/site-functions \
+		$(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 755 $(BIN)/fieldgate $(DESTDIR)$(BINDIR)/fieldgate
+	install -m 644 $(MAN)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(BIN)/fieldgate completion bash > $(DESTDIR)$(DATADIR)/bash-completion/completions/fieldgate
+	$(BIN)/fieldgate completion zsh > $(DESTDIR)$(DATADIR)/zsh/site-functions/_fieldgate
+	$(BIN)/fieldgate completion fish > $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/fieldgate.fish
 
 deps:
 	$(RIG) provision
@@ -46,4 +74,4 @@ bench: deps
 	$(RIG) bench $(PKGS)
 
 clean:
-	rm -rf bin
+	rm -rf $(BIN) $(MAN)

@@ -45,7 +45,7 @@ func TestHILCLISendDump(t *testing.T) {
 	// cansend -> fieldgate can dump -L -n 3 (with a filter).
 	dir := t.TempDir()
 	logFile := filepath.Join(dir, "dump.log")
-	d := exec.Command("fieldgate", "can", "dump", "-L", "-n", "3", "-l", logFile, "vcan0,100:700")
+	d := exec.Command("fieldgate", "can", "dump", "-L", "-n", "3", "-s", "0", "--log-file", logFile, "vcan0,100:700")
 	var out2 bytes.Buffer
 	d.Stdout = &out2
 	if err := d.Start(); err != nil {
@@ -84,7 +84,7 @@ func TestHILCLISendDump(t *testing.T) {
 	}
 	logged, _ := os.ReadFile(logFile)
 	if string(logged) != out2.String() {
-		t.Errorf("-l file differs from -L output:\n%s\n%s", logged, out2.String())
+		t.Errorf("--log-file file differs from -L output:\n%s\n%s", logged, out2.String())
 	}
 }
 

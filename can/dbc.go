@@ -102,17 +102,24 @@ func ParseDBC(name string, data []byte) (*DBC, error) {
 // Decode decodes a classic frame's signals. ok is false when the database
 // has no message with the frame's identifier or the frame is not classic.
 func (d *DBC) Decode(f *FDFrame) (name string, signals []Signal, ok bool) {
+	return d.AppendDecode(nil, f)
+}
+
+// AppendDecode is Decode appending the signals to dst, so that a caller
+// reusing dst decodes without allocating.
+func (d *DBC) AppendDecode(dst []Signal, f *FDFrame) (name string, signals []Signal, ok bool) {
+	signals = dst
 	key := f.ID
 	if f.Extended {
 		key |= EFFFlag
 	}
 	m, found := d.msgs[key]
 	if !found || f.Error || f.Remote {
-		return "", nil, false
+		return "", dst, false
 	}
 	c, classic := f.Classic()
 	if !classic {
-		return "", nil, false
+		return "", dst, false
 	}
 	data := c.Einride().Data
 	var muxVal uint64

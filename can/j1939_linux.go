@@ -325,5 +325,15 @@ func (c *J1939Conn) ClaimAddress(ctx context.Context, name uint64, addr uint8) e
 	}
 }
 
+// Rebind binds c again, to a new local NAME, PGN and address on the same
+// interface (the kernel allows it on a bound J1939 socket): an address
+// claimer moves this way to the address it claims.
+func (c *J1939Conn) Rebind(local J1939Addr) error {
+	if local.PGN != J1939NoPGN && local.PGN > J1939PGNMax {
+		return fmt.Errorf("can: J1939 PGN %#x: want 0..0x3FFFF or J1939NoPGN", local.PGN)
+	}
+	return c.s.wrap("bind", c.s.s.Bind(&core.J1939Addr{Interface: c.s.iface, Index: c.ifindex, Name: local.Name, PGN: local.PGN, Addr: local.Addr}))
+}
+
 // Close closes the socket.
 func (c *J1939Conn) Close() error { return c.s.close() }

@@ -70,6 +70,9 @@ type J1939Conn struct{}
 // ListenJ1939 is not supported on this platform.
 func ListenJ1939(iface string, cfg *J1939Config) (*J1939Conn, error) { return nil, errNotSupported }
 
+// Rebind is not supported on this platform.
+func (c *J1939Conn) Rebind(local J1939Addr) error { return errNotSupported }
+
 // WriteTo is not supported on this platform.
 func (c *J1939Conn) WriteTo(ctx context.Context, data []byte, dst J1939Addr) error {
 	return errNotSupported

@@ -43,6 +43,11 @@ type RecvMsg struct {
 	FD bool
 	// Time is the receive timestamp (zero without RawConfig.Timestamps).
 	Time time.Time
+	// HWTime is the driver's hardware timestamp alone (SO_TIMESTAMPING raw
+	// hardware), zero when the driver gives none (vcan, most controllers).
+	// Time already prefers it; HWTime is for callers that must tell them
+	// apart, such as candump -H.
+	HWTime time.Time
 	// Ifindex is the interface the frame was received on.
 	Ifindex int
 	// Own reports a frame sent from this host (MSG_DONTROUTE): from this

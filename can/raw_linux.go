@@ -22,6 +22,10 @@ import (
 // SO_RXQ_OVFL (16+4 -> 24) control messages.
 const oobSize = 32 + 64 + 24
 
+// rawMinNamelen is the address length CAN_RAW's recvmsg reports: the
+// sockaddr_can up to and including can_ifindex.
+const rawMinNamelen = 8
+
 // RawConn is a raw CAN socket (CAN_RAW) bound to one interface or to all.
 // ReadBatch and WriteBatch move many frames per system call (recvmmsg,
 // sendmmsg) and do not allocate in the steady state. Reads and writes may
@@ -326,7 +330,9 @@ func (c *RawConn) directRx() (int, error) {
 		c.rxMsgs[i].Flags = int(h.Hdr.Flags)
 		c.rxMsgs[i].NOOB = int(h.Hdr.Controllen)
 		c.rxAddr[i].Index = c.ifindex
-		if h.Hdr.Namelen >= unix.SizeofSockaddrCAN {
+		// CAN_RAW returns only family and ifindex (namelen 8,
+		// RAW_MIN_NAMELEN), not the whole sockaddr_can.
+		if h.Hdr.Namelen >= rawMinNamelen {
 			c.rxAddr[i].Index = int(d.name[i].Ifindex)
 		}
 	}
@@ -358,6 +364,7 @@ func (c *RawConn) decodeRx(i int, m *RecvMsg) error {
 		m.Ifindex = c.rxAddr[i].Index
 	}
 	m.Time = time.Time{}
+	m.HWTime = time.Time{}
 	c.parseOOB(c.rxOOB[i][:h.NOOB], m)
 	return nil
 }
@@ -399,6 +406,7 @@ func (c *RawConn) parseOOB(b []byte, m *RecvMsg) {
 	}
 	if !hw.IsZero() {
 		m.Time = hw
+		m.HWTime = hw
 	}
 }
 

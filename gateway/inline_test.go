@@ -230,8 +230,21 @@ func TestInlineSendNoAllocs(t *testing.T) {
 		batch[i] = frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
 	}
 	tc.got = make([]uint32, 0, 1<<20)
-	allocs := testing.AllocsPerRun(100, func() { g.deliver(src, batch) })
-	if allocs != 0 {
-		t.Fatalf("deliver with inline send: %v allocs per batch, want 0", allocs)
+	// AllocsPerRun counts every goroutine's allocations: the gateway's
+	// link watcher may allocate for a netlink event meanwhile (it did once
+	// in the rig). An allocation per batch shows in every round; keep the
+	// best of five.
+	best := -1.0
+	for range 5 {
+		allocs := testing.AllocsPerRun(100, func() { g.deliver(src, batch) })
+		if best < 0 || allocs < best {
+			best = allocs
+		}
+		if best == 0 {
+			break
+		}
+	}
+	if best != 0 {
+		t.Fatalf("deliver with inline send: %v allocs per batch, want 0", best)
 	}
 }

@@ -19,7 +19,7 @@ func TestRejectedConnectionsExposed(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  link: {kind: tcp, listen: "127.0.0.1:%d", max_clients_per_peer: 1, handshake_timeout: 200ms}
+  link: {kind: tcp, listen: "127.0.0.1:%d", max_clients_per_peer: 1, handshake_timeout: 1s}
   rec: {kind: log, path: %q}
 routes:
   - {name: r, from: [link], to: [rec]}

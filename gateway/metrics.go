@@ -28,6 +28,9 @@ type metrics struct {
 	rejected *prometheus.Desc
 	logSupp  *prometheus.Desc
 	offload  *prometheus.Desc
+	brRecon  *prometheus.Desc
+	brAcks   *prometheus.Desc
+	brRepub  *prometheus.Desc
 	// admin counts the admin listener's refusals (admin_metrics.go).
 	admin adminMetrics
 }
@@ -53,6 +56,9 @@ func newMetrics(g *Gateway) *metrics {
 		rejected: prometheus.NewDesc("fieldgate_endpoint_connections_rejected_total", "Client connections a server refused or closed before serving them, by reason.", []string{"endpoint", "reason"}, nil),
 		logSupp:  prometheus.NewDesc("fieldgate_endpoint_log_lines_suppressed_total", "Log lines about an endpoint's peers held back by the per-peer log rate limit.", []string{"endpoint"}, nil),
 		offload:  prometheus.NewDesc("fieldgate_route_offloaded", "1 when a route runs in the kernel (can-gw), 0 in user space.", []string{"route"}, nil),
+		brRecon:  prometheus.NewDesc("fieldgate_broker_reconnects_total", "Connections to a message broker made again after one was lost.", []string{"endpoint"}, nil),
+		brAcks:   prometheus.NewDesc("fieldgate_broker_pending_acks", "Published messages awaiting the broker's acknowledgement.", []string{"endpoint"}, nil),
+		brRepub:  prometheus.NewDesc("fieldgate_broker_republished_total", "Messages published again because the broker's acknowledgement did not come.", []string{"endpoint"}, nil),
 	}
 	m.reg.MustRegister(m.latVec, m, &m.admin)
 	m.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -65,7 +71,7 @@ func (m *metrics) latency(route string) latencyObserver {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.rejected, m.logSupp, m.offload, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
+	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.rejected, m.logSupp, m.offload, m.brRecon, m.brAcks, m.brRepub, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
 		ch <- d
 	}
 }
@@ -111,6 +117,11 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 				c(m.rejected, s.Rejected.Load(r), e.name, r.String())
 			}
 			c(m.logSupp, s.LogSuppressed.Load(), e.name)
+		}
+		if rep&endpoint.ReportsBroker != 0 {
+			c(m.brRecon, s.Reconnects.Load(), e.name)
+			gauge(m.brAcks, float64(s.PendingAcks.Load()), e.name)
+			c(m.brRepub, s.Republished.Load(), e.name)
 		}
 	}
 	for _, r := range t.routes {

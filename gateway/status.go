@@ -32,6 +32,16 @@ type EndpointStatus struct {
 	// held back by the per-peer log limit (servers only).
 	Rejected      map[string]uint64 `json:"connections_rejected,omitempty"`
 	LogSuppressed uint64            `json:"log_lines_suppressed,omitempty"`
+	// Connects counts the connections a server accepted (socketcand) or
+	// that completed the CANNELLONIv1 handshake (stream kinds, either
+	// role).
+	Connects uint64 `json:"connects,omitempty"`
+	// Reconnects, PendingAcks and Republished describe a broker client
+	// (nats): connections made again, messages awaiting acknowledgement,
+	// messages published again.
+	Reconnects  uint64 `json:"reconnects,omitempty"`
+	PendingAcks int64  `json:"pending_acks,omitempty"`
+	Republished uint64 `json:"republished,omitempty"`
 	// BusBPS and BusLoad describe the CAN bus of the endpoint's interface
 	// over the last second (all traffic the controller saw): estimated
 	// bits per second, and that over the bit rate (-1 without a bit
@@ -83,8 +93,10 @@ func (g *Gateway) Status() Status {
 		s := e.stats
 		es := EndpointStatus{Name: e.name, Kind: e.cfg.Kind, FramesIn: s.FramesIn.Load(), FramesOut: s.FramesOut.Load(),
 			BytesIn: s.BytesIn.Load(), BytesOut: s.BytesOut.Load(), Dropped: s.Drops.Snapshot(), Peers: s.Peers.Load(),
-			SeqGaps: s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
-			LogSuppressed: s.LogSuppressed.Load(), RecvBuffer: s.RecvBuffer.Load()}
+			Connects: s.Connects.Load(),
+			SeqGaps:  s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
+			LogSuppressed: s.LogSuppressed.Load(), Reconnects: s.Reconnects.Load(), PendingAcks: s.PendingAcks.Load(),
+			Republished: s.Republished.Load(), RecvBuffer: s.RecvBuffer.Load()}
 		if r := s.Rejected.Snapshot(); len(r) > 0 {
 			es.Rejected = r
 		}

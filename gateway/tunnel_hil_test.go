@@ -243,12 +243,12 @@ func BenchmarkHILUDPTunnel(b *testing.B) {
 			rs := runs[i]
 			b.Logf("%5.0f frames/s [%s] median (min–max) over %d rounds: delivered %s, p50 %s, p99 %s, gateway CPU/frame %s, guest CPU/frame %s, datagrams/frame %s, lossless rounds %d",
 				rate, s, len(rs),
-				spread(rs, func(r tunnelRun) float64 { return float64(r.Recv) }, "%.0f"),
-				spread(rs, func(r tunnelRun) float64 { return ms(r.P50) }, "%.2f ms"),
-				spread(rs, func(r tunnelRun) float64 { return ms(r.P99) }, "%.2f ms"),
-				spread(rs, func(r tunnelRun) float64 { return ms(r.GatewayCPU) * 1000 }, "%.0f µs"),
-				spread(rs, func(r tunnelRun) float64 { return ms(r.GuestCPU) * 1000 }, "%.0f µs"),
-				spread(rs, func(r tunnelRun) float64 { return r.Datagrams }, "%.2f"),
+				tunnelSpread(rs, func(r tunnelRun) float64 { return float64(r.Recv) }, "%.0f"),
+				tunnelSpread(rs, func(r tunnelRun) float64 { return ms(r.P50) }, "%.2f ms"),
+				tunnelSpread(rs, func(r tunnelRun) float64 { return ms(r.P99) }, "%.2f ms"),
+				tunnelSpread(rs, func(r tunnelRun) float64 { return ms(r.GatewayCPU) * 1000 }, "%.0f µs"),
+				tunnelSpread(rs, func(r tunnelRun) float64 { return ms(r.GuestCPU) * 1000 }, "%.0f µs"),
+				tunnelSpread(rs, func(r tunnelRun) float64 { return r.Datagrams }, "%.2f"),
 				lossless(rs))
 		}
 	}
@@ -256,10 +256,8 @@ func BenchmarkHILUDPTunnel(b *testing.B) {
 	b.Logf("guest load average at end: %s", strings.TrimSpace(string(load)))
 }
 
-func ms(d time.Duration) float64 { return float64(d) / 1e6 }
-
-// spread formats the median, minimum and maximum of f over rs.
-func spread(rs []tunnelRun, f func(tunnelRun) float64, format string) string {
+// tunnelSpread formats the median, minimum and maximum of f over rs.
+func tunnelSpread(rs []tunnelRun, f func(tunnelRun) float64, format string) string {
 	v := make([]float64, len(rs))
 	for i, r := range rs {
 		v[i] = f(r)

@@ -12,12 +12,13 @@ import (
 // HostPackages are the Debian packages the rig and the rig tests need on
 // the host: QEMU and the host userland that the guest runs (real peers
 // such as can-utils, python3-can, kcapi-tools, bluez testers, socat,
-// tshark, tcpdump, iproute2), and systemd for the host test that runs
-// systemd-analyze on configs/fieldgate.service.
+// tshark, tcpdump, iproute2), systemd for the host test that runs
+// systemd-analyze on configs/fieldgate.service, and nats-server for the
+// nats kind's cluster tests.
 var HostPackages = []string{
 	"qemu-system-x86", "kmod", "iproute2", "can-utils", "python3", "python3-can",
 	"kcapi-tools", "bluez-test-tools", "socat", "tshark", "wireshark-common",
-	"tcpdump", "systemd",
+	"tcpdump", "systemd", "nats-server",
 }
 
 // missingPackages returns the packages of want that dpkg does not list as

@@ -54,9 +54,11 @@ import (
 // pkt/s in 2 s windows, "work" the -work readers at 50k..120k in 4 s
 // windows (FG_BENCH_WINDOW sets both), the readers taking turns at each
 // rate. A reader's zero-drop rate is the highest rate the senders
-// achieved in a window where it received every frame; kernel drops
-// (PACKET_STATISTICS, tcpdump's "dropped by kernel") and any other loss
-// count as a miss and are printed apart. The senders sleep between
+// achieved in a window where it received every frame, among the windows
+// offered below its first loss (zeroDropRate: a lossless window above a
+// lossy one does not count); kernel drops (PACKET_STATISTICS, tcpdump's
+// "dropped by kernel") and any other loss count as a miss and are printed
+// apart. The senders sleep between
 // batches (the runtime's timers fire about every 1.1 ms), so they take
 // CPU in proportion to the rate and leave the rest to the reader. CPU per
 // packet is the reader process's user+system time for 3 s at 50 000
@@ -167,6 +169,7 @@ func captureRates(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, readers
 	}
 	zero, cpu = map[string]float64{}, map[string]float64{}
 	firstLoss := map[string]float64{}
+	runs := map[string][]rateRun{}
 	for _, r := range readers {
 		idle := runReader(b, n, tx, frames, r, 0, 3*time.Second)
 		busy := runReader(b, n, tx, frames, r, cpuRate, 3*time.Second)
@@ -181,14 +184,11 @@ func captureRates(b *testing.B, n *vethNet, tx []*Conn, frames [][]byte, readers
 			res := runReader(b, n, tx, frames, r, rate, window)
 			fmt.Fprintf(os.Stderr, "%-19s offered %7.0f pkt/s achieved %7.0f: sent %7d received %7d kernel drops %6d lost elsewhere %d, reader %.2f CPUs (run queue %.2f), per socket %s, sender %.2f CPUs (run queue %.2f), machine %v\n",
 				r, rate, res.achieved, res.sent, res.received, res.drops, res.sent-res.received-res.drops, res.readerCPUs, res.readerRunqueue, res.perSocket, res.senderCPUs, res.senderRunqueue, res.sys)
-			if res.received == res.sent {
-				zero[r] = max(zero[r], res.achieved)
-			} else if firstLoss[r] == 0 {
-				firstLoss[r] = rate
-			}
+			runs[r] = append(runs[r], rateRun{offered: rate, achieved: res.achieved, lossless: res.received == res.sent})
 		}
 	}
 	for _, r := range readers {
+		zero[r], firstLoss[r] = zeroDropRate(runs[r])
 		fmt.Fprintf(os.Stderr, "%-19s zero-drop rate %8.0f pkt/s (first loss at offered %.0f), CPU %6.0f ns/packet\n", r, zero[r], firstLoss[r], cpu[r])
 		b.ReportMetric(zero[r], "pps-zero-drop-"+r)
 		b.ReportMetric(cpu[r], "cpu-ns/pkt-"+r)

@@ -325,3 +325,13 @@ func (w *Writer) Close() error {
 	w.closed = true
 	return w.finish()
 }
+
+// Written returns the size in bytes of the current file (for NewWriter,
+// of everything written to the io.Writer), including blocks not yet
+// flushed. `fieldgate capture -C` rotates on it, as tcpdump rotates on
+// the savefile's size.
+func (w *Writer) Written() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.bw.written
+}

@@ -30,11 +30,12 @@ type subcommand struct {
 
 func subcommands() map[string]subcommand {
 	m := map[string]subcommand{
-		"dump":  {"receive and print frames (candump): dump [flags] IFACE[,FILTER...]...", dumpMain},
+		"dump":  {"receive and print frames (candump): dump [options] IFACE[,FILTER]...", dumpMain},
 		"send":  {"send frames (cansend syntax): send IFACE FRAME...", sendMain},
-		"gen":   {"generate frames (cangen): gen [flags] IFACE", genMain},
-		"isotp": {"ISO-TP PDUs: isotp send|recv [flags] IFACE", isotpMain},
-		"j1939": {"J1939 messages: j1939 send|recv [flags] IFACE", j1939Main},
+		"gen":   {"generate frames (cangen): gen [options] IFACE", genMain},
+		"play":  {"replay a candump log (canplayer): play [options] [WRITE-IF=LOG-IF]...", playMain},
+		"isotp": {"ISO-TP PDUs: isotp send|recv|sniff|dump [options] IFACE", isotpMain},
+		"j1939": {"J1939 messages and address claiming: j1939 send|recv|acd ...", j1939Main},
 	}
 	addGateway(m)
 	return m

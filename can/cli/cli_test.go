@@ -28,12 +28,20 @@ func TestUsageErrorsNameArgument(t *testing.T) {
 		{[]string{"dump", "vcan0,12x:7FF"}, `ID "12x" is not a hex number`},
 		{[]string{"dump", "vcan0,#zz"}, "error mask"},
 		{[]string{"dump", "-t", "q", "vcan0"}, `-t "q": want a, A, d or z`},
-		{[]string{"dump", "-B", "65", "vcan0"}, "-B 65: want 1..64"},
-		{[]string{"gen", "-I", "800", "vcan0"}, `-I "800": want r, i or a hex identifier up to 7FF`},
-		{[]string{"gen", "-L", "9", "vcan0"}, `-L "9": want r, i or a decimal length 0..8`},
-		{[]string{"gen", "-f", "-R", "vcan0"}, "no remote requests"},
+		{[]string{"dump", "--batch", "65", "vcan0"}, `--batch "65": want a whole number 1..64`},
+		{[]string{"dump", "-ta"}, "want at least one IFACE"},
+		{[]string{"dump", "-q", "vcan0"}, "unknown option -q"},
+		{[]string{"dump", "-L", "-a", "vcan0"}, "drop -a, -i, -S and -e"},
+		{[]string{"dump", "-n", "0", "vcan0"}, `-n "0": want a whole number`},
+		{[]string{"dump", "-T", "x", "vcan0"}, `-T "x": want milliseconds`},
+		{[]string{"dump", "--dbc"}, "needs an argument FILE"},
+		{[]string{"gen", "-I", "800", "vcan0"}, `-I 800: the identifier is greater than 0x7FF and -e is not set`},
+		{[]string{"gen", "-I", "20000000", "-e", "vcan0"}, `-I "20000000": want r, i or a hex identifier up to 1FFFFFFF`},
+		{[]string{"gen", "-L", "300", "vcan0"}, `-L "300": want r, i or a decimal length`},
+		{[]string{"gen", "-D", "1", "vcan0"}, `-D "1": want r, i or 1..64 hex bytes`},
+		{[]string{"gen", "-g", "-1", "vcan0"}, `-g "-1": want milliseconds >= 0`},
 		{[]string{"gen", "-D", "0011223344556677889", "vcan0"}, `-D "0011223344556677889"`},
-		{[]string{"isotp"}, "want send or recv"},
+		{[]string{"isotp"}, "want send, recv, sniff"},
 		{[]string{"isotp", "send", "vcan0"}, "-s TXID and -d RXID are required"},
 		{[]string{"isotp", "send", "-s", "123", "-d", "xyz", "vcan0"}, `-d "xyz": want a hex CAN identifier`},
 		{[]string{"isotp", "recv", "-s", "123", "-d", "321", "-m", "zz", "vcan0"}, `-m "zz": want one hex byte`},
@@ -75,7 +83,7 @@ func TestParseDumpSpec(t *testing.T) {
 		t.Fatalf("any: %+v", s)
 	}
 	s, _ = parseDumpSpec("vcan0,#FFFFFFFF")
-	if s.cfg.Filters == nil || len(s.cfg.Filters) != 0 || s.cfg.ErrorMask != 0x1FFFFFFF {
+	if s.cfg.Filters != nil || s.cfg.ErrorMask != 0x1FFFFFFF {
 		t.Fatalf("error-only: %+v", s)
 	}
 }

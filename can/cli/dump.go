@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
@@ -25,7 +23,9 @@ type dumpSpec struct {
 }
 
 // parseDumpSpec parses candump's IFACE[,ID:MASK|ID~MASK|#ERRMASK|j]... form;
-// "any" is every CAN interface.
+// "any" is every CAN interface. As in candump, an error mask alone keeps
+// the default receive-all filter for data frames (write any,0~0,#FFFFFFFF
+// for error frames only).
 func parseDumpSpec(arg string) (dumpSpec, error) {
 	parts := strings.Split(arg, ",")
 	s := dumpSpec{iface: parts[0], display: parts[0]}
@@ -40,7 +40,7 @@ func parseDumpSpec(arg string) (dumpSpec, error) {
 	}
 	for _, p := range parts[1:] {
 		switch {
-		case p == "j" || p == "J":
+		case strings.HasPrefix(p, "j") || strings.HasPrefix(p, "J"):
 			s.cfg.JoinFilters = true
 		case strings.HasPrefix(p, "#"):
 			m, err := can.ParseErrorMask(p)
@@ -53,244 +53,161 @@ func parseDumpSpec(arg string) (dumpSpec, error) {
 			if err != nil {
 				return s, fmt.Errorf("interface argument %q: %v", arg, err)
 			}
-			if s.cfg.Filters == nil {
-				s.cfg.Filters = []can.Filter{}
-			}
 			s.cfg.Filters = append(s.cfg.Filters, f)
 		}
-	}
-	// Only an error mask given: receive no data frames, like candump.
-	if s.cfg.ErrorMask != 0 && s.cfg.Filters == nil && len(parts) == 2 {
-		s.cfg.Filters = []can.Filter{}
 	}
 	return s, nil
 }
 
-type dumpOut struct {
-	mu      sync.Mutex
-	w       *bufio.Writer
-	log     *can.LogWriter
-	logOut  bool // -L: log format on stdout
-	tsMode  string
-	last    time.Time
-	first   time.Time
-	dbc     *can.DBC
-	extra   bool
-	names   map[int]string
-	count   int
-	limit   int
-	buf     []byte
-	errDec  bool
-	nanos   bool
-	logFile *os.File
+// dumpOptions are candump's options plus fieldgate's long-only extras.
+type dumpOptions struct {
+	ts          byte // 0, 'a', 'A', 'd', 'z'
+	hw          bool // -H
+	color       int  // -c, counted
+	view        int  // -i -a -S -e
+	silent      int  // -s; -1: not given
+	log         bool // -l
+	logName     string
+	logfrmt     bool // -L
+	count       int  // -n
+	rcvbuf      int  // -r
+	keepDown    bool // -D
+	dropmon     bool // -d
+	extra       bool // -x
+	timeout     time.Duration
+	timeoutSet  bool
+	bridge      string // -b/-B
+	bridgeNoLB  bool   // -B
+	bridgeDelay time.Duration
+	dbcFile     string
+	batch       int
+	classic     bool
+	nanos       bool
 }
 
-func (o *dumpOut) ifname(idx int) string {
-	if n, ok := o.names[idx]; ok {
-		return n
-	}
-	n := "if" + strconv.Itoa(idx)
-	if ifi, err := net.InterfaceByIndex(idx); err == nil {
-		n = ifi.Name
-	}
-	o.names[idx] = n
-	return n
-}
+const dumpSynopsis = `usage: fieldgate can dump [options] IFACE[,FILTER]...
+candump's options and output, byte for byte. IFACE is an interface name or
+"any" (every CAN interface). FILTER is one of
+  ID:MASK   receive when frame_id & MASK == ID & MASK (hex; an 8-digit ID is extended)
+  ID~MASK   the inverse
+  #ERRMASK  error frame class mask (hex); alone it keeps receiving all data frames
+  j         frames must match all filters (default: any)`
 
-// write prints a batch; it reports true when the -n limit is reached.
-func (o *dumpOut) write(msgs []can.RecvMsg) (bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for i := range msgs {
-		m := &msgs[i]
-		if o.limit > 0 && o.count >= o.limit {
-			break
+func (o *dumpOptions) optSet() *optSet {
+	s := &optSet{name: "dump", synopsis: dumpSynopsis, trailer: `
+Examples: fieldgate can dump -ta -x vcan0 can1,123:7FF
+          fieldgate can dump -l any,0~0,#FFFFFFFF   (log only error frames)`}
+	s.fn('t', "", "TYPE", "timestamp: (a)bsolute, (d)elta, (z)ero, (A)bsolute with date", func(v string) error {
+		if len(v) != 1 || !strings.Contains("aAdz", v) {
+			return errors.New("want a, A, d or z")
 		}
-		o.count++
-		e := can.LogEntry{Time: m.Time, Iface: o.ifname(m.Ifindex), Frame: m.Frame}
-		if e.Time.IsZero() {
-			e.Time = time.Now()
+		o.ts = v[0]
+		return nil
+	})
+	s.flag('H', "", "hardware timestamps instead of system timestamps (0 where the driver has none)", &o.hw)
+	s.counter('c', "", "increment the color mode level (1..3)", &o.color)
+	viewBit := func(bit int) func(string) error { return func(string) error { o.view |= bit; return nil } }
+	s.fn('i', "", "", "binary output (may exceed 80 chars/line)", viewBit(viewBinary))
+	s.fn('a', "", "", "additional ASCII output", viewBit(viewASCII))
+	s.fn('S', "", "", "swap byte order in printed data, marked with '`'", viewBit(viewSwap))
+	s.fn('s', "", "LEVEL", "silent mode: 0 off (default), 1 animation, 2 silent", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 2 {
+			return errors.New("want 0, 1 or 2")
 		}
-		if o.extra {
-			e.Dir = 'R'
-			if m.Own {
-				e.Dir = 'T'
-			}
+		o.silent = n
+		return nil
+	})
+	s.flag('l', "", "log frames into candump-YYYY-MM-DD_HHMMSS.log in the current folder (sets -s 2)", &o.log)
+	s.str(0, "log-file", "FILE", "like -l, into FILE", &o.logName)
+	s.flag('L', "", "log file format on stdout", &o.logfrmt)
+	s.intOpt('n', "", "COUNT", "exit after receiving COUNT frames", &o.count, 1, 1<<31-1)
+	s.intOpt('r', "", "SIZE", "socket receive buffer in bytes (default 4 MiB; SO_RCVBUFFORCE as root)", &o.rcvbuf, 1, 1<<31-1)
+	s.flag('D', "", "do not exit when an interface goes down", &o.keepDown)
+	s.flag('d', "", "monitor frames the kernel dropped (DROPCOUNT lines)", &o.dropmon)
+	s.fn('e', "", "", "describe error frames (receive them with a #ERRMASK filter)", viewBit(viewError))
+	s.flag('x', "", "extra message infos: RX/TX, BRS, ESI", &o.extra)
+	s.fn('T', "", "MSECS", "exit after MSECS milliseconds without a frame", func(v string) error {
+		n, err := strconv.ParseInt(v, 0, 64)
+		if err != nil || n < 0 || n > int64(time.Duration(1<<62)/time.Millisecond) {
+			return errors.New("want milliseconds >= 0")
 		}
-		if o.log != nil {
-			if err := o.log.Write(&e); err != nil {
-				return true, err
-			}
+		o.timeout, o.timeoutSet = time.Duration(n)*time.Millisecond, true
+		return nil
+	})
+	s.str('b', "", "IFACE", "bridge mode: send received frames to IFACE", &o.bridge)
+	s.fn('B', "", "IFACE", "bridge mode like -b, with loopback off on IFACE", func(v string) error {
+		o.bridge, o.bridgeNoLB = v, true
+		return nil
+	})
+	s.fn('u', "", "USECS", "delay bridge forwarding by USECS microseconds", func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return errors.New("want microseconds >= 0")
 		}
-		if o.logOut {
-			o.buf = e.AppendLog(o.buf[:0], o.nanos)
-			o.buf = append(o.buf, '\n')
-			o.w.Write(o.buf)
-			continue
-		}
-		if o.log != nil && o.w == nil {
-			continue
-		}
-		o.human(&e, m)
-	}
-	if o.log != nil {
-		if err := o.log.Flush(); err != nil {
-			return true, err
-		}
-	}
-	if o.w != nil {
-		if err := o.w.Flush(); err != nil {
-			return true, err
-		}
-	}
-	return o.limit > 0 && o.count >= o.limit, nil
-}
-
-func (o *dumpOut) human(e *can.LogEntry, m *can.RecvMsg) {
-	b := o.buf[:0]
-	switch o.tsMode {
-	case "a":
-		b = fmt.Appendf(b, "(%010d.%06d) ", e.Time.Unix(), e.Time.Nanosecond()/1000)
-	case "A":
-		b = append(b, '(')
-		b = e.Time.Local().AppendFormat(b, "2006-01-02 15:04:05.000000")
-		b = append(b, ") "...)
-	case "d", "z":
-		ref := o.last
-		if o.tsMode == "z" {
-			ref = o.first
-		}
-		if ref.IsZero() {
-			ref = e.Time
-			o.first = e.Time
-		}
-		d := e.Time.Sub(ref)
-		b = fmt.Appendf(b, "(%03d.%06d) ", int64(d/time.Second), int64(d%time.Second)/1000)
-		o.last = e.Time
-	}
-	b = fmt.Appendf(b, "%*s  ", 7, e.Iface)
-	f := &e.Frame
-	switch {
-	case f.Error:
-		b = fmt.Appendf(b, "%08X  ", f.CANID()&(can.ErrMask|can.ErrFlag))
-	case f.Extended:
-		b = fmt.Appendf(b, "%08X  ", f.ID)
-	default:
-		b = fmt.Appendf(b, "%03X  ", f.ID)
-	}
-	if m.FD {
-		b = fmt.Appendf(b, "[%02d] ", f.Len)
-	} else {
-		b = fmt.Appendf(b, " [%d] ", f.Len)
-	}
-	if f.Remote {
-		b = append(b, " remote request"...)
-	} else {
-		for _, c := range f.Payload() {
-			b = fmt.Appendf(b, " %02X", c)
-		}
-	}
-	if e.Dir != 0 {
-		b = fmt.Appendf(b, "  %cX", e.Dir)
-	}
-	if f.Error {
-		if ef, err := can.ParseError(f); err == nil {
-			b = append(b, "  ERRORFRAME "...)
-			b = append(b, ef.Error()...)
-		}
-	}
-	b = append(b, '\n')
-	if o.dbc != nil {
-		if name, sigs, ok := o.dbc.Decode(f); ok {
-			b = append(b, "        "...)
-			b = append(b, can.FormatDecoded(name, sigs)...)
-			b = append(b, '\n')
-		}
-	}
-	o.buf = b
-	o.w.Write(b)
+		o.bridgeDelay = time.Duration(n) * time.Microsecond
+		return nil
+	})
+	s.str(0, "dbc", "FILE", "decode signals with the DBC FILE (below each frame)", &o.dbcFile)
+	s.intOpt(0, "batch", "N", fmt.Sprintf("frames per receive system call, 1..%d (1 with -d)", can.MaxBatch), &o.batch, 1, can.MaxBatch)
+	s.flag(0, "classic", "do not enable CAN FD reception", &o.classic)
+	s.flag(0, "nanos", "nanosecond timestamps (9 decimals) in log output", &o.nanos)
+	return s
 }
 
 func dumpMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dump", flag.ContinueOnError)
-	logFile := fs.String("l", "", "also write frames to `FILE` in candump log format (\"-\" = stdout)")
-	logStdout := fs.Bool("L", false, "print frames in candump log format (canplayer input) instead of the table")
-	count := fs.Int("n", 0, "exit after `COUNT` frames (0 = never)")
-	ts := fs.String("t", "", "timestamps: a (absolute), A (date), d (delta), z (since first); default none")
-	dbcFile := fs.String("d", "", "decode signals with the DBC `FILE`")
-	errs := fs.Bool("e", false, "receive all error frames (error mask 0x1FFFFFFF)")
-	extra := fs.Bool("x", false, "mark frames sent from this host (T) and received (R)")
-	timeout := fs.Duration("T", 0, "exit when no frame arrives for `DURATION` (0 = wait forever)")
-	noFD := fs.Bool("classic", false, "do not enable CAN FD reception")
-	nanos := fs.Bool("N", false, "nanosecond timestamps in log output (9 decimals)")
-	batch := fs.Int("B", can.MaxBatch, "frames per receive system call (1..64)")
-	rcvbuf := fs.Int("r", 4<<20, "socket receive buffer `BYTES` (SO_RCVBUFFORCE when root; 0 = kernel default)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, `usage: fieldgate can dump [flags] IFACE[,FILTER]...
-IFACE is an interface name or "any". FILTER is one of
-  ID:MASK   receive when frame_id & MASK == ID & MASK (hex; 8-digit ID = extended)
-  ID~MASK   the inverse
-  #ERRMASK  error frame class mask (hex)
-  j         frames must match all filters (default: any)
-flags:`)
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	o := dumpOptions{silent: -1, batch: can.MaxBatch, rcvbuf: 4 << 20}
+	set := o.optSet()
+	operands, err := set.parse(args, stderr)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return usagef("dump: want at least one IFACE argument")
+	if len(operands) == 0 {
+		return set.errorf("want at least one IFACE argument")
 	}
-	switch *ts {
-	case "", "a", "A", "d", "z":
-	default:
-		return usagef("dump: -t %q: want a, A, d or z", *ts)
+	if o.logfrmt && o.view != 0 {
+		return set.errorf("log file format (-L) selected: drop -a, -i, -S and -e")
 	}
-	if *count < 0 {
-		return usagef("dump: -n %d: want a count >= 0", *count)
+	if o.logName != "" {
+		o.log = true
 	}
-	if *batch < 1 || *batch > can.MaxBatch {
-		return usagef("dump: -B %d: want 1..%d", *batch, can.MaxBatch)
+	if o.silent < 0 {
+		o.silent = 0
+		if o.log {
+			fmt.Fprintln(stderr, "Disabled standard output while logging.")
+			o.silent = 2
+		}
 	}
+	if o.dropmon {
+		o.batch = 1 // a drop count per frame
+	}
+	if len(operands) > 16 {
+		return set.errorf("%d interfaces: candump takes at most 16", len(operands))
+	}
+	out := newDumpOut(&o, stdout)
+	out.stderr = stderr
 	var specs []dumpSpec
-	for _, a := range fs.Args() {
+	for _, a := range operands {
 		s, err := parseDumpSpec(a)
 		if err != nil {
-			return usagef("dump: %v", err)
+			return set.errorf("%v", err)
 		}
-		s.cfg.FD = !*noFD
+		s.cfg.FD = !o.classic
 		s.cfg.Timestamps = true
-		s.cfg.RecvBuffer = *rcvbuf
-		if *errs {
-			s.cfg.ErrorMask = can.ErrMaskAll
-		}
+		s.cfg.RecvBuffer = o.rcvbuf
 		specs = append(specs, s)
+		out.maxDevLen = max(out.maxDevLen, len(s.display))
 	}
-	out := &dumpOut{tsMode: *ts, extra: *extra, names: map[int]string{}, limit: *count, buf: make([]byte, 0, 512), nanos: *nanos, logOut: *logStdout}
-	out.w = bufio.NewWriterSize(stdout, 64*1024)
-	if *dbcFile != "" {
-		data, err := os.ReadFile(*dbcFile)
+	if o.dbcFile != "" {
+		data, err := os.ReadFile(o.dbcFile)
 		if err != nil {
-			return fmt.Errorf("dump: -d: %w", err)
+			return fmt.Errorf("dump: --dbc: %w", err)
 		}
-		d, err := can.ParseDBC(*dbcFile, data)
+		d, err := can.ParseDBC(o.dbcFile, data)
 		if err != nil {
-			return fmt.Errorf("dump: -d: %w", err)
+			return fmt.Errorf("dump: --dbc: %w", err)
 		}
 		out.dbc = d
-	}
-	switch *logFile {
-	case "":
-	case "-":
-		out.logOut = true
-	default:
-		f, err := os.Create(*logFile)
-		if err != nil {
-			return fmt.Errorf("dump: -l: %w", err)
-		}
-		defer f.Close()
-		out.log = can.NewLogWriter(f, *nanos)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -298,14 +215,54 @@ flags:`)
 	for i := range specs {
 		c, err := can.ListenRaw(specs[i].iface, &specs[i].cfg)
 		if err != nil {
-			return err
+			return fmt.Errorf("dump: %s: %w", specs[i].display, err)
 		}
 		defer c.Close()
 		conns[i] = c
 	}
+	if o.bridge != "" {
+		cfg := &can.RawConfig{FD: true, Filters: []can.Filter{}}
+		if o.bridgeNoLB {
+			off := false
+			cfg.Loopback = &off
+		}
+		b, err := can.ListenRaw(o.bridge, cfg)
+		if err != nil {
+			return fmt.Errorf("dump: bridge %s: %w", o.bridge, err)
+		}
+		defer b.Close()
+		out.bridge = b
+	}
+	if o.log {
+		name := o.logName
+		if name == "" {
+			now := time.Now()
+			name = fmt.Sprintf("candump-%04d-%02d-%02d_%02d%02d%02d.log",
+				now.Year(), int(now.Month()), now.Day(), now.Hour(), now.Minute(), now.Second())
+		}
+		if o.silent != 2 {
+			fmt.Fprintln(stderr, "Warning: Console output active while logging!")
+		}
+		fmt.Fprintf(stderr, "Enabling Logfile '%s'\n", name)
+		f, err := os.Create(name)
+		if err != nil {
+			return fmt.Errorf("dump: log file: %w", err)
+		}
+		defer f.Close()
+		out.logFile = bufio.NewWriterSize(f, 64<<10)
+		defer out.logFile.Flush()
+	}
+	if o.timeoutSet {
+		if o.timeout == 0 {
+			return nil // candump -T 0: select returns at once
+		}
+		out.idle = time.AfterFunc(o.timeout, cancel)
+		defer out.idle.Stop()
+	}
+	out.cancel = cancel
 	errc := make(chan error, len(conns))
-	for _, c := range conns {
-		go func() { errc <- dumpLoop(ctx, c, out, *timeout, *batch) }()
+	for i, c := range conns {
+		go func() { errc <- out.loop(ctx, c, specs[i].display, stderr) }()
 	}
 	var first error
 	for range conns {
@@ -315,44 +272,43 @@ flags:`)
 			first = err
 		}
 	}
-	var dropped uint64
-	for _, c := range conns {
-		dropped += c.Dropped()
-	}
-	if dropped > 0 {
-		fmt.Fprintf(stderr, "fieldgate can dump: the kernel dropped %d frames (receive queue full)\n", dropped)
+	if err := out.flush(); err != nil && first == nil {
+		first = err
 	}
 	return first
 }
 
-var errIdle = errors.New("idle timeout")
-
-func dumpLoop(ctx context.Context, c *can.RawConn, out *dumpOut, idle time.Duration, batch int) error {
-	msgs := make([]can.RecvMsg, batch)
+// loop receives from c until ctx is done, the -n count is reached or a
+// read fails.
+func (d *dumpOut) loop(ctx context.Context, c *can.RawConn, name string, stderr io.Writer) error {
+	msgs := make([]can.RecvMsg, d.o.batch)
+	var lastDrops uint32
 	for {
-		rctx := ctx
-		var cancel context.CancelFunc
-		if idle > 0 {
-			rctx, cancel = context.WithTimeout(ctx, idle)
-		}
-		n, err := c.ReadBatch(rctx, msgs)
-		if cancel != nil {
-			cancel()
-		}
+		n, err := c.ReadBatch(ctx, msgs)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if idle > 0 && errors.Is(err, context.DeadlineExceeded) {
-				return nil
+			if d.o.keepDown && errors.Is(err, syscall.ENETDOWN) {
+				fmt.Fprintf(stderr, "%s: interface down\n", name)
+				continue
 			}
-			return err
+			return fmt.Errorf("dump: read %s: %w", name, err)
 		}
-		done, err := out.write(msgs[:n])
+		drops := int64(-1)
+		if d.o.dropmon {
+			// The kernel's counter is a __u32 that wraps.
+			if now := uint32(c.Dropped()); now != lastDrops {
+				drops = int64(now - lastDrops)
+				lastDrops = now
+			}
+		}
+		done, err := d.write(msgs[:n], drops, lastDrops)
 		if err != nil {
 			return err
 		}
 		if done {
+			d.cancel()
 			return nil
 		}
 	}

@@ -1,230 +1,419 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/hex"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"strconv"
-	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
 )
 
-// genMode is a cangen -I/-L/-D argument: r (random), i (increment) or a fixed value.
-type genMode struct {
-	kind  byte // 'r', 'i' or 'f'
-	value uint64
-	data  []byte
+// cangen's generation modes.
+const (
+	genRandom = iota
+	genIncrement
+	genFix
+)
+
+// genOptions are cangen's options plus fieldgate's long-only extras.
+type genOptions struct {
+	gap         float64 // ms
+	ext         bool
+	fd, brs     bool
+	esi         bool
+	rtr         bool
+	mix         bool
+	idMode      int
+	id          uint32
+	lenMode     int
+	length      int
+	dataMode    int
+	data        [can.FDMaxLen]byte
+	pollTimeout int // -p ms; 0 = off
+	count       int
+	ignore      bool // -i
+	noLoopback  bool // -x
+	burst       int  // -c
+	verbose     int
+	seed        uint64
+	batch       int
 }
 
-func parseGenMode(flagName, s string, parseFixed func(string) (uint64, []byte, error)) (genMode, error) {
-	switch s {
-	case "r":
-		return genMode{kind: 'r'}, nil
-	case "i":
-		return genMode{kind: 'i'}, nil
+const genSynopsis = `usage: fieldgate can gen [options] IFACE
+cangen's options and behaviour. Generation modes (-I, -L, -D):
+  r          random values (default)
+  i          increment values
+  HEXVALUE   a fixed value (-L takes a decimal length)
+When incrementing the data the length is at least 1.`
+
+func (o *genOptions) optSet() *optSet {
+	s := &optSet{name: "gen", synopsis: genSynopsis, trailer: `
+Examples: fieldgate can gen vcan0 -g 4 -I 42A -L 1 -D i -v -v
+          fieldgate can gen vcan0 -e -L i -v -v -v
+          fieldgate can gen vcan0 -D 11223344DEADBEEF -L 8
+          fieldgate can gen vcan0 -g 0 -i -x`}
+	s.fn('g', "", "MS", "gap between bursts in milliseconds (default 200; 0 = as fast as possible)", func(v string) error {
+		g, err := strconv.ParseFloat(v, 64)
+		if err != nil || g < 0 || g > 1e9 {
+			return errors.New("want milliseconds >= 0")
+		}
+		o.gap = g
+		return nil
+	})
+	s.flag('e', "", "extended (29-bit) identifiers", &o.ext)
+	s.flag('f', "", "CAN FD frames", &o.fd)
+	s.fn('b', "", "", "CAN FD frames with bit rate switch (BRS)", func(string) error { o.brs, o.fd = true, true; return nil })
+	s.fn('E', "", "", "CAN FD frames with error state indicator (ESI)", func(string) error { o.esi, o.fd = true, true; return nil })
+	s.flag('R', "", "remote requests (classic frames)", &o.rtr)
+	s.fn('m', "", "", "mix -e -f -b -E -R frames at random", func(string) error { o.mix, o.fd = true, true; return nil })
+	s.fn('I', "", "MODE", "identifier: r, i or a hex ID", func(v string) error {
+		switch v {
+		case "r":
+			o.idMode = genRandom
+		case "i":
+			o.idMode = genIncrement
+		default:
+			id, err := strconv.ParseUint(v, 16, 32)
+			if err != nil || id > uint64(can.EFFMask) {
+				return errors.New("want r, i or a hex identifier up to 1FFFFFFF")
+			}
+			o.idMode, o.id = genFix, uint32(id)
+		}
+		return nil
+	})
+	s.fn('L', "", "MODE", "length: r, i or a decimal length (cut to 8, or to a CAN FD length)", func(v string) error {
+		switch v {
+		case "r":
+			o.lenMode = genRandom
+		case "i":
+			o.lenMode = genIncrement
+		default:
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 255 {
+				return errors.New("want r, i or a decimal length 0..64")
+			}
+			o.lenMode, o.length = genFix, n
+		}
+		return nil
+	})
+	s.fn('D', "", "MODE", "payload: r, i or HEX bytes (up to 64)", func(v string) error {
+		switch v {
+		case "r":
+			o.dataMode = genRandom
+		case "i":
+			o.dataMode = genIncrement
+		default:
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) == 0 || len(b) > can.FDMaxLen {
+				return errors.New("want r, i or 1..64 hex bytes (an even number of hex digits)")
+			}
+			o.dataMode = genFix
+			o.data = [can.FDMaxLen]byte{}
+			copy(o.data[:], b)
+		}
+		return nil
+	})
+	s.intOpt('p', "", "MS", "on ENOBUFS wait up to MS milliseconds for room and retry", &o.pollTimeout, 1, 1<<31-1)
+	s.intOpt('n', "", "COUNT", "stop after COUNT frames (default: never)", &o.count, 1, 1<<31-1)
+	s.flag('i', "", "ignore ENOBUFS from the interface (count and drop the frame)", &o.ignore)
+	s.flag('x', "", "disable local loopback of the generated frames", &o.noLoopback)
+	s.intOpt('c', "", "COUNT", "frames per burst (default 1)", &o.burst, 1, 1<<31-1)
+	s.counter('v', "", "print sent frames (-v compact, -vv table, -vvv table with ASCII)", &o.verbose)
+	s.fn(0, "seed", "N", "seed of the random values (default: time based)", func(v string) error {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return errors.New("want a whole number")
+		}
+		o.seed = n
+		return nil
+	})
+	s.intOpt(0, "batch", "N", fmt.Sprintf("frames per send system call with -g 0, 1..%d", can.MaxBatch), &o.batch, 1, can.MaxBatch)
+	return s
+}
+
+// genState is cangen's loop state: the frame it reuses and its counters.
+type genState struct {
+	o        *genOptions
+	rng      *rand.Rand
+	frame    can.FDFrame
+	fd       bool // this frame is CAN FD (changes with -m)
+	ext, rtr bool
+	brs, esi bool
+	incData  uint64
+	incDLC   int
+}
+
+// newGenState sets up cangen's first frame from o.
+func newGenState(o *genOptions) *genState {
+	g := &genState{o: o, fd: o.fd, ext: o.ext, rtr: o.rtr, brs: o.brs, esi: o.esi}
+	seed := o.seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
 	}
-	v, d, err := parseFixed(s)
-	if err != nil {
-		return genMode{}, usagef("gen: -%s %q: %v", flagName, s, err)
+	g.rng = rand.New(rand.NewPCG(seed, seed>>1|1))
+	g.frame.ID = o.id
+	if o.lenMode == genFix {
+		g.frame.Len = uint8(min(o.length, can.FDMaxLen))
 	}
-	return genMode{kind: 'f', value: v, data: d}, nil
+	if o.fd {
+		g.frame.Len = uint8(can.DLCToLen(can.LenToDLC(int(g.frame.Len))))
+	} else if g.frame.Len > can.MaxLen {
+		g.frame.Len = can.MaxLen
+	}
+	return g
+}
+
+// next fills the next frame as cangen's loop does.
+func (g *genState) next() {
+	o := g.o
+	f := &g.frame
+	f.Flags = 0
+	maxLen := can.MaxLen
+	if g.fd {
+		maxLen = can.FDMaxLen
+		f.Flags = can.FDF
+		if g.brs {
+			f.Flags |= can.BRS
+		}
+		if g.esi {
+			f.Flags |= can.ESI
+		}
+	}
+	if o.idMode == genRandom {
+		f.ID = g.rng.Uint32() & 0x7FFFFFFF
+	}
+	if g.ext {
+		f.ID &= can.EFFMask
+	} else {
+		f.ID &= can.SFFMask
+	}
+	f.Extended = g.ext
+	f.Remote = g.rtr && !g.fd
+	if o.lenMode == genRandom {
+		r := g.rng.IntN(16)
+		if g.fd {
+			f.Len = uint8(can.DLCToLen(uint8(r)))
+		} else {
+			f.Len = uint8(r)
+			if r&8 != 0 {
+				f.Len = 8 // about half of the frames
+			}
+		}
+	}
+	if o.dataMode == genIncrement && f.Len == 0 {
+		f.Len = 1
+	}
+	switch o.dataMode {
+	case genRandom:
+		v := g.rng.Uint64()
+		for i := range 8 {
+			f.Data[i] = byte(v >> (8 * i))
+		}
+		if g.fd && f.Len > 8 {
+			copy(f.Data[8:16], f.Data[0:8])
+			copy(f.Data[16:32], f.Data[0:16])
+			copy(f.Data[32:64], f.Data[0:32])
+		}
+	case genFix:
+		f.Data = o.data
+	}
+	if int(f.Len) < maxLen {
+		clear(f.Data[f.Len:maxLen])
+	}
+}
+
+// advance updates the state after a frame went out, as cangen does.
+func (g *genState) advance() {
+	o := g.o
+	f := &g.frame
+	if o.idMode == genIncrement {
+		f.ID++
+	}
+	if o.lenMode == genIncrement {
+		g.incDLC++
+		if g.fd && !o.mix {
+			g.incDLC &= 0xF
+			f.Len = uint8(can.DLCToLen(uint8(g.incDLC)))
+		} else {
+			g.incDLC %= 9
+			f.Len = uint8(g.incDLC)
+		}
+	}
+	if o.dataMode == genIncrement {
+		g.incData++
+		for i := range 8 {
+			f.Data[i] = byte(g.incData >> (8 * i))
+		}
+	}
+	if o.mix {
+		i := g.rng.Uint32() & 0x7FFFFFFF
+		g.ext = i&1 != 0
+		g.fd = i&2 != 0
+		if g.fd {
+			g.brs = i&4 != 0
+			g.esi = i&8 != 0
+		}
+		g.rtr = i&24 == 24 // a quarter of the frames
+	}
+}
+
+// appendVerbose appends cangen's -v line of f: "  IFACE  " and the frame.
+func appendVerbose(b []byte, iface string, f *can.FDFrame, fd bool, verbose int) []byte {
+	b = append(b, "  "...)
+	b = append(b, iface...)
+	b = append(b, "  "...)
+	pf := *f
+	pf.Flags &^= can.FDF // cangen's frames carry only BRS and ESI
+	switch {
+	case verbose > 2:
+		b = appendLongFrame(b, &pf, fd, viewASCII)
+	case verbose > 1:
+		b = appendLongFrame(b, &pf, fd, 0)
+	default:
+		b = appendCompactFrameSep(b, &pf, fd)
+	}
+	return append(b, '\n')
 }
 
 func genMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
-	gap := fs.Float64("g", 200, "gap between frames in `ms` (0 = as fast as the interface takes them)")
-	idArg := fs.String("I", "r", "identifier: r (random), i (increment) or a hex `ID`")
-	lenArg := fs.String("L", "r", "length: r (random), i (increment) or a decimal `LEN`")
-	dataArg := fs.String("D", "r", "payload: r (random), i (increment) or `HEX` bytes")
-	ext := fs.Bool("e", false, "extended (29-bit) identifiers")
-	fd := fs.Bool("f", false, "CAN FD frames")
-	brs := fs.Bool("b", false, "CAN FD frames with bit rate switch (implies -f)")
-	rtr := fs.Bool("R", false, "remote requests")
-	count := fs.Int("n", 0, "stop after `COUNT` frames (0 = never)")
-	batch := fs.Int("B", 0, "frames per send system call, 1..64 (default 64 with -g 0, else 1)")
-	seed := fs.Uint64("seed", 0, "random seed (0 = time based)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fieldgate can gen [flags] IFACE\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := parseFlags(fs, args, stderr); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return usagef("gen: want exactly one IFACE argument, got %d", fs.NArg())
-	}
-	if *brs {
-		*fd = true
-	}
-	if *gap < 0 {
-		return usagef("gen: -g %v: want a gap >= 0 ms", *gap)
-	}
-	if *count < 0 {
-		return usagef("gen: -n %d: want a count >= 0", *count)
-	}
-	if *fd && *rtr {
-		return usagef("gen: -R: CAN FD frames (-f/-b) have no remote requests")
-	}
-	maxLen := can.MaxLen
-	if *fd {
-		maxLen = can.FDMaxLen
-	}
-	maxID := uint64(can.SFFMask)
-	if *ext {
-		maxID = uint64(can.EFFMask)
-	}
-	idMode, err := parseGenMode("I", *idArg, func(s string) (uint64, []byte, error) {
-		v, err := strconv.ParseUint(s, 16, 32)
-		if err != nil || v > maxID {
-			return 0, nil, fmt.Errorf("want r, i or a hex identifier up to %X", maxID)
-		}
-		return v, nil, nil
-	})
+	o := genOptions{gap: 200, burst: 1}
+	set := o.optSet()
+	operands, err := set.parse(args, stderr)
 	if err != nil {
 		return err
 	}
-	lenMode, err := parseGenMode("L", *lenArg, func(s string) (uint64, []byte, error) {
-		v, err := strconv.ParseUint(s, 10, 8)
-		if err != nil || int(v) > maxLen {
-			return 0, nil, fmt.Errorf("want r, i or a decimal length 0..%d", maxLen)
-		}
-		return v, nil, nil
-	})
+	if len(operands) != 1 {
+		return set.errorf("want exactly one IFACE argument, got %d", len(operands))
+	}
+	iface := operands[0]
+	if o.idMode == genFix && o.id > can.SFFMask && !o.ext {
+		return set.errorf("-I %X: the identifier is greater than 0x7FF and -e is not set", o.id)
+	}
+	g := newGenState(&o)
+	cfg := &can.RawConfig{FD: o.fd, Filters: []can.Filter{}}
+	if o.noLoopback {
+		off := false
+		cfg.Loopback = &off
+	}
+	c, err := can.ListenRaw(iface, cfg)
 	if err != nil {
-		return err
-	}
-	dataMode, err := parseGenMode("D", *dataArg, func(s string) (uint64, []byte, error) {
-		d, err := hex.DecodeString(strings.ReplaceAll(s, ".", ""))
-		if err != nil || len(d) > maxLen {
-			return 0, nil, fmt.Errorf("want r, i or up to %d hex bytes", maxLen)
-		}
-		return 0, d, nil
-	})
-	if err != nil {
-		return err
-	}
-	if dataMode.kind == 'f' && lenMode.kind != 'f' {
-		lenMode = genMode{kind: 'f', value: uint64(len(dataMode.data))}
-	}
-	b := *batch
-	if b == 0 {
-		b = 1
-		if *gap == 0 {
-			b = can.MaxBatch
-		}
-	}
-	if b < 1 || b > can.MaxBatch {
-		return usagef("gen: -B %d: want 1..%d", b, can.MaxBatch)
-	}
-	s := *seed
-	if s == 0 {
-		s = uint64(time.Now().UnixNano())
-	}
-	rng := rand.New(rand.NewPCG(s, s>>1|1))
-	c, err := can.ListenRaw(fs.Arg(0), &can.RawConfig{FD: *fd, Filters: []can.Filter{}})
-	if err != nil {
-		return err
+		return fmt.Errorf("gen: %w", err)
 	}
 	defer c.Close()
-
-	frames := make([]can.FDFrame, b)
-	var seq uint64
-	fdLens := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64}
-	next := func(f *can.FDFrame) {
-		*f = can.FDFrame{Extended: *ext, Remote: *rtr}
-		switch idMode.kind {
-		case 'r':
-			f.ID = uint32(rng.Uint64N(maxID + 1))
-		case 'i':
-			f.ID = uint32(seq % (maxID + 1))
-		default:
-			f.ID = uint32(idMode.value)
+	w := bufio.NewWriter(stdout)
+	defer w.Flush()
+	batch := 1
+	if o.gap == 0 && o.verbose == 0 {
+		batch = can.MaxBatch
+		if o.batch > 0 {
+			batch = o.batch
 		}
-		var n int
-		switch lenMode.kind {
-		case 'r':
-			if *fd {
-				n = fdLens[rng.IntN(len(fdLens))]
-			} else {
-				n = rng.IntN(maxLen + 1)
-			}
-		case 'i':
-			if *fd {
-				n = fdLens[seq%uint64(len(fdLens))]
-			} else {
-				n = int(seq % uint64(maxLen+1))
-			}
-		default:
-			n = int(lenMode.value)
-		}
-		f.Len = uint8(n)
-		if *fd {
-			f.Flags = can.FDF
-			if *brs {
-				f.Flags |= can.BRS
-			}
-		}
-		if !*rtr {
-			switch dataMode.kind {
-			case 'r':
-				for i := 0; i < n; i += 8 {
-					v := rng.Uint64()
-					for j := i; j < n && j < i+8; j++ {
-						f.Data[j] = byte(v >> (8 * (j - i)))
-					}
-				}
-			case 'i':
-				for i := range n {
-					f.Data[i] = byte(seq)
-				}
-			default:
-				copy(f.Data[:n], dataMode.data)
-			}
-		}
-		seq++
 	}
-	sent := 0
-	interval := time.Duration(*gap * float64(time.Millisecond))
+	frames := make([]can.FDFrame, batch)
+	fdOf := make([]bool, batch)
+	var line []byte
+	var enobufs uint64
+	sent, inBurst := 0, 0
+	interval := time.Duration(o.gap * float64(time.Millisecond))
 	tick := time.Now()
-	for *count == 0 || sent < *count {
-		n := b
-		if *count > 0 {
-			n = min(n, *count-sent)
+	for o.count == 0 || sent < o.count {
+		n := batch
+		if o.count > 0 {
+			n = min(n, o.count-sent)
+		}
+		if interval > 0 {
+			n = min(n, o.burst-inBurst)
 		}
 		for i := range n {
-			next(&frames[i])
+			g.next()
+			frames[i], fdOf[i] = g.frame, g.fd
+			if o.verbose > 0 {
+				line = appendVerbose(line[:0], iface, &frames[i], g.fd, o.verbose)
+				w.Write(line)
+			}
+			g.advance()
 		}
-		for off := 0; off < n; {
-			k, err := c.WriteBatch(ctx, frames[off:n])
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
+		if o.verbose > 0 {
+			if err := w.Flush(); err != nil {
 				return err
 			}
-			off += k
 		}
+		dropped, err := genWrite(ctx, c, &o, frames[:n])
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return fmt.Errorf("gen: write %s: %w", iface, err)
+		}
+		enobufs += uint64(dropped)
 		sent += n
-		if interval > 0 {
-			tick = tick.Add(interval * time.Duration(n))
+		inBurst += n
+		if interval > 0 && inBurst >= o.burst {
+			inBurst = 0
+			tick = tick.Add(interval)
 			if d := time.Until(tick); d > 0 {
 				select {
 				case <-ctx.Done():
-					return nil
 				case <-time.After(d):
 				}
 			} else if d < -time.Second {
 				tick = time.Now()
 			}
-		} else if ctx.Err() != nil {
-			return nil
+		}
+		if ctx.Err() != nil {
+			break
 		}
 	}
-	return nil
+	if enobufs > 0 {
+		fmt.Fprintf(w, "\nCounted %d ENOBUFS return values on write().\n\n", enobufs)
+	}
+	return w.Flush()
+}
+
+// frameWriter is the sending half of a *can.RawConn.
+type frameWriter interface {
+	WriteBatch(ctx context.Context, frames []can.FDFrame) (int, error)
+	TryWriteBatch(frames []can.FDFrame) (int, error)
+}
+
+// genWrite sends frames as cangen does: a full interface queue (ENOBUFS)
+// fails, is counted and skipped (-i), or is waited out (-p). It returns
+// how many frames were skipped.
+func genWrite(ctx context.Context, c frameWriter, o *genOptions, frames []can.FDFrame) (int, error) {
+	skipped := 0
+	for off := 0; off < len(frames); {
+		if o.pollTimeout > 0 {
+			k, err := c.WriteBatch(ctx, frames[off:]) // waits out ENOBUFS
+			if err != nil {
+				return skipped, err
+			}
+			off += k
+			continue
+		}
+		k, err := c.TryWriteBatch(frames[off:])
+		switch {
+		case err == nil:
+			off += k
+		case errors.Is(err, syscall.ENOBUFS) && o.ignore:
+			off++
+			skipped++
+		case errors.Is(err, syscall.EAGAIN):
+			// The socket's send buffer is full: wait for room.
+			k, err := c.WriteBatch(ctx, frames[off:off+1])
+			if err != nil {
+				return skipped, err
+			}
+			off += k
+		default:
+			return skipped, err
+		}
+	}
+	return skipped, nil
 }

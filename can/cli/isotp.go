@@ -47,9 +47,15 @@ func parseHexData(what, s string) ([]byte, error) {
 }
 
 func isotpMain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "sniff" {
+		return isotpSniffMain(ctx, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "dump" {
+		return isotpDumpMain(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "send" && args[0] != "recv") {
-		fmt.Fprintln(stderr, "usage: fieldgate can isotp send|recv [flags] IFACE")
-		return usagef("isotp: want send or recv as the first argument")
+		fmt.Fprintln(stderr, "usage: fieldgate can isotp send|recv|sniff|dump [flags] IFACE")
+		return usagef("isotp: want send, recv, sniff (isotpsniffer) or dump (isotpdump) as the first argument")
 	}
 	mode := args[0]
 	fs := flag.NewFlagSet("isotp "+mode, flag.ContinueOnError)

@@ -12,8 +12,14 @@ import (
 	"github.com/fieldgate/fieldgate/can"
 )
 
+// parseHexUint parses a hex number, with or without 0x (as the
+// configuration files write it).
 func parseHexUint(flagName, s string, max uint64, form string) (uint64, error) {
-	v, err := strconv.ParseUint(s, 16, 64)
+	digits := s
+	if len(digits) > 2 && (digits[:2] == "0x" || digits[:2] == "0X") {
+		digits = digits[2:]
+	}
+	v, err := strconv.ParseUint(digits, 16, 64)
 	if err != nil || v > max {
 		return 0, usagef("-%s %q: want %s", flagName, s, form)
 	}
@@ -21,9 +27,12 @@ func parseHexUint(flagName, s string, max uint64, form string) (uint64, error) {
 }
 
 func j1939Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "acd" {
+		return acdMain(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || (args[0] != "send" && args[0] != "recv") {
-		fmt.Fprintln(stderr, "usage: fieldgate can j1939 send|recv [flags] IFACE")
-		return usagef("j1939: want send or recv as the first argument")
+		fmt.Fprintln(stderr, "usage: fieldgate can j1939 send|recv [flags] IFACE | j1939 acd [options] NAME [IFACE]")
+		return usagef("j1939: want send, recv or acd (j1939acd) as the first argument")
 	}
 	mode := args[0]
 	fs := flag.NewFlagSet("j1939 "+mode, flag.ContinueOnError)
@@ -120,6 +129,7 @@ func j1939Main(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				if err != nil {
 					return err
 				}
+				fillEvent(&ev, cfg.Local, to, len(msg))
 				fmt.Fprintln(stdout, ev)
 				switch ev.Kind {
 				case can.J1939EventCompleted:
@@ -166,4 +176,28 @@ func j1939Main(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "%s dst=%#02x prio=%d len=%d: %X\n", from, meta.DestAddr, meta.Priority, n, buf[:n])
 	}
 	return nil
+}
+
+// fillEvent completes an event of our one send with what the kernel
+// leaves out (Linux 6.1 reports only the bytes acknowledged): the PGN,
+// the addresses and NAMEs, and the size of the message sent.
+func fillEvent(ev *can.J1939Event, from, to can.J1939Addr, size int) {
+	if ev.PGN == 0 {
+		ev.PGN = to.PGN
+	}
+	if ev.SrcAddr == 0 && from.Addr != can.J1939NoAddr {
+		ev.SrcAddr = from.Addr
+	}
+	if ev.DestAddr == 0 {
+		ev.DestAddr = to.Addr
+	}
+	if ev.SrcName == 0 {
+		ev.SrcName = from.Name
+	}
+	if ev.DestName == 0 && to.Name != can.J1939NoName {
+		ev.DestName = to.Name
+	}
+	if ev.TotalSize == 0 {
+		ev.TotalSize = uint32(size)
+	}
 }

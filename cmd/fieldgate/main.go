@@ -1,13 +1,12 @@
 // Command fieldgate is the one binary of the fieldgate project: the gateway
-// service and the tools around it, as subcommands. It only dispatches: every
-// subcommand's logic lives in a package.
+// service and the tools around it, as subcommands. It only lists them:
+// every subcommand's logic lives in a package, and the dispatcher, help,
+// shell completion and man pages are internal/cmdline.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -18,6 +17,7 @@ import (
 	"github.com/fieldgate/fieldgate/core/doctor"
 	gwcli "github.com/fieldgate/fieldgate/gateway/cli"
 	"github.com/fieldgate/fieldgate/internal/buildinfo"
+	"github.com/fieldgate/fieldgate/internal/cmdline"
 	packetcli "github.com/fieldgate/fieldgate/packet/cli"
 )
 
@@ -39,53 +39,37 @@ var commands = []command{
 	{"run", "run the gateway (fieldgate run -c FILE)", gwcli.Run}, {"check", "validate a gateway configuration", gwcli.Check}, {"reload", "make a running gateway re-read its configuration", gwcli.Reload}, {"status", "show a running gateway's endpoints and routes", gwcli.Status},
 }
 
+// flagSets are the commands whose flag sets can be built without running
+// them (completion and man pages read the others' -h output).
+var flagSets = map[string]func() *flag.FlagSet{
+	"doctor": doctor.Flags,
+	"run":    gwcli.RunFlags, "check": gwcli.CheckFlags, "reload": gwcli.ReloadFlags, "status": gwcli.StatusFlags,
+}
+
+// program is fieldgate with its commands; cmdline adds help, completion
+// and man.
+func program() *cmdline.Program {
+	bi := buildinfo.Read()
+	p := &cmdline.Program{
+		Name:    "fieldgate",
+		Summary: "a gateway that bridges CAN, CAN FD, ISO-TP, J1939 and Ethernet frames between buses and network links, and the socket tools around it",
+		Version: bi.Version,
+	}
+	if len(bi.Revision) >= 12 {
+		p.Version += " " + bi.Revision[:12]
+	}
+	if len(bi.Time) >= len("2006-01-02") {
+		p.Date = bi.Time[:len("2006-01-02")]
+	}
+	for _, c := range commands {
+		p.Commands = append(p.Commands, cmdline.Command{Name: c.name, Summary: c.summary, Run: c.run, Flags: flagSets[c.name]})
+	}
+	return p
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := dispatch(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	code := program().Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
-		args = append([]string{"version"}, args[1:]...)
-	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
-		return 0
-	}
-	for _, c := range commands {
-		if c.name != args[0] {
-			continue
-		}
-		err := c.run(ctx, args[1:], stdout, stderr)
-		switch {
-		case err == nil:
-			return 0
-		case errors.Is(err, flag.ErrHelp):
-			return 0
-		}
-		var ec interface{ ExitCode() int }
-		if errors.As(err, &ec) && ec.ExitCode() != 0 {
-			if msg := err.Error(); msg != "" {
-				fmt.Fprintf(stderr, "fieldgate %s: %v\n", c.name, err)
-			}
-			return ec.ExitCode()
-		}
-		fmt.Fprintf(stderr, "fieldgate %s: %v\n", c.name, err)
-		return 1
-	}
-	fmt.Fprintf(stderr, "fieldgate: unknown command %q (run \"fieldgate help\" for the list)\n", args[0])
-	return 2
-}
-
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: fieldgate COMMAND [ARGS...]")
-	fmt.Fprintln(w, "\ncommands:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
-	}
 }

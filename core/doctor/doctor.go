@@ -9,7 +9,6 @@ package doctor
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/fieldgate/fieldgate/core"
+	"github.com/fieldgate/fieldgate/internal/cmdline"
 	"github.com/fieldgate/fieldgate/netlinkfam"
 )
 
@@ -157,18 +157,40 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+func flags(stderr io.Writer) (fs *flag.FlagSet, asJSON, strict *bool) {
+	fs = flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON = fs.Bool("json", false, "print the report as JSON")
+	strict = fs.Bool("strict", false, "exit 1 if any socket family is missing")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `usage: fieldgate doctor [-json] [-strict]
+
+Reports what this kernel and process can do for fieldgate: which socket
+families exist (each probed with socket(2)) and, for a missing one, the
+kernel option or module it needs; whether the process holds CAP_NET_RAW
+and CAP_NET_ADMIN; and the CAN, vxcan and veth interfaces with their
+state, bit rate and MTU. Exits 0 whatever it finds, unless -strict is
+given and a family is missing.
+
+flags:
+`)
+		fs.PrintDefaults()
+	}
+	return fs, asJSON, strict
+}
+
+// Flags returns the flags of "fieldgate doctor", as Main parses them.
+func Flags() *flag.FlagSet { fs, _, _ := flags(io.Discard); return fs }
+
 // Main is the "fieldgate doctor" subcommand. It exits 0 whatever it finds,
 // unless --strict is given and a family is missing.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
-	strict := fs.Bool("strict", false, "exit 1 if any socket family is missing")
-	if err := fs.Parse(args); err != nil {
+	fs, asJSON, strict := flags(stderr)
+	if err := cmdline.Parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (doctor takes only --json and --strict)", fs.Arg(0))
+		return cmdline.Usagef("unexpected argument %q: doctor takes only -json and -strict (see fieldgate doctor -h)", fs.Arg(0))
 	}
 	r := Collect()
 	if *asJSON {
@@ -181,7 +203,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *strict && r.Missing > 0 {
-		return errors.New(fmt.Sprintf("%d socket kinds missing", r.Missing))
+		return fmt.Errorf("%d of %d socket families missing (-strict)", r.Missing, len(r.Families))
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package doctor
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"flag"
 	"strings"
 	"testing"
 )
@@ -53,5 +55,33 @@ func TestMainRejectsArguments(t *testing.T) {
 	err := Main(t.Context(), []string{"extra"}, &out, &out)
 	if err == nil || !strings.Contains(err.Error(), `"extra"`) {
 		t.Fatalf("err = %v, want one naming the argument", err)
+	}
+}
+
+func TestMainUsage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := Main(t.Context(), []string{"-h"}, &out, &errb); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	h := errb.String()
+	if !strings.HasPrefix(h, "usage: fieldgate doctor [-json] [-strict]\n") || strings.Contains(h, "Usage of") || !strings.Contains(h, "  -strict\n") {
+		t.Errorf("-h printed\n%s", h)
+	}
+	// The flags -h lists are those of Flags().
+	var names []string
+	Flags().VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	if strings.Join(names, " ") != "json strict" {
+		t.Errorf("Flags(): %q", names)
+	}
+	for _, n := range names {
+		if !strings.Contains(h, "  -"+n+"\n") {
+			t.Errorf("-h does not list -%s", n)
+		}
+	}
+	errb.Reset()
+	err := Main(t.Context(), []string{"-x"}, &out, &errb)
+	var ec interface{ ExitCode() int }
+	if err == nil || err.Error() != "unknown flag -x (see fieldgate doctor -h)" || !errors.As(err, &ec) || ec.ExitCode() != 2 || errb.Len() != 0 {
+		t.Errorf("-x: %v, printed %q", err, errb.String())
 	}
 }

@@ -54,7 +54,11 @@ func (f *adminFlags) client(withToken bool) (*adminClient, error) {
 			if err == nil {
 				err = errors.New("no configuration")
 			}
-			return nil, fmt.Errorf("finding the admin address: %w (use -a HOST:PORT)", err)
+			var es config.Errors
+			if !errors.As(err, &es) {
+				err = fileError(*f.file, err)
+			}
+			return nil, fmt.Errorf("no admin address to reach: %w; or give the address with -a HOST:PORT", err)
 		}
 		if cfg.Admin.Listen == "" {
 			return nil, fmt.Errorf("%s disables the admin listener (admin.listen is empty); use -a HOST:PORT", *f.file)
@@ -108,7 +112,7 @@ func (c *adminClient) do(req *http.Request) (*http.Response, error) {
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("contacting the gateway at %s: %w", c.base, err)
+		return nil, adminError(c.base, err)
 	}
 	return resp, nil
 }

@@ -100,7 +100,7 @@ func TestAdminBeyondLoopbackWarns(t *testing.T) {
 		t.Fatalf("check: %v %s", err, errb.String())
 	}
 	want := fmt.Sprintf("%s:1:17: admin.listen: %q is not a loopback address (it listens on every IPv4 and every IPv6 address", file, listen)
-	if !strings.Contains(errb.String(), "warning: "+want) || !strings.Contains(out.String(), "1 warnings") {
+	if !strings.Contains(errb.String(), "warning: "+want) || !strings.Contains(out.String(), "1 warning)") {
 		t.Errorf("check output lacks the warning %q:\n%s%s", want, out.String(), errb.String())
 	}
 	log := runGateway(t, file)

@@ -36,7 +36,7 @@ routes:
 	if len(w) != 1 || !strings.HasPrefix(w[0], "warning: "+want) {
 		t.Fatalf("warnings:\n%s\nwant only %s", errb.String(), want)
 	}
-	if !strings.Contains(out.String(), "ok (5 endpoints, 2 routes, 1 warnings)") {
+	if !strings.Contains(out.String(), "ok (5 endpoints, 2 routes, 1 warning)") {
 		t.Fatalf("output %q", out.String())
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/internal/cmdline"
 	// The endpoint kinds this binary offers.
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
 )
@@ -29,31 +29,13 @@ import (
 // DefaultConfig is the configuration file used without -c.
 const DefaultConfig = "/etc/fieldgate/fieldgate.yaml"
 
-func newFlags(name string, stderr io.Writer, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: fieldgate %s\n\nflags:\n", usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-func noArgs(fs *flag.FlagSet) error {
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (flags go before arguments; see -h)", fs.Arg(0))
-	}
-	return nil
-}
-
 // Check validates a configuration file: "fieldgate check -c FILE".
 func Check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", stderr, "check [-c FILE]")
-	file := fs.String("c", DefaultConfig, "configuration `file`")
-	if err := fs.Parse(args); err != nil {
+	fs, file := checkFlags(stderr)
+	if err := cmdline.Parse(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
+	if err := cmdline.NoArgs(fs); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(ctx, *file)
@@ -68,27 +50,24 @@ func Check(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			for _, e := range es {
 				fmt.Fprintf(stderr, "error: %v\n", e)
 			}
-			return fmt.Errorf("%s: %d error(s)", *file, len(es))
+			return fmt.Errorf("%s: %s", *file, plural(len(es), "error"))
 		}
 		return err
 	}
 	for _, a := range cfg.Admissions {
 		fmt.Fprintln(stdout, a)
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d endpoints, %d routes, %d warnings)\n", *file, len(cfg.Endpoints), len(cfg.Routes), len(cfg.Warnings))
+	fmt.Fprintf(stdout, "%s: ok (%s, %s, %s)\n", *file, plural(len(cfg.Endpoints), "endpoint"), plural(len(cfg.Routes), "route"), plural(len(cfg.Warnings), "warning"))
 	return nil
 }
 
 // Run runs the gateway: "fieldgate run -c FILE".
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("run", stderr, "run [-c FILE] [-log-level L] [-log-format text|json]")
-	file := fs.String("c", DefaultConfig, "configuration `file`")
-	level := fs.String("log-level", "", "override log.level: debug, info, warn, error")
-	format := fs.String("log-format", "", "override log.format: text or json")
-	if err := fs.Parse(args); err != nil {
+	fs, file, level, format := runFlags(stderr)
+	if err := cmdline.Parse(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
+	if err := cmdline.NoArgs(fs); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(ctx, *file)
@@ -98,7 +77,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			for _, e := range es {
 				fmt.Fprintf(stderr, "error: %v\n", e)
 			}
-			return fmt.Errorf("%s has %d error(s); not starting (run fieldgate check -c %s)", *file, len(es), *file)
+			return fmt.Errorf("%s has %s; not starting (run fieldgate check -c %s)", *file, plural(len(es), "error"), *file)
 		}
 		return err
 	}
@@ -177,7 +156,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	reloadMu.Unlock()
 	if err != nil {
 		g.Shutdown()
-		return err
+		return listenError(*file, "admin.listen", cfg.Admin.Listen, err)
 	}
 	gateway.Notify("READY=1\nSTATUS=forwarding")
 	log.Info("gateway running", "config", *file, "pid", os.Getpid())
@@ -287,12 +266,11 @@ func (a *adminListener) move(addr string, useTLS bool, h *gateway.AdminHandler) 
 
 // Reload asks a running gateway to re-read its configuration.
 func Reload(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("reload", stderr, "reload [-a [https://]HOST:PORT | -c FILE] [-token-file FILE] [-ca CERT]")
-	af := addAdminFlags(fs, true)
-	if err := fs.Parse(args); err != nil {
+	fs, af := reloadFlags(stderr)
+	if err := cmdline.Parse(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
+	if err := cmdline.NoArgs(fs); err != nil {
 		return err
 	}
 	ac, err := af.client(true)
@@ -313,48 +291,101 @@ func Reload(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// Status prints the endpoint and route table of a running gateway.
+// Status prints the endpoint and route table of a running gateway. The
+// rates come from two samples: -s apart, or the refreshes of -w.
 func Status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("status", stderr, "status [-a [https://]HOST:PORT | -c FILE] [-ca CERT] [-w INTERVAL] [-n COUNT] [-json]")
-	af := addAdminFlags(fs, false)
-	watch := fs.Duration("w", 0, "refresh every `interval` (live table with rates), e.g. 1s")
-	count := fs.Int("n", 0, "with -w: stop after `count` refreshes (0 = until interrupted)")
-	asJSON := fs.Bool("json", false, "print the raw JSON status")
-	if err := fs.Parse(args); err != nil {
+	fs, o := statusFlags(stderr)
+	if err := cmdline.Parse(fs, args); err != nil {
 		return err
 	}
-	if err := noArgs(fs); err != nil {
+	if err := cmdline.NoArgs(fs); err != nil {
 		return err
 	}
-	ac, err := af.client(false)
+	if *o.watch < 0 || *o.sample < 0 || *o.count < 0 {
+		return cmdline.Usagef("-w, -s and -n cannot be negative (see fieldgate status -h)")
+	}
+	ac, err := o.admin.client(false)
 	if err != nil {
 		return err
+	}
+	if *o.json {
+		_, raw, err := fetchStatus(ctx, ac)
+		if err != nil {
+			return err
+		}
+		_, err = stdout.Write(raw)
+		return err
+	}
+	if *o.watch <= 0 {
+		st, prev, err := sampleTwice(ctx, ac, *o.sample)
+		if err != nil {
+			return err
+		}
+		PrintStatus(stdout, st, prev, sampleGap(prev, st, *o.sample))
+		return nil
 	}
 	var prev *gateway.Status
 	var prevT time.Time
 	for i := 0; ; i++ {
-		st, raw, err := fetchStatus(ctx, ac)
+		st, _, err := fetchStatus(ctx, ac)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			stdout.Write(raw)
-		} else {
-			if *watch > 0 && isTerminal(stdout) {
-				fmt.Fprint(stdout, "\x1b[H\x1b[2J")
-			}
-			PrintStatus(stdout, st, prev, time.Since(prevT))
+		if isTerminal(stdout) {
+			fmt.Fprint(stdout, "\x1b[H\x1b[2J")
 		}
-		if *watch <= 0 || (*count > 0 && i+1 >= *count) {
+		PrintStatus(stdout, st, prev, sampleGap(prev, st, time.Since(prevT)))
+		if *o.count > 0 && i+1 >= *o.count {
 			return nil
 		}
 		prev, prevT = st, time.Now()
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(*watch):
+		case <-time.After(*o.watch):
 		}
 	}
+}
+
+// sampleTwice fetches the status, waits gap and fetches it again, and
+// returns the second sample with the first. With gap 0, or when ctx ends
+// while it waits, it returns one sample and a nil first.
+func sampleTwice(ctx context.Context, ac *adminClient, gap time.Duration) (st, first *gateway.Status, err error) {
+	first, _, err = fetchStatus(ctx, ac)
+	if err != nil || gap <= 0 {
+		return first, nil, err
+	}
+	select {
+	case <-ctx.Done():
+		return first, nil, nil
+	case <-time.After(gap):
+	}
+	st, _, err = fetchStatus(ctx, ac)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, first, nil
+}
+
+// sampleGap is the time between two samples: the difference of the
+// gateway's uptimes (measured where the counters are), or local if that
+// is not positive (a restarted gateway).
+func sampleGap(prev, st *gateway.Status, local time.Duration) time.Duration {
+	if prev == nil {
+		return 0
+	}
+	if d := st.Uptime - prev.Uptime; d > 0 {
+		return time.Duration(d * float64(time.Second))
+	}
+	return local
+}
+
+// plural is "1 route", "2 routes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func isTerminal(w io.Writer) bool {

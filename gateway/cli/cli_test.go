@@ -19,13 +19,13 @@ func TestCheck(t *testing.T) {
 	if err := Check(context.Background(), []string{"-c", good}, &out, &errb); err != nil {
 		t.Fatalf("good: %v %s", err, errb.String())
 	}
-	if !strings.Contains(out.String(), "ok (2 endpoints, 1 routes") {
+	if !strings.Contains(out.String(), "ok (2 endpoints, 1 route, 0 warnings)") {
 		t.Fatalf("output %q", out.String())
 	}
 	out.Reset()
 	errb.Reset()
 	err := Check(context.Background(), []string{"-c", bad}, &out, &errb)
-	if err == nil || !strings.Contains(err.Error(), "2 error(s)") {
+	if err == nil || !strings.Contains(err.Error(), "2 errors") {
 		t.Fatalf("bad: %v", err)
 	}
 	for _, want := range []string{bad + ":2:26: endpoints.a.listen: invalid port \"99999\"", bad + ":4:22: routes.route0.to: unknown endpoint \"c\""} {

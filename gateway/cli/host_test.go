@@ -57,12 +57,12 @@ routes:
 	}
 	var out, check bytes.Buffer
 	err := Check(context.Background(), []string{"-c", file}, &out, &check)
-	if err == nil || !strings.Contains(err.Error(), "4 error(s)") {
+	if err == nil || !strings.Contains(err.Error(), "4 errors") {
 		t.Fatalf("check: %v\n%s", err, check.String())
 	}
 	var run syncBuffer
 	err = Run(context.Background(), []string{"-c", file}, &out, &run)
-	if err == nil || !strings.Contains(err.Error(), "4 error(s); not starting") {
+	if err == nil || !strings.Contains(err.Error(), "4 errors; not starting") {
 		t.Fatalf("run: %v\n%s", err, run.String())
 	}
 	ce, re := lines(check.String(), "error: "), lines(run.String(), "error: ")

@@ -37,6 +37,10 @@ func loadConfig(ctx context.Context, file string) (*config.Config, error) {
 		if ctx.Err() != nil {
 			return nil, interrupted(ctx, file)
 		}
+		var es config.Errors
+		if r.c == nil && r.err != nil && !errors.As(r.err, &es) {
+			return nil, fileError(file, r.err)
+		}
 		return r.c, r.err
 	case <-ctx.Done():
 		return nil, interrupted(ctx, file)

@@ -22,6 +22,7 @@ const (
 	ReportsSeqGaps     Reports = 1 << iota // fieldgate_udp_sequence_gaps_total
 	ReportsErrorFrames                     // fieldgate_can_error_frames_total
 	ReportsPeers                           // fieldgate_endpoint_peers
+	ReportsBroker                          // fieldgate_broker_reconnects_total, _pending_acks, _republished_total
 )
 
 // A Kind is one registered endpoint kind.
@@ -59,7 +60,8 @@ func Lookup(name string) (*Kind, bool) {
 }
 
 // Open opens the endpoint cfg with its kind's Open, and wraps errors with
-// the endpoint's name, kind and position.
+// the endpoint's name, kind and position. When the endpoint's interface
+// does not exist, the error is a *MissingInterfaceError.
 func Open(ctx context.Context, cfg *config.Endpoint, env *Env) (Transceiver, error) {
 	k, ok := Lookup(cfg.Kind)
 	if !ok {
@@ -67,6 +69,9 @@ func Open(ctx context.Context, cfg *config.Endpoint, env *Env) (Transceiver, err
 	}
 	t, err := k.Open(ctx, cfg, env)
 	if err != nil {
+		if ifn := cfg.Interface(); ifn != "" && interfaceMissing(ifn) {
+			return nil, &MissingInterfaceError{Endpoint: cfg.Name, Kind: cfg.Kind, Pos: cfg.Pos, Interface: ifn, Err: err}
+		}
 		return nil, fmt.Errorf("endpoint %s (%s, %v): %w", cfg.Name, cfg.Kind, cfg.Pos, err)
 	}
 	return t, nil

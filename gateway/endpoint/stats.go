@@ -94,7 +94,14 @@ type Stats struct {
 	// LogSuppressed counts log lines a server held back by its per-peer
 	// log rate limit (a summary line reports them).
 	LogSuppressed atomic.Uint64
+	// Broker clients (nats): Reconnects counts connections made again
+	// after one was lost; PendingAcks is how many published messages
+	// await the broker's acknowledgement; Republished counts messages
+	// published again because their acknowledgement did not come.
+	Reconnects  atomic.Uint64
+	PendingAcks atomic.Int64
+	Republished atomic.Uint64
 	// RecvBuffer is the socket receive buffer the kernel granted, in
-	// bytes, for kinds that set one (can); 0 otherwise.
+	// bytes, for kinds that set one (can, udp); 0 otherwise.
 	RecvBuffer atomic.Int64
 }

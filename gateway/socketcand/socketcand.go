@@ -50,7 +50,9 @@ func (s *Scanner) Next() (msg []byte, ok bool, err error) {
 	}
 	end := bytes.IndexByte(b[start:], '>')
 	if end < 0 {
-		if len(b)-start > MaxMessage {
+		// The content so far, without "<": the limit must not depend
+		// on whether ">" came in the same read.
+		if len(b)-start-1 > MaxMessage {
 			return nil, false, ErrTooLong
 		}
 		s.r += start

@@ -60,9 +60,21 @@ func (in Info) String() string {
 
 // Main prints the version line: "fieldgate version" and "fieldgate --version".
 func Main(_ context.Context, args []string, stdout, _ io.Writer) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		_, err := fmt.Fprint(stdout, "usage: fieldgate version\n\nPrints the module version, the VCS revision and commit time the binary\nwas built from (\"(modified)\" for a tree with uncommitted changes), and\nthe Go version. \"fieldgate --version\" is the same.\n")
+		return err
+	}
 	if len(args) > 0 {
-		return fmt.Errorf("version takes no arguments")
+		return &usageError{fmt.Sprintf("unexpected argument %q: version takes no arguments", args[0])}
 	}
 	_, err := fmt.Fprintln(stdout, Read())
 	return err
 }
+
+// usageError is a wrong command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// ExitCode returns 2.
+func (e *usageError) ExitCode() int { return 2 }

@@ -135,8 +135,11 @@ func TestCaptureThenInject(t *testing.T) {
 	if cerr != nil {
 		t.Fatalf("capture: %v\n%s%s", cerr, stdout.String(), stderr.String())
 	}
-	if !strings.Contains(stdout.String(), fmt.Sprintf("%d packets", n)) || !strings.Contains(stdout.String(), "written: "+out) {
-		t.Errorf("summary: %q", stdout.String())
+	if stdout.Len() != 0 {
+		t.Errorf("stdout with -w: %q, want nothing", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), fmt.Sprintf("%d packets captured\n", n)) || !strings.Contains(stderr.String(), "written: "+out) {
+		t.Errorf("summary: %q", stderr.String())
 	}
 	recs := readFile(t, out)
 	if len(recs) != n {
@@ -270,13 +273,22 @@ func readFile(t *testing.T, path string) [][]byte {
 
 func TestFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
-		{}, {"-i", "lo", "extra"}, {"-i", "lo", "--fanout", "0"}, {"-i", "lo", "--rotate-size", "1M"},
-		{"-i", "lo", "-f", "tcp port"}, {"-i", "lo", "--fanout-mode", "cbpf", "--fanout", "2"}, {"-i", "lo", "--rotate-size", "x"},
+		{"-i", "lo", "extra"}, {"-i", "lo", "--fanout", "0"}, {"-i", "lo", "--rotate-size", "1M"},
+		{"-i", "lo", "-f", "tcp port"}, {"-i", "lo", "tcp", "port"}, {"-i", "lo", "--fanout-mode", "cbpf", "--fanout", "2"},
+		{"-i", "lo", "--rotate-size", "x"}, {"-i", "lo", "-f", "udp", "port", "53"}, {"-z"}, {"-i"}, {"-c", "0"},
+		{"-i", "lo", "-W", "3", "-w", "x"}, {"-i", "lo", "-C", "1", "--max-files", "2", "-w", "x"}, {"--no-such"},
+		{"-r", "x", "-i", "lo"}, {"-Q", "sideways"}, {"-s", "-1"},
 	} {
-		err := Capture(context.Background(), args, io.Discard, io.Discard)
+		var stderr bytes.Buffer
+		err := Capture(context.Background(), args, io.Discard, &stderr)
 		ec, ok := err.(interface{ ExitCode() int })
 		if !ok || ec.ExitCode() != 2 {
 			t.Errorf("capture %q: %v, want a usage error (exit 2)", args, err)
+			continue
+		}
+		// One line naming the problem and where help is, no usage dump.
+		if msg := err.Error(); strings.Contains(msg, "\n") || !strings.HasSuffix(msg, "; see 'fieldgate capture -h'") || stderr.Len() != 0 {
+			t.Errorf("capture %q: error %q, stderr %q: want one line ending in the -h hint", args, msg, stderr.String())
 		}
 	}
 	for _, args := range [][]string{{}, {"-i", "lo"}, {"-i", "lo", "a", "b"}, {"-i", "lo", "--rate", "5", "--realtime", "f"}} {

@@ -9,14 +9,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/fieldgate/fieldgate/packet"
 )
 
-const injectUsage = `usage: fieldgate inject -i IFACE [--rate PPS | --realtime [--speed X]] [--loop N] [-c COUNT] FILE
-
+const injectIntro = `
 Replays the packets of a pcapng or pcap FILE onto interface IFACE. Packets of
 a link type the interface cannot carry (Ethernet onto CAN, or the other way)
 are skipped and counted in the summary. SocketCAN records (link type 227) are
@@ -24,56 +24,85 @@ converted back to the kernel's host byte order. By default packets are sent
 as fast as the interface takes them, onto Ethernet in batches of 256 (one
 sendmmsg each). Note: a vcan interface without echo
 discards frames sent by packet sockets (they never reach local CAN sockets);
-inject into vxcan, a real controller, or a vcan with echo on.
+inject into vxcan, a real controller, or a vcan with echo on.`
 
-flags:
-`
+func floatArg(p *float64, lo float64) func(string) error {
+	return func(v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < lo {
+			return fmt.Errorf("want a number >= %g", lo)
+		}
+		*p = f
+		return nil
+	}
+}
 
 // injectBatch is how many frames inject hands to WriteBatch at once.
 const injectBatch = 256
 
+// injectConfig holds the parsed options of `fieldgate inject`.
+type injectConfig struct {
+	iface    string
+	rate     float64
+	realtime bool
+	speed    float64
+	loops    int
+	count    int64
+}
+
+func (c *injectConfig) options(stdout io.Writer) *optionSet {
+	set := &optionSet{cmd: "inject", tail: "FILE", intro: injectIntro}
+	set.options = []*option{
+		{short: 'h', long: "help", help: "show this help", set: func(string) error { set.usage(stdout); return flag.ErrHelp }},
+		boolOpt(0, "realtime", "keep the capture's inter-packet gaps", &c.realtime),
+		argOpt('c', "count", "count", "stop after sending count packets", func(v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return errors.New("want a positive packet count")
+			}
+			c.count = n
+			return nil
+		}),
+		argOpt('i', "interface", "interface", "interface to send on", func(v string) error { c.iface = v; return nil }),
+		argOpt(0, "rate", "PPS", "packets per second (default: as fast as possible)", floatArg(&c.rate, 0)),
+		argOpt(0, "speed", "X", "with --realtime, replay X times faster", floatArg(&c.speed, 1e-9)),
+		argOpt(0, "loop", "N", "replay the file N times", intArg(&c.loops, 1)),
+	}
+	return set
+}
+
 // Inject is `fieldgate inject`.
 func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("inject", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, injectUsage); fs.PrintDefaults() }
-	iface := fs.String("i", "", "interface to send on")
-	rate := fs.Float64("rate", 0, "packets per second (0: as fast as possible)")
-	realtime := fs.Bool("realtime", false, "keep the capture's inter-packet gaps")
-	speed := fs.Float64("speed", 1, "with --realtime, replay this many times faster")
-	loops := fs.Int("loop", 1, "replay the file this many times")
-	count := fs.Int64("c", 0, "stop after sending this many packets (0: all)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError("%v", err)
+	cfg := &injectConfig{speed: 1, loops: 1}
+	set := cfg.options(stdout)
+	pos, err := set.parse(args)
+	if err != nil {
+		return err
 	}
+	iface, rate, realtime, speed, loops, count := cfg.iface, cfg.rate, cfg.realtime, cfg.speed, cfg.loops, cfg.count
 	switch {
-	case *iface == "":
-		return usageError("-i: an interface is required")
-	case fs.NArg() != 1:
-		return usageError("want exactly one capture FILE, got %d arguments", fs.NArg())
-	case *rate < 0 || *speed <= 0 || *loops < 1 || *count < 0:
-		return usageError("--rate, --speed, --loop or -c out of range")
-	case *rate > 0 && *realtime:
-		return usageError("--rate and --realtime exclude each other")
+	case iface == "":
+		return set.errorf("-i: an interface is required")
+	case len(pos) != 1:
+		return set.errorf("want exactly one capture FILE, got %d arguments", len(pos))
+	case rate > 0 && realtime:
+		return set.errorf("--rate and --realtime exclude each other")
 	}
-	path := fs.Arg(0)
-	ifi, err := net.InterfaceByName(*iface)
+	path := pos[0]
+	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
-		return fmt.Errorf("-i %s: %w", *iface, err)
+		return fmt.Errorf("-i %s: %w", iface, err)
 	}
-	ht, err := hardwareType(*iface)
+	ht, err := hardwareType(iface)
 	if err != nil {
-		return fmt.Errorf("-i %s: %w", *iface, err)
+		return fmt.Errorf("-i %s: %w", iface, err)
 	}
 	target := packet.LinkTypeFor(ht, packet.Raw)
 	// At full speed onto Ethernet, frames go out in batches (WriteBatch:
 	// one sendmmsg per batch; BENCHMARKS.md: about half the CPU per frame
 	// of one sendto each). CAN frames need their per-frame protocol, paced
 	// modes go one frame at a time: those use WriteTo.
-	batched := *rate == 0 && !*realtime && target == packet.LinkTypeEthernet
+	batched := rate == 0 && !realtime && target == packet.LinkTypeEthernet
 	c, err := packet.Listen(ifi, &packet.Config{SendOnly: true})
 	if err != nil {
 		return err
@@ -97,12 +126,12 @@ func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	skippedBy := map[string]int64{}
 	start := time.Now()
 	var interval time.Duration
-	if *rate > 0 {
-		interval = time.Duration(float64(time.Second) / *rate)
+	if rate > 0 {
+		interval = time.Duration(float64(time.Second) / rate)
 	}
 	var buf []byte
 	next := time.Now()
-	for loop := 0; loop < *loops; loop++ {
+	for loop := 0; loop < loops; loop++ {
 		f, err := os.Open(path)
 		if err != nil {
 			return err
@@ -114,7 +143,7 @@ func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		var firstTS, loopStart time.Time
 		for {
-			if *count > 0 && sent+int64(len(pending)) >= *count {
+			if count > 0 && sent+int64(len(pending)) >= count {
 				break
 			}
 			if ctx.Err() != nil {
@@ -160,11 +189,11 @@ func Inject(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 				continue
 			}
 			switch {
-			case *realtime:
+			case realtime:
 				if firstTS.IsZero() {
 					firstTS, loopStart = rec.Timestamp, time.Now()
 				}
-				due := loopStart.Add(time.Duration(float64(rec.Timestamp.Sub(firstTS)) / *speed))
+				due := loopStart.Add(time.Duration(float64(rec.Timestamp.Sub(firstTS)) / speed))
 				if err := sleepUntil(ctx, due); err != nil {
 					continue
 				}

@@ -14,6 +14,7 @@ import (
 const (
 	arphrdEther    = unix.ARPHRD_ETHER
 	arphrdLoopback = unix.ARPHRD_LOOPBACK
+	arphrdCAN      = unix.ARPHRD_CAN
 )
 
 // isTerminal reports whether w is a terminal.

@@ -11,6 +11,7 @@ import (
 const (
 	arphrdEther    = 1
 	arphrdLoopback = 772
+	arphrdCAN      = 280
 )
 
 func isTerminal(io.Writer) bool { return false }

@@ -389,9 +389,9 @@ func (c *canConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		if k == 0 {
 			f := &frames[sent]
 			if f.Type == frame.CANFD {
-				return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("CAN FD frame to %s, which has fd: false", c.cfg.Interface)}
+				return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("CAN FD frame to %s, which has fd: false", c.cfg.Interface)}
 			}
-			return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Type)}
+			return sent, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("%s frame cannot be written to a raw CAN socket", f.Type)}
 		}
 		n, err := c.write(ctx, k)
 		sent += n

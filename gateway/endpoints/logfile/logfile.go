@@ -131,7 +131,7 @@ func (l *logConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		f := &frames[i]
 		if !f.IsCAN() {
 			l.bw.Flush()
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: fmt.Errorf("candump logs carry only CAN frames, not %s", f.Type)}
+			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("candump logs carry only CAN frames, not %s", f.Type)}
 		}
 		l.ent.Time = time.Unix(0, f.Time)
 		frame.ToCAN(&l.ent.Frame, f)

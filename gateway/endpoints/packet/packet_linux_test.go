@@ -448,7 +448,7 @@ func TestSendAllocs(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	n := newPktNet(t)
 	for iface, want := range map[string]string{
-		"nope0": `interface "nope0": `,
+		"nope0": `interface nope0 does not exist`,
 		"lo":    `interface "lo" is not an Ethernet interface`,
 	} {
 		c, err := config.Parse("t.yaml", []byte(fmt.Sprintf("endpoints:\n  a: {kind: packet, interface: %s}\n  b: {kind: packet, interface: x}\nroutes: [{from: [a], to: [b]}]\n", iface)))

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -93,8 +94,10 @@ func notHex(s string) int {
 // The nonce is the low 32 bits of the session and the counter. The session
 // is random in its high 32 bits and the sender's start time in seconds in
 // its low 32 bits; a receiver accepts a new session only if it started no
-// earlier than the current one, so captured datagrams of an older session
-// cannot be replayed. Within a session a sliding window rejects replays.
+// earlier than the current one and is not one it has left (a sender that
+// restarted within the same second has a session of the same time), so
+// captured datagrams of an older session cannot be replayed. Within a
+// session a sliding window rejects replays.
 const (
 	authMagic  = "FGA1"
 	authHeader = 4 + 8 + 8
@@ -109,7 +112,16 @@ type authState struct {
 	// receive side
 	peerSession uint64
 	window      replayWindow
+	// left are the last sessions peerSession replaced, never accepted
+	// again (next is the slot the next one goes to).
+	left [retiredSessions]uint64
+	next int
 }
+
+// retiredSessions is how many sessions a receiver remembers having left:
+// an old session could be replayed only after this many genuine restarts
+// of the sender within one second.
+const retiredSessions = 16
 
 func newAuthState(a, o sealer, window int) *authState {
 	var r [4]byte
@@ -154,8 +166,12 @@ func (s *authState) open(dst, b []byte) ([]byte, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if sess != s.peerSession {
-		if s.peerSession != 0 && uint32(sess) < uint32(s.peerSession) {
+		if s.peerSession != 0 && uint32(sess) < uint32(s.peerSession) || slices.Contains(s.left[:], sess) {
 			return nil, errReplay
+		}
+		if s.peerSession != 0 {
+			s.left[s.next] = s.peerSession
+			s.next = (s.next + 1) % len(s.left)
 		}
 		s.peerSession = sess
 		s.window.reset()

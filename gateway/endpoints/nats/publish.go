@@ -1,0 +1,207 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+	"unsafe"
+
+	natsio "github.com/nats-io/nats.go"
+
+	"github.com/fieldgate/fieldgate/gateway/busmsg"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
+	"github.com/fieldgate/fieldgate/gateway/frame"
+)
+
+// publisher turns batches of frames into messages. Its buffers and its
+// message are reused: building and publishing a message allocates
+// nothing (nats.go copies the subject, headers and data into its write
+// buffer before PublishMsg returns).
+type publisher struct {
+	c       *conn
+	subj    busmsg.Subject
+	signals *busmsg.Signals
+	seq     uint64 // sequence number of the next frame published
+
+	msg                  natsio.Msg
+	seqVal, timeVal      []string // the header's value slices, set per message
+	msgID                []string // Nats-Msg-Id (JetStream)
+	subjBuf, data, idTok []byte
+	seqBuf, timeBuf      []byte
+	idBuf                []byte
+}
+
+// headerBudget is what a message's headers may take of max_message.
+const headerBudget = 512
+
+func (p *publisher) init(c *conn) {
+	p.c = c
+	p.seq = 1
+	p.subj = busmsg.Subject{Prefix: c.cfg.Prefix, Gateway: c.cfg.Gateway, Sep: '.'}
+	if c.cfg.DB != nil {
+		p.signals = busmsg.NewSignals(c.cfg.DB)
+	}
+	p.seqVal, p.timeVal = []string{""}, []string{""}
+	p.msg.Header = natsio.Header{
+		busmsg.HeaderGateway:  {c.cfg.Gateway},
+		busmsg.HeaderSession:  {c.session},
+		busmsg.HeaderEncoding: {c.cfg.Encoding},
+		busmsg.HeaderSeq:      p.seqVal,
+		busmsg.HeaderTime:     p.timeVal,
+	}
+	if c.cfg.JetStream != nil {
+		p.msgID = []string{""}
+		p.msg.Header[natsio.MsgIdHdr] = p.msgID
+	}
+	p.subjBuf = make([]byte, 0, 256)
+	p.data = make([]byte, 0, 64<<10)
+}
+
+// transient returns b as a string without copying it. The string is valid
+// only until b is written again; it is handed to PublishMsg, which copies
+// it before returning, and kept nowhere.
+func transient(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// limit returns the most bytes a message's data may take.
+func (p *publisher) limit() int {
+	l := p.c.cfg.MaxMessage
+	if mp := int(p.c.nc.MaxPayload()); mp > 0 && mp < l {
+		l = mp
+	}
+	return l - headerBudget
+}
+
+// build encodes a message from the first frames of fs into p.subjBuf and
+// p.data and returns how many frames it holds. It returns 0 and a
+// DropError (One) when fs[0] cannot be published.
+func (p *publisher) build(fs []frame.Frame, limit int) (int, error) {
+	f0 := &fs[0]
+	var ep string
+	if p.c.env.SourceName != nil {
+		ep = p.c.env.SourceName(f0.Source)
+	}
+	p.subjBuf = p.subj.AppendBase(p.subjBuf[:0], ep, f0.Type)
+	switch p.c.cfg.Encoding {
+	case busmsg.EncodingJSON:
+		p.data = busmsg.AppendJSON(p.data[:0], f0, p.seq)
+		if len(p.data) > limit {
+			return 0, oversize(len(p.data), limit)
+		}
+		p.subjBuf = busmsg.AppendID(p.subjBuf, f0)
+		return 1, nil
+	case busmsg.EncodingSignals:
+		var ok bool
+		p.data, ok = p.signals.Append(p.data[:0], f0, p.seq)
+		if !ok {
+			return 0, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true,
+				Err: fmt.Errorf("the DBC describes no %s frame with ID %s", f0.Type, busmsg.AppendID(nil, f0))}
+		}
+		if len(p.data) > limit {
+			return 0, oversize(len(p.data), limit)
+		}
+		p.subjBuf = busmsg.AppendID(p.subjBuf, f0)
+		return 1, nil
+	}
+	if busmsg.BinaryHeaderLen+busmsg.RecordLen(f0) > limit {
+		return 0, oversize(busmsg.BinaryHeaderLen+busmsg.RecordLen(f0), limit)
+	}
+	p.data = busmsg.BeginBinary(p.data[:0], p.seq, f0.Time)
+	p.idTok = busmsg.AppendID(p.idTok[:0], f0)
+	var n int
+	var oneID bool
+	p.data, n, oneID = busmsg.AppendBinaryBatch(p.data, fs, limit)
+	if oneID {
+		p.subjBuf = append(p.subjBuf, p.idTok...)
+	} else {
+		p.subjBuf = append(p.subjBuf, busmsg.BatchToken...)
+	}
+	return n, nil
+}
+
+func oversize(n, limit int) error {
+	return &endpoint.DropError{Reason: endpoint.ReasonOversize, One: true,
+		Err: fmt.Errorf("message of %d bytes exceeds %d (max_message and the server's max_payload less %d for headers)", n, limit, headerBudget)}
+}
+
+// setHeaders fills the message's per-message header values for a message
+// whose first frame is f.
+func (p *publisher) setHeaders(f *frame.Frame) {
+	p.seqBuf = strconv.AppendUint(p.seqBuf[:0], p.seq, 10)
+	p.timeBuf = strconv.AppendInt(p.timeBuf[:0], f.Time, 10)
+	p.seqVal[0], p.timeVal[0] = transient(p.seqBuf), transient(p.timeBuf)
+	p.msg.Subject, p.msg.Data = transient(p.subjBuf), p.data
+	if p.msgID != nil {
+		p.idBuf = append(append(append(p.idBuf[:0], p.c.session...), '-'), p.seqBuf...)
+		p.msgID[0] = transient(p.idBuf)
+	}
+}
+
+// Send publishes frames, as many per message as the encoding and
+// max_message allow. While the client is disconnected it waits (frames
+// queue up in the endpoint's queue, which counts its overflow); frames it
+// holds when ctx ends are counted no_peer.
+func (c *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
+	if c.cfg.JetStream != nil {
+		return c.sendJetStream(ctx, frames)
+	}
+	p := &c.pub
+	sent := 0
+	limit := p.limit()
+	for sent < len(frames) {
+		n, err := p.build(frames[sent:], limit)
+		if err != nil {
+			return sent, err
+		}
+		p.setHeaders(&frames[sent])
+		if err := c.publish(ctx, &p.msg); err != nil {
+			return sent, err
+		}
+		p.seq += uint64(n)
+		sent += n
+	}
+	return sent, nil
+}
+
+// publish publishes m, waiting for the connection while there is none.
+// An error of the connection itself (a write to a server that just died,
+// before the client noticed) is retried on the next connection like a
+// disconnection; errors of the message are not.
+func (c *conn) publish(ctx context.Context, m *natsio.Msg) error {
+	for {
+		err := c.nc.PublishMsg(m)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, natsio.ErrMaxPayload):
+			return &endpoint.DropError{Reason: endpoint.ReasonOversize, Err: err}
+		case errors.Is(err, natsio.ErrConnectionClosed):
+			return &endpoint.DropError{Reason: endpoint.ReasonNoPeer, Err: err}
+		case c.nc.IsConnected() && (errors.Is(err, natsio.ErrBadSubject) || errors.Is(err, natsio.ErrHeadersNotSupported) ||
+			errors.Is(err, natsio.ErrBadHeaderMsg) || errors.Is(err, natsio.ErrInvalidMsg)):
+			// (Before the first connection the client says headers are
+			// not supported: it does not know the server yet.)
+			return &endpoint.DropError{Reason: endpoint.ReasonWriteError, Err: err}
+		}
+		if !errors.Is(err, natsio.ErrReconnectBufExceeded) {
+			c.env.Log.Debug("publish failed; waiting for the connection", "err", err)
+		}
+		if err := c.waitReconnect(ctx); err != nil {
+			return &endpoint.DropError{Reason: endpoint.ReasonNoPeer, Err: fmt.Errorf("not connected: %w", err)}
+		}
+	}
+}
+
+// waitReconnect waits for the connection after a publish found it down
+// (the client may not have noticed yet: then it waits a little).
+func (c *conn) waitReconnect(ctx context.Context) error {
+	if c.nc.IsConnected() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return c.waitConnected(ctx)
+}
