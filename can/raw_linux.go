@@ -187,6 +187,14 @@ func (c *RawConn) SetRecvOwnMsgs(on bool) error {
 	return c.s.setInt(solCANRaw, canRawRecvOwnMsgs, boolInt(on), "CAN_RAW_RECV_OWN_MSGS")
 }
 
+// RecvBuffer returns the socket's receive buffer as the kernel granted it
+// (SO_RCVBUF read back): twice the size asked for with
+// RawConfig.RecvBuffer, or less where SO_RCVBUF was capped at
+// net.core.rmem_max because SO_RCVBUFFORCE needs CAP_NET_ADMIN.
+func (c *RawConn) RecvBuffer() (int, error) {
+	return c.s.getInt(unix.SOL_SOCKET, unix.SO_RCVBUF, "SO_RCVBUF")
+}
+
 // Dropped returns the number of frames the kernel dropped because the
 // socket's receive queue was full (SO_RXQ_OVFL), as of the last read.
 func (c *RawConn) Dropped() uint64 { return c.dropped.Load() }

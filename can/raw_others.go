@@ -44,6 +44,9 @@ func (c *RawConn) SetFilters(fs []Filter) error { return errNotSupported }
 // Filters is not supported on this platform.
 func (c *RawConn) Filters() ([]Filter, error) { return nil, errNotSupported }
 
+// RecvBuffer is not supported on this platform.
+func (c *RawConn) RecvBuffer() (int, error) { return 0, errNotSupported }
+
 // Dropped is always 0 on this platform.
 func (c *RawConn) Dropped() uint64 { return 0 }
 

@@ -48,6 +48,9 @@ type EndpointStatus struct {
 	// rate, e.g. vcan). Both are absent for other endpoints.
 	BusBPS  float64  `json:"bus_bits_per_second,omitempty"`
 	BusLoad *float64 `json:"bus_load,omitempty"`
+	// RecvBuffer is the socket receive buffer the kernel granted, in
+	// bytes (can endpoints: receive_buffer, doubled by the kernel).
+	RecvBuffer int64 `json:"receive_buffer_bytes,omitempty"`
 }
 
 // RouteStatus is one route's counters. In = Out + dropped + queued.
@@ -93,7 +96,7 @@ func (g *Gateway) Status() Status {
 			Connects: s.Connects.Load(),
 			SeqGaps:  s.SeqGaps.Load(), ErrFrames: s.ErrorFrames.Load(),
 			LogSuppressed: s.LogSuppressed.Load(), Reconnects: s.Reconnects.Load(), PendingAcks: s.PendingAcks.Load(),
-			Republished: s.Republished.Load()}
+			Republished: s.Republished.Load(), RecvBuffer: s.RecvBuffer.Load()}
 		if r := s.Rejected.Snapshot(); len(r) > 0 {
 			es.Rejected = r
 		}

@@ -82,6 +82,10 @@ func (c *Config) CheckHost() error {
 	return errs
 }
 
+// Queue returns the endpoint's queue settings, its kind's defaults
+// applied.
+func (h *Host) Queue() Queue { return h.e.Queue }
+
 // finding builds the Error for field of the endpoint (its position is the
 // field's value in the file, or the endpoint's name).
 func (h *Host) finding(field, hint, msg string) *Error {

@@ -101,4 +101,7 @@ type Stats struct {
 	Reconnects  atomic.Uint64
 	PendingAcks atomic.Int64
 	Republished atomic.Uint64
+	// RecvBuffer is the socket receive buffer the kernel granted, in
+	// bytes, for kinds that set one (can, udp); 0 otherwise.
+	RecvBuffer atomic.Int64
 }

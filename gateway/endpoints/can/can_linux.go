@@ -82,14 +82,6 @@ func (c *canConn) applyIdle(rc *socketcan.RawConn) error {
 	return rc.SetFilters(canFilters(c.cfg))
 }
 
-// recvBuffer is the receive buffer asked of the kernel (SO_RCVBUFFORCE
-// with CAP_NET_ADMIN, which the kernel doubles; without it SO_RCVBUF,
-// capped at net.core.rmem_max). The kernel charges 768 bytes per queued
-// CAN or CAN FD frame, so 16 MiB hold 21 846 frames: a burst that long is
-// not lost while the gateway is busy elsewhere, and the memory is used
-// only while frames wait.
-const recvBuffer = 8 << 20
-
 // rawConfig is the socket's configuration. CAN FD frames are always
 // enabled on the socket (CAN_RAW_FD_FRAMES), whatever the endpoint's fd
 // setting: without it the kernel discards FD frames for the socket
@@ -98,7 +90,7 @@ const recvBuffer = 8 << 20
 // (deliverBatch) and never writes one (Send, TrySend). Classic frames
 // still arrive as 16-byte can_frame records, so their path is unchanged.
 func rawConfig(cfg *Config) *socketcan.RawConfig {
-	rc := &socketcan.RawConfig{FD: true, ErrorMask: socketcan.ErrClass(cfg.ErrorMask), RecvBuffer: recvBuffer}
+	rc := &socketcan.RawConfig{FD: true, ErrorMask: socketcan.ErrClass(cfg.ErrorMask), RecvBuffer: int(cfg.ReceiveBuffer)}
 	if cfg.Confirm {
 		// The kernel filters a socket's own echoes like any frame: keep
 		// receive-all and filter in user space.
@@ -199,6 +191,7 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 		return nil, err
 	}
 	cc := &canConn{cfg: cfg, env: e, c: c, rcv: make([]socketcan.RecvMsg, socketcan.MaxBatch), tx: make([]socketcan.FDFrame, socketcan.MaxBatch), itx: make([]socketcan.FDFrame, socketcan.MaxBatch)}
+	cc.reportBuffer(c, true)
 	if cfg.Confirm {
 		cc.filters = canFilters(cfg)
 	}
@@ -209,6 +202,33 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 		}
 	}
 	return cc, nil
+}
+
+// reportBuffer reads back the receive buffer the kernel granted rc, keeps
+// it for /status, and logs it (at open, or when it changed): at info level
+// when the kernel granted what was asked, as a warning when it was capped
+// at net.core.rmem_max because the process lacks CAP_NET_ADMIN.
+func (c *canConn) reportBuffer(rc *socketcan.RawConn, open bool) {
+	granted, err := rc.RecvBuffer()
+	if err != nil {
+		c.env.Log.Warn("cannot read the receive buffer back", "interface", c.cfg.Interface, "err", err)
+		return
+	}
+	if old := c.env.Stats.RecvBuffer.Swap(int64(granted)); !open && old == int64(granted) {
+		return
+	}
+	asked := c.cfg.ReceiveBuffer
+	frames := BufferFrames(int64(granted))
+	switch {
+	case asked == 0:
+		c.env.Log.Info("receive buffer: the kernel's default (receive_buffer: 0)", "interface", c.cfg.Interface,
+			"granted_bytes", granted, "frames", frames)
+	case int64(granted) < 2*asked:
+		c.env.Log.Warn("receive buffer capped at net.core.rmem_max: SO_RCVBUFFORCE needs CAP_NET_ADMIN; a burst longer than the buffer holds is dropped by the kernel (kernel_overflow)",
+			"interface", c.cfg.Interface, "requested_bytes", asked, "granted_bytes", granted, "frames", frames)
+	default:
+		c.env.Log.Info("receive buffer", "interface", c.cfg.Interface, "requested_bytes", asked, "granted_bytes", granted, "frames", frames)
+	}
 }
 
 func (c *canConn) conn() *socketcan.RawConn {
@@ -233,6 +253,7 @@ func (c *canConn) reopen(ctx context.Context) error {
 		if c.idle.Load() {
 			c.applyIdle(nc)
 		}
+		c.reportBuffer(nc, false)
 		c.mu.Lock()
 		old := c.c
 		c.c = nc

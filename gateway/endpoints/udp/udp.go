@@ -26,6 +26,7 @@ type udpConn struct {
 	cfg   *Config
 	env   *endpoint.Env
 	c     *net.UDPConn
+	io    *directIO // c's sendto and recvmsg
 	peer  atomic.Pointer[netip.AddrPort]
 	fixed bool
 	allow access.Peers
@@ -35,9 +36,20 @@ type udpConn struct {
 	mu      sync.Mutex
 	seq     uint8
 	buf     []byte // datagram being filled
-	count   int
+	count   int    // frames in buf
 	sealBuf []byte
-	timer   *time.Timer
+	// held is how many of buf's frames an earlier Send already reported
+	// as sent (they wait for the timer); a failed write counts them at
+	// the endpoint.
+	held int
+	// timer flushes buf: flush after the first frame waits (flush > 0),
+	// coalesce after the last datagram (flush: 0). armed: it is set.
+	timer *time.Timer
+	armed bool
+	// tat is when the coalesce budget is full again (flush: 0; see
+	// flushPolicy): a generic cell rate algorithm's theoretical arrival
+	// time, monotonic.
+	tat time.Time
 	// sent remembers how many frames the last datagrams carried, by
 	// datagram key (sequence number, or the counter when authenticated),
 	// so that an ICMP error quoting a datagram counts its frames.
@@ -108,7 +120,7 @@ func asyncError(err error) bool {
 func (u *udpConn) writeLocked(out []byte, to netip.AddrPort, frames int) error {
 	var err error
 	for range 4 {
-		if _, err = u.c.WriteToUDPAddrPort(out, to); err == nil {
+		if err = u.io.send(out, to); err == nil {
 			u.remember(out, frames)
 			return nil
 		}
@@ -164,14 +176,44 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 	if err != nil {
 		return nil, err
 	}
-	u.c.SetReadBuffer(4 << 20)
+	if u.io, err = newDirectIO(u.c); err != nil {
+		u.c.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	u.reportBuffer(setRecvBuffer(u.c, recvBuffer))
 	u.c.SetWriteBuffer(4 << 20)
+	u.timer = time.AfterFunc(time.Hour, u.flushTimer)
+	u.timer.Stop()
 	enableRxqOvfl(u.c)
 	enableRecvErr(u.c)
 	u.buf = make([]byte, 0, 65536)
 	u.sealBuf = make([]byte, 0, 65536)
 	u.errBuf, u.errOOB = make([]byte, 1024), make([]byte, 256)
 	return u, nil
+}
+
+// recvBuffer is the receive buffer asked of the kernel (SO_RCVBUFFORCE,
+// else SO_RCVBUF, capped at net.core.rmem_max); the kernel grants twice
+// that.
+const recvBuffer = 4 << 20
+
+// reportBuffer keeps the receive buffer the kernel granted for /status and
+// logs it, as a warning when the kernel capped it.
+func (u *udpConn) reportBuffer(granted int, err error) {
+	if err != nil {
+		u.env.Log.Warn("cannot set the receive buffer", "err", err)
+		return
+	}
+	if granted == 0 {
+		return // not known on this system
+	}
+	u.env.Stats.RecvBuffer.Store(int64(granted))
+	if granted < 2*recvBuffer {
+		u.env.Log.Warn("receive buffer capped at net.core.rmem_max: SO_RCVBUFFORCE needs CAP_NET_ADMIN; datagrams that come while the buffer is full are dropped by the kernel (kernel_overflow)",
+			"requested_bytes", recvBuffer, "granted_bytes", granted)
+		return
+	}
+	u.env.Log.Info("receive buffer", "requested_bytes", recvBuffer, "granted_bytes", granted)
 }
 
 // LocalAddr returns the bound address (useful with port 0).
@@ -189,7 +231,7 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 	oob := make([]byte, 64)
 	var kernelDropped uint32
 	for {
-		n, oobn, _, from, err := u.c.ReadMsgUDPAddrPort(buf, oob)
+		n, oobn, from, err := u.io.recv(buf, oob)
 		if err == nil {
 			// Datagrams the kernel dropped because our receive buffer
 			// was full (SO_RXQ_OVFL, cumulative): counted as
@@ -277,6 +319,11 @@ func (u *udpConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 	}
 }
 
+// Send packs frames into cannelloni datagrams. When a datagram goes out
+// depends on flush and coalesce (see flushPolicy): at the end of the call
+// when the link is idle, else when a timer fires; a full datagram always
+// goes at once. Frames left waiting for the timer are reported as sent;
+// if their write fails they are counted at the endpoint.
 func (u *udpConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	p := u.peer.Load()
 	if p == nil {
@@ -284,14 +331,13 @@ func (u *udpConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	immediate := u.cfg.Flush == 0
-	first := 0 // first frame of the pending datagram (immediate mode)
+	first := 0 // first frame of this call in the pending datagram
 	for i := range frames {
 		f := &frames[i]
 		if !f.IsCAN() {
 			// ISO-TP PDUs, J1939 messages and Ethernet frames travel in
 			// fieldgate's OpPDU datagrams, one per datagram.
-			if err := u.flushLocked(*p, immediate); err != nil {
+			if err := u.flushLocked(*p, true); err != nil {
 				return first, err
 			}
 			if !f.Type.IsPDU() {
@@ -309,7 +355,7 @@ func (u *udpConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 			continue
 		}
 		if u.count > 0 && (len(u.buf)+frame.CannelloniLen(f) > u.max || u.count == 0xFFFF) {
-			if err := u.flushLocked(*p, immediate); err != nil {
+			if err := u.flushLocked(*p, true); err != nil {
 				return first, err
 			}
 			first = i
@@ -320,21 +366,81 @@ func (u *udpConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		u.buf = frame.AppendCannelloni(u.buf, f)
 		u.count++
 	}
-	if immediate {
-		if err := u.flushLocked(*p, true); err != nil {
-			return first, err
+	if u.count == 0 {
+		return len(frames), nil
+	}
+	if wait := u.flushPolicy(); wait > 0 {
+		u.held = u.count
+		if !u.armed {
+			u.armed = true
+			u.timer.Reset(wait)
 		}
-	} else if u.count > 0 && u.timer == nil {
-		u.timer = time.AfterFunc(u.cfg.Flush, func() {
-			u.mu.Lock()
-			defer u.mu.Unlock()
-			u.timer = nil
-			if p := u.peer.Load(); p != nil {
-				u.flushLocked(*p, false)
-			}
-		})
+		return len(frames), nil
+	}
+	u.chargeLocked()
+	if err := u.flushLocked(*p, true); err != nil {
+		return first, err
 	}
 	return len(frames), nil
+}
+
+// burstDatagrams is how many datagrams that are not full a quiet link
+// sends at once (flush: 0) before coalescing starts.
+const burstDatagrams = 4
+
+// flushPolicy says when the pending datagram goes out: 0 for now, else
+// how long it may wait (under mu).
+//
+// With flush > 0 it waits that long after its first frame (cannelloni's
+// timeout). With flush: 0 the link sends at most one datagram that is not
+// full per coalesce on average, with a budget of burstDatagrams (a generic
+// cell rate algorithm, the token bucket of ATM's traffic policing): while
+// the budget lasts a datagram goes at once, so a frame on a quiet link is
+// never delayed, and frames at up to one per coalesce go one per datagram
+// at once whatever their jitter. Beyond that rate frames wait for the next
+// slot, together, and every frame that comes meanwhile joins them: at
+// 2 000 frames/s and the default 1 ms, about two frames share a datagram.
+// No frame waits much longer than coalesce (Go's timers wake in whole
+// milliseconds when the process is otherwise idle). A full datagram goes
+// at once and costs no budget. A timer already set (armed) keeps its time.
+func (u *udpConn) flushPolicy() time.Duration {
+	if u.armed {
+		return time.Nanosecond // the timer flushes it
+	}
+	if u.cfg.Flush > 0 {
+		return u.cfg.Flush
+	}
+	if u.cfg.Coalesce <= 0 {
+		return 0
+	}
+	earliest := u.tat.Add(-(burstDatagrams - 1) * u.cfg.Coalesce)
+	if wait := time.Until(earliest); wait > 0 {
+		return wait
+	}
+	return 0
+}
+
+// chargeLocked takes one datagram off the coalesce budget (flush: 0).
+func (u *udpConn) chargeLocked() {
+	if u.cfg.Flush > 0 || u.cfg.Coalesce <= 0 {
+		return
+	}
+	if now := time.Now(); u.tat.Before(now) {
+		u.tat = now
+	}
+	u.tat = u.tat.Add(u.cfg.Coalesce)
+}
+
+// flushTimer is the timer's function: it writes the pending datagram,
+// whose frames were reported as sent.
+func (u *udpConn) flushTimer() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.armed = false
+	if p := u.peer.Load(); p != nil && u.count > 0 {
+		u.chargeLocked()
+		u.flushLocked(*p, false)
+	}
 }
 
 // sendPDULocked sends one OpPDU datagram.
@@ -351,9 +457,10 @@ func (u *udpConn) sendPDULocked(to netip.AddrPort, f *frame.Frame) error {
 	return nil
 }
 
-// flushLocked sends the pending datagram. With report false (flush timer
-// mode, the frames were already reported as sent) a failure is counted at
-// the endpoint; with report true the caller accounts for the frames.
+// flushLocked sends the pending datagram. With report false (its frames
+// were all reported as sent: the timer) a failure is counted at the
+// endpoint; with report true the frames an earlier call reported (held)
+// are counted at the endpoint and the error is returned for the caller's.
 func (u *udpConn) flushLocked(to netip.AddrPort, report bool) error {
 	if u.count == 0 {
 		return nil
@@ -363,8 +470,8 @@ func (u *udpConn) flushLocked(to netip.AddrPort, report bool) error {
 	if u.auth != nil {
 		out = u.auth.seal(u.sealBuf[:0], u.buf)
 	}
-	n := u.count
-	u.count = 0
+	n, held := u.count, u.held
+	u.count, u.held = 0, 0
 	u.seq++
 	err := u.writeLocked(out, to, n)
 	if err == nil {
@@ -379,15 +486,16 @@ func (u *udpConn) flushLocked(to netip.AddrPort, report bool) error {
 	if errors.Is(err, syscall.ECONNREFUSED) {
 		reason = endpoint.ReasonNoPeer
 	}
+	if held > 0 {
+		u.env.Drop(reason, held)
+	}
 	return &endpoint.DropError{Reason: reason, Err: err}
 }
 
 func (u *udpConn) Close() error {
 	u.mu.Lock()
-	if u.timer != nil {
-		u.timer.Stop()
-		u.timer = nil
-	}
+	u.timer.Stop()
+	u.armed = false
 	if p := u.peer.Load(); p != nil {
 		u.flushLocked(*p, false)
 	}

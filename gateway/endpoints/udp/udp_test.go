@@ -78,7 +78,7 @@ routes:
 	}
 	got := cfg.Endpoint("link").Settings.(*Config)
 	want := &Config{
-		Listen: "0.0.0.0:20000", Peer: "192.0.2.7:20000", MTU: 9000, Flush: 100 * time.Millisecond,
+		Listen: "0.0.0.0:20000", Peer: "192.0.2.7:20000", MTU: 9000, Flush: 100 * time.Millisecond, Coalesce: time.Millisecond,
 		AllowPeers: []string{"192.0.2.0/24", "2001:db8::1"},
 		Auth:       &config.Auth{KeyFile: "/etc/fieldgate/psk", Provider: "go", ReplayWindow: 4096},
 	}
@@ -87,7 +87,7 @@ routes:
 		t.Fatalf("settings\n got %+v %+v\nwant %+v %+v", got, got.Auth, want, want.Auth)
 	}
 	bare := cfg.Endpoint("bare").Settings.(*Config)
-	if !reflect.DeepEqual(bare, &Config{Listen: "[::]:20001", MTU: 1500}) {
+	if !reflect.DeepEqual(bare, &Config{Listen: "[::]:20001", MTU: 1500, Coalesce: time.Millisecond}) {
 		t.Fatalf("defaults: %+v", bare)
 	}
 	tr := got.Traits()
@@ -123,6 +123,16 @@ endpoints:
   b: {kind: udp, listen: "127.0.0.1:20000"}
 routes: []
 `, "t.yaml:4:3: endpoints.b: binds udp 127.0.0.1:20000, which a (t.yaml:3:3) already binds"},
+		{`
+endpoints:
+  a: {kind: udp, listen: "0.0.0.0:20000", flush: 5ms, coalesce: 2ms}
+routes: []
+`, "t.yaml:3:65: endpoints.a.coalesce: coalesce applies with flush: 0 only (flush is 5ms) (hint: remove coalesce, or set flush: 0)"},
+		{`
+endpoints:
+  a: {kind: udp, listen: "0.0.0.0:20000", coalesce: 1s}
+routes: []
+`, "t.yaml:3:53: endpoints.a.coalesce: "},
 	} {
 		_, err := config.Parse("t.yaml", []byte(tc.yaml))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {

@@ -1,0 +1,5 @@
+package udp
+
+import "runtime"
+
+const runtimeLinux = runtime.GOOS == "linux"
