@@ -358,6 +358,22 @@ func runLegit(t *testing.T, n1 int, attack func()) {
 // carrying IDs outside the allow list, 29-bit IDs with allowed low bits,
 // remote requests, error frames and CAN FD frames, and OpPDU datagrams.
 func TestHILAttackDatagrams(t *testing.T) {
+	// A datagram the kernel drops from B's full receive buffer (counted
+	// kernel_overflow) makes the exact counts unknowable: the scenario runs
+	// again, up to three times, rather than guess.
+	for attempt := 1; attempt <= 3; attempt++ {
+		retry := false
+		t.Run(fmt.Sprintf("attempt%d", attempt), func(t *testing.T) { retry = attackDatagrams(t) })
+		if !retry {
+			return
+		}
+		t.Logf("attempt %d: kernel drops at B; running the scenario again", attempt)
+	}
+	t.Fatal("the kernel dropped datagrams at B in 3 of 3 attempts")
+}
+
+// attackDatagrams runs the scenario once; retry reports kernel drops at B.
+func attackDatagrams(t *testing.T) (retry bool) {
 	began := time.Now()
 	seed := attackSeed(t, 1601)
 	a := startGW(t, 9290, `
@@ -400,7 +416,9 @@ routes:
 		t.Errorf("attacker sent %d datagrams, want 1000", c["udp.datagrams"])
 	}
 	if k := bl.Dropped["kernel_overflow"]; k > 0 {
-		t.Errorf("the kernel dropped %d datagrams from B's full receive buffer (their frames are unknown, so the counts below cannot match): the attacker's pacing is too fast for this machine", k)
+		// Their frames are unknown, so the counts below cannot match.
+		t.Logf("the kernel dropped %d datagrams from B's full receive buffer: the machine was too busy for the attacker's pacing", k)
+		return true
 	}
 	only(t, "B link dropped", bl.Dropped, nonZero(map[string]uint64{"malformed": c["udp.malformed"]}))
 	eq(t, "B link frames in", bl.FramesIn, al.FramesOut+c["udp.frames"])
@@ -416,6 +434,7 @@ routes:
 	eq(t, "route down unsupported", down.Dropped["unsupported"], c["udp.unsupported"])
 	eq(t, "B bus frames out", bb.FramesOut+loss, al.FramesOut+c["udp.written"])
 	checkBus(t, got, legit, readLines(t, out), loss)
+	return false
 }
 
 // TestHILAttackStreams: random and mutated bytes at a cannelloni TCP
