@@ -13,12 +13,15 @@ import (
 // the host: QEMU and the host userland that the guest runs (real peers
 // such as can-utils, python3-can, kcapi-tools, bluez testers, socat,
 // tshark, tcpdump, iproute2), systemd for the host test that runs
-// systemd-analyze on configs/fieldgate.service, and nats-server for the
-// nats kind's cluster tests.
+// systemd-analyze on configs/fieldgate.service, nats-server for the
+// nats kind's cluster tests, mosquitto and python3-paho-mqtt for the mqtt
+// kind, python3-msgpack and python3-serial for python-can's udp_multicast
+// and slcan interfaces, and chromium for the web console's browser tests.
 var HostPackages = []string{
 	"qemu-system-x86", "kmod", "iproute2", "can-utils", "python3", "python3-can",
 	"kcapi-tools", "bluez-test-tools", "socat", "tshark", "wireshark-common",
-	"tcpdump", "systemd", "nats-server",
+	"tcpdump", "systemd", "nats-server", "mosquitto", "mosquitto-clients",
+	"python3-paho-mqtt", "python3-msgpack", "python3-serial", "bluez", "chromium",
 }
 
 // missingPackages returns the packages of want that dpkg does not list as
