@@ -76,7 +76,7 @@ const maxMTU = 32 << 10
 var (
 	fieldAddress  = config.Field{Name: "address", Doc: "server: the adapter's `BD_ADDR` to listen on (default: every adapter); client: the device to connect to (required)"}
 	fieldLocal    = config.Field{Name: "local", Doc: "client: the adapter's `BD_ADDR` to connect from (default: the kernel's choice)"}
-	fieldSecurity = config.Field{Name: "security", Default: "low", Doc: "`low`, `medium` (authenticated), `high` (authenticated with MITM protection, encrypted) or `fips` (as high, Secure Connections): the BT_SECURITY level the kernel enforces before a connection is delivered"}
+	fieldSecurity = config.Field{Name: "security", Default: "low", Doc: "`low`, `medium` (authenticated), `high` (authenticated with MITM protection, encrypted) or, L2CAP only, `fips` (as high, Secure Connections): the BT_SECURITY level the kernel enforces before a connection is delivered"}
 	fieldPeers    = config.Field{Name: "peers", Default: "any", Doc: "server: the device addresses (`BD_ADDR`) allowed to connect; others are closed and counted (`allow_peers` rejections, `auth` drops)"}
 
 	rfcommFields = []config.Field{
@@ -120,7 +120,11 @@ func decode(o *config.Object, role config.Role, p Proto) stream.Settings {
 		c.PSM = readPSM(o)
 		c.MTU = uint16(o.Uint("mtu", DefaultMTU, 48, maxMTU))
 	}
-	switch o.OneOf("security", "low", securityNames...) {
+	levels := securityNames
+	if p == RFCOMM {
+		levels = levels[:3] // the kernel's RFCOMM sockets refuse BT_SECURITY_FIPS
+	}
+	switch o.OneOf("security", "low", levels...) {
 	case "medium":
 		c.Security = bt.SecurityMedium
 	case "high":

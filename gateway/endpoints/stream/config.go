@@ -107,6 +107,9 @@ type Kind struct {
 	// whose settings may select something other than a stream (tipc's
 	// socket: rdm) opens that itself and the rest with Open.
 	Open func(ctx context.Context, s Settings, e *endpoint.Env) (endpoint.Transceiver, error)
+	// Reports are figures the kind reports beyond connected peers (tipc
+	// rdm: sequence gaps).
+	Reports endpoint.Reports
 }
 
 // Register registers a stream kind with the endpoint registry: its fields
@@ -128,7 +131,7 @@ func Register(k Kind) {
 			}
 			return Open(ctx, s.Stream(), s.Transport(), e)
 		},
-		Reports: endpoint.ReportsPeers,
+		Reports: endpoint.ReportsPeers | k.Reports,
 	})
 }
 
