@@ -360,7 +360,7 @@ func procCPU(t *testing.T, pid int) time.Duration {
 // this process, over RFCOMM between controllers b and a, or over TCP on
 // 127.0.0.1; the link's queue applies backpressure (the burst waits in the
 // queue and the CAN socket's buffer instead of being dropped), so the link
-// runs saturated, with full batches. Three rounds alternate the two links
+// runs saturated, with full batches. Five rounds alternate the two links
 // (the host is shared: a round of one next to a round of the other is the
 // fair comparison). Every frame must arrive and nothing be dropped; the
 // test logs each round's rate, this process's CPU time per frame (both
@@ -378,7 +378,7 @@ func TestHILThroughput(t *testing.T) {
 	}
 	tcpAddr := ln.Addr().String()
 	ln.Close()
-	const n, rounds = 5000, 3
+	const n, rounds = 5000, 5
 	type result struct {
 		wall, cpu, emu, busy time.Duration
 	}
