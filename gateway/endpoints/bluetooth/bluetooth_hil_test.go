@@ -178,7 +178,7 @@ routes:
 			py = peer.StartPython(t, pythonPeer, k.sockType, k.proto, b.BDAddr.String(), a.BDAddr.String(), strconv.Itoa(p), "0")
 			py.Expect(t, "closed", 60*time.Second)
 			waitFor(t, 10*time.Second, "the refusal to be counted", func() bool {
-				return g.ep("link").Rejected["allow_peers"] == 1
+				return g.ep("link").Rejected["allow_peers"] == 1 && g.ep("link").Dropped["auth"] == 1
 			})
 			if l := g.ep("link"); l.Dropped["auth"] != 1 || l.Connects != 0 || l.Peers != 0 || l.FramesIn != 0 {
 				t.Errorf("refused peer: drops %v, connects %d, peers %d, frames in %d; want auth 1 and nothing else", l.Dropped, l.Connects, l.Peers, l.FramesIn)

@@ -168,8 +168,9 @@ func (s *conn) admit(c net.Conn, p peerlimit.Peer) bool {
 	}
 	if s.filter != nil {
 		if err := s.filter.AllowPeer(c); err != nil {
-			s.reject(c, p, endpoint.ConnNotAllowed, err)
+			// Counted before the close, as reject counts.
 			s.env.Drop(endpoint.ReasonAuth, 1)
+			s.reject(c, p, endpoint.ConnNotAllowed, err)
 			return false
 		}
 	}
