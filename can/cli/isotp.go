@@ -370,7 +370,7 @@ CAN IDs and addresses are hexadecimal. Example:
 			if ctx.Err() != nil && o.timeout == 0 {
 				return nil // interrupted
 			}
-			return fmt.Errorf("isotp send: %w", err)
+			return err
 		}
 	}
 	return nil
@@ -487,10 +487,10 @@ CAN IDs and addresses are hexadecimal. Example:
 				bw.Flush()
 			}
 			if count == 0 {
-				fmt.Fprintf(stderr, "isotp recv: %v\n", err)
+				fmt.Fprintf(stderr, "fieldgate can: %v\n", err)
 				continue
 			}
-			return fmt.Errorf("isotp recv: %w", err)
+			return err
 		}
 		if raw {
 			bw.Write(buf[:n])

@@ -250,7 +250,7 @@ Example: fieldgate can j1939 send -i some_file_to_send vcan0:0x80 :0x90,0x12300`
 	}
 	c, err := can.ListenJ1939(from.iface, cfg)
 	if err != nil {
-		return fmt.Errorf("j1939 send: %w", err)
+		return err
 	}
 	defer c.Close()
 	for r := 0; r < repeat; r++ {
@@ -276,12 +276,12 @@ func j1939SendOne(ctx context.Context, c *can.J1939Conn, msg []byte, from, to ca
 		if poll > 0 && ctx.Err() != nil {
 			return fmt.Errorf("j1939 send: %d-byte message not sent within %v (-P)", len(msg), poll)
 		}
-		return fmt.Errorf("j1939 send: %w", err)
+		return err
 	}
 	for events {
 		ev, err := c.ReadEvent(ctx)
 		if err != nil {
-			return fmt.Errorf("j1939 send: %w", err)
+			return err
 		}
 		fillEvent(&ev, from, to, len(msg))
 		fmt.Fprintln(stdout, ev)
@@ -358,7 +358,7 @@ Example: fieldgate can j1939 recv vcan0:0x90 > /tmp/some_file_to_receive`}
 	}
 	c, err := can.ListenJ1939(from.iface, &can.J1939Config{Local: from.addr, Broadcast: broadcast, Promiscuous: promisc})
 	if err != nil {
-		return fmt.Errorf("j1939 recv: %w", err)
+		return err
 	}
 	defer c.Close()
 	bw := bufio.NewWriter(w)
@@ -378,7 +378,7 @@ Example: fieldgate can j1939 recv vcan0:0x90 > /tmp/some_file_to_receive`}
 			if rctx.Err() != nil {
 				return fmt.Errorf("j1939 recv: no message on %s within %v", from.iface, timeout)
 			}
-			return fmt.Errorf("j1939 recv: %w", err)
+			return err
 		}
 		if printLines {
 			fmt.Fprintf(bw, "%s dst=%#02x prio=%d len=%d: %X\n", src, meta.DestAddr, meta.Priority, n, buf[:n])
