@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/internal/cmdline"
 )
 
 // TestReadHexBytes: isotpsend's input, one hex byte per word, and a word
@@ -92,5 +93,34 @@ func TestISOTPHelp(t *testing.T) {
 	// isotpsniffer's -h takes a length; -h alone still asks for help.
 	if _, errb, err := runCLI("isotp", "sniff", "-h"); !errors.Is(err, flag.ErrHelp) || !strings.Contains(errb, "usage: fieldgate can isotp sniff") {
 		t.Errorf("sniff -h: %v %q", err, errb)
+	}
+}
+
+// TestHelpColumnsForCompletion: the -h of every can command lists each
+// option name, short and long, in the column form the completions and man
+// pages are generated from (internal/cmdline).
+func TestHelpColumnsForCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"dump", "-h"}, []string{"t", "x", "dbc", "batch", "log-file"}},
+		{[]string{"isotp", "send", "-h"}, []string{"s", "d", "D", "l", "data", "fd", "brs", "timeout"}},
+		{[]string{"isotp", "recv", "-h"}, []string{"b", "m", "w", "l", "count", "out", "listen-only"}},
+		{[]string{"j1939", "send", "-h"}, []string{"i", "s", "R", "B", "p", "P", "events", "data"}},
+		{[]string{"j1939", "recv", "-h"}, []string{"r", "s", "B", "P", "promisc", "count", "print"}},
+		{[]string{"j1939", "acd", "-h"}, []string{"v", "verbose", "r", "range", "c", "cache"}},
+	} {
+		_, errb, _ := runCLI(tt.args...)
+		h := cmdline.ParseHelp(errb)
+		got := map[string]bool{}
+		for _, f := range h.Flags {
+			got[f.Name] = true
+		}
+		for _, w := range tt.want {
+			if !got[w] {
+				t.Errorf("%v: option %q not read from the help:\n%s", tt.args, w, errb)
+			}
+		}
 	}
 }
