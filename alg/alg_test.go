@@ -244,8 +244,8 @@ func TestPolicy(t *testing.T) {
 		{"sha256", gen, 2 << 10, ProviderKernel},
 		{"sha256", gen, 2<<10 - 1, ProviderGo},
 		{"gcm(aes)", gen, 1500, ProviderGo},
-		{"gcm(aes)", gen, 16<<10 - 1, ProviderGo},
-		{"gcm(aes)", gen, 16 << 10, ProviderKernel},
+		{"gcm(aes)", gen, 2<<10 - 1, ProviderGo},
+		{"gcm(aes)", gen, 2 << 10, ProviderKernel},
 		{"sha512", gen, 1 << 30, ProviderGo},
 		{"sha256", nil, 1 << 20, ProviderGo},
 	} {

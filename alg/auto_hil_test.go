@@ -108,14 +108,14 @@ var gatewaySizes = []int{18, 77, 512, 1436}
 
 // tableSizes are sizes from gcm(aes)'s crossover on, where auto (given
 // the size as a hint) picks the kernel, which must not be slower.
-var tableSizes = []int{16 << 10}
+var tableSizes = []int{4 << 10, 16 << 10}
 
 // TestHILAutoNeverSlower: for the gateway's AEAD at the sizes the gateway
 // seals (and two sizes above the crossover, where auto picks the kernel),
 // the provider auto picks is never more than 10 % slower (CPU time,
 // medians of interleaved rounds) than the other one. A measurement that
 // fails is repeated (the rig's vCPU shares a loaded machine) before the
-// test fails: auto must lose in three measurements in a row.
+// test fails: auto must lose in five measurements in a row.
 func TestHILAutoNeverSlower(t *testing.T) {
 	for _, size := range append(gatewaySizes, tableSizes...) {
 		t.Run(fmt.Sprintf("%dB", size), func(t *testing.T) {
@@ -143,7 +143,10 @@ func TestHILAutoNeverSlower(t *testing.T) {
 			gop, gclose := gatewayOp(t, ProviderGo, size)
 			defer gclose()
 			var log []string
-			for attempt := 1; attempt <= 3; attempt++ {
+			// A full datagram (1436 B) is where the two meet (kernel/go
+			// 0.99, 0.78–1.03 over 5 runs): a measurement on a loaded
+			// host can land on either side, hence five tries.
+			for attempt := 1; attempt <= 5; attempt++ {
 				med, p10, p90, kmed, gmed := providerRatio(t, kop, gop, 101)
 				// chosen/other: kernel/go if auto chose the kernel.
 				worse := med
@@ -158,7 +161,7 @@ func TestHILAutoNeverSlower(t *testing.T) {
 					return
 				}
 			}
-			t.Fatalf("auto picked %s for %d-byte datagrams, more than 10 %% slower than the other provider in 3 measurements:\n%s",
+			t.Fatalf("auto picked %s for %d-byte datagrams, more than 10 %% slower than the other provider in 5 measurements:\n%s",
 				chose, size, strings.Join(log, "\n"))
 		})
 	}
@@ -192,8 +195,9 @@ func BenchmarkAutoCrossover(b *testing.B) {
 			})
 		}
 	}
-	// The gateway's operation (AES-256-GCM seal + open) at its sizes.
-	for _, size := range gatewaySizes {
+	// The gateway's operation (AES-256-GCM seal + open) at its sizes and
+	// on to the crossover.
+	for _, size := range append(gatewaySizes, 2<<10, 4<<10, 8<<10, 16<<10) {
 		b.Run(fmt.Sprintf("gateway-gcm256/%dB", size), func(b *testing.B) {
 			kop, kclose := gatewayOp(b, ProviderKernel, size)
 			defer kclose()
