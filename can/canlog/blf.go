@@ -339,14 +339,14 @@ func (r *blfReader) errAt(off int64, in int64, format string, args ...any) *Erro
 func (r *blfReader) readHeader() error {
 	var h [72]byte
 	n, err := io.ReadFull(r.r, h[:])
+	if n >= 4 && string(h[:4]) != "LOGG" {
+		return r.errAt(0, -1, "signature %q: not a BLF file (want LOGG)", h[:4])
+	}
 	if err != nil {
 		if n == 0 && err == io.EOF {
 			return r.errAt(0, -1, "empty file: not a BLF file")
 		}
 		return r.errAt(int64(n), -1, "file header truncated after %d bytes", n)
-	}
-	if string(h[:4]) != "LOGG" {
-		return r.errAt(0, -1, "signature %q: not a BLF file (want LOGG)", h[:4])
 	}
 	hs := binary.LittleEndian.Uint32(h[4:])
 	if hs < 72 || hs > 4096 {
