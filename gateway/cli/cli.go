@@ -170,6 +170,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			reload()
 			continue
 		case <-ctx.Done():
+		case <-g.Finished():
+			log.Info("every exit_on_eof source finished and the queues are drained: stopping")
 		}
 		break
 	}
