@@ -52,7 +52,6 @@ func TestCorruptLine(t *testing.T) {
 	}
 }
 
-
 // manyEntries returns n classic frames 1 ms apart, with distinct data.
 func manyEntries(n int) []can.LogEntry {
 	es := make([]can.LogEntry, n)

@@ -26,7 +26,7 @@ type logConn struct {
 	f    *os.File
 	bw   *bufio.Writer // the file's buffer, which w writes into
 	w    canlog.Writer // formats records into bw
-	size int64          // bytes in the file, bw's buffer not included
+	size int64         // bytes in the file, bw's buffer not included
 	ent  can.LogEntry
 	// flush is the deferred flush (see Send); pending says it is armed,
 	// closed that Close ran. Both under mu.
