@@ -36,7 +36,13 @@ func TestBenchVsPython(t *testing.T) {
 	const n = 20000
 	port := strconv.Itoa(DefaultPort)
 	n2 := newMcNet(t)
-	tr, _ := n2.open(t, "group: "+DefaultGroupIPv4)
+	// FIELDGATE_BENCH_LOOPBACK=false measures fieldgate with multicast
+	// loopback off (its own datagrams are then not delivered back to it).
+	lb := "true"
+	if os.Getenv("FIELDGATE_BENCH_LOOPBACK") == "false" {
+		lb = "false"
+	}
+	tr, _ := n2.open(t, "group: "+DefaultGroupIPv4+", loopback: "+lb)
 	var recvd atomic.Int64
 	var firstCPU, lastCPU atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,6 +87,7 @@ func TestBenchVsPython(t *testing.T) {
 	}
 	sentN := (n + n/10 + endpoint.BatchSize - 1) / endpoint.BatchSize * endpoint.BatchSize
 	per := func(d time.Duration, k int64) float64 { return float64(d.Nanoseconds()) / 1e3 / float64(k) }
+	t.Logf("fieldgate loopback: %s", lb)
 	t.Logf("send: fieldgate %.2f µs CPU/frame (%d frames), python-can %.2f µs CPU/frame (%d frames): python-can/fieldgate %.1fx",
 		per(fgSend, int64(sentN)), sentN, pySend*1e6/n, n, pySend*1e6/n/per(fgSend, int64(sentN)))
 	t.Logf("receive: fieldgate %.2f µs CPU/frame (%d of %d frames), python-can %.2f µs CPU/frame (%d frames): python-can/fieldgate %.1fx",

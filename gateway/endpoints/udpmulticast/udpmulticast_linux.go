@@ -40,9 +40,17 @@ type mcConn struct {
 	local  []netip.Addr // this host's addresses, for recognising our own datagrams
 	allow  access.Peers
 
-	mu  sync.Mutex // Send
-	buf []byte
-	msg Message
+	// Send, under mu: a batch goes out with one sendmmsg.
+	mu     sync.Mutex
+	msg    Message
+	txRaw  syscall.RawConn
+	shdrs  [endpoint.BatchSize]unix.Mmsghdr
+	siovs  [endpoint.BatchSize]unix.Iovec
+	sbufs  [endpoint.BatchSize][maxMessage]byte
+	sa     unix.RawSockaddrInet6 // the group, or a RawSockaddrInet4 in its first bytes
+	salen  uint32
+	sn     int
+	serr   unix.Errno
 
 	// Receive's goroutine only.
 	hdrs  [endpoint.BatchSize]unix.Mmsghdr
@@ -57,7 +65,7 @@ type mcConn struct {
 
 func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
-	c := &mcConn{cfg: cfg, env: e, allow: access.ParsePeers(cfg.AllowPeers), buf: make([]byte, 0, maxMessage)}
+	c := &mcConn{cfg: cfg, env: e, allow: access.ParsePeers(cfg.AllowPeers)}
 	ifindex := 0
 	if cfg.Interface != "" {
 		ifi, err := net.InterfaceByName(cfg.Interface)
@@ -79,6 +87,10 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 		c.Close()
 		return nil, err
 	}
+	if c.txRaw, err = c.tx.SyscallConn(); err != nil {
+		c.Close()
+		return nil, err
+	}
 	zone := ""
 	if cfg.Group.Is6() && ifindex != 0 {
 		zone = cfg.Interface
@@ -90,6 +102,24 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 				c.local = append(c.local, p.Addr().Unmap())
 			}
 		}
+	}
+	port := (*[2]byte)(unsafe.Pointer(&c.sa.Port))
+	binary.BigEndian.PutUint16(port[:], uint16(cfg.Port))
+	if cfg.Group.Is6() {
+		c.sa.Family, c.sa.Addr, c.sa.Scope_id = unix.AF_INET6, cfg.Group.As16(), uint32(ifindex)
+		c.salen = unix.SizeofSockaddrInet6
+	} else {
+		s4 := (*unix.RawSockaddrInet4)(unsafe.Pointer(&c.sa))
+		s4.Family, s4.Addr = unix.AF_INET, cfg.Group.As4()
+		c.salen = unix.SizeofSockaddrInet4
+	}
+	for i := range c.shdrs {
+		c.siovs[i].Base = &c.sbufs[i][0]
+		h := &c.shdrs[i].Hdr
+		h.Name = (*byte)(unsafe.Pointer(&c.sa))
+		h.Namelen = c.salen
+		h.Iov = &c.siovs[i]
+		h.Iovlen = 1
 	}
 	for i := range c.hdrs {
 		c.iovs[i].Base = &c.bufs[i][0]
@@ -211,24 +241,50 @@ func (c *mcConn) sender(ifindex int) (*net.UDPConn, error) {
 func (c *mcConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := range frames {
-		f := &frames[i]
+	var drop error
+	k := 0
+	for ; k < len(frames) && k < len(c.shdrs); k++ {
+		f := &frames[k]
 		if !f.IsCAN() {
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("udp_multicast carries CAN frames only, not %s", f.Type)}
+			drop = &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("udp_multicast carries CAN frames only, not %s", f.Type)}
+			break
 		}
 		if f.Type == frame.CANFD && !c.cfg.FD {
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("CAN FD frame on an endpoint with fd: false")}
+			drop = &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("CAN FD frame on an endpoint with fd: false")}
+			break
 		}
 		c.msg.FromFrame(f)
 		if f.Time == 0 {
 			c.msg.Timestamp = float64(time.Now().UnixNano()) / 1e9
 		}
-		c.buf = AppendMessage(c.buf[:0], &c.msg)
-		if _, err := c.tx.WriteToUDPAddrPort(c.buf, c.dst); err != nil {
-			return i, err
+		b := AppendMessage(c.sbufs[k][:0], &c.msg)
+		c.siovs[k].SetLen(len(b))
+	}
+	for off := 0; off < k; off += c.sn {
+		err := c.txRaw.Write(func(fd uintptr) bool {
+			for {
+				n, _, e := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&c.shdrs[off])), uintptr(k-off), unix.MSG_DONTWAIT, 0, 0)
+				switch e {
+				case unix.EINTR:
+					continue
+				case unix.EAGAIN:
+					return false
+				}
+				c.sn, c.serr = int(n), e
+				return true
+			}
+		})
+		if err == nil && c.serr != 0 {
+			err = os.NewSyscallError("sendmmsg", c.serr)
+		}
+		if err != nil {
+			return off, err
 		}
 	}
-	return len(frames), nil
+	if drop != nil {
+		return k, drop
+	}
+	return k, nil
 }
 
 // recv reads up to a batch of datagrams with one recvmmsg, waiting on the
