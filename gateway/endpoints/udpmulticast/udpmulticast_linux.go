@@ -41,16 +41,16 @@ type mcConn struct {
 	allow  access.Peers
 
 	// Send, under mu: a batch goes out with one sendmmsg.
-	mu     sync.Mutex
-	msg    Message
-	txRaw  syscall.RawConn
-	shdrs  [endpoint.BatchSize]unix.Mmsghdr
-	siovs  [endpoint.BatchSize]unix.Iovec
-	sbufs  [endpoint.BatchSize][maxMessage]byte
-	sa     unix.RawSockaddrInet6 // the group, or a RawSockaddrInet4 in its first bytes
-	salen  uint32
-	sn     int
-	serr   unix.Errno
+	mu    sync.Mutex
+	msg   Message
+	txRaw syscall.RawConn
+	shdrs [endpoint.BatchSize]unix.Mmsghdr
+	siovs [endpoint.BatchSize]unix.Iovec
+	sbufs [endpoint.BatchSize][maxMessage]byte
+	sa    unix.RawSockaddrInet6 // the group, or a RawSockaddrInet4 in its first bytes
+	salen uint32
+	sn    int
+	serr  unix.Errno
 
 	// Receive's goroutine only.
 	hdrs  [endpoint.BatchSize]unix.Mmsghdr
