@@ -75,7 +75,8 @@ func readLog(t *testing.T, path string) []can.LogEntry {
 // BLF) that set exit_on_eof ends by itself with status 0 once both are
 // replayed and the sinks (a candump log and a python-can CSV) have
 // written every frame: the sinks hold all frames in order and the final
-// counters show them.
+// counters show them. The sinks' queues apply backpressure: a replay
+// as fast as possible would overflow a drop-oldest queue.
 func TestRunExitOnEOF(t *testing.T) {
 	dir := t.TempDir()
 	const n1, n2 = 5000, 3000
@@ -86,7 +87,7 @@ func TestRunExitOnEOF(t *testing.T) {
 endpoints:
   a: {kind: log, mode: read, path: %[2]s/in.asc, exit_on_eof: true}
   b: {kind: log, mode: read, path: %[2]s/in.blf, exit_on_eof: true}
-  out: {kind: log, path: %[2]s/out.log, interface: vcan0}
+  out: {kind: log, path: %[2]s/out.log, interface: vcan0, queue: {overflow: backpressure}}
   csv: {kind: log, path: %[2]s/out.data, format: csv, queue: {size: 64, overflow: backpressure}}
 routes:
   - {name: a, from: [a], to: [out]}
@@ -121,6 +122,9 @@ routes:
 	}
 	if lines := strings.Count(string(csv), "\n"); lines != n2+1 {
 		t.Fatalf("out.data: %d lines, want a header and %d frames", lines, n2)
+	}
+	if s := out.String(); strings.Contains(s, "queue_overflow") || strings.Contains(s, "shutdown") {
+		t.Errorf("frames dropped:\n%s", s)
 	}
 	if s := errb.String(); !strings.Contains(s, "every exit_on_eof source finished") {
 		t.Errorf("log does not say why the run ended:\n%s", s)
