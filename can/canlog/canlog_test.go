@@ -217,3 +217,16 @@ func ExampleNewReader() {
 	fmt.Println(e.String())
 	// Output: (1714564800.123456) can0 123#DEAD
 }
+
+// TestTRCPadsWithZeros: an FD frame whose length is not a DLC length is
+// written padded with zeros, whatever Data holds past Len.
+func TestTRCPadsWithZeros(t *testing.T) {
+	e := can.LogEntry{Time: t0, Iface: "can0", Frame: fr(0x10, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)}
+	e.Frame.Flags = can.FDF
+	e.Frame.Data[10], e.Frame.Data[11] = 0xEE, 0xEE
+	b, _ := roundTrip(t, TRC, []can.LogEntry{e})
+	got, err := readAll(t, TRC, b)
+	if err != nil || len(got) != 1 || got[0].Frame.Len != 12 || got[0].Frame.Data[10] != 0 || got[0].Frame.Data[11] != 0 {
+		t.Fatalf("%v %v\n%s", got, err, b)
+	}
+}

@@ -179,7 +179,11 @@ func (w *trcWriter) Write(e *can.LogEntry) error {
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = appendHexByte(b, f.Data[i])
+			c := byte(0) // FD padding up to the DLC's length
+			if i < int(f.Len) {
+				c = f.Data[i]
+			}
+			b = appendHexByte(b, c)
 		}
 	}
 	b = append(b, "\r\n"...)
