@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -10,10 +11,25 @@ import (
 
 // Finished returns a channel that is closed when the run is finished:
 // every source whose settings implement endpoint.EOFEnder with
-// EndsRunAtEOF true has ended (io.EOF) and every queue is drained, with no
-// send in progress. It is never closed for a configuration without such
-// sources. The caller stops the gateway with Shutdown.
+// EndsRunAtEOF true has ended (io.EOF, or an error such as a corrupt
+// record: see FinishError) and every queue is drained, with no send in
+// progress. It is never closed for a configuration without such sources.
+// The caller stops the gateway with Shutdown.
 func (g *Gateway) Finished() <-chan struct{} { return g.finished }
+
+// FinishError returns the errors, other than io.EOF, that run-ending
+// sources ended with (nil when all reached their end).
+func (g *Gateway) FinishError() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var errs []error
+	for _, e := range g.eps {
+		if p := e.recvErr.Load(); endsRun(e) && p != nil && !errors.Is(*p, io.EOF) {
+			errs = append(errs, fmt.Errorf("%s: %w", e.name, *p))
+		}
+	}
+	return errors.Join(errs...)
+}
 
 // endsRun reports whether e's source ends the run at its end.
 func endsRun(e *node) bool {
@@ -21,8 +37,9 @@ func endsRun(e *node) bool {
 	return ok && en.EndsRunAtEOF()
 }
 
-// sourceEnded is called when a source returned io.EOF: if it ends the
-// run, the gateway waits for the other such sources and the queues.
+// sourceEnded is called when a source ended (io.EOF or an error): if it
+// ends the run, the gateway waits for the other such sources and the
+// queues.
 func (g *Gateway) sourceEnded(e *node) {
 	if endsRun(e) {
 		go g.watchFinished()
@@ -41,7 +58,7 @@ func (g *Gateway) watchFinished() {
 				continue
 			}
 			enders++
-			if p := e.recvErr.Load(); p == nil || !errors.Is(*p, io.EOF) {
+			if e.recvErr.Load() == nil {
 				g.mu.Unlock()
 				return
 			}

@@ -342,6 +342,7 @@ func (g *Gateway) startEndpoint(e *node) {
 				g.sourceEnded(e)
 			} else {
 				e.env.Log.Error("receive stopped", "err", err)
+				g.sourceEnded(e)
 			}
 		}
 	}()

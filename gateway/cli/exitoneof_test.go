@@ -169,3 +169,29 @@ func TestRunWithoutExitOnEOF(t *testing.T) {
 		t.Fatalf("out.log: %d lines, want 100", bytes.Count(b, []byte("\n")))
 	}
 }
+
+// TestRunExitOnEOFCorrupt: a replayed log with exit_on_eof that stops at a
+// corrupt record still ends the run, after the frames before the record
+// were written, with an error naming the file and line (exit status 1).
+func TestRunExitOnEOFCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.log")
+	os.WriteFile(in, []byte("(1.000000) can0 123#11\n(1.000001) can0 124#22\n(1.000002) can0 12#33\n(1.000003) can0 125#44\n"), 0o644)
+	file := filepath.Join(dir, "gw.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf("admin: {listen: \"127.0.0.1:%d\"}\nendpoints:\n  a: {kind: log, mode: read, path: %s, exit_on_eof: true}\n  out: {kind: log, path: %s/out.log, queue: {overflow: backpressure}}\nroutes:\n  - {from: [a], to: [out]}\n", freeTCP(t), in, dir)), 0o644)
+	var out, errb syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), []string{"-c", file}, &out, &errb) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("run did not end\n%s", errb.String())
+	}
+	if err == nil || !strings.Contains(err.Error(), in+":3") {
+		t.Fatalf("run: %v, want an error naming %s:3", err, in)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out.log")); strings.Count(string(b), "\n") != 2 {
+		t.Fatalf("out.log:\n%s\nwant the 2 frames before the bad record", b)
+	}
+}
