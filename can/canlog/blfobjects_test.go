@@ -55,7 +55,7 @@ func TestBLFOtherObjects(t *testing.T) {
 	// CAN_FD_MESSAGE_64 on channel 1: FD, BRS, 12 bytes, Rx.
 	fd := []byte{1, 9, 12, 0}
 	fd = binary.LittleEndian.AppendUint32(fd, 0x456)
-	fd = binary.LittleEndian.AppendUint32(fd, 0)              // frame length
+	fd = binary.LittleEndian.AppendUint32(fd, 0)             // frame length
 	fd = binary.LittleEndian.AppendUint32(fd, 0x1000|0x2000) // flags: EDL, BRS
 	fd = append(fd, make([]byte, 16)...)                     // bit rates, offsets
 	fd = binary.LittleEndian.AppendUint16(fd, 0)             // bit count
