@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -317,4 +316,36 @@ func TestLocalPeerHearsUs(t *testing.T) {
 	}
 }
 
-var _ = math.Abs
+// TestHopLimit: hop_limit sets the IPv4 TTL and the IPv6 hop limit of the
+// datagrams, as python-can's hop_limit does (its default is 1).
+func TestHopLimit(t *testing.T) {
+	for _, g := range groups {
+		for _, hl := range []int{1, 7} {
+			t.Run(fmt.Sprintf("%s-%d", g.name, hl), func(t *testing.T) {
+				n := newMcNet(t)
+				tr, _ := n.open(t, fmt.Sprintf("group: %q, hop_limit: %d", g.group, hl))
+				_, lines := peer(t, n.b, nil, "ttl", g.group, strconv.Itoa(DefaultPort))
+				nextLine(t, lines, "ready")
+				fs := sampleFrames()[:1]
+				// Send until the peer reports (the first may race its join).
+				deadline := time.Now().Add(20 * time.Second)
+				for {
+					if _, err := tr.Send(context.Background(), fs); err != nil {
+						t.Fatal(err)
+					}
+					select {
+					case l := <-lines:
+						if l != strconv.Itoa(hl) {
+							t.Fatalf("TTL/hop limit %s, want %d", l, hl)
+						}
+						return
+					case <-time.After(100 * time.Millisecond):
+					}
+					if time.Now().After(deadline) {
+						t.Fatal("no datagram reached the peer")
+					}
+				}
+			})
+		}
+	}
+}

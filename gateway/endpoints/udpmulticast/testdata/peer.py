@@ -5,12 +5,14 @@ peer.py recv GROUP PORT N     prints "ready", then N messages as JSON lines
 peer.py send GROUP PORT       sends the JSON messages of stdin, then "sent"
 peer.py pack                  prints pack_message's bytes (hex) of each
                               JSON message of stdin
+peer.py ttl GROUP PORT       prints the TTL/hop limit of the first datagram
 peer.py raw GROUP PORT HEX... sends each HEX as one datagram (not msgpack)
 peer.py bench-send GROUP PORT N   sends N frames, prints CPU seconds
 peer.py bench-recv GROUP PORT N   receives N frames, prints CPU seconds
 """
 import json
 import socket
+import struct
 import sys
 import time
 
@@ -40,6 +42,27 @@ def main():
             print(pack_message(msg(json.loads(line))).hex())
         return
     group, port = sys.argv[2], int(sys.argv[3])
+    if mode == "ttl":
+        # Join the group with a plain socket and print the TTL (hop
+        # limit) of the first datagram.
+        v6 = ":" in group
+        fam = socket.AF_INET6 if v6 else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("", port))
+        g = socket.inet_pton(fam, group)
+        if v6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP, g + struct.pack("@I", 0))
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPLIMIT, 1)
+        else:
+            s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, g + struct.pack("@I", 0))
+            s.setsockopt(socket.IPPROTO_IP, 12, 1)  # IP_RECVTTL (Linux)
+        print("ready", flush=True)
+        s.settimeout(30)
+        _, anc, _, _ = s.recvmsg(4096, 64)
+        for level, typ, data in anc:
+            print(struct.unpack("@i", data[:4])[0], flush=True)
+        return
     if mode == "raw":
         fam = socket.AF_INET6 if ":" in group else socket.AF_INET
         s = socket.socket(fam, socket.SOCK_DGRAM)
