@@ -35,6 +35,8 @@ var kindFamilies = map[string][]string{
 	"packet":     {"AF_PACKET"},
 	"log":        nil,
 	"capture":    nil,
+
+	"udp_multicast": {"AF_INET", "AF_INET6"},
 }
 
 // engineFamilies are opened by the gateway whatever its endpoints: the

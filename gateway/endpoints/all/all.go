@@ -18,6 +18,7 @@ import (
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tipc"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/udp"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/udpmulticast"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/unix"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/vsock"
 )
