@@ -112,3 +112,11 @@ func Run(t testing.TB, name string, args ...string) string {
 	}
 	return string(out)
 }
+
+// EnableIPv6 switches IPv6 back on in the namespace (New switches it off)
+// for links created after the call and for those that exist.
+func (n *Net) EnableIPv6(t testing.TB) {
+	t.Helper()
+	Run(t, "ip", "netns", "exec", n.Name, "sysctl", "-qw",
+		"net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.default.disable_ipv6=0")
+}

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,11 +19,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/internal/netnstest"
 )
 
 // The interop tests run fieldgate's endpoint in one network namespace and
@@ -32,59 +30,35 @@ import (
 // (IPv4 10.77.0.0/24 and IPv6 fd77::/64, a multicast route on the veth),
 // as two hosts on a LAN.
 
-var nsCounter atomic.Int32
-
 type mcNet struct {
 	a, b string // namespace names: fieldgate in a (link va), python in b (link vb)
-	fd   int    // namespace a
+	na   *netnstest.Net
 }
 
 func run(t *testing.T, name string, args ...string) {
 	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
+	netnstest.Run(t, name, args...)
 }
 
 func newMcNet(t *testing.T) *mcNet {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("udp_multicast namespace tests need root (euid %d)", os.Geteuid())
+	na, nb := netnstest.New(t, "fgmca"), netnstest.New(t, "fgmcb")
+	n := &mcNet{a: na.Name, b: nb.Name, na: na}
+	na.EnableIPv6(t)
+	nb.EnableIPv6(t)
+	na.IP(t, "link", "add", "va", "type", "veth", "peer", "name", "vb")
+	na.IP(t, "link", "set", "vb", "netns", n.b)
+	for i, c := range []struct {
+		ns   *netnstest.Net
+		link string
+	}{{na, "va"}, {nb, "vb"}} {
+		c.ns.IP(t, "addr", "add", fmt.Sprintf("10.77.0.%d/24", i+1), "dev", c.link)
+		c.ns.IP(t, "addr", "add", fmt.Sprintf("fd77::%d/64", i+1), "dev", c.link, "nodad")
+		c.ns.IP(t, "link", "set", c.link, "up")
+		c.ns.IP(t, "route", "add", "224.0.0.0/4", "dev", c.link)
 	}
-	id := fmt.Sprintf("%d-%d", os.Getpid(), nsCounter.Add(1))
-	n := &mcNet{a: "fgmca" + id, b: "fgmcb" + id}
-	for _, ns := range []string{n.a, n.b} {
-		run(t, "ip", "netns", "add", ns)
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-		run(t, "ip", "-n", ns, "link", "set", "lo", "up")
-	}
-	run(t, "ip", "-n", n.a, "link", "add", "va", "type", "veth", "peer", "name", "vb")
-	run(t, "ip", "-n", n.a, "link", "set", "vb", "netns", n.b)
-	for i, c := range []struct{ ns, link string }{{n.a, "va"}, {n.b, "vb"}} {
-		run(t, "ip", "-n", c.ns, "addr", "add", fmt.Sprintf("10.77.0.%d/24", i+1), "dev", c.link)
-		run(t, "ip", "-n", c.ns, "addr", "add", fmt.Sprintf("fd77::%d/64", i+1), "dev", c.link, "nodad")
-		run(t, "ip", "-n", c.ns, "link", "set", c.link, "up")
-		run(t, "ip", "-n", c.ns, "route", "add", "224.0.0.0/4", "dev", c.link)
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for _, c := range []struct{ ns, link string }{{n.a, "va"}, {n.b, "vb"}} {
-		for {
-			out, _ := exec.Command("ip", "-n", c.ns, "-o", "link", "show", c.link).Output()
-			if strings.Contains(string(out), "state UP") && !strings.Contains(string(out), "qdisc noop") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s in %s not up: %s", c.link, c.ns, out)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
-	fd, err := unix.Open("/run/netns/"+n.a, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	n.fd = fd
+	na.WaitUp(t, "va")
+	nb.WaitUp(t, "vb")
 	return n
 }
 
@@ -101,17 +75,12 @@ func (n *mcNet) open(t *testing.T, fields string) (endpoint.Transceiver, *endpoi
 		tr  endpoint.Transceiver
 		err error
 	}
-	ch := make(chan res, 1)
-	go func() {
-		runtime.LockOSThread() // not unlocked: the thread exits with the goroutine
-		if err := unix.Setns(n.fd, unix.CLONE_NEWNET); err != nil {
-			ch <- res{nil, err}
-			return
-		}
-		tr, err := endpoint.Open(context.Background(), c.Endpoint("m"), &endpoint.Env{Name: "m", Stats: st, Log: slog.New(slog.DiscardHandler)})
-		ch <- res{tr, err}
-	}()
-	r := <-ch
+	var r res
+	r.err = n.na.Do(func() error {
+		var err error
+		r.tr, err = endpoint.Open(context.Background(), c.Endpoint("m"), &endpoint.Env{Name: "m", Stats: st, Log: slog.New(slog.DiscardHandler)})
+		return err
+	})
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
