@@ -29,24 +29,24 @@ func gf(t testing.TB, s string) frame.Frame {
 	return f
 }
 
-// peer is the program on the other side of a device's pty.
-type peer struct {
+// ptyPeer is the program on the other side of a device's pty.
+type ptyPeer struct {
 	t *testing.T
 	f *os.File
 }
 
-func openPeer(t *testing.T, path string) *peer {
+func openPeer(t *testing.T, path string) *ptyPeer {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return &peer{t: t, f: f}
+	return &ptyPeer{t: t, f: f}
 }
 
 // ask writes cmd and reads exactly len(want) bytes, which must be want.
-func (p *peer) ask(cmd, want string) {
+func (p *ptyPeer) ask(cmd, want string) {
 	p.t.Helper()
 	if _, err := p.f.WriteString(cmd); err != nil {
 		p.t.Fatal(err)
@@ -54,7 +54,7 @@ func (p *peer) ask(cmd, want string) {
 	p.expect(want)
 }
 
-func (p *peer) expect(want string) {
+func (p *ptyPeer) expect(want string) {
 	p.t.Helper()
 	p.f.SetReadDeadline(time.Now().Add(20 * time.Second))
 	got := make([]byte, 0, len(want))
