@@ -1,7 +1,9 @@
 package slcan
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 )
@@ -113,4 +115,26 @@ func decode(o *config.Object) config.Settings {
 	}
 	c.Options = DecodeOptions(o)
 	return c
+}
+
+var _ config.HostChecker = (*Config)(nil)
+
+// CheckHost: a serial device that is not there is a warning (the
+// endpoint opens it when it appears), one that cannot be read an error;
+// serial devices and ptys off Linux are errors.
+func (c *Config) CheckHost(h *config.Host) {
+	if c.Transport == TransportTCP {
+		return
+	}
+	if err := ptySupported(); err != nil {
+		h.Errorf("transport", "use transport: tcp", "%v", err)
+		return
+	}
+	if c.Transport == TransportSerial {
+		if _, err := os.Stat(c.Device); errors.Is(err, os.ErrNotExist) {
+			h.Warnf("device", "plug the adapter in, or name its device (ls /dev/serial/by-id); the endpoint opens it when it appears", "serial device %s is not present", c.Device)
+		} else if err != nil {
+			h.Errorf("device", "plug the adapter in, or name its device (ls /dev/serial/by-id)", "serial device %s: %v", c.Device, errors.Unwrap(err))
+		}
+	}
 }

@@ -98,7 +98,11 @@ func openKind(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoi
 	case TransportSerial:
 		t = SerialTransport(c.Device, c.Baud)
 		var err error
-		if first, err = t.Connect(ctx); err != nil {
+		// A device that is not there (yet) is waited for; one that
+		// cannot be opened (permissions, not a tty) fails the open.
+		if first, err = t.Connect(ctx); errors.Is(err, os.ErrNotExist) {
+			e.Log.Warn("serial device not present; opening it when it appears", "device", c.Device)
+		} else if err != nil {
 			return nil, fmt.Errorf("serial device: %w", err)
 		}
 	case TransportPTY:
@@ -249,6 +253,9 @@ func (s *ep) writeLocked(ss *session, b []byte) error {
 // open). Frames other than CAN, CAN FD without fd: true, and error
 // frames are dropped as unsupported.
 func (s *ep) Send(ctx context.Context, frames []frame.Frame) (int, error) {
+	if s.opt.Role == Host && s.opt.ListenOnly {
+		return 0, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, Err: errors.New("the adapter is open listen-only")}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.cur

@@ -3,10 +3,13 @@ package slcan_test
 import (
 	"bytes"
 	"context"
-	"io"
+	"time"
+
 	"log/slog"
 	"sync"
 	"testing"
+
+	"github.com/fieldgate/fieldgate/can"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
@@ -92,4 +95,16 @@ func (r *running) nextString(t *testing.T) string {
 
 func (r *running) drop(reason endpoint.Reason) uint64 { return r.env.Stats.Drops.Load(reason) }
 
-var _ = io.EOF
+func timeout() <-chan time.Time { return time.After(20 * time.Second) }
+
+// gf returns the gateway frame of a cansend-syntax frame.
+func gf(t testing.TB, s string) frame.Frame {
+	t.Helper()
+	c, err := can.ParseFrame(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f frame.Frame
+	frame.FromCAN(&f, &c, c.IsFD())
+	return f
+}

@@ -15,20 +15,6 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
-func timeout() <-chan time.Time { return time.After(20 * time.Second) }
-
-// gf returns the gateway frame of a cansend-syntax frame.
-func gf(t testing.TB, s string) frame.Frame {
-	t.Helper()
-	c, err := can.ParseFrame(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f frame.Frame
-	frame.FromCAN(&f, &c, c.IsFD())
-	return f
-}
-
 // ptyPeer is the program on the other side of a device's pty.
 type ptyPeer struct {
 	t *testing.T
@@ -251,5 +237,21 @@ func TestHostPTY(t *testing.T) {
 	b.send("t7770\r")
 	if got := r.nextString(t); got != "777#" {
 		t.Errorf("after reopen: %s", got)
+	}
+}
+
+// TestHostSerialMissing: a serial device that is not there is waited for:
+// the endpoint opens, and drives the adapter once it appears.
+func TestHostSerialMissing(t *testing.T) {
+	link := t.TempDir() + "/later"
+	r := open(t, &slcan.Config{Options: slcan.Options{Role: slcan.Host, CommandTimeout: 5 * time.Second, Reconnect: fastBackoff},
+		Transport: slcan.TransportSerial, Device: link, Baud: 115200})
+	if _, err := r.tr.Send(t.Context(), []frame.Frame{gf(t, "123#")}); endpoint.DropReason(err) != endpoint.ReasonLinkDown {
+		t.Errorf("send without adapter: %v", err)
+	}
+	a := startPTYAdapter(t, link)
+	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	if got := a.received(); got != "C\rV\rN\rO\rF\r" {
+		t.Errorf("open sequence %q", got)
 	}
 }

@@ -96,11 +96,20 @@ type serialTransport struct {
 // SerialTransport returns the Transport of a serial device at path: each
 // Connect opens it (raw 8N1 at baud, exclusive), so an adapter that is
 // unplugged and plugged in again is reopened.
-func SerialTransport(path string, baud int) Transport { return &serialTransport{path: path, baud: baud} }
+func SerialTransport(path string, baud int) Transport {
+	return &serialTransport{path: path, baud: baud}
+}
 
-func (s *serialTransport) Connect(context.Context) (Conn, error) { return openTTY(s.path, s.baud) }
-func (s *serialTransport) Close() error                         { return nil }
-func (s *serialTransport) Describe() string                     { return "serial " + s.path }
+func (s *serialTransport) Connect(context.Context) (Conn, error) {
+	f, err := openTTY(s.path, s.baud)
+	if err != nil {
+		return nil, err // not a nil *os.File in a non-nil Conn
+	}
+	return f, nil
+}
+
+func (s *serialTransport) Close() error     { return nil }
+func (s *serialTransport) Describe() string { return "serial " + s.path }
 
 // A PTY is a Transport over a pseudo-terminal that fieldgate creates: the
 // program that drives the adapter fieldgate plays (slcand, python-can)

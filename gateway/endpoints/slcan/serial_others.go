@@ -19,7 +19,7 @@ type serialTransport struct{}
 func SerialTransport(path string, baud int) Transport { return serialTransport{} }
 
 func (serialTransport) Connect(context.Context) (Conn, error) { return nil, errNotLinux }
-func (serialTransport) Close() error                         { return nil }
+func (serialTransport) Close() error                          { return nil }
 
 // A PTY is a pseudo-terminal transport (Linux only).
 type PTY struct{}

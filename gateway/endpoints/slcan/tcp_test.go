@@ -102,4 +102,7 @@ func TestHostTCPClient(t *testing.T) {
 	if got := r.nextString(t); got != "00000001#FF" {
 		t.Errorf("delivered %s", got)
 	}
+	if _, err := r.tr.Send(t.Context(), []frame.Frame{gf(t, "123#")}); endpoint.DropReason(err) != endpoint.ReasonUnsupported {
+		t.Errorf("send to a listen-only adapter: %v", err)
+	}
 }
