@@ -216,8 +216,54 @@ func (p *PTY) Close() error {
 }
 
 // ptyConn is the master as one connection: Close only interrupts reads.
-type ptyConn struct{ *os.File }
+type ptyConn struct {
+	*os.File
+	wdeadline atomic.Int64 // Unix nanoseconds, 0 for none
+}
 
 func (c *ptyConn) Close() error { return c.SetReadDeadline(time.Unix(1, 0)) }
+
+func (c *ptyConn) SetWriteDeadline(t time.Time) error {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	c.wdeadline.Store(ns)
+	return nil
+}
+
+// Write writes b to the master, retrying while the pty is full. It does
+// not wait for the poller: a line discipline other than n_tty on the
+// slave (Linux's slcan, attached by slcand) consumes the input without
+// waking the master's writers, so EPOLLOUT would never come.
+func (c *ptyConn) Write(b []byte) (int, error) {
+	rc, err := c.File.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	pause := 20 * time.Microsecond
+	for n < len(b) {
+		var m int
+		var werr error
+		if err := rc.Control(func(fd uintptr) { m, werr = unix.Write(int(fd), b[n:]) }); err != nil {
+			return n, err
+		}
+		if m > 0 {
+			n += m
+			pause = 20 * time.Microsecond
+			continue
+		}
+		if werr != nil && werr != unix.EAGAIN && werr != unix.EINTR {
+			return n, &os.PathError{Op: "write", Path: c.Name(), Err: werr}
+		}
+		if d := c.wdeadline.Load(); d != 0 && time.Now().UnixNano() > d {
+			return n, &os.PathError{Op: "write", Path: c.Name(), Err: os.ErrDeadlineExceeded}
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 200*time.Microsecond)
+	}
+	return n, nil
+}
 
 func ptySupported() error { return nil }
