@@ -1,10 +1,14 @@
 package slcan_test
 
 import (
+	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -253,5 +257,45 @@ func TestHostSerialMissing(t *testing.T) {
 	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
 	if got := a.received(); got != "C\rV\rN\rO\rF\r" {
 		t.Errorf("open sequence %q", got)
+	}
+}
+
+// TestDeviceAllocs: a batch of 64 frames each way through a device on a
+// pty (64 lines read, 64 acknowledgements written, 64 frames sent)
+// allocates nothing per frame.
+func TestDeviceAllocs(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "pty")
+	r := open(t, &slcan.Config{Options: slcan.Options{Role: slcan.Device, Reconnect: config.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}}, Transport: slcan.TransportPTY, Link: link})
+	var delivered atomic.Uint64
+	go func() {
+		for range r.got {
+			delivered.Add(1)
+		}
+	}()
+	p := openPeer(t, link)
+	p.ask("O\r", "\r")
+	in := []byte(strings.Repeat("t12380102030405060708\r", 64))
+	fs := make([]frame.Frame, 64)
+	for i := range fs {
+		fs[i] = gf(t, "321#1122334455667788")
+	}
+	want := 64*len("z\r") + 64*len("t32181122334455667788\r")
+	buf := make([]byte, want)
+	round := func() {
+		base := delivered.Load()
+		p.f.Write(in)
+		for delivered.Load()-base < 64 {
+			runtime.Gosched()
+		}
+		if n, err := r.tr.Send(context.Background(), fs); n != 64 || err != nil {
+			t.Fatal(n, err)
+		}
+		if _, err := io.ReadFull(p.f, buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	round()
+	if allocs := testing.AllocsPerRun(50, round); allocs > 0 {
+		t.Errorf("%v allocations per 64 frames each way, want none", allocs)
 	}
 }

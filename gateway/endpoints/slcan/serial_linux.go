@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -153,7 +154,13 @@ func NewPTY(link string) (*PTY, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	p := &PTY{master: master, slave: slave, path: path}
-	p.conn = &ptyConn{File: master}
+	rc, err := master.SyscallConn()
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.conn = &ptyConn{File: master, rc: rc}
+	p.conn.writeFn = p.conn.write
 	if link != "" {
 		if fi, err := os.Lstat(link); err == nil {
 			if fi.Mode()&os.ModeSymlink == 0 {
@@ -218,8 +225,17 @@ func (p *PTY) Close() error {
 // ptyConn is the master as one connection: Close only interrupts reads.
 type ptyConn struct {
 	*os.File
+	rc        syscall.RawConn
 	wdeadline atomic.Int64 // Unix nanoseconds, 0 for none
+
+	wmu     sync.Mutex // one Write at a time; guards wb, wn, werr
+	wb      []byte
+	wn      int
+	werr    error
+	writeFn func(fd uintptr) // c.write, made once: no closure per Write
 }
+
+func (c *ptyConn) write(fd uintptr) { c.wn, c.werr = unix.Write(int(fd), c.wb) }
 
 func (c *ptyConn) Close() error { return c.SetReadDeadline(time.Unix(1, 0)) }
 
@@ -237,18 +253,17 @@ func (c *ptyConn) SetWriteDeadline(t time.Time) error {
 // slave (Linux's slcan, attached by slcand) consumes the input without
 // waking the master's writers, so EPOLLOUT would never come.
 func (c *ptyConn) Write(b []byte) (int, error) {
-	rc, err := c.File.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	defer func() { c.wb = nil }()
 	n := 0
 	pause := 20 * time.Microsecond
 	for n < len(b) {
-		var m int
-		var werr error
-		if err := rc.Control(func(fd uintptr) { m, werr = unix.Write(int(fd), b[n:]) }); err != nil {
+		c.wb = b[n:]
+		if err := c.rc.Control(c.writeFn); err != nil {
 			return n, err
 		}
+		m, werr := c.wn, c.werr
 		if m > 0 {
 			n += m
 			pause = 20 * time.Microsecond
