@@ -36,7 +36,10 @@
 // the runtime poller's read and write deadlines, which the protocol's
 // command timeouts and write timeout need. go.bug.st/serial would add
 // port enumeration (not needed: the device is configured) and its own
-// blocking read loop without deadlines.
+// blocking read loop without deadlines. Writes to a pty's master do not
+// wait for the poller but retry a full pty after a short pause: Linux's
+// slcan line discipline (slcand) consumes the slave's input without waking
+// the master's writers, so EPOLLOUT would never come.
 package slcan
 
 import (
