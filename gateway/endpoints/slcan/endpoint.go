@@ -36,6 +36,8 @@ type ep struct {
 	rd    *slcan.Reader
 	rdFor Conn // the Conn rd reads (a pty's master stays the same)
 
+	closed atomic.Bool // Close was called: Receive connects no more
+
 	// Counters beyond the endpoint's Stats, for tests and logs.
 	bells     atomic.Uint64 // BEL replies from an adapter
 	statusErr atomic.Uint64 // status or state reports that signal errors
@@ -174,6 +176,9 @@ func (s *ep) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 	for {
 		var err error
 		if c == nil {
+			if s.closed.Load() {
+				return net.ErrClosed
+			}
 			c, err = s.t.Connect(ctx)
 		}
 		linked := false
@@ -185,6 +190,9 @@ func (s *ep) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 		c = nil
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if s.closed.Load() {
+			return net.ErrClosed
 		}
 		if errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrClosed) {
 			return err
@@ -313,6 +321,7 @@ func (s *ep) unsupported(f *frame.Frame) string {
 }
 
 func (s *ep) Close() error {
+	s.closed.Store(true)
 	err := s.t.Close()
 	if s.first != nil {
 		s.first.Close()
