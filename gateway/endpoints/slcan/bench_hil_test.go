@@ -4,6 +4,8 @@ package slcan_test
 
 import (
 	"context"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -20,6 +22,10 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/frame"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
+
+// benchFrames is the frames per round of TestHILSlcanThroughput: a few
+// for the test suite, more for BENCHMARKS.md (HILFLAGS='-slcan.frames=20000').
+var benchFrames = flag.Int("slcan.frames", 5000, "frames per round of TestHILSlcanThroughput")
 
 // openCounting opens an slcan endpoint and runs its Receive, counting the
 // frames delivered in n.
@@ -101,16 +107,11 @@ func sendAll(t *testing.T, tr endpoint.Transceiver, n int) {
 	}
 }
 
-func median(v []float64) float64 {
-	sort.Float64s(v)
-	return v[len(v)/2]
-}
-
 // TestHILSlcanThroughput: SLCAN over a pty, the kernel's slcan driver
 // (attached by slcand) against fieldgate's host role, alternately in one
 // rig run, with fieldgate's device role on the pty's master each time:
 //
-//   - decode: the device writes 20 000 8-byte frames, as fast as the pty
+//   - decode: the device writes n 8-byte frames (-slcan.frames), as fast as the pty
 //     takes them, until the kernel (slcan1's rx_packets) or the host role
 //     (frames delivered) has them all;
 //   - encode: cangen writes them to slcan1 (-g 0, txqueuelen 1000,
@@ -119,7 +120,7 @@ func median(v []float64) float64 {
 //
 // It prints frames/s of each and the ratios fieldgate / kernel.
 func TestHILSlcanThroughput(t *testing.T) {
-	const n, rounds = 20000, 5
+	n, rounds := *benchFrames, 5
 	var kDec, fDec, kEnc, fEnc []float64
 	for range rounds {
 		dir := t.TempDir()
@@ -143,7 +144,7 @@ func TestHILSlcanThroughput(t *testing.T) {
 		base := devGot.Load()
 		start := time.Now()
 		peer.Run(t, "cangen", "slcan1", "-g", "0", "-p", "1", "-n", strconv.Itoa(n), "-L", "8", "-I", "i", "-D", "i")
-		waitFor(t, 120*time.Second, "the device to get cangen's frames", func() bool { return devGot.Load()-base >= n })
+		waitFor(t, 120*time.Second, "the device to get cangen's frames", func() bool { return devGot.Load()-base >= uint64(n) })
 		kEnc = append(kEnc, float64(n)/time.Since(start).Seconds())
 		sd.Signal(os.Interrupt)
 		waitFor(t, 30*time.Second, "slcan1 to go", func() bool {
@@ -166,19 +167,30 @@ func TestHILSlcanThroughput(t *testing.T) {
 		base = dev2Got.Load()
 		start = time.Now()
 		sendAll(t, host, n)
-		waitFor(t, 120*time.Second, "the device to get the host's frames", func() bool { return dev2Got.Load()-base >= n })
+		waitFor(t, 120*time.Second, "the device to get the host's frames", func() bool { return dev2Got.Load()-base >= uint64(n) })
 		fEnc = append(fEnc, float64(n)/time.Since(start).Seconds())
-		if got := dev2Got.Load() - base; got != n {
+		if got := dev2Got.Load() - base; got != uint64(n) {
 			t.Errorf("device got %d frames from the host, sent %d", got, n)
 		}
 		dev2.Close()
 		host.Close()
 	}
-	t.Logf("slcan over a pty, %d 8-byte frames per run, %d runs; frames/s, sorted", n, rounds)
-	t.Logf("decode: kernel slcan %.0f; fieldgate host %.0f", sorted(kDec), sorted(fDec))
-	t.Logf("encode: kernel slcan (cangen) %.0f; fieldgate host %.0f", sorted(kEnc), sorted(fEnc))
-	md, me := median(fDec)/median(kDec), median(fEnc)/median(kEnc)
-	t.Logf("median ratio fieldgate/kernel: decode %.2f, encode %.2f", md, me)
+	ratios := func(f, k []float64) []float64 {
+		r := make([]float64, len(f))
+		for i := range f {
+			r[i] = f[i] / k[i] // the same round: paired
+		}
+		return r
+	}
+	t.Logf("slcan over a pty, %d 8-byte frames per round, %d rounds: median [min, max]", n, rounds)
+	t.Logf("decode frames/s: kernel slcan %s; fieldgate host %s; fieldgate ÷ kernel %s", mm(kDec, "%.0f"), mm(fDec, "%.0f"), mm(ratios(fDec, kDec), "%.2f"))
+	t.Logf("encode frames/s: kernel slcan (cangen) %s; fieldgate host %s; fieldgate ÷ kernel %s", mm(kEnc, "%.0f"), mm(fEnc, "%.0f"), mm(ratios(fEnc, kEnc), "%.1f"))
+}
+
+// mm formats the median [min, max] of v.
+func mm(v []float64, f string) string {
+	s := sorted(v)
+	return fmt.Sprintf(f+" ["+f+", "+f+"]", s[len(s)/2], s[0], s[len(s)-1])
 }
 
 func sorted(v []float64) []float64 {
