@@ -195,3 +195,22 @@ func BenchmarkRoundTrip(b *testing.B) {
 		ParseFrame(buf[:len(buf)-1], &back)
 	}
 }
+
+// BenchmarkAppendFrame and BenchmarkParseFrame: one 8-byte 11-bit frame.
+func BenchmarkAppendFrame(b *testing.B) {
+	f := fr(0x123, false, false, 0, 1, 2, 3, 4, 5, 6, 7, 8)
+	buf := make([]byte, 0, 64)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, _ = AppendFrame(buf[:0], &f, NoTimestamp)
+	}
+}
+
+func BenchmarkParseFrame(b *testing.B) {
+	line := []byte("t12380102030405060708")
+	var f can.FDFrame
+	b.ReportAllocs()
+	for b.Loop() {
+		ParseFrame(line, &f)
+	}
+}
