@@ -29,6 +29,7 @@ var kindFamilies = map[string][]string{
 	"vsock":      {"AF_VSOCK"},
 	"unix":       {"AF_UNIX"},
 	"tipc":       {"AF_TIPC"},
+	"slcan":      {"AF_INET", "AF_INET6"}, // tcp transport; serial and pty use files
 	"nats":       {"AF_INET", "AF_INET6"}, // client and embedded server
 	"packet":     {"AF_PACKET"},
 	"log":        nil,
