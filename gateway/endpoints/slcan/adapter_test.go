@@ -27,6 +27,8 @@ type adapter struct {
 	open     bool
 	status   byte // the next F reply's flags (cleared when read, as Lawicel does)
 	refuseTx bool // answer frames with BEL
+	refuseO  bool // answer O and L with BEL
+	mute     bool // answer nothing (an adapter that hangs)
 	frames   []string
 	done     chan struct{}
 }
@@ -105,6 +107,9 @@ func (a *adapter) serve() {
 		a.rx.Write(line)
 		a.rx.WriteByte(term)
 		reply := a.answer(string(line))
+		if a.mute {
+			reply = ""
+		}
 		a.mu.Unlock()
 		if _, err := io.WriteString(a.conn, reply); err != nil {
 			return
@@ -126,7 +131,7 @@ func (a *adapter) answer(line string) string {
 		a.open = false
 		return ok
 	case 'O', 'L':
-		if a.open {
+		if a.open || a.refuseO {
 			return bell
 		}
 		a.open = true

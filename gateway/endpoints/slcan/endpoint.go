@@ -38,10 +38,6 @@ type ep struct {
 
 	closed atomic.Bool // Close was called: Receive connects no more
 
-	// Counters beyond the endpoint's Stats, for tests and logs.
-	bells     atomic.Uint64 // BEL replies from an adapter
-	statusErr atomic.Uint64 // status or state reports that signal errors
-
 	mu   sync.Mutex // guards cur, wbuf and writes to cur's Conn
 	cur  *session
 	wbuf []byte
@@ -165,9 +161,6 @@ func (s *ep) Addr() net.Addr {
 
 // Transport returns the endpoint's transport (tests: a PTY's slave).
 func (s *ep) Transport() Transport { return s.t }
-
-// Bells returns how many BEL (error) replies the adapter sent.
-func (s *ep) Bells() uint64 { return s.bells.Load() }
 
 func (s *ep) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 	delay := s.opt.Reconnect.Min

@@ -62,12 +62,18 @@ func (s *ep) exchange(ss *session, cmd string, want byte, other func([]byte)) (r
 // that arrive after O (frames) go to other. It reports whether the
 // adapter opened, and whether to poll its status.
 func (s *ep) openSequence(ss *session, other func([]byte)) (opened, poll bool) {
+	// A failed open sequence is counted as a failed handshake (a BEL to
+	// the bit rate, O or L) or a handshake timeout (no answer).
 	fail := func(cmd string, err error) (bool, bool) {
+		reason := endpoint.ConnHandshakeFailed
+		if errors.Is(err, errNoAnswer) {
+			reason = endpoint.ConnHandshakeTimeout
+		}
+		s.env.Stats.Rejected.Add(reason)
 		s.log.Log(slog.LevelWarn, "open", "adapter did not open; retrying", "transport", s.what, "command", cmd, "err", err)
 		return false, false
 	}
 	refused := func(cmd string) error {
-		s.bells.Add(1)
 		return fmt.Errorf("adapter refused %s (BEL)", cmd)
 	}
 	if _, _, err := s.exchange(ss, "C", 0, nil); err != nil {
@@ -205,7 +211,6 @@ func (s *ep) host(ctx context.Context, ss *session, deliver func([]frame.Frame))
 // reply, a status or state report (an error frame into batch[*k]).
 func (s *ep) hostLine(line []byte, term byte, batch []frame.Frame, k *int) {
 	if term == slcan.BEL {
-		s.bells.Add(1)
 		s.env.Drop(endpoint.ReasonWriteError, 1)
 		s.log.Log(slog.LevelWarn, "bell", "adapter answered BEL (error): a frame or command it refused", "transport", s.what)
 		return
@@ -240,7 +245,6 @@ func (s *ep) hostLine(line []byte, term byte, batch []frame.Frame, k *int) {
 		if flags == 0 {
 			return
 		}
-		s.statusErr.Add(1)
 		s.env.Stats.ErrorFrames.Add(1)
 		s.log.Log(slog.LevelWarn, "status", "adapter reports errors", "transport", s.what, "flags", fmt.Sprintf("%02X", flags), "meaning", statusText(flags))
 		if s.opt.ErrorFrames {
@@ -256,7 +260,6 @@ func (s *ep) hostLine(line []byte, term byte, batch []frame.Frame, k *int) {
 		level := slog.LevelInfo
 		if st != slcan.StateActive {
 			level = slog.LevelWarn
-			s.statusErr.Add(1)
 		}
 		s.env.Stats.ErrorFrames.Add(1)
 		s.log.Log(level, "state", "adapter state", "transport", s.what, "state", st.String(), "rx_errors", rx, "tx_errors", tx)

@@ -299,3 +299,47 @@ func TestDeviceAllocs(t *testing.T) {
 		t.Errorf("%v allocations per 64 frames each way, want none", allocs)
 	}
 }
+
+// TestHostOpenRefused: an adapter that refuses O, then one that does not
+// answer, fail the open sequence (counted as handshake_failed and
+// handshake_timeout) and are retried until the adapter opens.
+func TestHostOpenRefused(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "adapter")
+	a := startPTYAdapter(t, link)
+	a.set(func(a *adapter) { a.refuseO = true })
+	r := open(t, &slcan.Config{Options: slcan.Options{Role: slcan.Host, CommandTimeout: 500 * time.Millisecond,
+		Reconnect: config.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}},
+		Transport: slcan.TransportSerial, Device: link, Baud: 115200})
+	waitFor(t, 20*time.Second, "two refused opens", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnHandshakeFailed) >= 2 })
+	a.set(func(a *adapter) { a.refuseO, a.mute = false, true })
+	waitFor(t, 20*time.Second, "an unanswered open", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnHandshakeTimeout) >= 1 })
+	if p := r.env.Stats.Peers.Load(); p != 0 {
+		t.Fatalf("peers %d before the adapter opened", p)
+	}
+	a.set(func(a *adapter) { a.mute = false })
+	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	if !strings.Contains(r.logs.String(), "adapter refused O (BEL)") {
+		t.Error("the refusal is not logged")
+	}
+}
+
+// TestDeviceFD: with fd: true a device takes and sends CAN FD lines (d, b,
+// D, B); without it they are unsupported.
+func TestDeviceFD(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "pty")
+	r := open(t, &slcan.Config{Options: slcan.Options{Role: slcan.Device, FD: true, Reconnect: config.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}}, Transport: slcan.TransportPTY, Link: link})
+	p := openPeer(t, link)
+	p.ask("O\r", "\r")
+	p.ask("b1239"+strings.Repeat("AB", 12)+"\rD1ABCDEF0F"+strings.Repeat("01", 64)+"\r", "z\rZ\r")
+	if got := r.nextString(t); got != "123##1"+strings.Repeat("AB", 12) {
+		t.Errorf("delivered %s", got)
+	}
+	f := r.next(t)
+	if f.Type != frame.CANFD || f.Len != 64 || f.Flags != 0 || f.ID != 0x1ABCDEF0|frame.CANEFFFlag {
+		t.Errorf("delivered %s (%v)", f.String(), f.Type)
+	}
+	if n, err := r.tr.Send(t.Context(), []frame.Frame{gf(t, "321##1112233"), gf(t, "12345678##0AA")}); n != 2 || err != nil {
+		t.Fatal(n, err)
+	}
+	p.expect("b3213112233\rD123456781AA\r")
+}
