@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 
 	"github.com/fieldgate/fieldgate/can/slcan"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
@@ -25,7 +26,12 @@ func (s *ep) device(ctx context.Context, ss *session, deliver func([]frame.Frame
 	s.env.Stats.Peers.Add(1)
 	s.env.Stats.Connects.Add(1)
 	defer s.env.Stats.Peers.Add(-1)
-	s.log.Log(slog.LevelDebug, "session", "serving the SLCAN peer", "transport", s.what)
+	if ra, ok := ss.c.(interface{ RemoteAddr() net.Addr }); ok {
+		s.log.Log(slog.LevelInfo, "session", "peer connected", "transport", s.what, "peer", ra.RemoteAddr().String())
+		defer s.log.Log(slog.LevelInfo, "session", "peer disconnected", "transport", s.what, "peer", ra.RemoteAddr().String())
+	} else {
+		s.log.Log(slog.LevelDebug, "session", "serving the SLCAN peer", "transport", s.what)
+	}
 	batch := s.batch()
 	k := 0
 	reply := s.rbuf[:0]

@@ -164,8 +164,10 @@ func (s *ep) Transport() Transport { return s.t }
 
 func (s *ep) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 	delay := s.opt.Reconnect.Min
+	s.mu.Lock()
 	c := s.first
 	s.first = nil
+	s.mu.Unlock()
 	for {
 		var err error
 		if c == nil {
@@ -316,10 +318,11 @@ func (s *ep) unsupported(f *frame.Frame) string {
 func (s *ep) Close() error {
 	s.closed.Store(true)
 	err := s.t.Close()
+	s.mu.Lock()
 	if s.first != nil {
 		s.first.Close()
+		s.first = nil
 	}
-	s.mu.Lock()
 	if s.cur != nil {
 		s.cur.c.Close()
 	}
