@@ -114,8 +114,8 @@ func sendAll(t *testing.T, tr endpoint.Transceiver, n int) {
 //   - decode: the device writes n 8-byte frames (-slcan.frames), as fast as the pty
 //     takes them, until the kernel (slcan1's rx_packets) or the host role
 //     (frames delivered) has them all;
-//   - encode: cangen writes them to slcan1 (-g 0, txqueuelen 1000,
-//     polling 1 ms on ENOBUFS), or
+//   - encode: cangen writes them to slcan1 (-g 0, txqueuelen 1000 as
+//     slcand() sets it, polling 1 ms on ENOBUFS), or
 //     the host role's Send writes them, until the device delivered them.
 //
 // It prints frames/s of each and the ratios fieldgate / kernel.
@@ -131,9 +131,6 @@ func TestHILSlcanThroughput(t *testing.T) {
 			t.Fatal(err)
 		}
 		sd := slcand(t, slave, "slcan1")
-		// slcan's default queue of 10 frames would make cangen's ENOBUFS
-		// polling the measure.
-		peer.Run(t, "ip", "link", "set", "slcan1", "txqueuelen", "1000")
 		waitFor(t, 30*time.Second, "slcand's O", func() bool {
 			_, err := dev.Send(context.Background(), []frame.Frame{{Type: frame.CAN, ID: 1}})
 			return err == nil

@@ -123,7 +123,9 @@ func slcand(t *testing.T, tty, name string) *peer.Process {
 		_, err := os.Stat("/sys/class/net/" + name)
 		return err == nil
 	})
-	peer.Run(t, "ip", "link", "set", name, "up")
+	// slcan's queue holds 10 frames and its driver keeps one in flight:
+	// a cangen at -g 1 on a loaded rig would get ENOBUFS.
+	peer.Run(t, "ip", "link", "set", name, "txqueuelen", "1000", "up")
 	t.Cleanup(func() { p.Signal(os.Interrupt) })
 	return p
 }
@@ -158,8 +160,8 @@ routes:
 	onBus := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")
 	onSl := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "slcan0")
 	time.Sleep(300 * time.Millisecond)
-	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1")
-	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e", "-R")
+	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-p", "100")
+	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-p", "100", "-e", "-R")
 	sent, got := candumpFrames(t, onSl, n), candumpFrames(t, onBus, n)
 	for i := range sent {
 		if got[i] != sent[i] {
