@@ -94,6 +94,42 @@ func candumpFrames(t *testing.T, dump *peer.Process, n int) []string {
 	return out
 }
 
+// receivers counts the CAN receivers (raw sockets' filters) registered on
+// iface, from /proc/net/can/rcvlist_*; -1 if the kernel does not list them.
+func receivers(iface string) int {
+	n, found := 0, false
+	for _, l := range []string{"all", "fil", "inv", "eff", "sff", "err"} {
+		b, err := os.ReadFile("/proc/net/can/rcvlist_" + l)
+		if err != nil {
+			continue
+		}
+		found = true
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) > 0 && f[0] == iface {
+				n++
+			}
+		}
+	}
+	if !found {
+		return -1
+	}
+	return n
+}
+
+// candump starts candump -L on iface for n frames and returns once its
+// socket is registered with the kernel (so it sees every frame from then).
+func candump(t *testing.T, iface string, n int) *peer.Process {
+	t.Helper()
+	before := receivers(iface)
+	p := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), iface)
+	if before < 0 {
+		time.Sleep(time.Second)
+		return p
+	}
+	waitFor(t, 30*time.Second, "candump on "+iface+" to register", func() bool { return receivers(iface) > before })
+	return p
+}
+
 // loadSlcan loads the slcan module with the rig's modprobe (the one the
 // kernel calls, /proc/sys/kernel/modprobe).
 func loadSlcan(t *testing.T) {
@@ -157,9 +193,8 @@ routes:
 
 	// slcan0 → kernel slcan → pty → fieldgate → vcan0.
 	const n = 200
-	onBus := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")
-	onSl := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "slcan0")
-	time.Sleep(300 * time.Millisecond)
+	onBus := candump(t, "vcan0", n)
+	onSl := candump(t, "slcan0", n)
 	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-p", "100")
 	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-p", "100", "-e", "-R")
 	sent, got := candumpFrames(t, onSl, n), candumpFrames(t, onBus, n)
@@ -173,10 +208,12 @@ routes:
 		t.Errorf("dev frames in %d, want %d", in, n)
 	}
 
+	onBus.Wait() // both have printed their n frames: let their sockets go
+	onSl.Wait()
+
 	// vcan0 → fieldgate → pty → kernel slcan → slcan0.
-	onBus = peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")
-	onSl = peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "slcan0")
-	time.Sleep(300 * time.Millisecond)
+	onBus = candump(t, "vcan0", n)
+	onSl = candump(t, "slcan0", n)
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
 	sent, got = candumpFrames(t, onBus, n), candumpFrames(t, onSl, n)
@@ -230,8 +267,7 @@ routes:
   - {name: up, from: [dev], to: [bus], allow: [any]}
   - {name: down, from: [bus], to: [dev]}
 `, link))
-	onBus := peer.Start(t, "candump", "-L", "-n", "3", "vcan0")
-	time.Sleep(300 * time.Millisecond)
+	onBus := candump(t, "vcan0", 3)
 	py := peer.StartPython(t, pythonSlcan, link, "3")
 	py.Expect(t, "version (10, 13)", 60*time.Second)
 	py.Expect(t, "serial FG01", 30*time.Second)
@@ -278,8 +314,7 @@ routes:
 	if got := a.received(); !strings.HasPrefix(got, openSeq) {
 		t.Fatalf("open sequence %q, want %q", got, openSeq)
 	}
-	onBus := peer.Start(t, "candump", "-L", "-n", "2", "vcan0")
-	time.Sleep(300 * time.Millisecond)
+	onBus := candump(t, "vcan0", 2)
 	a.send("t12380102030405060708\rR1ABCDEF03\r")
 	if got := strings.Join(candumpFrames(t, onBus, 2), " "); got != "123#0102030405060708 1ABCDEF0#R3" {
 		t.Errorf("vcan0 got %s", got)
@@ -332,8 +367,7 @@ routes:
 	if got, want := b.received(), "C\rV\rN\rS8\rO\rF\r"; !strings.HasPrefix(got, want) {
 		t.Fatalf("reopen sequence %q, want %q", got, want)
 	}
-	onBus := peer.Start(t, "candump", "-L", "-n", "1", "vcan0")
-	time.Sleep(300 * time.Millisecond)
+	onBus := candump(t, "vcan0", 1)
 	b.send("t7FF0\r")
 	if got := candumpFrames(t, onBus, 1)[0]; got != "7FF#" {
 		t.Errorf("after reopen vcan0 got %s", got)
