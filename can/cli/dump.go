@@ -215,6 +215,10 @@ func dumpMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for i := range specs {
 		c, err := can.ListenRaw(specs[i].iface, &specs[i].cfg)
 		if err != nil {
+			var ie *can.InterfaceError
+			if errors.As(err, &ie) {
+				return err // names the interface already
+			}
 			return fmt.Errorf("dump: %s: %w", specs[i].display, err)
 		}
 		defer c.Close()

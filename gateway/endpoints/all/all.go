@@ -6,6 +6,7 @@ package all
 
 import (
 	// Each kind registers itself with package endpoint in its init.
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/bluetooth"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/capture"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/isotp"
