@@ -29,7 +29,8 @@ var kindFamilies = map[string][]string{
 	"vsock":      {"AF_VSOCK"},
 	"unix":       {"AF_UNIX"},
 	"tipc":       {"AF_TIPC"},
-	"rfcomm":     {"AF_BLUETOOTH"}, // and an HCI socket (AF_BLUETOOTH) to check the kernel has Bluetooth
+	"slcan":      {"AF_INET", "AF_INET6"}, // tcp transport; serial and pty use files
+	"rfcomm":     {"AF_BLUETOOTH"},        // and an HCI socket (AF_BLUETOOTH) to check the kernel has Bluetooth
 	"l2cap":      {"AF_BLUETOOTH"},
 	"nats":       {"AF_INET", "AF_INET6"}, // client and embedded server
 	"packet":     {"AF_PACKET"},

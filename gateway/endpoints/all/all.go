@@ -14,6 +14,7 @@ import (
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/logfile"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/nats"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/packet"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/slcan"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/socketcand"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tipc"
