@@ -52,7 +52,10 @@ let pending = false;
 function schedule() {
   if (pending) return;
   pending = true;
-  requestAnimationFrame(() => { pending = false; render(); });
+  // A hidden tab gets no animation frames: the timer renders then.
+  const run = () => { if (pending) { pending = false; render(); } };
+  requestAnimationFrame(run);
+  setTimeout(run, 100);
 }
 
 function render() {
@@ -92,7 +95,6 @@ function lastSample() { return st.history.length ? st.history[st.history.length 
 function renderOverview() {
   const s = st.status;
   if (!s) return;
-  $("#info").textContent = (s.file ? s.file + " · " : "") + "up " + Math.round(s.uptime_seconds) + " s";
   const smp = lastSample();
   const eps = s.endpoints || [];
   const tb = $("#eps tbody");
@@ -138,7 +140,10 @@ function sumDrops(m) { let t = 0; for (const k in m || {}) t += m[k]; return t; 
 
 function drawHistory() {
   const h = st.history;
-  const tmax = h.length ? h[h.length - 1].t : now(), tmin = tmax - HISTORY * 1000;
+  // The last ten minutes, or less while the history is younger (at
+  // least a minute).
+  const tmax = h.length ? h[h.length - 1].t : now();
+  const tmin = Math.max(tmax - HISTORY * 1000, Math.min(h.length ? h[0].t : tmax, tmax - 60000));
   const names = (st.status && st.status.endpoints || []).map(e => e.name);
   const rate = [], bus = [];
   names.forEach((n, i) => {
@@ -362,6 +367,7 @@ function dropBadge() {
 // ---- stream ----
 function onStatus(status, sample) {
   st.status = status;
+  $("#info").textContent = (status.file ? status.file + " · " : "") + "up " + Math.round(status.uptime_seconds) + " s";
   if (sample && sample.t) {
     st.history.push(sample);
     if (st.history.length > HISTORY) st.history.splice(0, st.history.length - HISTORY);

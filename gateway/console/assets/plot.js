@@ -21,6 +21,7 @@ function fmtNum(v) {
   return v.toPrecision(2);
 }
 
+// fmtAgo labels a time ms milliseconds before the right edge.
 function fmtAgo(ms) {
   const s = Math.round(ms / 1000);
   if (s === 0) return "now";
@@ -81,7 +82,7 @@ function drawPlot(canvas, series, opts) {
   for (let t = tmax; t >= tmin; t -= ts) {
     const x = Math.round(X(t)) + 0.5;
     ctx.beginPath(); ctx.moveTo(x, T); ctx.lineTo(x, T + h); ctx.stroke();
-    ctx.fillText(fmtAgo(t - tmax), x, T + h + 3);
+    ctx.fillText(fmtAgo(tmax - t), x, T + h + 3);
   }
   ctx.strokeStyle = "#9aa5b1";
   ctx.strokeRect(L + 0.5, T + 0.5, w, h);
