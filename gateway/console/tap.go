@@ -1,7 +1,9 @@
 package console
 
 import (
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
@@ -25,14 +27,15 @@ const (
 	dataWords = 8 // 64 data bytes
 )
 
-// slot is one traced ID. key is 0 while the slot is free.
+// slot is one traced ID. key is 0 while the slot is free. state holds the
+// sequence number (low 32 bits, odd while a writer writes) and the last
+// frame's length and flags (high 32 bits: len | flags<<16), so that
+// locking and publishing cost one atomic operation each.
 type slot struct {
 	key   atomic.Uint64
 	count atomic.Uint64
-	seq   atomic.Uint32
-	meta  atomic.Uint32 // data length | flags<<16
-	last  atomic.Int64  // time of the last frame (ns since the epoch)
-	prev  atomic.Int64  // time of the frame before
+	state atomic.Uint64
+	last  atomic.Int64 // time of the last frame (ns since the epoch)
 	data  [dataWords]atomic.Uint64
 }
 
@@ -40,6 +43,28 @@ type slot struct {
 type Tap struct {
 	slots    [tapSlots]slot
 	overflow atomic.Uint64
+	srcs     [maxSources]source
+
+	adjMu     sync.Mutex // serialises adjust
+	adjAt     time.Time
+	adjFrames [maxSources]uint64
+}
+
+// A busy source is sampled: only one batch in every is traced, its counts
+// multiplied by every, so that the tap traces about traceBudget frames a
+// second of each source whatever its rate. The trace's counts are then
+// estimates (Row.Sampled); the engine's own counters stay exact.
+const (
+	maxSources  = 256 // sources are told apart modulo this
+	traceBudget = 20000
+)
+
+// source is what the tap knows of one source endpoint.
+type source struct {
+	batches atomic.Uint64 // batches delivered
+	frames  atomic.Uint64 // frames delivered, traced or not
+	every   atomic.Uint64 // trace one batch in every (0 or 1: all)
+	_       [40]byte      // one cache line each
 }
 
 // traceKey packs what identifies a trace row; it is never 0 since every
@@ -53,15 +78,34 @@ func keyParts(k uint64) (src uint16, typ frame.Type, addr uint8, id uint32) {
 	return uint16(k >> 48), frame.Type(k >> 40), uint8(k >> 32), uint32(k)
 }
 
-// Observe traces frames. It implements gateway.Tap.
+// Observe traces frames. It implements gateway.Tap. A run of frames of
+// one ID in the batch is counted at once and only its last frame stored.
 func (t *Tap) Observe(frames []frame.Frame) {
-	for i := range frames {
-		t.observe(&frames[i])
+	if len(frames) == 0 {
+		return
+	}
+	src := &t.srcs[frames[0].Source%maxSources]
+	b := src.batches.Add(1)
+	src.frames.Add(uint64(len(frames)))
+	scale := src.every.Load()
+	if scale > 1 && b%scale != 0 {
+		return
+	}
+	scale = max(scale, 1)
+	for i := 0; i < len(frames); {
+		f := &frames[i]
+		k := traceKey(f)
+		j := i + 1
+		for j < len(frames) && traceKey(&frames[j]) == k {
+			j++
+		}
+		t.observe(&frames[j-1], k, uint64(j-i)*scale)
+		i = j
 	}
 }
 
-func (t *Tap) observe(f *frame.Frame) {
-	k := traceKey(f)
+// observe counts n frames of key k and stores f, the last of them.
+func (t *Tap) observe(f *frame.Frame, k, n uint64) {
 	h := (k * 0x9E3779B97F4A7C15) >> tapShift
 	var s *slot
 	for p := uint64(0); p < maxProbe; p++ {
@@ -73,40 +117,57 @@ func (t *Tap) observe(f *frame.Frame) {
 		}
 	}
 	if s == nil {
-		t.overflow.Add(1)
+		t.overflow.Add(n)
 		return
 	}
-	s.count.Add(1)
-	q := s.seq.Load()
-	if q&1 != 0 || !s.seq.CompareAndSwap(q, q+1) {
+	s.count.Add(n)
+	// Store the frame only when it differs from the one stored (data,
+	// length or flags), or the stored one is more than a millisecond old:
+	// comparing costs plain loads, storing atomic writes.
+	q := s.state.Load()
+	meta := uint64(uint32(f.Len)|uint32(f.Flags)<<16) << 32
+	l := int(f.Len)
+	if l > dataWords*8 {
+		l = dataWords * 8
+	}
+	if q&^0xFFFFFFFF == meta && uint32(q) != 0 && f.Time-s.last.Load() < int64(time.Millisecond) {
+		same := true
+		for w := 0; w*8 < l; w++ {
+			if s.data[w].Load() != word(f, w) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return
+		}
+	}
+	if q&1 != 0 || !s.state.CompareAndSwap(q, q+1) {
 		return // another source writes this slot now
 	}
-	n := int(f.Len)
-	if n > dataWords*8 {
-		n = dataWords * 8
-	}
-	s.meta.Store(uint32(f.Len) | uint32(f.Flags)<<16)
-	s.prev.Store(s.last.Load())
 	s.last.Store(f.Time)
-	for w := 0; w*8 < n; w++ {
-		var v uint64
-		for b := range 8 {
-			v |= uint64(f.Data[w*8+b]) << (8 * b)
-		}
-		s.data[w].Store(v)
+	for w := 0; w*8 < l; w++ {
+		s.data[w].Store(word(f, w))
 	}
-	s.seq.Store(q + 2)
+	s.state.Store(uint64(uint32(q)+2) | meta)
+}
+
+// word returns data bytes 8w to 8w+7 of f, little-endian.
+func word(f *frame.Frame, w int) uint64 {
+	b := f.Data[w*8 : w*8+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // entry is a consistent copy of one slot.
 type entry struct {
-	idx        int
-	key        uint64
-	count      uint64
-	len        int // the frame's length (Data holds at most 64 bytes of it)
-	flags      uint8
-	last, prev int64
-	data       [dataWords * 8]byte
+	idx   int
+	key   uint64
+	count uint64
+	len   int // the frame's length (data holds at most 64 bytes of it)
+	flags uint8
+	last  int64
+	data  [dataWords * 8]byte
 }
 
 // read copies slot i into e; ok is false for a free slot, or one that was
@@ -120,25 +181,51 @@ func (t *Tap) read(i int, e *entry) (ok bool) {
 	}
 	e.count = s.count.Load()
 	for range 4 {
-		q := s.seq.Load()
+		q := s.state.Load()
 		if q&1 != 0 {
 			continue
 		}
-		m := s.meta.Load()
-		e.len, e.flags = int(m&0xFFFF), uint8(m>>16)
-		e.last, e.prev = s.last.Load(), s.prev.Load()
+		e.len, e.flags = int(q>>32&0xFFFF), uint8(q>>48)
+		e.last = s.last.Load()
 		for w := range dataWords {
 			v := s.data[w].Load()
 			for b := range 8 {
 				e.data[w*8+b] = byte(v >> (8 * b))
 			}
 		}
-		if s.seq.Load() == q {
-			return q != 0 // 0: counted, but no data stored yet
+		if s.state.Load() == q {
+			return uint32(q) != 0 // 0: counted, but no data stored yet
 		}
 	}
 	return false
 }
+
+// adjust sets each source's sampling from its frame rate since the last
+// call; the event streams call it at most ten times a second.
+func (t *Tap) adjust(now time.Time) {
+	t.adjMu.Lock()
+	defer t.adjMu.Unlock()
+	dt := now.Sub(t.adjAt).Seconds()
+	if dt < 0.09 {
+		return
+	}
+	first := t.adjAt.IsZero()
+	t.adjAt = now
+	for i := range t.srcs {
+		s := &t.srcs[i]
+		n := s.frames.Load()
+		d := n - t.adjFrames[i]
+		t.adjFrames[i] = n
+		if first || d == 0 && s.every.Load() <= 1 {
+			continue
+		}
+		every := uint64(float64(d)/dt/traceBudget) + 1
+		s.every.Store(every)
+	}
+}
+
+// sampled reports whether the tap samples source src now.
+func (t *Tap) sampled(src uint16) bool { return t.srcs[src%maxSources].every.Load() > 1 }
 
 // Overflow returns how many frames found no free slot.
 func (t *Tap) Overflow() uint64 { return t.overflow.Load() }

@@ -3,6 +3,7 @@ package console
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
@@ -102,24 +103,61 @@ func TestTapKeyAndData(t *testing.T) {
 		f[0].Data[i] = byte(i)
 	}
 	tap.Observe(f)
+	v := &traceView{tap: tap, name: func(i uint16) string { return map[uint16]string{3: "bus"}[i] }}
+	now := time.Now()
+	if rows := v.changed(now, true); len(rows) != 1 || rows[0].Count != 1 || rows[0].Period != 0 {
+		t.Fatalf("first read: %+v", rows)
+	}
+	// Two more frames 20 ms apart: the period is their mean interval.
 	f[0].Time = 5.02e9
 	tap.Observe(f)
-	v := &traceView{tap: tap, name: func(i uint16) string { return map[uint16]string{3: "bus"}[i] }}
+	f[0].Time = 5.04e9
+	f[0].Data[63] = 0xEE
+	tap.Observe(f)
+	rows := v.changed(now.Add(100*time.Millisecond), false)
+	if len(rows) != 1 {
+		t.Fatalf("second read: %+v", rows)
+	}
+	r := rows[0]
+	if r.EP != "bus" || r.Type != "canfd" || r.ID != "7FF" || r.Count != 3 || r.Len != 64 || r.Period != 20 || r.Last != 5040 || r.Rate <= 0 {
+		t.Errorf("row %+v", r)
+	}
+	if r.Data[:8] != "00010203" || r.Data[120:] != "3c3d3eee" {
+		t.Errorf("data %s", r.Data)
+	}
 	var e entry
 	for i := range tapSlots {
-		if !tap.read(i, &e) {
-			continue
+		if tap.read(i, &e) && e.flags != frame.CANFDBRS {
+			t.Errorf("flags %x", e.flags)
 		}
-		r := v.row(&e, 0)
-		if r.EP != "bus" || r.Type != "canfd" || r.ID != "7FF" || r.Count != 2 || r.Len != 64 || r.Period != 20 || r.Last != 5020 {
-			t.Errorf("row %+v", r)
-		}
-		if r.Data[:8] != "00010203" || r.Data[120:] != "3c3d3e3f" || e.flags != frame.CANFDBRS {
-			t.Errorf("data %s flags %x", r.Data, e.flags)
-		}
-		return
 	}
-	t.Fatal("no row")
+	// Nothing new, rate decaying: the row is sent again until it is 0.
+	if rows := v.changed(now.Add(200*time.Millisecond), false); len(rows) != 1 || rows[0].Rate >= r.Rate {
+		t.Errorf("third read: %+v", rows)
+	}
+}
+
+// TestTapRuns counts a run of one ID in a batch at once and keeps its last
+// frame.
+func TestTapRuns(t *testing.T) {
+	tap := new(Tap)
+	batch := make([]frame.Frame, 10)
+	for i := range batch {
+		batch[i] = frame.Frame{Type: frame.CAN, ID: 0x100, Len: 1, Data: [frame.MaxData]byte{byte(i)}}
+	}
+	batch[4].ID = 0x200
+	tap.Observe(batch)
+	var e entry
+	got := map[uint32][2]uint64{}
+	for i := range tapSlots {
+		if tap.read(i, &e) {
+			_, _, _, id := keyParts(e.key)
+			got[id] = [2]uint64{e.count, uint64(e.data[0])}
+		}
+	}
+	if got[0x100] != [2]uint64{9, 9} || got[0x200] != [2]uint64{1, 4} || len(got) != 2 {
+		t.Fatalf("got %v", got)
+	}
 }
 
 func TestTapObserveDoesNotAllocate(t *testing.T) {
@@ -146,4 +184,55 @@ func BenchmarkTapObserve(b *testing.B) {
 		tap.Observe(batch)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/frame")
+}
+
+// TestTapSamplesBusySources traces one batch in every of a busy source,
+// its counts scaled, and all of a quiet one.
+func TestTapSamplesBusySources(t *testing.T) {
+	tap := new(Tap)
+	now := time.Now()
+	tap.adjust(now)
+	busy := make([]frame.Frame, 50)
+	for i := range busy {
+		busy[i] = frame.Frame{Type: frame.CAN, ID: 0x100, Source: 1, Len: 1}
+	}
+	quiet := []frame.Frame{{Type: frame.CAN, ID: 0x200, Source: 2, Len: 1}}
+	// 100 000 frames/s of source 1 in the last 100 ms: five times the budget.
+	for range 200 {
+		tap.Observe(busy)
+	}
+	tap.Observe(quiet)
+	tap.adjust(now.Add(100 * time.Millisecond))
+	if e := tap.srcs[1].every.Load(); e != 6 || !tap.sampled(1) || tap.sampled(2) {
+		t.Fatalf("every %d, sampled %v %v", e, tap.sampled(1), tap.sampled(2))
+	}
+	counts := func() map[uint32]uint64 {
+		m := map[uint32]uint64{}
+		var e entry
+		for i := range tapSlots {
+			if tap.read(i, &e) {
+				_, _, _, id := keyParts(e.key)
+				m[id] = e.count
+			}
+		}
+		return m
+	}
+	before := counts()
+	for range 60 {
+		tap.Observe(busy)
+		tap.Observe(quiet)
+	}
+	after := counts()
+	if d := after[0x100] - before[0x100]; d != 60*50 {
+		t.Errorf("busy source: %d frames counted, want the estimate %d", d, 60*50)
+	}
+	if d := after[0x200] - before[0x200]; d != 60 {
+		t.Errorf("quiet source: %d frames counted, want 60 exactly", d)
+	}
+	// Quiet again: back to tracing every frame.
+	tap.adjust(now.Add(200 * time.Millisecond))
+	tap.adjust(now.Add(300 * time.Millisecond))
+	if tap.sampled(1) {
+		t.Errorf("source 1 still sampled at rest: every %d", tap.srcs[1].every.Load())
+	}
 }

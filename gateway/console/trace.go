@@ -12,22 +12,25 @@ import (
 
 // Row is one line of the trace: an ID as one source endpoint received it.
 type Row struct {
-	Key    string  `json:"k"`  // stable key of the row
-	EP     string  `json:"ep"` // source endpoint
-	Type   string  `json:"type"`
-	ID     string  `json:"id"` // candump style: 3 hex digits, 8 for extended IDs
-	IDNum  uint32  `json:"idn"`
-	Ext    bool    `json:"ext,omitempty"`
-	RTR    bool    `json:"rtr,omitempty"`
-	Addr   int     `json:"sa,omitempty"` // J1939 source address
-	Count  uint64  `json:"n"`
-	Rate   float64 `json:"rate"`      // frames/s, smoothed over about a second
-	Period float64 `json:"period_ms"` // time between the last two frames
-	Len    int     `json:"len"`
-	Data   string  `json:"data"` // hex of the first 64 bytes
-	Last   int64   `json:"t"`    // Unix milliseconds of the last frame
-	Msg    string  `json:"msg,omitempty"`
-	Sigs   []Sig   `json:"sig,omitempty"`
+	Key   string `json:"k"`  // stable key of the row
+	EP    string `json:"ep"` // source endpoint
+	Type  string `json:"type"`
+	ID    string `json:"id"` // candump style: 3 hex digits, 8 for extended IDs
+	IDNum uint32 `json:"idn"`
+	Ext   bool   `json:"ext,omitempty"`
+	RTR   bool   `json:"rtr,omitempty"`
+	Addr  int    `json:"sa,omitempty"` // J1939 source address
+	Count uint64 `json:"n"`
+	// Sampled is set while the source is too busy to trace every frame:
+	// Count and Rate are then estimates (see Tap).
+	Sampled bool    `json:"sampled,omitempty"`
+	Rate    float64 `json:"rate"`      // frames/s, smoothed over about a second
+	Period  float64 `json:"period_ms"` // mean time between frames since the last update
+	Len     int     `json:"len"`
+	Data    string  `json:"data"` // hex of the first 64 bytes
+	Last    int64   `json:"t"`    // Unix milliseconds of the last frame
+	Msg     string  `json:"msg,omitempty"`
+	Sigs    []Sig   `json:"sig,omitempty"`
 }
 
 // Sig is a decoded signal of a trace row.
@@ -46,8 +49,10 @@ type traceView struct {
 	name     func(uint16) string
 	at       time.Time
 	count    [tapSlots]uint64
+	lastAt   [tapSlots]int64 // time of the slot's last frame at the previous read
 	rate     [tapSlots]float32
 	sentRate [tapSlots]float32
+	period   [tapSlots]float32 // ms, as last sent
 	e        entry
 	cf       can.FDFrame
 	sigs     []can.Signal
@@ -59,6 +64,7 @@ const rateTau = time.Second
 // changed returns the rows whose count or rate changed since the last
 // call (all rows on the first), read at now.
 func (v *traceView) changed(now time.Time, all bool) []Row {
+	v.tap.adjust(now)
 	dt := now.Sub(v.at)
 	first := v.at.IsZero()
 	v.at = now
@@ -94,7 +100,15 @@ func (v *traceView) changed(now time.Time, all bool) []Row {
 			continue
 		}
 		v.sentRate[i] = float32(r)
-		rows = append(rows, v.row(&v.e, r))
+		row := v.row(&v.e, r)
+		// The period: the mean time between frames since the last read
+		// (exactly the last interval when one frame came).
+		if d > 0 && v.lastAt[i] != 0 && v.e.last > v.lastAt[i] {
+			v.period[i] = float32(math.Round(float64(v.e.last-v.lastAt[i])/float64(d)/1e4) / 100)
+		}
+		row.Period = float64(v.period[i])
+		v.lastAt[i] = v.e.last
+		rows = append(rows, row)
 	}
 	return rows
 }
@@ -103,10 +117,7 @@ func (v *traceView) changed(now time.Time, all bool) []Row {
 func (v *traceView) row(e *entry, rate float64) Row {
 	src, typ, addr, id := keyParts(e.key)
 	r := Row{Key: strconv.FormatUint(e.key, 36), EP: v.name(src), Type: typ.String(), Count: e.count,
-		Rate: math.Round(rate*10) / 10, Len: e.len, Last: e.last / 1e6}
-	if e.prev != 0 && e.last > e.prev {
-		r.Period = math.Round(float64(e.last-e.prev)/1e4) / 100
-	}
+		Rate: math.Round(rate*10) / 10, Len: e.len, Last: e.last / 1e6, Sampled: v.tap.sampled(src)}
 	n := min(e.len, len(e.data))
 	if id&frame.CANRTRFlag != 0 && (typ == frame.CAN || typ == frame.CANFD) {
 		r.RTR, n = true, 0

@@ -223,7 +223,8 @@ function renderTrace() {
     setText(c[0], r.ep); setText(c[1], r.type + (r.rtr ? " RTR" : ""));
     c[2].className = "id"; setText(c[2], r.id + (r.type === "j1939" ? " SA " + r.sa : ""));
     setText(c[3], r.msg || "");
-    setText(c[4], fmtInt(r.n)); setText(c[5], fmtRate(r.rate)); setText(c[6], r.period_ms ? r.period_ms.toFixed(2) : "");
+    setText(c[4], (r.sampled ? "≈ " : "") + fmtInt(r.n));
+    c[4].title = r.sampled ? "sampled: the source is too busy to trace every frame; /status has the exact totals" : ""; setText(c[5], fmtRate(r.rate)); setText(c[6], r.period_ms ? r.period_ms.toFixed(2) : "");
     setText(c[7], String(r.len));
     renderBytes(c[8], r, t);
     renderSigs(c[9], r);
