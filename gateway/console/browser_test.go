@@ -28,7 +28,7 @@ import (
 var (
 	chromiumPath = flag.String("chromium", "/usr/bin/chromium", "chromium binary for the browser tests")
 	shotDir      = flag.String("screenshots", "../../bin/screenshots", "where the browser test saves its PNG screenshots")
-	readmeShot   = flag.String("readme-screenshot", "", "also save the Trace view's screenshot here (make screenshots: docs/console.png)")
+	readmeShot   = flag.String("readme-screenshot", "", "also save the screenshot of the Trace view after the soak here (make screenshots: docs/console.png)")
 	soak         = flag.Duration("soak", 30*time.Second, "how long the browser test feeds 1000 frames/s to check the page's memory")
 )
 
@@ -243,7 +243,7 @@ func TestBrowserConsole(t *testing.T) {
 	filter("100:700", "123", "18FEF100")
 	filter("speed", "123", "18FEF100")
 	filter("", "123", "18FEF100", "7FF")
-	screenshot(t, ctx, "trace", *readmeShot)
+	screenshot(t, ctx, "trace", "")
 
 	// Signals: Speed was chosen first; add Temp, zoom to 10 s, feed a ramp.
 	eval[bool](t, ctx, `document.querySelector('#trace tbody tr[data-id="123"] .sig[data-sig="Temp"]').click(), true`)
@@ -324,7 +324,7 @@ func TestBrowserConsole(t *testing.T) {
 	if last > 1.5*first+2<<20 {
 		t.Errorf("JS heap grew from %.0f KiB to %.0f KiB during the soak", first/1024, last/1024)
 	}
-	screenshot(t, ctx, "trace-soak", "")
+	screenshot(t, ctx, "trace-soak", *readmeShot)
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -64,8 +64,19 @@ type source struct {
 	batches atomic.Uint64 // batches delivered
 	frames  atomic.Uint64 // frames delivered, traced or not
 	every   atomic.Uint64 // trace one batch in every (0 or 1: all)
-	_       [40]byte      // one cache line each
+	// The writers' own rate window (retune), so that a burst is sampled
+	// at once rather than at the reader's next adjust.
+	winAt     atomic.Int64 // frame time the window started
+	winFrames atomic.Uint64
+	_         [24]byte // one cache line each
 }
+
+// retuneBatches is how often (in batches) a source's writer checks its
+// rate, and retuneWindow the shortest window it rates.
+const (
+	retuneBatches = 64
+	retuneWindow  = 10 * time.Millisecond
+)
 
 // traceKey packs what identifies a trace row; it is never 0 since every
 // frame type is at least 1.
@@ -86,7 +97,10 @@ func (t *Tap) Observe(frames []frame.Frame) {
 	}
 	src := &t.srcs[frames[0].Source%maxSources]
 	b := src.batches.Add(1)
-	src.frames.Add(uint64(len(frames)))
+	nf := src.frames.Add(uint64(len(frames)))
+	if b%retuneBatches == 0 {
+		src.retune(frames[0].Time, nf)
+	}
 	scale := src.every.Load()
 	if scale > 1 && b%scale != 0 {
 		return
@@ -200,8 +214,33 @@ func (t *Tap) read(i int, e *entry) (ok bool) {
 	return false
 }
 
+// retune rates the source's frames since its window started (at frame
+// time now, nf frames delivered) and samples it when that is over the
+// budget. Concurrent writers of one source may both retune: either result
+// will do.
+func (s *source) retune(now int64, nf uint64) {
+	at := s.winAt.Load()
+	if at == 0 || now < at {
+		s.winAt.Store(now)
+		s.winFrames.Store(nf)
+		return
+	}
+	dt := time.Duration(now - at)
+	if dt < retuneWindow {
+		return
+	}
+	rate := float64(nf-s.winFrames.Load()) / dt.Seconds()
+	if every := uint64(rate/traceBudget) + 1; every > s.every.Load() {
+		s.every.Store(every)
+	}
+	s.winAt.Store(now)
+	s.winFrames.Store(nf)
+}
+
 // adjust sets each source's sampling from its frame rate since the last
-// call; the event streams call it at most ten times a second.
+// call; the event streams call it at most ten times a second. It also
+// lowers the sampling of a source that calmed down, which retune (on the
+// writer's side) only raises.
 func (t *Tap) adjust(now time.Time) {
 	t.adjMu.Lock()
 	defer t.adjMu.Unlock()

@@ -236,3 +236,21 @@ func TestTapSamplesBusySources(t *testing.T) {
 		t.Errorf("source 1 still sampled at rest: every %d", tap.srcs[1].every.Load())
 	}
 }
+
+// TestTapRetunesOnBursts samples a burst from the writer's side, before
+// any reader adjusts.
+func TestTapRetunesOnBursts(t *testing.T) {
+	tap := new(Tap)
+	batch := make([]frame.Frame, 64)
+	at := int64(1e12)
+	for range 10 * retuneBatches {
+		for i := range batch {
+			batch[i] = frame.Frame{Type: frame.CAN, ID: 0x100, Source: 7, Len: 1, Time: at}
+		}
+		at += int64(64 * time.Microsecond) // 1 000 000 frames/s
+		tap.Observe(batch)
+	}
+	if e := tap.srcs[7].every.Load(); e < 40 || e > 60 {
+		t.Fatalf("every %d after a 1 000 000 frames/s burst, want about 50", e)
+	}
+}
