@@ -175,9 +175,13 @@ func TestBrowserConsole(t *testing.T) {
 			canFrame(0x7FF, 1, 2), canFrame(ext, 0, 0x00, 0x19, 0, 0, 0, 0, 0))
 		time.Sleep(50 * time.Millisecond)
 	}
-	// The last datagram: 0x123 with Speed 123.4 km/h.
+	// Five frames no route takes (no_route drops at link), then the last
+	// datagram: 0x123 with Speed 123.4 km/h.
+	for range 5 {
+		r.send(t, canFrame(0x666, 6))
+	}
 	r.send(t, canFrame(0x123, 0xD2, 0x04, 0x50, 0x00, 0, 0, 0, 0xAA))
-	const sent = 20*3 + 1
+	const sent, dropped = 20*3 + 5 + 1, 5
 
 	// Overview: the numbers shown equal /status once the traffic stopped.
 	waitFor(t, "the gateway to count every frame", func() bool { return endpointOf(r.status(t), "link").FramesIn == sent })
@@ -206,15 +210,19 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		return len(want) == 9
 	})
-	if e := endpointOf(st, "out"); e.FramesOut != sent {
-		t.Errorf("out sent %d frames, want %d", e.FramesOut, sent)
+	if e := endpointOf(st, "out"); e.FramesOut != sent-dropped {
+		t.Errorf("out sent %d frames, want %d", e.FramesOut, sent-dropped)
 	}
+	if e := endpointOf(st, "link"); e.Dropped["no_route"] != dropped {
+		t.Errorf("link dropped %v, want no_route %d", e.Dropped, dropped)
+	}
+	waitJS(t, ctx, "link's drops by reason", `document.querySelector('#eps tr[data-ep="link"] td[data-f="dropped"]').textContent === 'no_route: 5'`)
 	waitJS(t, ctx, "the rate plot to draw its line", jsCount+`('#rate-plot', '#0b6bcb') > 20`)
 	screenshot(t, ctx, "overview", "")
 
 	// Trace: the IDs sent, their last data and decoded signals.
 	show(t, ctx, "trace")
-	waitJS(t, ctx, "three trace rows", `document.querySelectorAll('#trace tbody tr').length === 3`)
+	waitJS(t, ctx, "four trace rows", `document.querySelectorAll('#trace tbody tr').length === 4`)
 	rowJS := `(id => { const tr = document.querySelector('#trace tbody tr[data-id="' + id + '"]');
 	  if (!tr) return '';
 	  const kids = td => Array.from(td.children).map(e => e.textContent).join(' ');
@@ -223,6 +231,7 @@ func TestBrowserConsole(t *testing.T) {
 		"123":      "link|Engine|21|8|D2 04 50 00 00 00 00 AA|Speed = 123.4 km/h Temp = 40 degC Gear = 0 (Park)",
 		"7FF":      "link||20|2|01 02|",
 		"18FEF100": "link|Wheels|20|8|00 00 19 00 00 00 00 00|WheelSpeed = 25 km/h",
+		"666":      "link||5|1|06|",
 	}
 	for id, w := range want {
 		waitJS(t, ctx, "row "+id, rowJS+`('`+id+`') === `+jsString(w))
@@ -242,7 +251,8 @@ func TestBrowserConsole(t *testing.T) {
 	filter("engine", "123")
 	filter("100:700", "123", "18FEF100")
 	filter("speed", "123", "18FEF100")
-	filter("", "123", "18FEF100", "7FF")
+	filter("666", "666")
+	filter("", "123", "18FEF100", "666", "7FF")
 	screenshot(t, ctx, "trace", "")
 
 	// Signals: Speed was chosen first; add Temp, zoom to 10 s, feed a ramp.
@@ -262,10 +272,13 @@ func TestBrowserConsole(t *testing.T) {
 	screenshot(t, ctx, "signals", "")
 	eval[bool](t, ctx, `document.querySelector('#pause').click(), true`)
 
-	// Drops: frames of an unrouted source do not exist here, so overflow
-	// the sink's queue? Not needed: the view shows "No frame dropped".
+	// Drops: who, why, how many, since when.
 	show(t, ctx, "drops")
-	waitJS(t, ctx, "the drops view", `!document.querySelector('#no-drops').hidden`)
+	waitJS(t, ctx, "the drops view", `document.querySelector('#no-drops').hidden && document.querySelectorAll('#drops tbody tr').length === 1 &&
+	  Array.from(document.querySelector('#drops tbody tr').cells).slice(0, 4).map(c => c.textContent).join('|') === 'endpoint|link|no_route|5' &&
+	  document.querySelector('#drops tbody tr').cells[4].textContent !== ''`)
+	waitJS(t, ctx, "the drops badge", `document.querySelector('#drop-badge').textContent === '5'`)
+	screenshot(t, ctx, "drops", "")
 
 	// Soak: 1000 frames/s of 50 IDs for the soak time, Trace view open; the
 	// JS heap must stay bounded and the trace must count every frame.
@@ -316,7 +329,7 @@ func TestBrowserConsole(t *testing.T) {
 	// The trace counts every frame the gateway received from link.
 	total := endpointOf(r.status(t), "link").FramesIn
 	waitJS(t, ctx, "the trace to count every frame", `Array.from(document.querySelectorAll('#trace tbody tr')).reduce((a, tr) => a + Number(tr.cells[4].textContent.replace(/,/g, '')), 0) === `+fmt.Sprint(total))
-	waitJS(t, ctx, "53 trace rows", `document.querySelectorAll('#trace tbody tr').length === 53`)
+	waitJS(t, ctx, "54 trace rows", `document.querySelectorAll('#trace tbody tr').length === 54`)
 	first, last := heaps[0], heaps[len(heaps)-1]
 	if last > 32<<20 {
 		t.Errorf("JS heap %.0f KiB after the soak: more than 32 MiB", last/1024)

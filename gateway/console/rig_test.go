@@ -18,7 +18,8 @@ import (
 )
 
 // testRig is a gateway with a udp source ("link", fed by the test) routed
-// to a udp sink ("out", pointed at a socket nobody reads), its admin
+// to a udp sink ("out", pointed at a socket nobody reads; ID 0x666 is
+// filtered out, a no_route drop at link), its admin
 // handler with the console mounted, served on a loopback port.
 type testRig struct {
 	g     *gateway.Gateway
@@ -55,7 +56,7 @@ endpoints:
   link: {kind: udp, listen: "127.0.0.1:%d"}
   out: {kind: udp, listen: "127.0.0.1:0", peer: %q, coalesce: 0}
 routes:
-  - {name: link-to-out, from: [link], to: [out]}
+  - {name: link-to-out, from: [link], to: [out], filters: ["666~7FF"]}
 `, dbc, port, sink.LocalAddr().String())))
 	if err != nil {
 		t.Fatal(err)
