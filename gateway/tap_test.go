@@ -6,6 +6,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/netlinkfam"
 )
 
 // countTap counts the frames it sees and remembers their source.
@@ -54,5 +55,20 @@ func TestTapSeesDeliveredFramesWithoutAllocating(t *testing.T) {
 	g.deliver(src, batch)
 	if ct.n.Load() != n {
 		t.Fatal("a removed tap still sees frames")
+	}
+}
+
+func TestCANStateOfInterface(t *testing.T) {
+	w := &linkWatch{state: map[string]netlinkfam.LinkEvent{
+		"can0":  {CAN: &netlinkfam.CANInfo{HasState: true, State: netlinkfam.CANStateBusOff}},
+		"vcan0": {CAN: &netlinkfam.CANInfo{}},
+	}}
+	for iface, want := range map[string]string{"can0": "BUS-OFF", "vcan0": "", "can9": "", "": ""} {
+		if got := w.canState(iface); got != want {
+			t.Errorf("canState(%q) = %q, want %q", iface, got, want)
+		}
+	}
+	if (*linkWatch)(nil).canState("can0") != "" {
+		t.Error("a gateway without a link watcher reports a CAN state")
 	}
 }

@@ -2,12 +2,14 @@ package console
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/config"
 )
 
@@ -127,4 +129,35 @@ func TestEventStreamTraceAndStatus(t *testing.T) {
 	}
 	stop()
 	waitFor(t, "the tap to be removed", func() bool { return r.con.Clients() == 0 })
+}
+
+// TestEventStreamEndsWithListener: stopping the admin listener ends the
+// event streams (they would otherwise outlive http.Server.Shutdown).
+func TestEventStreamEndsWithListener(t *testing.T) {
+	r := startRig(t, config.Admin{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addr, err := gateway.ServeAdmin(ctx, "127.0.0.1:0", r.admin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, stop := readEvents(t, "http://"+addr.String()+pathEvents)
+	defer stop()
+	if ev := <-ch; ev.name != "hello" {
+		t.Fatalf("first event %q", ev.name)
+	}
+	waitFor(t, "the stream to be counted", func() bool { return r.con.Clients() == 1 })
+	cancel()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				waitFor(t, "the tap to be removed", func() bool { return r.con.Clients() == 0 })
+				return
+			}
+		case <-deadline:
+			t.Fatal("the event stream outlived its listener")
+		}
+	}
 }
