@@ -71,6 +71,17 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if r.URL.Path == pathSend {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			http.Error(w, "fieldgate console: use POST", http.StatusMethodNotAllowed)
+			return
+		}
+		if c.authorized(w, r) {
+			c.send(w, r)
+		}
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "fieldgate console: read-only: use GET", http.StatusMethodNotAllowed)
@@ -181,6 +192,9 @@ type hello struct {
 	Drops   []Drop         `json:"drops"`
 	DBC     string         `json:"dbc,omitempty"`
 	Hz      float64        `json:"hz"`
+	// Send lists the console endpoints the send form may use (none:
+	// sending is off).
+	Send []string `json:"send,omitempty"`
 }
 
 // statusEvent is sent once per new one-second sample.
@@ -229,7 +243,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
-	if !send("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval)}) {
+	if !send("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval), Send: c.sendEndpoints()}) {
 		return
 	}
 	tick := time.NewTicker(interval)

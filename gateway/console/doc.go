@@ -42,11 +42,19 @@
 //
 // The console is mounted on the admin handler, so every request passes
 // the admin checks first (Host and Origin name the listener, TLS when
-// admin.tls is set). The console is read-only: it serves GET and HEAD and
-// refuses other methods. Beyond loopback it also needs the admin token,
+// admin.tls is set). The console is read-only but for sending (below): it
+// serves GET and HEAD and refuses other methods. Beyond loopback it also needs the admin token,
 // since it shows every frame's data: ?token=TOKEN on the first load sets
 // an HttpOnly, SameSite=Strict cookie (Secure over TLS), and an
 // Authorization: Bearer header works too. Without admin.token_file an
-// admin address beyond loopback serves no console. Sending frames from
-// the console is not implemented.
+// admin address beyond loopback serves no console.
+//
+// # Sending
+//
+// Sending is off unless the configuration declares an endpoint of kind
+// console (package gateway/endpoints/console): the Trace view then shows a
+// send form that posts to /console/send, and the frame enters the engine
+// from that endpoint, untrusted, so it reaches a bus only through a
+// route's allow list. The POST passes the admin rules for state-changing
+// requests (Origin, Sec-Fetch-Site, the token beyond loopback).
 package console

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,6 +44,13 @@ func freeUDPPort(t testing.TB) int {
 
 func startRig(t testing.TB, admin config.Admin) *testRig {
 	t.Helper()
+	return startRigWith(t, admin, "")
+}
+
+// startRigWith is startRig with more YAML: endpoint lines (two spaces in)
+// and, after a line "routes:", route lines.
+func startRigWith(t testing.TB, admin config.Admin, extra string) *testRig {
+	t.Helper()
 	sink, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
@@ -50,14 +58,17 @@ func startRig(t testing.TB, admin config.Admin) *testRig {
 	t.Cleanup(func() { sink.Close() })
 	dbc, _ := filepath.Abs("testdata/console.dbc")
 	port := freeUDPPort(t)
+	eps, routes, _ := strings.Cut(extra, "routes:\n")
 	cfg, err := config.Parse("console-test.yaml", []byte(fmt.Sprintf(`
 admin: {listen: "127.0.0.1:9108", console: {dbc: %q}}
 endpoints:
   link: {kind: udp, listen: "127.0.0.1:%d"}
   out: {kind: udp, listen: "127.0.0.1:0", peer: %q, coalesce: 0}
+%s
 routes:
   - {name: link-to-out, from: [link], to: [out], filters: ["666~7FF"]}
-`, dbc, port, sink.LocalAddr().String())))
+%s
+`, dbc, port, sink.LocalAddr().String(), eps, routes)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -365,6 +365,33 @@ function dropBadge() {
   $("#drop-badge").textContent = n ? fmtInt(n) : "";
 }
 
+// ---- send ----
+// The form appears when the configuration declares console endpoints;
+// the frame then goes through their routes and allow lists.
+function setupSend(eps) {
+  const sel = $("#send-ep");
+  sel.textContent = "";
+  for (const e of eps) sel.appendChild(el("option", "", e));
+  $("#send").hidden = eps.length === 0;
+}
+async function sendFrame() {
+  const out = $("#send-status");
+  const body = {endpoint: $("#send-ep").value, id: $("#send-id").value.trim().toUpperCase(),
+    data: $("#send-data").value.replace(/[\s.:]+/g, ""), fd: $("#send-fd").checked};
+  out.textContent = "sending…";
+  try {
+    const r = await fetch("/console/send", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    const text = (await r.text()).trim();
+    out.textContent = r.ok ? "queued " + body.id + "#" + body.data.toUpperCase() + " from " + body.endpoint : text;
+    out.className = r.ok ? "hint" : "hint drop";
+  } catch (e) {
+    out.textContent = "not sent: " + e;
+    out.className = "hint drop";
+  }
+}
+$("#send-btn").addEventListener("click", sendFrame);
+for (const id of ["#send-id", "#send-data"]) $(id).addEventListener("keydown", e => { if (e.key === "Enter") sendFrame(); });
+
 // ---- stream ----
 function onStatus(status, sample) {
   st.status = status;
@@ -387,6 +414,7 @@ function connect() {
     st.history = (d.history || []).filter(x => x.t);
     st.drops = d.drops || [];
     st.dbc = d.dbc || "";
+    setupSend(d.send || []);
     if (st.history.length) st.clockSkew = st.history[st.history.length - 1].t - Date.now();
     onStatus(d.status, null);
     conn.textContent = "live" + (st.dbc ? " · DBC " + st.dbc.split("/").pop() : "");

@@ -8,6 +8,7 @@ import (
 	// Each kind registers itself with package endpoint in its init.
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/capture"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/console"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/isotp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/j1939"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/logfile"
