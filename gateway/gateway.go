@@ -31,6 +31,9 @@ type Gateway struct {
 	started time.Time
 	links   *linkWatch
 	tap     atomic.Pointer[tapBox] // SetTap (tap.go); nil without one
+
+	finished chan struct{} // see Finished
+	finOnce  sync.Once
 }
 
 // node is one running endpoint: its configuration, transceiver, queue
@@ -97,7 +100,7 @@ func New(log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	g := &Gateway{log: log, eps: map[string]*node{}}
+	g := &Gateway{log: log, eps: map[string]*node{}, finished: make(chan struct{})}
 	g.metrics = newMetrics(g)
 	g.table.Store(&table{})
 	return g
@@ -337,8 +340,10 @@ func (g *Gateway) startEndpoint(e *node) {
 			e.recvErr.Store(&err)
 			if errors.Is(err, io.EOF) {
 				e.env.Log.Info("source finished")
+				g.sourceEnded(e)
 			} else {
 				e.env.Log.Error("receive stopped", "err", err)
+				g.sourceEnded(e)
 			}
 		}
 	}()

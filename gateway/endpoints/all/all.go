@@ -6,6 +6,7 @@ package all
 
 import (
 	// Each kind registers itself with package endpoint in its init.
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/bluetooth"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/capture"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/console"
@@ -18,6 +19,7 @@ import (
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tipc"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/udp"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/udpmulticast"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/unix"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/vsock"
 )
