@@ -30,6 +30,7 @@ type Gateway struct {
 	runCtx  context.Context
 	started time.Time
 	links   *linkWatch
+	tap     atomic.Pointer[tapBox] // SetTap (tap.go); nil without one
 
 	finished chan struct{} // see Finished
 	finOnce  sync.Once
@@ -542,6 +543,9 @@ func (g *Gateway) deliver(src *node, frames []frame.Frame) {
 	}
 	src.stats.FramesIn.Add(uint64(len(frames)))
 	src.stats.BytesIn.Add(bytes)
+	if tb := g.tap.Load(); tb != nil {
+		tb.t.Observe(frames)
+	}
 }
 
 // countDrop counts one or more dropped frame copies of route ri at endpoint e.

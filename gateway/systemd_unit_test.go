@@ -38,6 +38,7 @@ var kindFamilies = map[string][]string{
 	"capture":    nil,
 
 	"udp_multicast": {"AF_INET", "AF_INET6"},
+	"console":       nil, // frames come over the admin port (the engine's)
 }
 
 // engineFamilies are opened by the gateway whatever its endpoints: the

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/console"
 	"github.com/fieldgate/fieldgate/internal/cmdline"
 	// The endpoint kinds this binary offers.
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
@@ -151,6 +152,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	handler = g.AdminHandler(reload)
 	handler.SetSecurity(sec)
+	con := console.New(g, handler, log)
+	go con.Run(runCtx)
+	handler.Handle("/", con)
 	reloadMu.Lock()
 	err = admin.move(cfg.Admin.Listen, sec.TLS(), handler)
 	reloadMu.Unlock()

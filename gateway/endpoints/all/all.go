@@ -9,6 +9,7 @@ import (
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/bluetooth"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/capture"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/console"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/isotp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/j1939"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/logfile"
