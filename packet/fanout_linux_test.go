@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,56 @@ func drain(t testing.TB, c *Conn, quiet time.Duration) [][]byte {
 		}
 		out = append(out, bytes.Clone(p.Data))
 	}
+}
+
+// drainAll reads every socket until want packets arrived in all or 20 s
+// passed, then for quiet more to catch any extra: on a loaded machine the
+// kernel may deliver the last packets long after they were sent, so a
+// fixed quiet period alone can end the count early.
+func drainAll(t testing.TB, want int, quiet time.Duration, conns ...*Conn) [][][]byte {
+	t.Helper()
+	out := make([][][]byte, len(conns))
+	var mu sync.Mutex
+	total := 0
+	deadline := time.Now().Add(20 * time.Second)
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 4096)
+			for {
+				mu.Lock()
+				done := total >= want
+				mu.Unlock()
+				// Short waits, so that a socket that has nothing more
+				// notices soon when the others completed the count.
+				wait := 20 * time.Millisecond
+				if done {
+					wait = quiet
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), wait)
+				p, err := c.ReadPacket(ctx, buf)
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) {
+					if done || time.Now().After(deadline) {
+						return
+					}
+					continue
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				out[i] = append(out[i], bytes.Clone(p.Data))
+				total++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 func TestFanoutSpreadsFlows(t *testing.T) {
@@ -84,7 +135,8 @@ func TestFanoutSpreadsFlows(t *testing.T) {
 					}
 				}
 			}
-			got := [2][][]byte{drain(t, s0, 200*time.Millisecond), drain(t, s1, 50*time.Millisecond)}
+			all := drainAll(t, flows*perFlow, 200*time.Millisecond, s0, s1)
+			got := [2][][]byte{all[0], all[1]}
 			if total := len(got[0]) + len(got[1]); total != flows*perFlow {
 				t.Fatalf("sockets got %d + %d packets, want %d in all", len(got[0]), len(got[1]), flows*perFlow)
 			}
