@@ -1,0 +1,19 @@
+//go:build !linux
+
+package socketcand
+
+import (
+	"errors"
+	"net"
+	"syscall"
+)
+
+// rawConn: without Linux, the writer goroutine writes everything.
+func rawConn(net.Conn) syscall.RawConn { return nil }
+
+func tryWrite(syscall.RawConn, []byte) int { return 0 }
+
+// ifCounters: interface counters are read from Linux's sysfs only.
+func ifCounters(name string) (rb, rp, tb, tp uint64, err error) {
+	return 0, 0, 0, 0, errors.New("interface counters of " + name + ": only on Linux")
+}
