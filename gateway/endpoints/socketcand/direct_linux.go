@@ -12,10 +12,20 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rawConn returns c's socket for non-blocking writes from Send (a plain
-// TCP connection), or nil (TLS): then the client's writer goroutine
-// writes everything.
-func rawConn(c net.Conn) syscall.RawConn {
+// directWriter writes to a plain TCP connection from Send without
+// waiting (its socket is non-blocking): no goroutine switch to the
+// client's writer while the socket takes the bytes. Its callback is made
+// once, so a write allocates nothing.
+type directWriter struct {
+	rc syscall.RawConn
+	p  []byte
+	n  int
+	fn func(fd uintptr) bool
+}
+
+// newDirect returns c's direct writer, or nil (TLS): then the client's
+// writer goroutine writes everything.
+func newDirect(c net.Conn) *directWriter {
 	tc, ok := c.(*net.TCPConn)
 	if !ok {
 		return nil
@@ -24,28 +34,33 @@ func rawConn(c net.Conn) syscall.RawConn {
 	if err != nil {
 		return nil
 	}
-	return rc
+	d := &directWriter{rc: rc}
+	d.fn = d.write
+	return d
 }
 
-// tryWrite writes as much of p as the socket takes now, without waiting,
-// and returns how much that was; errors are left to the writer goroutine's
-// blocking write, which reports them.
-func tryWrite(rc syscall.RawConn, p []byte) int {
-	n := 0
-	rc.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			k, err := unix.Write(int(fd), p[n:])
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil || k <= 0 {
-				break
-			}
-			n += k
+func (d *directWriter) write(fd uintptr) bool {
+	for d.n < len(d.p) {
+		k, err := unix.Write(int(fd), d.p[d.n:])
+		if err == unix.EINTR {
+			continue
 		}
-		return true // never wait
-	})
-	return n
+		if err != nil || k <= 0 {
+			break
+		}
+		d.n += k
+	}
+	return true // never wait
+}
+
+// try writes as much of p as the socket takes now and returns how much
+// that was; errors are left to the writer goroutine's blocking write,
+// which reports them.
+func (d *directWriter) try(p []byte) int {
+	d.p, d.n = p, 0
+	d.rc.Write(d.fn)
+	d.p = nil
+	return d.n
 }
 
 // ifCounters reads the receive and transmit counters of interface name

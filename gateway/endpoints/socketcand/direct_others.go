@@ -5,13 +5,14 @@ package socketcand
 import (
 	"errors"
 	"net"
-	"syscall"
 )
 
-// rawConn: without Linux, the writer goroutine writes everything.
-func rawConn(net.Conn) syscall.RawConn { return nil }
+// directWriter: without Linux, the writer goroutine writes everything.
+type directWriter struct{}
 
-func tryWrite(syscall.RawConn, []byte) int { return 0 }
+func newDirect(net.Conn) *directWriter { return nil }
+
+func (*directWriter) try([]byte) int { return 0 }
 
 // ifCounters: interface counters are read from Linux's sysfs only.
 func ifCounters(name string) (rb, rp, tb, tp uint64, err error) {

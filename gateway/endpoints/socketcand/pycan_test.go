@@ -2,9 +2,9 @@ package socketcand
 
 import (
 	"context"
-	"net"
 	"fmt"
 	"math"
+	"net"
 	"strconv"
 	"strings"
 	"testing"

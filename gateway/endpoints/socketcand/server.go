@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/endpoints/stream"
@@ -83,9 +82,15 @@ var verbs = [...][]string{
 // behind loses frames (counted, reason queue_overflow).
 const maxClientBacklog = 1 << 20
 
+// directIdle is how long a client's connection must have been idle for
+// Send to write to it directly (at once, no goroutine switch); on a busier
+// connection the client's writer goroutine writes, taking whatever piled
+// up meanwhile in one write.
+const directIdle = 500 * time.Microsecond
+
 // keepBuf is the largest output buffer a client keeps between writes; a
 // larger one (a client that fell behind) is released once written.
-const keepBuf = 64 << 10
+const keepBuf = 256 << 10
 
 // signal wakes the goroutine waiting on c without blocking.
 func signal(c chan struct{}) {
@@ -102,7 +107,7 @@ const RawHold = 150 * time.Millisecond
 type client struct {
 	s    *server
 	c    net.Conn
-	rc   syscall.RawConn // plain TCP: Send writes without waiting; nil: the writer writes
+	dw   *directWriter // plain TCP on Linux: Send writes without waiting; nil: the writer writes
 	addr string
 	key  string // peer key: its slot and its log budget
 	wake chan struct{}
@@ -110,7 +115,8 @@ type client struct {
 	// wmu serialises writes to c (the writer goroutine, replies, and Send's
 	// writes that do not wait); it is taken before mu, or tried while
 	// holding mu.
-	wmu sync.Mutex
+	wmu       sync.Mutex
+	lastWrite atomic.Int64 // when c was last written to (monotonic ns, see now)
 
 	mu        sync.Mutex
 	mode      int
@@ -198,7 +204,7 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 		// From here the client holds a slot until close, and must open
 		// the bus within the handshake timeout (serve).
 		c.SetReadDeadline(time.Now().Add(s.hsTimeout))
-		cl := &client{s: s, c: c, rc: rawConn(c), addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
+		cl := &client{s: s, c: c, dw: newDirect(c), addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
 			subs: map[uint32]*subscription{}, jobs: map[uint32]*job{}}
 		s.mu.Lock()
 		s.clients[cl] = struct{}{}
@@ -270,6 +276,12 @@ func (cl *client) say(msg string) {
 	cl.c.Write([]byte(msg))
 }
 
+// epoch anchors now.
+var epoch = time.Now()
+
+// now is a monotonic clock in nanoseconds.
+func now() int64 { return int64(time.Since(epoch)) }
+
 // writer writes the frame output Send could not write at once: while the
 // client is held after "< ok >" to rawmode, while another write is in
 // progress, or what the socket did not take.
@@ -281,27 +293,27 @@ func (cl *client) writer(ctx context.Context) {
 			return
 		case <-cl.wake:
 		}
-		for {
-			cl.mu.Lock()
-			if cl.closed {
-				cl.mu.Unlock()
-				return
-			}
-			wait := time.Until(cl.holdUntil)
-			if wait <= 0 {
-				cl.holdUntil = time.Time{}
-			}
-			cl.mu.Unlock()
-			if wait <= 0 {
-				break
-			}
-			time.Sleep(wait)
-		}
 		cl.wmu.Lock()
 		cl.mu.Lock()
+		if cl.closed {
+			cl.mu.Unlock()
+			cl.wmu.Unlock()
+			return
+		}
+		if !cl.holdUntil.IsZero() {
+			if wait := time.Until(cl.holdUntil); wait > 0 {
+				cl.mu.Unlock()
+				cl.wmu.Unlock()
+				time.Sleep(wait)
+				signal(cl.wake)
+				continue
+			}
+			cl.holdUntil = time.Time{}
+		}
 		buf, cl.out = cl.out, buf[:0]
 		cl.mu.Unlock()
 		if len(buf) > 0 {
+			cl.lastWrite.Store(now())
 			cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
 			if _, err := cl.c.Write(buf); err != nil {
 				cl.wmu.Unlock()
@@ -312,17 +324,24 @@ func (cl *client) writer(ctx context.Context) {
 		}
 		cl.wmu.Unlock()
 		if cap(buf) > keepBuf {
-			buf = nil // release what a backlog grew
+			// Release what a backlog grew once the client has caught up.
+			cl.mu.Lock()
+			if len(cl.out) == 0 {
+				buf, cl.out = nil, nil
+			}
+			cl.mu.Unlock()
 		}
 	}
 }
 
-// flushLocked writes cl.out now if nothing else is writing and the client
-// is not held, as far as the socket takes it without waiting; the rest is
-// left to the writer goroutine. cl.mu is held.
-func (cl *client) flushLocked() {
-	if cl.rc != nil && cl.holdUntil.IsZero() && cl.wmu.TryLock() {
-		n := tryWrite(cl.rc, cl.out)
+// flushLocked writes cl.out now if the connection has been idle for
+// directIdle, nothing else is writing and the client is not held, as far as
+// the socket takes it without waiting; the rest is left to the writer
+// goroutine. t is now(); cl.mu is held.
+func (cl *client) flushLocked(t int64) {
+	if cl.dw != nil && cl.holdUntil.IsZero() && t-cl.lastWrite.Load() >= int64(directIdle) && cl.wmu.TryLock() {
+		cl.lastWrite.Store(t)
+		n := cl.dw.try(cl.out)
 		cl.wmu.Unlock()
 		if n == len(cl.out) {
 			cl.out = cl.out[:0]
@@ -681,6 +700,12 @@ func (cl *client) command(ctx context.Context, c *proto.Command, deliver func([]
 		if err != nil {
 			return
 		}
+		if ms > 0 {
+			if _, _, _, _, err := cl.stat(); err != nil {
+				cl.say("< error statistics: cannot read the counters of " + cl.s.statName() + " >")
+				return
+			}
+		}
 		cl.mu.Lock()
 		if cl.statStop != nil {
 			close(cl.statStop)
@@ -852,6 +877,7 @@ func (s *server) fanout(frames []frame.Frame) {
 	defer s.sendMu.Unlock()
 	var bytes uint64
 	encoded := false
+	t := now()
 	for cl := range s.clients {
 		cl.mu.Lock()
 		switch {
@@ -879,7 +905,7 @@ func (s *server) fanout(frames []frame.Frame) {
 				cl.out = append(cl.out, s.enc[:s.ends[k-1]]...)
 				cl.rp.Add(uint64(k))
 				cl.rb.Add(b)
-				cl.flushLocked()
+				cl.flushLocked(t)
 			}
 		case cl.mode == modeBCM && len(cl.subs) > 0:
 			added := false
@@ -905,7 +931,7 @@ func (s *server) fanout(frames []frame.Frame) {
 				added = true
 			}
 			if added {
-				cl.flushLocked()
+				cl.flushLocked(t)
 			}
 		}
 		cl.mu.Unlock()

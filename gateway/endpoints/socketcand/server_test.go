@@ -27,7 +27,7 @@ func testServer(t *testing.T, iface string, access func(iface string, id uint32,
 }
 
 // testServerWith is testServer with the given settings.
-func testServerWith(t *testing.T, cfg *Config, access func(iface string, id uint32, write bool) bool) (*server, *endpoint.Env, <-chan frame.Frame) {
+func testServerWith(t testing.TB, cfg *Config, access func(iface string, id uint32, write bool) bool) (*server, *endpoint.Env, <-chan frame.Frame) {
 	t.Helper()
 	env := &endpoint.Env{
 		Name:      "sc",
@@ -68,6 +68,12 @@ func testServerWith(t *testing.T, cfg *Config, access func(iface string, id uint
 // dial connects a client, opens the bus and switches to mode (if any).
 func dial(t *testing.T, s *server, mode string) (net.Conn, *bufio.Reader) {
 	t.Helper()
+	return dialBus(t, s, "vcan0", mode)
+}
+
+// dialBus is dial for the bus named bus.
+func dialBus(t *testing.T, s *server, bus, mode string) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	c, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +81,7 @@ func dial(t *testing.T, s *server, mode string) (net.Conn, *bufio.Reader) {
 	t.Cleanup(func() { c.Close() })
 	r := bufio.NewReader(c)
 	exchange(t, c, r, "", "< hi >")
-	exchange(t, c, r, "< open vcan0 >", "< ok >")
+	exchange(t, c, r, "< open "+bus+" >", "< ok >")
 	if mode != "" {
 		exchange(t, c, r, "< "+mode+" >", "< ok >")
 	}
