@@ -194,7 +194,7 @@ func BenchmarkSend(b *testing.B) {
 	for _, bc := range []struct{ n, batch int }{{1, 1}, {1, 64}, {10, 64}, {50, 1}, {50, 64}} {
 		n := bc.n
 		b.Run(fmt.Sprintf("clients=%d/batch=%d", n, bc.batch), func(b *testing.B) {
-			s, env, _ := testServerWith(b, &Config{Listen: "127.0.0.1:0", Bus: "vcan0", MaxClients: 64, MaxClientsPerPeer: 64, }, nil)
+			s, env, _ := testServerWith(b, &Config{Listen: "127.0.0.1:0", Bus: "vcan0", MaxClients: 64, MaxClientsPerPeer: 64}, nil)
 			rc := connectRaw(b, s, env, n)
 			defer rc.close()
 			batch := testBatch()[:bc.batch]
