@@ -312,7 +312,7 @@ func BenchmarkHILSocketcand(b *testing.B) {
 		r := scMeasure(b, s, 1, n, "1")
 		s.stop()
 		b.Logf("%v", r)
-		if r.got != n {
+		if r.got != n && name == "fieldgate" {
 			b.Errorf("%s: the client got %d of %d frames", name, r.got, n)
 		}
 		if name == "fieldgate" {
@@ -375,7 +375,14 @@ func BenchmarkHILSocketcand(b *testing.B) {
 			name, one.serverCPU.Round(time.Microsecond), (fifty.serverCPU / 50).Round(time.Microsecond),
 			float64(fifty.serverCPU)/50/float64(one.serverCPU), rss0, fifty.rssKB, rss1)
 		if fifty.got != ns || one.got != ns {
-			b.Errorf("%s: clients got %d (1 client) and %d (slowest of 50) of %d frames", name, one.got, fifty.got, ns)
+			// fieldgate must deliver every frame to every client;
+			// socketcand's loss (each client's process reads its own
+			// socket: 50 processes on one CPU) is reported.
+			report := b.Logf
+			if name == "fieldgate" {
+				report = b.Errorf
+			}
+			report("%s: clients got %d (1 client) and %d (slowest of 50) of %d frames", name, one.got, fifty.got, ns)
 		}
 	}
 	b.Logf("load average after: %s", loadavg())
