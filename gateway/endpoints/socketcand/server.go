@@ -389,27 +389,39 @@ func (cl *client) close() {
 	}
 }
 
-// lastRelease is when releaseMemory last returned memory to the system.
-var lastRelease atomic.Int64
-
 // releaseMinInterval spaces releaseMemory's collections.
-const releaseMinInterval = 10 * time.Second
+const releaseMinInterval = 5 * time.Second
+
+// release is releaseMemory's state: when it last ran, and whether one is
+// pending.
+var release struct {
+	mu      sync.Mutex
+	last    time.Time
+	pending bool
+}
 
 // releaseMemory returns the memory the clients of a server used (their
 // buffers, up to a megabyte each for a client that fell behind) to the
 // system once the last of them has left, rather than leaving it to the
-// runtime's gradual scavenger: a forced collection, at most once per
-// releaseMinInterval.
+// runtime's gradual scavenger: a forced collection shortly after, or
+// releaseMinInterval after the previous one, whichever is later.
 func releaseMemory() {
-	t := now()
-	prev := lastRelease.Load()
-	if prev != 0 && t-prev < int64(releaseMinInterval) || !lastRelease.CompareAndSwap(prev, t) {
+	release.mu.Lock()
+	defer release.mu.Unlock()
+	if release.pending {
 		return
 	}
-	go func() {
-		time.Sleep(100 * time.Millisecond) // the clients' goroutines end
+	release.pending = true
+	wait := 100 * time.Millisecond // the clients' goroutines end
+	if next := time.Until(release.last.Add(releaseMinInterval)); next > wait {
+		wait = next
+	}
+	time.AfterFunc(wait, func() {
 		debug.FreeOSMemory()
-	}()
+		release.mu.Lock()
+		release.last, release.pending = time.Now(), false
+		release.mu.Unlock()
+	})
 }
 
 func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
