@@ -161,7 +161,8 @@ func TestBusAccess(t *testing.T) {
 }
 
 // TestSocketcandFDAndRTR: a raw-mode client's fdsend and a BCM-mode
-// client's sendrtr cross a route to a raw-mode client on another endpoint,
+// client's sendrtr cross a route to a raw-mode client on another endpoint
+// (rtr: message),
 // which receives "< fdframe … >" and "< rtr … >" exactly; a BCM subscriber
 // gets no FD frame; bad commands are counted, not answered; fdsend is
 // raw mode only.
@@ -171,7 +172,7 @@ func TestSocketcandFDAndRTR(t *testing.T) {
 admin: {listen: ""}
 endpoints:
   a: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan0}
-  b: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan1}
+  b: {kind: socketcand, listen: "127.0.0.1:%d", bus: vcan1, rtr: message}
 routes:
   - {name: ab, from: [a], to: [b]}
 `, p1, p2))

@@ -188,14 +188,52 @@ func appendHex(b []byte, v uint32, digits int) []byte {
 	return b
 }
 
+// appendTime appends SEC.USEC with six microsecond digits, as socketcand's
+// "%ld.%06ld" does, without allocating.
 func appendTime(b []byte, sec, usec int64) []byte {
 	b = strconv.AppendInt(b, sec, 10)
 	b = append(b, '.')
-	u := strconv.AppendInt(nil, usec, 10)
-	for range 6 - len(u) {
-		b = append(b, '0')
+	if usec < 0 || usec > 999999 {
+		// Out of range (a caller's bug): printed as %06ld would.
+		u := strconv.AppendInt(make([]byte, 0, 24), usec, 10)
+		for range 6 - len(u) {
+			b = append(b, '0')
+		}
+		return append(b, u...)
 	}
-	return append(b, u...)
+	var d [6]byte
+	for i := 5; i >= 0; i-- {
+		d[i] = byte('0' + usec%10)
+		usec /= 10
+	}
+	return append(b, d[:]...)
+}
+
+// RecordSize is the unit of the aligned framing (AlignRecord): python-can
+// 4.1 reads the stream 1024 bytes at a time, a multiple of it.
+const RecordSize = 64
+
+// AlignRecord pads the message b[start:] in front so that it fills a
+// whole number of RecordSize-byte records: a newline, then spaces, then
+// the message, whose ">" is the record's last byte. Clients that look for
+// the next "<" (socketcand's own parser, python-can) skip the padding, and
+// a reader that reads a multiple of RecordSize bytes at a time never gets
+// part of a message; python-can 4.1, which drops the byte after each read's
+// last complete message, drops a padding byte. The padding is at least
+// one byte.
+func AlignRecord(b []byte, start int) []byte {
+	n := len(b) - start
+	size := (n + RecordSize) / RecordSize * RecordSize // > n: one byte of padding at least
+	pad := size - n
+	for range pad {
+		b = append(b, ' ')
+	}
+	copy(b[start+pad:], b[start:start+n])
+	b[start] = '\n'
+	for i := start + 1; i < start+pad; i++ {
+		b[i] = ' '
+	}
+	return b
 }
 
 // AppendRawFrame appends a raw-mode frame message "< frame ID SEC.USEC DATA >".

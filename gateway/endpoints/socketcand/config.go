@@ -29,7 +29,40 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	AllowPeers       []string
 	TLS              *config.TLS
+	// Framing is how frame messages are laid out on the stream:
+	// FramingAligned (the default) or FramingCompact.
+	Framing string
+	// RTR says what raw-mode clients get for a remote frame: RTRDrop (the
+	// default) or RTRMessage.
+	RTR string
+	// Statistics is what "< stat >" reports: StatInterface (the default)
+	// or StatClient.
+	Statistics string
 }
+
+// Values of Config.Framing, Config.RTR and Config.Statistics.
+const (
+	// FramingAligned pads every frame message in front (a newline, then
+	// spaces) to a whole number of 64-byte records, so that python-can
+	// 4.1's 1024-byte reads never split a message.
+	FramingAligned = "aligned"
+	// FramingCompact sends messages back to back, byte for byte as
+	// socketcand does.
+	FramingCompact = "compact"
+	// RTRDrop sends remote frames to no client, as socketcand does
+	// (python-can 4.1 cannot parse "< rtr … >"); they are counted as
+	// unsupported.
+	RTRDrop = "drop"
+	// RTRMessage sends "< rtr ID SEC.USEC DLC >" (socketcand's
+	// doc/protocol.md) to raw-mode clients.
+	RTRMessage = "message"
+	// StatInterface reports the counters of the interface (interface, else
+	// bus), as socketcand reports its bus's /proc/net/dev counters.
+	StatInterface = "interface"
+	// StatClient reports what this endpoint sent to and received from the
+	// client.
+	StatClient = "client"
+)
 
 var _ config.Binder = (*Config)(nil)
 
@@ -59,6 +92,9 @@ var fields = []config.Field{
 	{Name: "handshake_timeout", Default: "5s", Doc: "a client that has not completed TLS and `< open BUS >` this long after connecting is disconnected and counted"},
 	{Name: "allow_peers", Doc: "allowed client addresses/prefixes (any when unset)"},
 	{Name: "tls", Doc: "`{cert:, key:, ca:}`: TLS server certificate and key; with ca, require client certificates signed by it"},
+	{Name: "framing", Default: FramingAligned, Doc: "`aligned`: each frame message is preceded by a newline and spaces up to a whole number of 64-byte records, so python-can 4.1 (1024-byte reads) never sees a message split; `compact`: messages back to back, socketcand's exact bytes"},
+	{Name: "rtr", Default: RTRDrop, Doc: "remote frames: `drop` (as socketcand: sent to no client, counted `unsupported`; python-can 4.1 cannot parse them) or `message` (raw-mode clients get `< rtr ID SEC.USEC DLC >`)"},
+	{Name: "statistics", Default: StatInterface, Doc: "what `< stat >` reports: `interface` (the counters of `interface`, else of the interface named `bus`, as socketcand) or `client` (bytes and frames this endpoint sent to and took from the client)"},
 }
 
 func decode(o *config.Object) config.Settings {
@@ -79,6 +115,9 @@ func decode(o *config.Object) config.Settings {
 	c.HandshakeTimeout = stream.DecodeHandshakeTimeout(o)
 	c.AllowPeers = o.AllowPeers()
 	c.TLS = o.TLS(true)
+	c.Framing = o.OneOf("framing", FramingAligned, FramingAligned, FramingCompact)
+	c.RTR = o.OneOf("rtr", RTRDrop, RTRDrop, RTRMessage)
+	c.Statistics = o.OneOf("statistics", StatInterface, StatInterface, StatClient)
 	return c
 }
 

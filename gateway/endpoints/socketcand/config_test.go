@@ -24,6 +24,9 @@ endpoints:
     beacon: true
     max_clients: 3
     allow_peers: [10.0.0.0/8, 192.168.1.2]
+    framing: compact
+    rtr: message
+    statistics: client
   plain: {kind: socketcand, listen: "127.0.0.1:29537", bus: can0}
   rec: {kind: log, path: /tmp/sc.log}
 routes:
@@ -34,7 +37,8 @@ routes:
 	}
 	got := c.Endpoint("sc").Settings.(*socketcand.Config)
 	want := &socketcand.Config{Listen: "[::ffff:10.0.0.1]:29540", Bus: "vcan0", Interface: "vcan1", Beacon: true,
-		MaxClients: 3, AllowPeers: []string{"10.0.0.0/8", "192.168.1.2"}}
+		MaxClients: 3, AllowPeers: []string{"10.0.0.0/8", "192.168.1.2"},
+		Framing: socketcand.FramingCompact, RTR: socketcand.RTRMessage, Statistics: socketcand.StatClient}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("settings:\n got %+v\nwant %+v", got, want)
 	}
@@ -48,7 +52,8 @@ routes:
 	}
 
 	p := c.Endpoint("plain").Settings.(*socketcand.Config)
-	if !reflect.DeepEqual(p, &socketcand.Config{Listen: "127.0.0.1:29537", Bus: "can0", MaxClients: config.DefaultMaxClients}) {
+	if !reflect.DeepEqual(p, &socketcand.Config{Listen: "127.0.0.1:29537", Bus: "can0", MaxClients: config.DefaultMaxClients,
+		Framing: socketcand.FramingAligned, RTR: socketcand.RTRDrop, Statistics: socketcand.StatInterface}) {
 		t.Errorf("defaults: %+v", p)
 	}
 	if p.Traits().Interface != "" {
@@ -88,6 +93,12 @@ func TestDecodeErrors(t *testing.T) {
 			"sc.yaml:4:43: endpoints.sc.tls: missing certificate (hint: a server needs cert: and key: files)"},
 		{`  sc: {kind: socketcand, bus: vcan0, mode: client}`,
 			`sc.yaml:4:38: endpoints.sc.mode: unknown field "mode"`},
+		{`  sc: {kind: socketcand, bus: vcan0, framing: newline}`,
+			`endpoints.sc.framing: invalid value "newline" (hint: one of: aligned, compact)`},
+		{`  sc: {kind: socketcand, bus: vcan0, rtr: frame}`,
+			`endpoints.sc.rtr: invalid value "frame" (hint: one of: drop, message)`},
+		{`  sc: {kind: socketcand, bus: vcan0, statistics: clients}`,
+			`endpoints.sc.statistics: invalid value "clients" (hint: did you mean "client"?)`},
 		{`  sc: {kind: socketcand, bus: vcan0, listen: "127.0.0.1:9108"}
   sc2: {kind: socketcand, bus: vcan0, listen: "0.0.0.0:9108"}`,
 			"sc.yaml:5:3: endpoints.sc2: binds tcp 0.0.0.0:9108, which sc (sc.yaml:4:3) already binds"},

@@ -14,6 +14,15 @@
 // max_clients_per_peer, the deadline to open the bus, the per-peer log
 // limit: internal/peerlimit) are the gateway's shared internal packages,
 // so this kind behaves exactly as the tcp kind does in those respects.
+//
+// Frame messages are padded in front to whole 64-byte records (framing:
+// aligned) because python-can 4.1, the most common client, reads 1024
+// bytes at a time and loses or warns about messages split across reads;
+// remote frames are not sent by default (rtr: drop), as in socketcand,
+// because python-can cannot parse them. Each batch of routed frames is
+// formatted once for every raw-mode client and written with one write per
+// client: from Send itself when the connection has been idle (no goroutine
+// switch), else by the client's writer goroutine, which coalesces.
 package socketcand
 
 import (

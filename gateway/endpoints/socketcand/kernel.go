@@ -320,8 +320,11 @@ func (cl *client) readBCM(ctx context.Context, b *bcmSock) {
 			cl.s.env.Drop(endpoint.ReasonQueueOverflow, 1)
 			continue
 		}
+		start := len(cl.out)
 		cl.out = proto.AppendBCMFrame(cl.out, f.ID, f.Time/1e9, (f.Time%1e9)/1e3, f.Data[:f.Len])
-		cl.out = append(cl.out, '\n')
+		if cl.s.aligned {
+			cl.out = proto.AlignRecord(cl.out, start)
+		}
 		cl.mu.Unlock()
 		cl.rp.Add(1)
 		cl.rb.Add(uint64(f.Len))

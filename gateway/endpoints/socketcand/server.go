@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,16 @@ type server struct {
 	clients map[*client]struct{}
 	wg      sync.WaitGroup
 	beacon  *net.UDPConn
+
+	rawN    atomic.Int32 // clients in raw mode: every CAN frame has a taker
+	aligned bool         // framing: aligned
+	rtrDrop bool         // rtr: drop
+
+	// sendMu guards the raw-mode encoding of the batch being fanned out,
+	// made once per batch and copied to every raw-mode client.
+	sendMu sync.Mutex
+	enc    []byte
+	ends   []int // end of each frame's message in enc
 }
 
 // Client modes.
@@ -72,6 +83,16 @@ var verbs = [...][]string{
 // behind loses frames (counted, reason queue_overflow).
 const maxClientBacklog = 1 << 20
 
+// directIdle is how long a client's connection must have been idle for
+// Send to write to it directly (at once, no goroutine switch); on a busier
+// connection the client's writer goroutine writes, taking whatever piled
+// up meanwhile in one write.
+const directIdle = 500 * time.Microsecond
+
+// keepBuf is the largest output buffer a client keeps between writes; a
+// larger one (a client that fell behind) is released once written.
+const keepBuf = 256 << 10
+
 // signal wakes the goroutine waiting on c without blocking.
 func signal(c chan struct{}) {
 	select {
@@ -87,9 +108,16 @@ const RawHold = 150 * time.Millisecond
 type client struct {
 	s    *server
 	c    net.Conn
+	dw   *directWriter // plain TCP on Linux: Send writes without waiting; nil: the writer writes
 	addr string
 	key  string // peer key: its slot and its log budget
 	wake chan struct{}
+
+	// wmu serialises writes to c (the writer goroutine, replies, and Send's
+	// writes that do not wait); it is taken before mu, or tried while
+	// holding mu.
+	wmu       sync.Mutex
+	lastWrite atomic.Int64 // when c was last written to (monotonic ns, see now)
 
 	mu        sync.Mutex
 	mode      int
@@ -124,6 +152,7 @@ var _ endpoint.Transceiver = (*server)(nil)
 func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
 	s := &server{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers),
+		aligned: cfg.Framing != FramingCompact, rtrDrop: cfg.RTR != RTRMessage,
 		slots:     peerlimit.NewSlots(cfg.MaxClients, peerlimit.MaxPerPeer(cfg.MaxClientsPerPeer, cfg.MaxClients)),
 		log:       &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed},
 		hsTimeout: peerlimit.HandshakeTimeout(cfg.HandshakeTimeout)}
@@ -176,7 +205,7 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 		// From here the client holds a slot until close, and must open
 		// the bus within the handshake timeout (serve).
 		c.SetReadDeadline(time.Now().Add(s.hsTimeout))
-		cl := &client{s: s, c: c, addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
+		cl := &client{s: s, c: c, dw: newDirect(c), addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
 			subs: map[uint32]*subscription{}, jobs: map[uint32]*job{}}
 		s.mu.Lock()
 		s.clients[cl] = struct{}{}
@@ -227,29 +256,36 @@ func (s *server) runBeacon(ctx context.Context) {
 	}
 }
 
-// say queues a control reply as its own write (clients read replies with a
-// single recv and compare them exactly).
+// say writes a control reply as its own write, after the frame output
+// queued before it (clients read replies with a single recv and compare
+// them exactly).
 func (cl *client) say(msg string) {
+	cl.wmu.Lock()
+	defer cl.wmu.Unlock()
 	cl.mu.Lock()
-	defer cl.mu.Unlock()
 	if cl.closed {
+		cl.mu.Unlock()
 		return
 	}
-	cl.flushLocked()
+	pending := cl.out
+	cl.out = nil
+	cl.mu.Unlock()
 	cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
+	if len(pending) > 0 {
+		cl.c.Write(pending)
+	}
 	cl.c.Write([]byte(msg))
 }
 
-// flushLocked writes pending frame output synchronously (before a reply).
-func (cl *client) flushLocked() {
-	if len(cl.out) == 0 {
-		return
-	}
-	cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
-	cl.c.Write(cl.out)
-	cl.out = cl.out[:0]
-}
+// epoch anchors now.
+var epoch = time.Now()
 
+// now is a monotonic clock in nanoseconds.
+func now() int64 { return int64(time.Since(epoch)) }
+
+// writer writes the frame output Send could not write at once: while the
+// client is held after "< ok >" to rawmode, while another write is in
+// progress, or what the socket did not take.
 func (cl *client) writer(ctx context.Context) {
 	var buf []byte
 	for {
@@ -258,28 +294,63 @@ func (cl *client) writer(ctx context.Context) {
 			return
 		case <-cl.wake:
 		}
+		cl.wmu.Lock()
 		cl.mu.Lock()
 		if cl.closed {
 			cl.mu.Unlock()
+			cl.wmu.Unlock()
 			return
 		}
-		if wait := time.Until(cl.holdUntil); wait > 0 {
-			cl.mu.Unlock()
-			time.Sleep(wait)
-			cl.mu.Lock()
+		if !cl.holdUntil.IsZero() {
+			if wait := time.Until(cl.holdUntil); wait > 0 {
+				cl.mu.Unlock()
+				cl.wmu.Unlock()
+				time.Sleep(wait)
+				signal(cl.wake)
+				continue
+			}
+			cl.holdUntil = time.Time{}
 		}
 		buf, cl.out = cl.out, buf[:0]
 		cl.mu.Unlock()
-		if len(buf) == 0 {
-			continue
+		if len(buf) > 0 {
+			cl.lastWrite.Store(now())
+			cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
+			if _, err := cl.c.Write(buf); err != nil {
+				cl.wmu.Unlock()
+				cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand client too slow or gone; disconnecting", "peer", cl.addr, "err", err)
+				cl.c.Close()
+				return
+			}
 		}
-		cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
-		if _, err := cl.c.Write(buf); err != nil {
-			cl.s.log.Log(slog.LevelWarn, cl.key, "socketcand client too slow or gone; disconnecting", "peer", cl.addr, "err", err)
-			cl.c.Close()
-			return
+		cl.wmu.Unlock()
+		if cap(buf) > keepBuf {
+			// Release what a backlog grew once the client has caught up.
+			cl.mu.Lock()
+			if len(cl.out) == 0 {
+				buf, cl.out = nil, nil
+			}
+			cl.mu.Unlock()
 		}
 	}
+}
+
+// flushLocked writes cl.out now if the connection has been idle for
+// directIdle, nothing else is writing and the client is not held, as far as
+// the socket takes it without waiting; the rest is left to the writer
+// goroutine. t is now(); cl.mu is held.
+func (cl *client) flushLocked(t int64) {
+	if cl.dw != nil && cl.holdUntil.IsZero() && t-cl.lastWrite.Load() >= int64(directIdle) && cl.wmu.TryLock() {
+		cl.lastWrite.Store(t)
+		n := cl.dw.try(cl.out)
+		cl.wmu.Unlock()
+		if n == len(cl.out) {
+			cl.out = cl.out[:0]
+			return
+		}
+		cl.out = cl.out[:copy(cl.out, cl.out[n:])]
+	}
+	signal(cl.wake)
 }
 
 func (cl *client) close() {
@@ -289,6 +360,11 @@ func (cl *client) close() {
 		return
 	}
 	cl.closed = true
+	if cl.mode == modeRaw {
+		cl.s.rawN.Add(-1)
+	}
+	cl.mode = modeNone
+	cl.out = nil
 	for id, j := range cl.jobs {
 		close(j.stop)
 		delete(cl.jobs, id)
@@ -304,9 +380,48 @@ func (cl *client) close() {
 	s := cl.s
 	s.mu.Lock()
 	delete(s.clients, cl)
+	last := len(s.clients) == 0
 	s.mu.Unlock()
 	s.env.Stats.Peers.Add(-1)
 	s.slots.Release(cl.key)
+	if last {
+		releaseMemory()
+	}
+}
+
+// releaseMinInterval spaces releaseMemory's collections.
+const releaseMinInterval = 5 * time.Second
+
+// release is releaseMemory's state: when it last ran, and whether one is
+// pending.
+var release struct {
+	mu      sync.Mutex
+	last    time.Time
+	pending bool
+}
+
+// releaseMemory returns the memory the clients of a server used (their
+// buffers, up to a megabyte each for a client that fell behind) to the
+// system once the last of them has left, rather than leaving it to the
+// runtime's gradual scavenger: a forced collection shortly after, or
+// releaseMinInterval after the previous one, whichever is later.
+func releaseMemory() {
+	release.mu.Lock()
+	defer release.mu.Unlock()
+	if release.pending {
+		return
+	}
+	release.pending = true
+	wait := 100 * time.Millisecond // the clients' goroutines end
+	if next := time.Until(release.last.Add(releaseMinInterval)); next > wait {
+		wait = next
+	}
+	time.AfterFunc(wait, func() {
+		debug.FreeOSMemory()
+		release.mu.Lock()
+		release.last, release.pending = time.Now(), false
+		release.mu.Unlock()
+	})
 }
 
 func (cl *client) serve(ctx context.Context, deliver func([]frame.Frame)) {
@@ -440,9 +555,18 @@ func (cl *client) handshakeFailed(ctx context.Context, step string, err error) {
 func (cl *client) setMode(m int) {
 	cl.mu.Lock()
 	old := cl.mode
+	if cl.closed {
+		cl.mu.Unlock()
+		return
+	}
 	cl.mode = m
 	if m == modeRaw {
 		cl.holdUntil = time.Now().Add(RawHold)
+	}
+	if old == modeRaw && m != modeRaw {
+		cl.s.rawN.Add(-1)
+	} else if old != modeRaw && m == modeRaw {
+		cl.s.rawN.Add(1)
 	}
 	if old == modeBCM && m != modeBCM {
 		for id, j := range cl.jobs {
@@ -616,6 +740,12 @@ func (cl *client) command(ctx context.Context, c *proto.Command, deliver func([]
 		if err != nil {
 			return
 		}
+		if ms > 0 {
+			if _, _, _, _, err := cl.stat(); err != nil {
+				cl.say("< error statistics: cannot read the counters of " + cl.s.statName() + " >")
+				return
+			}
+		}
 		cl.mu.Lock()
 		if cl.statStop != nil {
 			close(cl.statStop)
@@ -653,23 +783,49 @@ func (cl *client) cyclic(ctx context.Context, j *job, iv time.Duration, deliver 
 	}
 }
 
+// statName is the interface whose counters "< stat >" reports
+// (statistics: interface): the interface option, else the bus name.
+func (s *server) statName() string {
+	if s.cfg.Interface != "" {
+		return s.cfg.Interface
+	}
+	return s.cfg.Bus
+}
+
+// stat returns the four counters of "< stat >".
+func (cl *client) stat() (rb, rp, tb, tp uint64, err error) {
+	if cl.s.cfg.Statistics == StatClient {
+		return cl.rb.Load(), cl.rp.Load(), cl.tb.Load(), cl.tp.Load(), nil
+	}
+	return ifCounters(cl.s.statName())
+}
+
 func (cl *client) statistics(iv time.Duration, stop chan struct{}) {
 	t := time.NewTicker(iv)
 	defer t.Stop()
+	var b []byte
 	for {
 		select {
 		case <-stop:
 			return
 		case <-t.C:
 		}
-		cl.say(string(proto.AppendStat(nil, cl.rb.Load(), cl.rp.Load(), cl.tb.Load(), cl.tp.Load())))
+		rb, rp, tb, tp, err := cl.stat()
+		if err != nil {
+			// The interface went away: nothing to report (socketcand
+			// skips the report too).
+			continue
+		}
+		b = proto.AppendStat(b[:0], rb, rp, tb, tp)
+		cl.say(string(b))
 	}
 }
 
 // Send fans frames out to every client in raw mode and to BCM clients
 // subscribed to the frame's ID. A frame no connected client takes (clients
 // in ISO-TP or control mode, BCM clients without a subscription for its ID,
-// FD frames for BCM clients) is a no_peer drop; a frame a BCM client's own
+// FD and remote frames for BCM clients) is a no_peer drop; a remote frame
+// with rtr: drop is an unsupported drop; a frame a BCM client's own
 // throttle or content filter holds back counts as sent. A client too far
 // behind loses frames (counted, queue_overflow).
 func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
@@ -678,13 +834,19 @@ func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	if len(s.clients) == 0 {
 		return 0, &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
 	}
+	raw := s.rawN.Load() > 0
 	for i := range frames {
-		if !frames[i].IsCAN() {
+		f := &frames[i]
+		if !f.IsCAN() {
 			// Send what came before, then report this one.
 			s.fanout(frames[:i])
 			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
 		}
-		if !s.wanted(&frames[i]) {
+		if isRTR(f) && s.rtrDrop {
+			s.fanout(frames[:i])
+			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errRTRDrop}
+		}
+		if !raw && !s.wantedBCM(f) {
 			s.fanout(frames[:i])
 			return i, &endpoint.DropError{Reason: endpoint.ReasonNoPeer, One: true, Err: errNoTaker}
 		}
@@ -693,13 +855,40 @@ func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	return len(frames), nil
 }
 
-var errNoTaker = errors.New("no socketcand client takes this frame (none in raw mode, no BCM subscription for its ID)")
+var _ endpoint.TrySender = (*server)(nil)
 
-// wanted reports whether a connected client takes f (see Send).
-func (s *server) wanted(f *frame.Frame) bool {
+// TrySend is Send, which never waits: frames go into the clients' buffers
+// and are written without waiting, or later by each client's writer
+// goroutine. The gateway therefore calls it from the goroutine that
+// received the frames (its inline path), saving a queue hand-off and a
+// goroutine switch per batch.
+func (s *server) TrySend(frames []frame.Frame) (int, error) {
+	return s.Send(context.Background(), frames)
+}
+
+var (
+	errNoTaker = errors.New("no socketcand client takes this frame (none in raw mode, no BCM subscription for its ID)")
+	errRTRDrop = errors.New("remote frames are not sent to socketcand clients (rtr: drop)")
+)
+
+// isRTR reports a remote request (not an error frame).
+func isRTR(f *frame.Frame) bool {
+	return f.ID&(frame.CANRTRFlag|frame.CANERRFlag) == frame.CANRTRFlag
+}
+
+// bcmTakes reports whether a BCM subscription takes f: classic data
+// frames only (the kernel's BCM, which socketcand uses, reports no remote
+// frames to a subscription). cl.mu is held.
+func (cl *client) bcmTakes(f *frame.Frame) bool {
+	return cl.mode == modeBCM && f.Type != frame.CANFD && f.ID&(frame.CANRTRFlag|frame.CANERRFlag) == 0 &&
+		cl.subs[f.ID&^frame.CANRTRFlag] != nil
+}
+
+// wantedBCM reports whether a BCM client takes f (no client is in raw mode).
+func (s *server) wantedBCM(f *frame.Frame) bool {
 	for cl := range s.clients {
 		cl.mu.Lock()
-		ok := !cl.closed && (cl.mode == modeRaw || cl.mode == modeBCM && f.Type != frame.CANFD && cl.subs[f.ID&^frame.CANRTRFlag] != nil)
+		ok := !cl.closed && cl.bcmTakes(f)
 		cl.mu.Unlock()
 		if ok {
 			return true
@@ -708,57 +897,95 @@ func (s *server) wanted(f *frame.Frame) bool {
 	return false
 }
 
+// appendMsg appends f's raw-mode message (with the framing's padding).
+func (s *server) appendMsg(b []byte, f *frame.Frame) []byte {
+	start := len(b)
+	sec, usec := f.Time/1e9, (f.Time%1e9)/1e3
+	switch {
+	case f.ID&frame.CANERRFlag != 0:
+		b = proto.AppendErrorFrame(b, f.ID, sec, usec)
+	case f.Type == frame.CANFD:
+		b = proto.AppendFDFrame(b, f.ID, f.Flags, sec, usec, f.Data[:f.Len])
+	case f.ID&frame.CANRTRFlag != 0:
+		b = proto.AppendRTRFrame(b, f.ID&^frame.CANRTRFlag, sec, usec, int(f.Len))
+	default:
+		b = proto.AppendRawFrame(b, f.ID, sec, usec, f.Data[:f.Len])
+	}
+	if s.aligned {
+		b = proto.AlignRecord(b, start)
+	}
+	return b
+}
+
+// fanout queues frames for every client that takes them and writes them
+// (one write per client per batch). The raw-mode messages are made once
+// and copied to each raw-mode client.
 func (s *server) fanout(frames []frame.Frame) {
 	if len(frames) == 0 {
 		return
 	}
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	var bytes uint64
+	encoded := false
+	t := now()
 	for cl := range s.clients {
 		cl.mu.Lock()
-		if cl.closed || (cl.mode != modeRaw && (cl.mode != modeBCM || len(cl.subs) == 0)) {
-			cl.mu.Unlock()
-			continue
-		}
-		added := false
-		for i := range frames {
-			f := &frames[i]
-			sec, usec := f.Time/1e9, (f.Time%1e9)/1e3
-			if len(cl.out) > maxClientBacklog {
-				s.env.Drop(endpoint.ReasonQueueOverflow, 1)
-				continue
+		switch {
+		case cl.closed:
+		case cl.mode == modeRaw:
+			if !encoded {
+				s.enc, s.ends = s.enc[:0], s.ends[:0]
+				for i := range frames {
+					s.enc = s.appendMsg(s.enc, &frames[i])
+					s.ends = append(s.ends, len(s.enc))
+					bytes += uint64(frames[i].Len)
+				}
+				encoded = true
 			}
-			switch cl.mode {
-			case modeRaw:
-				switch {
-				case f.ID&frame.CANERRFlag != 0:
-					cl.out = proto.AppendErrorFrame(cl.out, f.ID, sec, usec)
-				case f.Type == frame.CANFD:
-					cl.out = proto.AppendFDFrame(cl.out, f.ID, f.Flags, sec, usec, f.Data[:f.Len])
-				case f.ID&frame.CANRTRFlag != 0:
-					cl.out = proto.AppendRTRFrame(cl.out, f.ID&^frame.CANRTRFlag, sec, usec, int(f.Len))
-				default:
-					cl.out = proto.AppendRawFrame(cl.out, f.ID&^frame.CANRTRFlag, sec, usec, f.Data[:f.Len])
+			k, b := len(frames), bytes
+			if room := maxClientBacklog - len(cl.out); s.ends[k-1] > room {
+				// Too far behind: what does not fit is lost.
+				for k > 0 && s.ends[k-1] > room {
+					k--
+					b -= uint64(frames[k].Len)
 				}
-			case modeBCM:
-				if f.Type == frame.CANFD {
-					continue // BCM mode has no FD frame message
-				}
-				sub, ok := cl.subs[f.ID&^frame.CANRTRFlag]
-				if !ok || !sub.pass(f) {
+				s.env.Drop(endpoint.ReasonQueueOverflow, len(frames)-k)
+			}
+			if k > 0 {
+				cl.out = append(cl.out, s.enc[:s.ends[k-1]]...)
+				cl.rp.Add(uint64(k))
+				cl.rb.Add(b)
+				cl.flushLocked(t)
+			}
+		case cl.mode == modeBCM && len(cl.subs) > 0:
+			added := false
+			for i := range frames {
+				f := &frames[i]
+				if !cl.bcmTakes(f) {
 					continue
 				}
-				cl.out = proto.AppendBCMFrame(cl.out, f.ID&^frame.CANRTRFlag, sec, usec, f.Data[:f.Len])
+				if len(cl.out) > maxClientBacklog {
+					s.env.Drop(endpoint.ReasonQueueOverflow, 1)
+					continue
+				}
+				if !cl.subs[f.ID].pass(f) {
+					continue
+				}
+				start := len(cl.out)
+				cl.out = proto.AppendBCMFrame(cl.out, f.ID, f.Time/1e9, (f.Time%1e9)/1e3, f.Data[:f.Len])
+				if s.aligned {
+					cl.out = proto.AlignRecord(cl.out, start)
+				}
+				cl.rp.Add(1)
+				cl.rb.Add(uint64(f.Len))
+				added = true
 			}
-			// A separator after every frame keeps clients that skip one
-			// byte after a complete message (python-can 4.1) in sync.
-			cl.out = append(cl.out, '\n')
-			cl.rp.Add(1)
-			cl.rb.Add(uint64(f.Len))
-			added = true
+			if added {
+				cl.flushLocked(t)
+			}
 		}
 		cl.mu.Unlock()
-		if added {
-			signal(cl.wake)
-		}
 	}
 }
 

@@ -23,15 +23,19 @@ import (
 // channel.
 func testServer(t *testing.T, iface string, access func(iface string, id uint32, write bool) bool) (*server, *endpoint.Env, <-chan frame.Frame) {
 	t.Helper()
+	return testServerWith(t, &Config{Listen: "127.0.0.1:0", Bus: "vcan0", Interface: iface, MaxClients: 2}, access)
+}
+
+// testServerWith is testServer with the given settings.
+func testServerWith(t testing.TB, cfg *Config, access func(iface string, id uint32, write bool) bool) (*server, *endpoint.Env, <-chan frame.Frame) {
+	t.Helper()
 	env := &endpoint.Env{
 		Name:      "sc",
 		Stats:     &endpoint.Stats{},
 		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BusAccess: access,
 	}
-	ec := &config.Endpoint{Name: "sc", Kind: "socketcand", Settings: &Config{
-		Listen: "127.0.0.1:0", Bus: "vcan0", Interface: iface, MaxClients: 2,
-	}}
+	ec := &config.Endpoint{Name: "sc", Kind: "socketcand", Settings: cfg}
 	ctx, cancel := context.WithCancel(context.Background())
 	tr, err := open(ctx, ec, env)
 	if err != nil {
@@ -64,6 +68,12 @@ func testServer(t *testing.T, iface string, access func(iface string, id uint32,
 // dial connects a client, opens the bus and switches to mode (if any).
 func dial(t *testing.T, s *server, mode string) (net.Conn, *bufio.Reader) {
 	t.Helper()
+	return dialBus(t, s, "vcan0", mode)
+}
+
+// dialBus is dial for the bus named bus.
+func dialBus(t *testing.T, s *server, bus, mode string) (net.Conn, *bufio.Reader) {
+	t.Helper()
 	c, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +81,7 @@ func dial(t *testing.T, s *server, mode string) (net.Conn, *bufio.Reader) {
 	t.Cleanup(func() { c.Close() })
 	r := bufio.NewReader(c)
 	exchange(t, c, r, "", "< hi >")
-	exchange(t, c, r, "< open vcan0 >", "< ok >")
+	exchange(t, c, r, "< open "+bus+" >", "< ok >")
 	if mode != "" {
 		exchange(t, c, r, "< "+mode+" >", "< ok >")
 	}
@@ -120,7 +130,7 @@ func waitPeers(t *testing.T, env *endpoint.Env, n int64) {
 // from the client comes out of Receive, a frame given to Send reaches the
 // client in socketcand's format.
 func TestRawMode(t *testing.T) {
-	s, env, in := testServer(t, "vcan0", nil)
+	s, env, in := testServerWith(t, &Config{Listen: "127.0.0.1:0", Bus: "vcan0", MaxClients: 2, RTR: RTRMessage}, nil)
 	if n, err := s.Send(context.Background(), []frame.Frame{{ID: 1, Type: frame.CAN}}); n != 0 || endpoint.DropReason(err) != endpoint.ReasonNoPeer {
 		t.Fatalf("Send without clients: %d, %v", n, err)
 	}
