@@ -23,8 +23,8 @@ func subscriber(t *testing.T, b *broker, enc, busName, routeExtra, subExtra stri
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  sub: {kind: mqtt, url: %q, client_id: sub-%[4]s, gateway: s, encoding: %s, subscribe: ["in/#"] %s}
-  %s: {kind: test-mqttbus}
+  sub: {kind: mqtt, url: %[1]q, client_id: sub-%[4]s, gateway: s, encoding: %[2]s, subscribe: ["in/#"] %[3]s}
+  %[4]s: {kind: test-mqttbus}
 routes:
   - {name: r, from: [sub], to: [%[4]s] %[5]s}
 `, b.url(), enc, subExtra, busName, routeExtra))
