@@ -39,8 +39,6 @@ type Config struct {
 	// MaxMessage bounds a message: larger ones received are refused
 	// (oversize), and published batches are cut to fit it.
 	MaxMessage int
-	// MaxInflight bounds the QoS 1 messages awaiting their PUBACK.
-	MaxInflight int
 	// Liveness publishes a retained "online" on connect and "offline" at
 	// shutdown (and as the will) on <prefix>/<gateway>/status.
 	Liveness bool
@@ -63,9 +61,6 @@ const DefaultPrefix = "fieldgate"
 
 // DefaultMaxMessage is the default max_message.
 const DefaultMaxMessage = 256 << 10
-
-// DefaultMaxInflight is the default max_inflight.
-const DefaultMaxInflight = 1024
 
 // StatusLevel is the last level of the liveness topic
 // <prefix>/<gateway>/status. A subscribing endpoint skips messages whose
@@ -120,7 +115,6 @@ var fields = []config.Field{
 	{Name: "retain", Default: "false", Doc: "with `signals`: publish retained, so that the broker keeps each CAN message's last signal values for new subscribers"},
 	{Name: "subscribe", Doc: "topic filters (MQTT wildcards `+`, `#`) whose messages enter the gateway; route them to a bus through `allow`"},
 	{Name: "max_message", Default: "256KiB", Doc: "largest message (1KiB–64MiB): bigger ones received are counted `oversize`, published batches are cut to fit"},
-	{Name: "max_inflight", Default: "1024", Doc: "QoS 1 messages awaiting the broker's acknowledgement (1–65535); at the limit, frames wait in the endpoint's queue"},
 	{Name: "liveness", Default: "true", Doc: "retained `online` on `<prefix>/<gateway>/status` after connecting, `offline` at shutdown and as the will message the broker publishes when the gateway dies"},
 	{Name: "keepalive", Default: "30s", Doc: "MQTT keep-alive interval (1s–1h): a broker notices a silent gateway after 1.5 times it"},
 	{Name: "tls", Doc: "`{ca, cert, key, server_name}` for `ssl://`; the key file must not be readable by group or others"},
@@ -189,7 +183,6 @@ func decode(o *config.Object) config.Settings {
 	if c.MaxMessage < 1024 || c.MaxMessage > 64<<20 {
 		o.Errorf(o.Get("max_message"), o.Field("max_message"), "1KiB to 64MiB", "max_message %d out of range", c.MaxMessage)
 	}
-	c.MaxInflight = int(o.Uint("max_inflight", DefaultMaxInflight, 1, 65535))
 	c.Liveness = o.Bool("liveness", true)
 	c.KeepAlive = o.Duration("keepalive", 30*time.Second, time.Second, time.Hour)
 	c.TLS = o.TLS(false)

@@ -202,3 +202,52 @@ routes:
 		t.Fatalf("pub: out %d, dropped %v", es.FramesOut, es.Dropped)
 	}
 }
+
+// TestSignalsRetained: with the signals encoding and retain, the broker
+// keeps each CAN message's last decoded values: a mosquitto_sub started
+// after the frames were published gets, per message topic, the last
+// frame's signals with their units and value descriptions. A frame the
+// DBC does not describe is counted unsupported.
+func TestSignalsRetained(t *testing.T) {
+	b := startMosquitto(t)
+	g := startGateway(t, fmt.Sprintf(`
+admin: {listen: ""}
+endpoints:
+  bus: {kind: test-mqttsrc}
+  sig: {kind: mqtt, url: %q, gateway: sig, encoding: signals, dbc: testdata/demo.dbc, retain: true}
+routes:
+  - {name: r, from: [bus], to: [sig]}
+`, b.url()))
+	waitConnected(t, g, "sig")
+	engine := func(rpm4 uint16, gear byte) frame.Frame {
+		f := frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
+		f.Data[0], f.Data[1], f.Data[2], f.Data[3] = byte(rpm4), byte(rpm4>>8), 130, gear
+		return f
+	}
+	vehicle := frame.Frame{Type: frame.CAN, ID: 0x321, Len: 8}
+	vehicle.Data[0], vehicle.Data[1] = 0x10, 0x27 // 100.00 km/h
+	unknown := frame.Frame{Type: frame.CAN, ID: 0x7FF, Len: 1}
+	inject(t, "bus", []frame.Frame{engine(1000, 1), vehicle, unknown, engine(3250, 3)})
+	waitFor(t, "published", 30*time.Second, func() bool {
+		es := epStatus(g, "sig")
+		return es.FramesOut == 3 && es.Dropped["unsupported"] == 1
+	})
+	out, err := exec.Command("mosquitto_sub", "-h", "127.0.0.1", "-p", fmt.Sprint(b.port), "-v", "-t", "fieldgate/sig/bus/can/+", "-C", "2", "-W", "20").Output()
+	if err != nil {
+		t.Fatalf("mosquitto_sub: %v: %s", err, out)
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		topic, payload, _ := strings.Cut(l, " ")
+		got[topic] = payload
+	}
+	e := got["fieldgate/sig/bus/can/123"]
+	for _, w := range []string{`"message":"Engine"`, `"EngineSpeed":{"value":812.5,"unit":"rpm"}`, `"Gear":{"value":3,"text":"Drive"}`, `"CoolantTemp":{"value":90,"unit":"degC"}`, `"seq":3`} {
+		if !strings.Contains(e, w) {
+			t.Errorf("retained Engine %s: no %s", e, w)
+		}
+	}
+	if v := got["fieldgate/sig/bus/can/321"]; !strings.Contains(v, `"VehicleSpeed":{"value":100,"unit":"km/h"}`) {
+		t.Errorf("retained Vehicle %s", v)
+	}
+}
