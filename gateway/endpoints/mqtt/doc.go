@@ -23,7 +23,9 @@
 // least once. With QoS 0 the frames written to a connection that then
 // broke are lost without a trace on the publishing side; the sequence
 // numbers in the binary and json payloads let a subscribing fieldgate
-// count them (seq_gaps). Received messages above max_message count
+// count them (seq_gaps, once missing for 2 s: messages published again
+// after a reconnect may come after later ones, and fill their hole).
+// Received messages above max_message count
 // oversize, undecodable ones malformed, messages the gateway did not take
 // in time queue_overflow.
 //

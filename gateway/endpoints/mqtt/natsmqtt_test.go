@@ -37,7 +37,7 @@ endpoints:
   src-%[4]s: {kind: test-mqttsrc}
   pub: {kind: mqtt, url: "tcp://127.0.0.1:%[2]d", client_id: nm-pub-%[4]s, gateway: gw, encoding: %[4]s, qos: 1, queue: {size: 65536}}
   sub: {kind: mqtt, url: "tcp://127.0.0.1:%[2]d", client_id: nm-sub-%[4]s, gateway: s, encoding: %[4]s, qos: 1, subscribe: ["fieldgate/gw/#"]}
-  bus-nm-%[4]s: {kind: test-mqttbus}
+  bus-nm-%[4]s: {kind: test-mqttbus, queue: {size: 65536}}
 routes:
   - {name: out, from: [src-%[4]s], to: [pub]}
   - {name: in, from: [sub], to: [bus-nm-%[4]s], allow: [any]}

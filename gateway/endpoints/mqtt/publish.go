@@ -146,11 +146,17 @@ func (c *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 				buildErr = err
 				break
 			}
+			if len(p.inflight) > 0 && !c.cl.IsConnectionOpen() {
+				break // the rest after the reconnect, in order
+			}
 			payload := append([]byte(nil), p.data...)
 			t := c.cl.Publish(p.topic(), c.cfg.QoS, c.cfg.Retain, payload)
 			p.inflight = append(p.inflight, inflight{tok: t, n: n})
 			i += n
 			seq += uint64(n)
+			if failedNow(t) {
+				break
+			}
 		}
 		done, err := c.confirm(ctx)
 		sent += done
@@ -166,6 +172,16 @@ func (c *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		}
 	}
 	return sent, nil
+}
+
+// failedNow reports whether t has already failed (not connected).
+func failedNow(t paho.Token) bool {
+	select {
+	case <-t.Done():
+		return t.Error() != nil
+	default:
+		return false
+	}
 }
 
 // confirm waits for the messages of p.inflight in order and returns the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
@@ -34,10 +35,14 @@ type receiver struct {
 	k       int
 	deliver func([]frame.Frame)
 	seqs    map[string]*seqState // by publisher: the topic up to <gateway>
+	now     time.Time            // when the messages being handled arrived (about)
 	log     *peerlimit.Log
 }
 
-type seqState struct{ next uint64 }
+type seqState struct {
+	next  uint64
+	holes []hole // sorted by from
+}
 
 // maxPublishers bounds the publishers whose sequence numbers are followed.
 const maxPublishers = 4096
@@ -58,11 +63,18 @@ func (c *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 	r := &c.rx
 	r.deliver = deliver
 	defer r.log.Flush()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			r.expire(time.Time{}) // what is still missing now is lost
 			return ctx.Err()
+		case now := <-tick.C:
+			r.expire(now)
+			continue
 		case m := <-c.msgs:
+			r.now = time.Now()
 			r.handle(m.Topic(), m.Payload())
 		}
 		// Take what else is waiting into the same batches.
@@ -138,7 +150,7 @@ func (r *receiver) handle(topic string, data []byte) {
 		seq, n, hasSeq = info.Seq, 1, info.HasSeq
 	}
 	if hasSeq {
-		r.track(publisherKey(topic), seq, n)
+		r.track(publisherKey(topic), seq, n, r.now)
 	}
 }
 
@@ -159,10 +171,13 @@ func publisherKey(topic string) string {
 	return t
 }
 
-// track follows a publisher's sequence numbers: frames skipped count as
-// gaps; repeated or late ones (QoS 1 publishes again) count nothing; a
-// message numbered 1 is a publisher that started again.
-func (r *receiver) track(key string, seq uint64, n int) {
+// track follows a publisher's sequence numbers. Frames skipped leave a
+// hole; a message that comes late (a QoS 1 publisher's messages published
+// again after a reconnect may overtake the ones that failed) fills it.
+// Holes still open after holdGaps count as seq_gaps (expire); repeated
+// messages count nothing; a message numbered 1 is a publisher that
+// started again.
+func (r *receiver) track(key string, seq uint64, n int, now time.Time) {
 	if key == "" {
 		return
 	}
@@ -170,19 +185,89 @@ func (r *receiver) track(key string, seq uint64, n int) {
 	if !ok || seq == 1 {
 		if !ok {
 			if len(r.seqs) >= maxPublishers {
+				r.expire(time.Time{})
 				clear(r.seqs)
 			}
 			st = &seqState{}
 			r.seqs[key] = st
 		}
+		r.countHoles(st, len(st.holes))
 		st.next = seq + uint64(n)
 		return
 	}
-	if seq > st.next {
-		r.c.env.Stats.SeqGaps.Add(seq - st.next)
+	end := seq + uint64(n)
+	if seq < st.next && len(st.holes) > 0 {
+		st.fill(seq, min(end, st.next))
 	}
-	if end := seq + uint64(n); end > st.next {
+	if seq > st.next {
+		if len(st.holes) == maxHoles {
+			r.countHoles(st, 1)
+		}
+		st.holes = append(st.holes, hole{from: st.next, to: seq, at: now})
+	}
+	if end > st.next {
 		st.next = end
+	}
+}
+
+// holdGaps is how long missing frames may still come before they count
+// as seq_gaps; maxHoles bounds the holes followed per publisher (the
+// oldest counts when another opens).
+const (
+	holdGaps = 2 * time.Second
+	maxHoles = 64
+)
+
+// hole is a range of sequence numbers [from, to) not received, first
+// missed at at.
+type hole struct {
+	from, to uint64
+	at       time.Time
+}
+
+// fill removes [a, b) from the holes.
+func (st *seqState) fill(a, b uint64) {
+	out := st.holes[:0]
+	var split []hole
+	for _, h := range st.holes {
+		if b <= h.from || a >= h.to {
+			out = append(out, h)
+			continue
+		}
+		if h.from < a {
+			out = append(out, hole{from: h.from, to: a, at: h.at})
+		}
+		if b < h.to {
+			split = append(split, hole{from: b, to: h.to, at: h.at})
+		}
+	}
+	st.holes = append(out, split...)
+}
+
+// countHoles counts the first k holes of st as gaps and removes them.
+func (r *receiver) countHoles(st *seqState, k int) {
+	for _, h := range st.holes[:k] {
+		r.c.env.Stats.SeqGaps.Add(h.to - h.from)
+	}
+	st.holes = append(st.holes[:0], st.holes[k:]...)
+}
+
+// expire counts the holes open since before now − holdGaps (all of them
+// for the zero time).
+func (r *receiver) expire(now time.Time) {
+	for _, st := range r.seqs {
+		if len(st.holes) == 0 {
+			continue
+		}
+		keep := st.holes[:0]
+		for _, h := range st.holes {
+			if now.IsZero() || now.Sub(h.at) >= holdGaps {
+				r.c.env.Stats.SeqGaps.Add(h.to - h.from)
+				continue
+			}
+			keep = append(keep, h)
+		}
+		st.holes = keep
 	}
 }
 
