@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -43,16 +42,6 @@ routes:
 			}
 		}
 		return m
-	}
-}
-
-// pubLines publishes each line as one message with mosquitto_pub -l (QoS 1).
-func pubLines(t *testing.T, b *broker, topic string, lines ...string) {
-	t.Helper()
-	cmd := exec.Command("mosquitto_pub", "-h", "127.0.0.1", "-p", fmt.Sprint(b.port), "-q", "1", "-t", topic, "-l")
-	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n") + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("mosquitto_pub: %v: %s", err, out)
 	}
 }
 
