@@ -236,6 +236,17 @@ func (b *broker) start() {
 	})
 }
 
+// stop stops the broker with SIGTERM (a clean shutdown: with persistence
+// it saves its sessions).
+func (b *broker) stop() {
+	if b.cmd == nil || b.cmd.Process == nil {
+		return
+	}
+	b.cmd.Process.Signal(syscall.SIGTERM)
+	<-b.done
+	b.cmd = nil
+}
+
 // kill stops the broker with SIGKILL (no clean shutdown).
 func (b *broker) kill() {
 	if b.cmd == nil || b.cmd.Process == nil {
