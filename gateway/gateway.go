@@ -30,6 +30,9 @@ type Gateway struct {
 	runCtx  context.Context
 	started time.Time
 	links   *linkWatch
+
+	finished chan struct{} // see Finished
+	finOnce  sync.Once
 }
 
 // node is one running endpoint: its configuration, transceiver, queue
@@ -96,7 +99,7 @@ func New(log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	g := &Gateway{log: log, eps: map[string]*node{}}
+	g := &Gateway{log: log, eps: map[string]*node{}, finished: make(chan struct{})}
 	g.metrics = newMetrics(g)
 	g.table.Store(&table{})
 	return g
@@ -336,8 +339,10 @@ func (g *Gateway) startEndpoint(e *node) {
 			e.recvErr.Store(&err)
 			if errors.Is(err, io.EOF) {
 				e.env.Log.Info("source finished")
+				g.sourceEnded(e)
 			} else {
 				e.env.Log.Error("receive stopped", "err", err)
+				g.sourceEnded(e)
 			}
 		}
 	}()

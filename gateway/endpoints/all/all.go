@@ -6,6 +6,7 @@ package all
 
 import (
 	// Each kind registers itself with package endpoint in its init.
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/bluetooth"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/capture"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/isotp"
@@ -14,10 +15,12 @@ import (
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/mqtt"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/nats"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/packet"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/slcan"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/socketcand"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tipc"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/udp"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/udpmulticast"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/unix"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/vsock"
 )
