@@ -260,16 +260,12 @@ func (c *conn) waitUp(ctx context.Context) error {
 // Close says offline (retained; the will covers a gateway that dies
 // instead), disconnects and stops reconnecting.
 func (c *conn) Close() error {
-	select {
-	case <-c.upChan():
-		if c.cfg.Liveness {
-			t := c.cl.Publish(c.cfg.StatusTopic(), 1, true, []byte(Offline))
-			t.WaitTimeout(2 * time.Second)
-		}
-	default:
-	}
 	c.stop()
 	<-c.done
+	if c.cfg.Liveness && c.cl.IsConnectionOpen() {
+		t := c.cl.Publish(c.cfg.StatusTopic(), 1, true, []byte(Offline))
+		t.WaitTimeout(5 * time.Second)
+	}
 	c.cl.Disconnect(250)
 	c.setUp(false)
 	c.env.Stats.Peers.Store(0)
