@@ -13,6 +13,7 @@ import (
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/isotp"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/j1939"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/logfile"
+	_ "github.com/fieldgate/fieldgate/gateway/endpoints/mqtt"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/nats"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/packet"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/slcan"

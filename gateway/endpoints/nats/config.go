@@ -60,6 +60,9 @@ type Server struct {
 	MaxMemory, MaxStore int64
 	// MaxPayload is the largest message the server accepts.
 	MaxPayload int
+	// MQTTListen is the address of the server's MQTT listener ("": none);
+	// MQTT needs JetStream (StoreDir).
+	MQTTListen string
 }
 
 // Credentials authenticate the client: one of user and password, a token,
@@ -138,6 +141,9 @@ func (c *Config) Binds() []config.Bind {
 	if c.Server.StoreDir != "" {
 		b = append(b, config.Bind{Space: "file", Addr: c.Server.StoreDir})
 	}
+	if c.Server.MQTTListen != "" {
+		b = append(b, config.Bind{Space: "tcp", Addr: config.NormAddr(c.Server.MQTTListen)})
+	}
 	return b
 }
 
@@ -152,7 +158,7 @@ var fields = []config.Field{
 	{Name: "dbc", Doc: "the DBC file of the `signals` encoding (a relative path is relative to the configuration file); a DBC with errors is refused with its file:line"},
 	{Name: "subscribe", Doc: "subjects (NATS wildcards `*`, `>`) whose messages enter the gateway; route them to a bus through `allow`"},
 	{Name: "max_message", Default: "1MiB", Doc: "largest message: bigger ones received are counted `oversize`, published batches are cut to fit"},
-	{Name: "server", Doc: "embedded server (without `url`): `{listen: 127.0.0.1:4222, store_dir: DIR, max_memory: 0, max_store: 0, max_payload: 1MiB}`; `store_dir` turns JetStream on"},
+	{Name: "server", Doc: "embedded server (without `url`): `{listen: 127.0.0.1:4222, store_dir: DIR, max_memory: 0, max_store: 0, max_payload: 1MiB, mqtt_listen: none}`; `store_dir` turns JetStream on; `mqtt_listen` (host:port, with `store_dir`) opens the server's MQTT listener"},
 	{Name: "tls", Doc: "`{ca, cert, key, server_name}` for `url` connections; the key file must not be readable by group or others"},
 	{Name: "credentials", Doc: "one of `{user, password}`, `{token}`, `{nkey: seed file}`, `{creds: file}`; key and creds files must not be readable by group or others"},
 	{Name: "reconnect", Default: "{min: 100ms, max: 5s}", Doc: "backoff between connection attempts (doubling from min to max); attempts never stop"},
@@ -300,6 +306,10 @@ func decodeServer(o *config.Object, c *Config) Server {
 	r.MaxPayload = int(s.Size("max_payload", DefaultMaxMessage))
 	if r.MaxPayload < 1024 || r.MaxPayload > 64<<20 {
 		s.Errorf(s.Get("max_payload"), s.Field("max_payload"), "1KiB to 64MiB", "max_payload %d out of range", r.MaxPayload)
+	}
+	r.MQTTListen = s.HostPort("mqtt_listen", false, "")
+	if r.MQTTListen != "" && r.StoreDir == "" {
+		s.Errorf(s.Get("mqtt_listen"), s.Field("mqtt_listen"), "set store_dir too", "the MQTT listener needs JetStream (store_dir)")
 	}
 	if n != nil && !c.Embedded() {
 		o.Errorf(n, o.Field("server"), "remove server, or url to run the embedded server", "server applies to the embedded server (no url)")

@@ -43,6 +43,19 @@ func startServer(cfg *Config, log *slog.Logger) (*server.Server, error) {
 	if opts.JetStreamMaxStore == 0 {
 		opts.JetStreamMaxStore = -1
 	}
+	if cfg.Server.MQTTListen != "" {
+		mh, mp, err := net.SplitHostPort(cfg.Server.MQTTListen)
+		if err != nil {
+			return nil, fmt.Errorf("server.mqtt_listen: %w", err)
+		}
+		if opts.MQTT.Port, err = strconv.Atoi(mp); err != nil {
+			return nil, fmt.Errorf("server.mqtt_listen: port %q", mp)
+		}
+		opts.MQTT.Host = mh
+		if opts.MQTT.Port == 0 {
+			opts.MQTT.Port = server.RANDOM_PORT
+		}
+	}
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded server: %w", err)
