@@ -36,6 +36,10 @@ type conn struct {
 	mu sync.Mutex
 	up chan struct{} // closed while connected
 
+	bmu  sync.Mutex    // serialises updates of env.Stats.Broker
+	done      chan struct{} // closed by Close (stops measureRTT)
+	closeOnce sync.Once
+
 	pub  publisher
 	jsp  jsPublisher
 	subs []*natsio.Subscription
@@ -51,7 +55,7 @@ const msgQueue = 8192
 
 func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
-	c := &conn{cfg: cfg, env: env, up: make(chan struct{})}
+	c := &conn{cfg: cfg, env: env, up: make(chan struct{}), done: make(chan struct{})}
 	var sb [8]byte
 	rand.Read(sb[:])
 	c.session = hex.EncodeToString(sb[:])
@@ -66,6 +70,7 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 		}
 		urls = c.srv.ClientURL()
 	}
+	c.setState(endpoint.BrokerConnecting, redact(urls), "")
 	c.nc, err = natsio.Connect(urls, opts...)
 	if err != nil {
 		c.shutdownServer()
@@ -83,6 +88,7 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 	}
 	c.pub.init(c)
 	c.rx.init(c)
+	go c.measureRTT(c.done)
 	if len(cfg.Subscribe) > 0 {
 		c.msgs = make(chan *natsio.Msg, msgQueue)
 		for _, s := range cfg.Subscribe {
@@ -118,7 +124,7 @@ func (c *conn) options() ([]natsio.Option, error) {
 		}),
 		natsio.ConnectHandler(func(nc *natsio.Conn) { c.connected(nc, "connected") }),
 		natsio.ReconnectHandler(func(nc *natsio.Conn) { c.connected(nc, "reconnected") }),
-		natsio.DisconnectErrHandler(func(_ *natsio.Conn, err error) { c.disconnected(err) }),
+		natsio.DisconnectErrHandler(c.disconnected),
 		natsio.ErrorHandler(func(_ *natsio.Conn, _ *natsio.Subscription, err error) {
 			if !errors.Is(err, natsio.ErrSlowConsumer) { // counted from the subscriptions
 				c.env.Log.Warn("nats error", "err", err)
@@ -165,10 +171,14 @@ func (c *conn) connected(nc *natsio.Conn, what string) {
 		}
 	}
 	c.mu.Unlock()
-	c.env.Log.Info(what, "server", nc.ConnectedUrlRedacted())
+	url := redact(nc.ConnectedUrl())
+	c.setState(endpoint.BrokerConnected, url, nc.ConnectedServerName())
+	c.env.Log.Info(what, "server", url)
 }
 
-func (c *conn) disconnected(err error) {
+// disconnected is the client's disconnect handler (nc, not c.nc, as for
+// connected).
+func (c *conn) disconnected(nc *natsio.Conn, err error) {
 	c.mu.Lock()
 	select {
 	case <-c.up:
@@ -177,6 +187,9 @@ func (c *conn) disconnected(err error) {
 	default:
 	}
 	c.mu.Unlock()
+	if !nc.IsClosed() {
+		c.setState(endpoint.BrokerReconnecting, "", "")
+	}
 	if err != nil {
 		c.env.Log.Warn("disconnected; reconnecting", "err", err)
 	}
@@ -206,6 +219,7 @@ func (c *conn) waitConnected(ctx context.Context) error {
 }
 
 func (c *conn) Close() error {
+	c.closeOnce.Do(func() { close(c.done) })
 	for _, s := range c.subs {
 		s.Unsubscribe()
 	}
@@ -213,6 +227,7 @@ func (c *conn) Close() error {
 		c.nc.Close()
 	}
 	c.env.Stats.Peers.Store(0)
+	c.setState(endpoint.BrokerClosed, "", "")
 	c.shutdownServer()
 	return nil
 }
