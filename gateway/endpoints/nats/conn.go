@@ -36,7 +36,7 @@ type conn struct {
 	mu sync.Mutex
 	up chan struct{} // closed while connected
 
-	bmu  sync.Mutex    // serialises updates of env.Stats.Broker
+	bmu       sync.Mutex    // serialises updates of env.Stats.Broker
 	done      chan struct{} // closed by Close (stops measureRTT)
 	closeOnce sync.Once
 
