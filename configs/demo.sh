@@ -44,6 +44,8 @@ echo "== starting gateway B (configs/demo-fleet.yaml): NATS → vcan1, a process
 fieldgate run -c configs/demo-fleet.yaml >/tmp/demo-gateway-b.out 2>/tmp/demo-gateway-b.log &
 GWB=$!
 waitfor 300 connected $ADMIN_B fleet || { echo "gateway B did not connect"; cat /tmp/demo-gateway-b.log; exit 1; }
+# B's subscription is in place once a round trip was measured after it.
+waitfor 300 sh -c "fieldgate status -a $ADMIN_B -json | grep -q '\"rtt_ns\":[1-9]'" || { echo "gateway B did not subscribe"; exit 1; }
 
 echo "== starting a python-can socketcand client (interface=\"socketcand\") and a NATS signals subscriber"
 /usr/bin/python3 gateway/testdata/sc_client.py 127.0.0.1 29536 vcan0 "$N" 20 >/tmp/demo-python.log 2>&1 &

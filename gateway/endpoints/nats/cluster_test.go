@@ -267,8 +267,8 @@ endpoints:
 routes:
   - {name: r, from: [sub], to: [bus-core], allow: [any]}
 `, c.url(other)))
-	waitConnected(t, sub, "sub")
-	time.Sleep(500 * time.Millisecond) // the subscription propagates to every node
+	waitSubscribed(t, sub, "sub")
+	time.Sleep(500 * time.Millisecond) // the subscription propagates to the other nodes
 	fs := indexed(200000)
 	feed(t, c, pub, "in-core", "fieldgate gcore pub", fs)
 	for deadline := time.Now().Add(60 * time.Second); epStatus(pub, "pub").FramesOut != uint64(len(fs)); {

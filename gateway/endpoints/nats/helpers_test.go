@@ -185,6 +185,19 @@ func waitConnected(t *testing.T, g *gateway.Gateway, name string) {
 	waitFor(t, name+" connected", 20*time.Second, func() bool { return epStatus(g, name).Peers == 1 })
 }
 
+// waitSubscribed waits until endpoint name's subscriptions are in place
+// at its server: connected, and a round trip measured on the connection
+// since (the endpoint measures one right after connecting, and the
+// server handles the SUBs written before the PING first).
+func waitSubscribed(t *testing.T, g *gateway.Gateway, name string) {
+	t.Helper()
+	waitConnected(t, g, name)
+	waitFor(t, name+" subscribed", 20*time.Second, func() bool {
+		b := epStatus(g, name).Broker
+		return b != nil && b.State == "connected" && b.RTT > 0
+	})
+}
+
 // frames returns n frames of every type, with payloads that depend on i.
 func testFrames(n int) []frame.Frame {
 	out := make([]frame.Frame, n)

@@ -113,7 +113,7 @@ routes:
 `, port))
 	ep := func(g *gateway.Gateway, name string) gateway.EndpointStatus { return epStatus(g, name) }
 	waitFor(t, "both connected", 30*time.Second, func() bool { return ep(a, "fleet").Peers == 1 && ep(b, "fleet").Peers == 1 })
-	time.Sleep(200 * time.Millisecond) // B's subscription reaches the server
+	waitSubscribed(t, b, "fleet")
 
 	const n = 500
 	in := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")

@@ -31,13 +31,12 @@ endpoints:
 routes:
   - {name: r, from: [sub], to: [%[3]s] %[4]s}
 `, port, enc, busName, routeExtra, subExtra))
-	waitConnected(t, g, "sub")
+	waitSubscribed(t, g, "sub")
 	nc, err := natsio.Connect(fmt.Sprintf("nats://127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	time.Sleep(50 * time.Millisecond)
 	return nc, func() (*bus, func() map[string]uint64) {
 		return busOf(t, busName), func() map[string]uint64 {
 			s := epStatus(g, "sub")
