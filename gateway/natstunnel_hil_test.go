@@ -53,7 +53,7 @@ routes:
 }
 
 // natsRates is the ladder of paced rates BenchmarkHILNATSvsUDP climbs.
-var natsRates = flag.String("fg.natsrates", "1000,2000,3000,4000,5000,6000,8000", "comma-separated ascending paced rates (frames/s) for BenchmarkHILNATSvsUDP")
+var natsRates = flag.String("fg.natsrates", "1000,2000,3000,4000,5000,6000,7000,8000,10000,12000", "comma-separated ascending paced rates (frames/s) for BenchmarkHILNATSvsUDP")
 
 // BenchmarkHILNATSvsUDP compares the NATS path (binary encoding, server
 // embedded in A) with the udp tunnel (default settings) between the same
@@ -102,6 +102,13 @@ func BenchmarkHILNATSvsUDP(b *testing.B) {
 					r.cpu = run.GatewayCPU
 				}
 				if run.Recv != run.Sent || run.Drops != 0 {
+					for _, g := range []*gw{ga, gb} {
+						for _, e := range g.status(b).Endpoints {
+							if len(e.Dropped) > 0 || e.SeqGaps > 0 {
+								b.Logf("round %d %s: %s %s dropped %v, seq gaps %d", round+1, p, g.file, e.Name, e.Dropped, e.SeqGaps)
+							}
+						}
+					}
 					break
 				}
 				r.zeroLoss = rate

@@ -79,9 +79,21 @@ func AppendBinary(msg []byte, f *frame.Frame) ([]byte, bool) {
 // message carries: frames of fs[0]'s source and type, at most MaxBatch,
 // within about 2.1 s of the message's time, the message no longer than
 // limit bytes (fs[0] is appended whatever its size). It returns the
-// message, how many frames it holds, and whether they all have fs[0]'s
+// message, how many frames of fs it took, and whether they all have fs[0]'s
 // subject ID token (else the message goes to the batch subject).
+//
+// A message that already holds frames (from an earlier call) is continued:
+// fs's frames follow them, up to MaxBatch in all, and fs[0] is appended
+// whatever the limit, so the caller checks that it fits; oneID then
+// compares fs's frames with fs[0] only.
 func AppendBinaryBatch(msg []byte, fs []frame.Frame, limit int) (out []byte, n int, oneID bool) {
+	have := int(msg[1])
+	if len(fs) > MaxBatch-have {
+		fs = fs[:MaxBatch-have]
+	}
+	if len(fs) == 0 {
+		return msg, 0, true
+	}
 	f0 := &fs[0]
 	base := int64(binary.BigEndian.Uint64(msg[10:18]))
 	// Room for the whole message first (the caller's buffer keeps it), so
@@ -95,9 +107,6 @@ func AppendBinaryBatch(msg []byte, fs []frame.Frame, limit int) (out []byte, n i
 		msg = slices.Grow(msg[:k], l)
 	}
 	buf := msg[:cap(msg)]
-	if len(fs) > MaxBatch {
-		fs = fs[:MaxBatch]
-	}
 	src, typ, id0 := f0.Source, f0.Type, f0.ID&^frame.CANRTRFlag
 	oneID = true
 	canLike := typ != frame.J1939 && typ != frame.Ethernet
@@ -130,7 +139,7 @@ func AppendBinaryBatch(msg []byte, fs []frame.Frame, limit int) (out []byte, n i
 		n++
 	}
 	msg = buf[:k]
-	msg[1] = byte(n)
+	msg[1] = byte(have + n)
 	return msg, n, oneID
 }
 

@@ -244,7 +244,14 @@ routes:
 				waitSubscribed(t, g, "sub")
 				inject(t, src, fs)
 				b := busOf(t, bus)
-				waitFor(t, "frames across the server", 20*time.Second, func() bool { return b.len() >= len(fs) })
+				deadline := time.Now().Add(30 * time.Second)
+				for b.len() < len(fs) {
+					if time.Now().After(deadline) {
+						ps, ss := epStatus(g, "pub"), epStatus(g, "sub")
+						t.Fatalf("%d of %d frames on the bus; publisher %+v %+v; subscriber %+v %+v; routes %+v", b.len(), len(fs), ps, ps.Broker, ss, ss.Broker, g.Status().Routes)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
 				sameFrames(t, b.snapshot(), fs)
 				if st := epStatus(g, "pub"); st.FramesOut != uint64(len(fs)) || st.Broker == nil || st.Broker.State != "connected" || st.Broker.URL != url {
 					t.Fatalf("publisher %+v (broker %+v)", st, st.Broker)

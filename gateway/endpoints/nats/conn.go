@@ -39,6 +39,10 @@ type conn struct {
 	bmu       sync.Mutex    // serialises updates of env.Stats.Broker
 	done      chan struct{} // closed by Close (stops measureRTT)
 	closeOnce sync.Once
+	// ctx ends when the endpoint closes: the coalesce timer's publish
+	// waits for the connection until then.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	pub  publisher
 	jsp  jsPublisher
@@ -56,6 +60,7 @@ const msgQueue = 8192
 func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
 	c := &conn{cfg: cfg, env: env, up: make(chan struct{}), done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	var sb [8]byte
 	rand.Read(sb[:])
 	c.session = hex.EncodeToString(sb[:])
@@ -220,6 +225,10 @@ func (c *conn) waitConnected(ctx context.Context) error {
 
 func (c *conn) Close() error {
 	c.closeOnce.Do(func() { close(c.done) })
+	c.cancel()
+	if c.pub.c != nil {
+		c.flushOnClose()
+	}
 	for _, s := range c.subs {
 		s.Unsubscribe()
 	}
