@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -35,6 +36,10 @@ type conn struct {
 
 	mu sync.Mutex
 	up chan struct{} // closed while connected
+
+	// maxPayload is the server's max_payload, read when the client
+	// connects (a publish reads it without the client's lock).
+	maxPayload atomic.Int64
 
 	bmu       sync.Mutex    // serialises updates of env.Stats.Broker
 	done      chan struct{} // closed by Close (stops measureRTT)
@@ -176,6 +181,7 @@ func (c *conn) connected(nc *natsio.Conn, what string) {
 		}
 	}
 	c.mu.Unlock()
+	c.maxPayload.Store(nc.MaxPayload())
 	url := redact(nc.ConnectedUrl())
 	c.setState(endpoint.BrokerConnected, url, nc.ConnectedServerName())
 	c.env.Log.Info(what, "server", url)

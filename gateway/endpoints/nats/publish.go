@@ -84,7 +84,11 @@ func transient(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(
 // limit returns the most bytes a message's data may take.
 func (p *publisher) limit() int {
 	l := p.c.cfg.MaxMessage
-	if mp := int(p.c.nc.MaxPayload()); mp > 0 && mp < l {
+	mp := int(p.c.maxPayload.Load())
+	if mp == 0 { // before the connect handler ran
+		mp = int(p.c.nc.MaxPayload())
+	}
+	if mp > 0 && mp < l {
 		l = mp
 	}
 	return l - headerBudget
