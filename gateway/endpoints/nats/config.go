@@ -146,6 +146,18 @@ func (c *Config) Binds() []config.Bind {
 	return b
 }
 
+// QueueSize is the nats kind's default queue.size: a broker connection
+// is a TCP stream with backpressure, so a stall anywhere on the way to
+// the subscribers (the server, a subscriber's process) holds the writer;
+// the queue rides that out as a udp link's socket buffers do, and as a
+// file sink's queue does.
+const QueueSize = 4096
+
+// QueueDefaults: a larger queue (QueueSize), drop-oldest.
+func (c *Config) QueueDefaults() config.Queue { return config.Queue{Size: QueueSize} }
+
+var _ config.QueueDefaulter = (*Config)(nil)
+
 // Embedded reports whether the endpoint runs its own server.
 func (c *Config) Embedded() bool { return len(c.URLs) == 0 }
 
