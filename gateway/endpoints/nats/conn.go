@@ -98,7 +98,6 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 	}
 	c.pub.init(c)
 	c.rx.init(c)
-	go c.measureRTT(c.done)
 	if len(cfg.Subscribe) > 0 {
 		c.msgs = make(chan *natsio.Msg, msgQueue)
 		for _, s := range cfg.Subscribe {
@@ -110,6 +109,9 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 			c.subs = append(c.subs, sub)
 		}
 	}
+	// After the subscriptions: the first round trip measured then also
+	// tells that the server has them (it handles the SUBs first).
+	go c.measureRTT(c.done)
 	return c, nil
 }
 
