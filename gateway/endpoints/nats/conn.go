@@ -171,6 +171,10 @@ func (c *conn) options() ([]natsio.Option, error) {
 // connected is the client's (re)connect handler; it uses nc, not c.nc,
 // which open may still be assigning.
 func (c *conn) connected(nc *natsio.Conn, what string) {
+	// The server and state first: whoever sees the peer count sees them.
+	c.maxPayload.Store(nc.MaxPayload())
+	url := redact(nc.ConnectedUrl())
+	c.setState(endpoint.BrokerConnected, url, nc.ConnectedServerName())
 	c.mu.Lock()
 	select {
 	case <-c.up:
@@ -183,15 +187,15 @@ func (c *conn) connected(nc *natsio.Conn, what string) {
 		}
 	}
 	c.mu.Unlock()
-	c.maxPayload.Store(nc.MaxPayload())
-	url := redact(nc.ConnectedUrl())
-	c.setState(endpoint.BrokerConnected, url, nc.ConnectedServerName())
 	c.env.Log.Info(what, "server", url)
 }
 
 // disconnected is the client's disconnect handler (nc, not c.nc, as for
 // connected).
 func (c *conn) disconnected(nc *natsio.Conn, err error) {
+	if !nc.IsClosed() {
+		c.setState(endpoint.BrokerReconnecting, "", "")
+	}
 	c.mu.Lock()
 	select {
 	case <-c.up:
@@ -200,9 +204,6 @@ func (c *conn) disconnected(nc *natsio.Conn, err error) {
 	default:
 	}
 	c.mu.Unlock()
-	if !nc.IsClosed() {
-		c.setState(endpoint.BrokerReconnecting, "", "")
-	}
 	if err != nil {
 		c.env.Log.Warn("disconnected; reconnecting", "err", err)
 	}
