@@ -54,7 +54,7 @@ routes:
 	}
 	srv.Shutdown()
 	srv.WaitForShutdown()
-	waitFor(t, "disconnected", 10*time.Second, func() bool { return epStatus(g, "pub").Peers == 0 })
+	waitFor(t, "disconnected", 30*time.Second, func() bool { return epStatus(g, "pub").Peers == 0 })
 	if b := epStatus(g, "pub").Broker; b.URL != url || b.State != "reconnecting" {
 		t.Fatalf("broker connection while down %+v", b)
 	}
@@ -79,7 +79,7 @@ routes:
 	// every 500 ms.
 	waitConnected(t, g, "pub")
 	want := uint64(st.Queue) + held
-	waitFor(t, "queue published", 10*time.Second, func() bool { return epStatus(g, "pub").FramesOut == want })
+	waitFor(t, "queue published", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut == want })
 	var got uint64
 	for got < want {
 		m, err := sub.NextMsg(5 * time.Second)
@@ -141,7 +141,7 @@ type gateway_RouteCounts struct {
 func settle(t *testing.T, g *gateway.Gateway) gateway.EndpointStatus {
 	t.Helper()
 	var last gateway.EndpointStatus
-	waitFor(t, "counters settle", 10*time.Second, func() bool {
+	waitFor(t, "counters settle", 30*time.Second, func() bool {
 		s := epStatus(g, "pub")
 		same := s.Queue == last.Queue && s.Dropped["queue_overflow"] == last.Dropped["queue_overflow"]
 		last = s

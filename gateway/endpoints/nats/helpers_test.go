@@ -140,6 +140,28 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freePorts returns n distinct free TCP ports of 127.0.0.1 (the listeners
+// are held until all are chosen).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 func startGateway(t *testing.T, yaml string) *gateway.Gateway {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
