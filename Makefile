@@ -20,7 +20,7 @@ DATADIR ?= $(PREFIX)/share
 BIN     ?= bin
 MAN     ?= man
 
-.PHONY: all build man install deps test test-host test-hil run hil bench clean
+.PHONY: all build man install deps test test-host test-hil run hil bench clean screenshots
 
 all: build
 
@@ -72,6 +72,12 @@ run: deps
 bench: deps
 	$(GO) test -count=1 -run '^$$' -bench "$${BENCH:-.}" -benchmem ./...
 	$(RIG) bench $(PKGS)
+
+# Refreshes docs/console.png, the web console's picture in README.md, from
+# the console's browser test (headless chromium); the other screenshots go
+# to $(BIN)/screenshots.
+screenshots:
+	$(GO) test -count=1 -run '^TestBrowserConsole$$' ./gateway/console -args -soak=5s -readme-screenshot=$(CURDIR)/docs/console.png
 
 clean:
 	rm -rf $(BIN) $(MAN)

@@ -238,11 +238,14 @@ func TestPolicy(t *testing.T) {
 		want Provider
 	}{
 		{"cbc(aes)", cpu, 0, ProviderGo},
-		{"cbc(aes)", gen, 16<<10 - 16, ProviderGo},
+		{"cbc(aes)", gen, 4<<10 - 16, ProviderGo},
+		{"cbc(aes)", gen, 4 << 10, ProviderKernel},
 		{"cbc(aes)", gen, 1 << 20, ProviderKernel},
-		{"sha256", gen, 16 << 10, ProviderKernel},
-		{"sha256", gen, 16<<10 - 1, ProviderGo},
+		{"sha256", gen, 2 << 10, ProviderKernel},
+		{"sha256", gen, 2<<10 - 1, ProviderGo},
 		{"gcm(aes)", gen, 1500, ProviderGo},
+		{"gcm(aes)", gen, 2<<10 - 1, ProviderGo},
+		{"gcm(aes)", gen, 2 << 10, ProviderKernel},
 		{"sha512", gen, 1 << 30, ProviderGo},
 		{"sha256", nil, 1 << 20, ProviderGo},
 	} {

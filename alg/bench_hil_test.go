@@ -89,7 +89,7 @@ func sizeName(n int) string {
 }
 
 // benchOp returns one operation over buf on provider p.
-func benchOp(b *testing.B, name string, key, iv, nonce, aad, buf []byte, p Provider) (func(), func()) {
+func benchOp(b testing.TB, name string, key, iv, nonce, aad, buf []byte, p Provider) (func(), func()) {
 	switch name {
 	case "sha256", "hmac(sha256)":
 		var k []byte

@@ -108,7 +108,7 @@ func TestHILCLIGenIsotpJ1939(t *testing.T) {
 	// isotp: fieldgate recv <- fieldgate send, 4095 bytes.
 	dir := t.TempDir()
 	outFile := filepath.Join(dir, "pdu.bin")
-	recv := exec.Command("fieldgate", "can", "isotp", "recv", "-s", "321", "-d", "123", "-o", outFile, "-T", "60s", "vcan0")
+	recv := exec.Command("fieldgate", "can", "isotp", "recv", "-s", "321", "-d", "123", "--out", outFile, "--timeout", "60s", "vcan0")
 	var recvErr bytes.Buffer
 	recv.Stderr = &recvErr
 	if err := recv.Start(); err != nil {
@@ -150,7 +150,7 @@ sending:
 	}
 	// j1939: fieldgate recv <- fieldgate send, 2500 bytes (ETP), with events.
 	j1939Out := filepath.Join(dir, "j.bin")
-	jr := exec.Command("fieldgate", "can", "j1939", "recv", "-s", "80", "-o", j1939Out, "vcan0")
+	jr := exec.Command("fieldgate", "can", "j1939", "recv", "--count", "1", "--out", j1939Out, "vcan0:0x80")
 	if err := jr.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ sending:
 	os.WriteFile(in, pattern(2500), 0o644)
 	deadline = time.Now().Add(30 * time.Second)
 	for {
-		out, err := exec.Command("fieldgate", "can", "j1939", "send", "-s", "90", "-d", "80", "-p", "12300", "-events", "-i", in, "vcan0").CombinedOutput()
+		out, err := exec.Command("fieldgate", "can", "j1939", "send", "--events", "-i", in, "vcan0:0x90", ":0x80,0x12300").CombinedOutput()
 		if err == nil {
 			if !strings.Contains(string(out), "completed") {
 				t.Errorf("events: %s", out)

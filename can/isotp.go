@@ -45,7 +45,8 @@ type ISOTPConfig struct {
 	// ISOTPChkPadLen/ISOTPChkPadData in Flags).
 	RxPad *uint8
 	// FrameTxTime is the gap between sent frames when the peer asks for
-	// STmin 0 (frame_txtime); 0 keeps the kernel's default.
+	// STmin 0 (frame_txtime); 0 keeps the kernel's default,
+	// ISOTPFrameTxTimeZero asks for no gap (Linux 5.18+).
 	FrameTxTime time.Duration
 
 	// FlowControl sets the flow control this socket sends (CAN_ISOTP_RECV_FC).
@@ -59,6 +60,11 @@ type ISOTPConfig struct {
 	// LinkLayer selects CAN FD (CAN_ISOTP_LL_OPTS).
 	LinkLayer *ISOTPLinkLayer
 }
+
+// ISOTPFrameTxTimeZero is the FrameTxTime that sets no gap between sent
+// frames (CAN_ISOTP_FRAME_TXTIME_ZERO, 0xFFFFFFFF), since a FrameTxTime of
+// 0 keeps the kernel's default.
+const ISOTPFrameTxTimeZero = time.Duration(0xFFFFFFFF)
 
 // ISOTPFlowControl is struct can_isotp_fc_options: what this socket asks
 // its peer for when receiving.
@@ -107,7 +113,7 @@ func (c *ISOTPConfig) optsBytes() ([]byte, error) {
 	if c.RxSTmin != 0 {
 		fl |= ISOTPForceRxSTmin
 	}
-	if c.FrameTxTime < 0 || c.FrameTxTime > time.Duration(^uint32(0)-1) {
+	if c.FrameTxTime < 0 || c.FrameTxTime > ISOTPFrameTxTimeZero {
 		return nil, fmt.Errorf("can: ISOTPConfig.FrameTxTime %v out of range", c.FrameTxTime)
 	}
 	binary.NativeEndian.PutUint32(b[0:4], uint32(fl))

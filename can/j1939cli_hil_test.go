@@ -30,9 +30,9 @@ func TestHILJ1939CLIVsJ1939cat(t *testing.T) {
 	// for the error queue's statistics), so fieldgate sends.
 	out := filepath.Join(dir, "fg.out")
 	ref := startTool(t, 0, "j1939cat", "-r", "vcan0:0x90")
-	fg := startTool(t, 0, "fieldgate", "can", "j1939", "recv", "-s", "0x90", "-p", "0x12300", "-o", out, "vcan0")
+	fg := startTool(t, 0, "fieldgate", "can", "j1939", "recv", "--count", "1", "--out", out, "vcan0:0x90,0x12300")
 	time.Sleep(500 * time.Millisecond) // bound
-	runOK(t, "fieldgate", "can", "j1939", "send", "-s", "0x80", "-d", "0x90", "-p", "0x12300", "-i", in, "vcan0")
+	runOK(t, "fieldgate", "can", "j1939", "send", "-i", in, "vcan0:0x80", ":0x90,0x12300")
 	fg.wait(t, 20*time.Second)
 	if !waitFor(10*time.Second, func() bool { return len(ref.out.String()) >= len(payload) }) {
 		t.Fatalf("j1939cat received %d bytes", len(ref.out.String()))
@@ -46,7 +46,7 @@ func TestHILJ1939CLIVsJ1939cat(t *testing.T) {
 	// fieldgate -> j1939cat, with events.
 	rx := startTool(t, 0, "j1939cat", "-r", "vcan0:0x30")
 	time.Sleep(500 * time.Millisecond)
-	ev, err := exec.Command("fieldgate", "can", "j1939", "send", "-s", "0x20", "-d", "0x30", "-p", "0xEF00", "-events", "-i", in, "vcan0").CombinedOutput()
+	ev, err := exec.Command("fieldgate", "can", "j1939", "send", "--events", "-i", in, "vcan0:0x20", ":0x30,0xEF00").CombinedOutput()
 	if err != nil {
 		t.Fatalf("send: %v %s", err, ev)
 	}
@@ -61,7 +61,7 @@ func TestHILJ1939CLIVsJ1939cat(t *testing.T) {
 		t.Fatalf("events: %s", ev)
 	}
 	// Nobody at 0x31: the transfer is aborted, and the event says what was sent.
-	ev, err = exec.Command("fieldgate", "can", "j1939", "send", "-s", "0x20", "-d", "0x31", "-p", "0xEF00", "-events", "-i", in, "vcan0").CombinedOutput()
+	ev, err = exec.Command("fieldgate", "can", "j1939", "send", "--events", "-i", in, "vcan0:0x20", ":0x31,0xEF00").CombinedOutput()
 	if err == nil || !strings.Contains(string(ev), "tx-abort id=0 pgn=0x0ef00 0/1000 bytes src=0x20 dst=0x31") {
 		t.Fatalf("send to nobody: %v %s", err, ev)
 	}

@@ -224,3 +224,6 @@ func (w *LogWriter) Write(e *LogEntry) error {
 
 // Flush writes buffered lines to the underlying writer.
 func (w *LogWriter) Flush() error { return w.w.Flush() }
+
+// Buffered returns how many bytes of lines Flush would write.
+func (w *LogWriter) Buffered() int { return w.w.Buffered() }

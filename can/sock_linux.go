@@ -105,15 +105,17 @@ func ifindex(iface string) (int, error) {
 		return 0, nil
 	}
 	if len(iface) >= unix.IFNAMSIZ {
-		return 0, fmt.Errorf("can: interface name %q longer than %d bytes: %w", iface, unix.IFNAMSIZ-1, unix.ENAMETOOLONG)
+		return 0, &InterfaceError{Name: iface, Err: unix.ENAMETOOLONG}
 	}
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
+		// net's "route ip+net: no such network interface" is its
+		// way of saying ENODEV.
 		var errno unix.Errno
 		if !errors.As(err, &errno) {
-			err = fmt.Errorf("%w: %w", err, unix.ENODEV)
+			err = unix.ENODEV
 		}
-		return 0, fmt.Errorf("can: interface %q: %w", iface, err)
+		return 0, &InterfaceError{Name: iface, Err: err}
 	}
 	return ifi.Index, nil
 }

@@ -64,6 +64,10 @@ func (g *Gateway) AdminHandler(reload func() error) *AdminHandler {
 	return h
 }
 
+// Handle mounts hd at pattern (http.ServeMux syntax) behind the same
+// checks as the built-in paths: the web console mounts itself at "/".
+func (h *AdminHandler) Handle(pattern string, hd http.Handler) { h.mux.Handle(pattern, hd) }
+
 // SetSecurity makes h enforce s from the next request on.
 func (h *AdminHandler) SetSecurity(s *AdminSecurity) { h.sec.Store(s) }
 
@@ -114,6 +118,9 @@ func ServeAdmin(ctx context.Context, addr string, h *AdminHandler, useTLS bool) 
 		// TLS handshake failures and malformed requests from scanners
 		// would otherwise each write a log line.
 		ErrorLog: log.New(io.Discard, "", 0),
+		// Requests end with the listener: long-lived ones (the console's
+		// event stream) would otherwise outlive Shutdown.
+		BaseContext: func(net.Listener) context.Context { return ctx },
 	}
 	if useTLS {
 		srv.TLSConfig = h.tlsConfig()

@@ -88,6 +88,20 @@ func (s *AdminSecurity) TLS() bool { return s.cert != nil }
 // TokenRequired reports whether state-changing requests need the token.
 func (s *AdminSecurity) TokenRequired() bool { return s.token != nil || !s.loopback }
 
+// HasToken reports whether admin.token_file is configured.
+func (s *AdminSecurity) HasToken() bool { return s.token != nil }
+
+// CheckToken reports whether tok is the configured admin token (false
+// without one), in constant time. The web console accepts the token from
+// a cookie, since a browser page cannot send Authorization headers.
+func (s *AdminSecurity) CheckToken(tok string) bool {
+	if s.token == nil {
+		return false
+	}
+	given := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	return subtle.ConstantTimeCompare(given[:], s.token[:]) == 1
+}
+
 // adminRefusal is why the admin listener refused a request; the metric
 // fieldgate_admin_refused_requests_total counts each.
 type adminRefusal int

@@ -30,6 +30,10 @@ type Gateway struct {
 	runCtx  context.Context
 	started time.Time
 	links   *linkWatch
+	tap     atomic.Pointer[tapBox] // SetTap (tap.go); nil without one
+
+	finished chan struct{} // see Finished
+	finOnce  sync.Once
 }
 
 // node is one running endpoint: its configuration, transceiver, queue
@@ -96,7 +100,7 @@ func New(log *slog.Logger) *Gateway {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	g := &Gateway{log: log, eps: map[string]*node{}}
+	g := &Gateway{log: log, eps: map[string]*node{}, finished: make(chan struct{})}
 	g.metrics = newMetrics(g)
 	g.table.Store(&table{})
 	return g
@@ -336,8 +340,10 @@ func (g *Gateway) startEndpoint(e *node) {
 			e.recvErr.Store(&err)
 			if errors.Is(err, io.EOF) {
 				e.env.Log.Info("source finished")
+				g.sourceEnded(e)
 			} else {
 				e.env.Log.Error("receive stopped", "err", err)
+				g.sourceEnded(e)
 			}
 		}
 	}()
@@ -537,6 +543,9 @@ func (g *Gateway) deliver(src *node, frames []frame.Frame) {
 	}
 	src.stats.FramesIn.Add(uint64(len(frames)))
 	src.stats.BytesIn.Add(bytes)
+	if tb := g.tap.Load(); tb != nil {
+		tb.t.Observe(frames)
+	}
 }
 
 // countDrop counts one or more dropped frame copies of route ri at endpoint e.

@@ -12,107 +12,34 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/internal/netnstest"
 	"github.com/fieldgate/fieldgate/packet"
 )
-
-// Adapted from the packet package's netns_linux_test.go (test files are
-// not importable across packages).
-
-var nsCounter atomic.Int32
 
 // pktNet is a network namespace with two veth pairs, p0a <-> p0b and
 // p1a <-> p1b, up, IPv6 off (the kernel sends nothing of its own), lo up.
 // The test injects on p0a and sniffs on p1a; the gateway uses p0b and p1b.
 // The namespace is deleted when the test ends, pass or fail.
 type pktNet struct {
+	*netnstest.Net
 	name string
-	fd   int
 }
 
 func newPktNet(t *testing.T, mtu0 int) *pktNet {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("packet endpoint tests need root for network namespaces (euid %d)", os.Geteuid())
-	}
-	name := fmt.Sprintf("fggw%d-%d", os.Getpid(), nsCounter.Add(1))
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		if strings.Contains(string(out), "ermission") || strings.Contains(string(out), "not permitted") {
-			t.Skipf("no permission to create a network namespace: %s", out)
-		}
-		t.Fatalf("ip netns add %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	run := func(args ...string) {
-		t.Helper()
-		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-			t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	run("netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	run("-n", name, "link", "set", "lo", "up")
-	for i, mtu := range []int{mtu0, 1500} {
-		a, b := fmt.Sprintf("p%da", i), fmt.Sprintf("p%db", i)
-		run("-n", name, "link", "add", a, "type", "veth", "peer", "name", b)
-		run("-n", name, "link", "set", a, "mtu", fmt.Sprint(mtu), "address", fmt.Sprintf("02:00:00:00:0%d:0a", i), "up")
-		run("-n", name, "link", "set", b, "mtu", fmt.Sprint(mtu), "address", fmt.Sprintf("02:00:00:00:0%d:0b", i), "up")
-	}
-	waitUp(t, name, "p0a", "p0b", "p1a", "p1b")
-	fd, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatalf("open netns %s: %v", name, err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	return &pktNet{name: name, fd: fd}
-}
-
-// waitUp waits for operstate UP: before the kernel's linkwatch runs, a
-// veth has the noop qdisc, which drops every frame sent on it.
-func waitUp(t *testing.T, ns string, links ...string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for _, l := range links {
-		for {
-			out, _ := exec.Command("ip", "-n", ns, "-o", "link", "show", l).Output()
-			if strings.Contains(string(out), "state UP") && !strings.Contains(string(out), "qdisc noop") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("link %s in %s not up: %s", l, ns, out)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	n := netnstest.New(t, "fggw",
+		netnstest.Pair{A: "p0a", B: "p0b", MACA: "02:00:00:00:00:0a", MACB: "02:00:00:00:00:0b", MTU: mtu0},
+		netnstest.Pair{A: "p1a", B: "p1b", MACA: "02:00:00:00:01:0a", MACB: "02:00:00:00:01:0b", MTU: 1500})
+	return &pktNet{Net: n, name: n.Name}
 }
 
 // do runs f on an OS thread inside the namespace and returns its error.
 // Sockets created there stay in the namespace.
-func (n *pktNet) do(f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		// The thread stays locked and dies with the goroutine: it never
-		// returns to the pool in the wrong namespace.
-		if err := unix.Unshare(unix.CLONE_FS); err != nil {
-			errc <- fmt.Errorf("unshare: %w", err)
-			return
-		}
-		if err := unix.Setns(n.fd, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", n.name, err)
-			return
-		}
-		errc <- f()
-	}()
-	return <-errc
-}
+func (n *pktNet) do(f func() error) error { return n.Do(f) }
 
 // listen opens a ring-less packet socket on iface in the namespace that
 // ignores frames this host sends.
@@ -508,13 +435,13 @@ routes:
 	send(100, 20)
 	waitFor(t, "link_down drops", func() bool { return epStatus(g, "lan1").Dropped["link_down"] == 20 })
 	ip("link", "set", "p1b", "up")
-	waitUp(t, n.name, "p1a", "p1b")
+	n.WaitUp(t, "p1a", "p1b")
 	want = send(200, 10)
 	compareFrames(t, sniff(t, snf, 10, 100*time.Millisecond), want)
 
 	ip("link", "set", "p0b", "down")
 	ip("link", "set", "p0b", "up")
-	waitUp(t, n.name, "p0a", "p0b")
+	n.WaitUp(t, "p0a", "p0b")
 	want = send(300, 10)
 	compareFrames(t, sniff(t, snf, 10, 100*time.Millisecond), want)
 
@@ -551,7 +478,7 @@ routes:
 	for _, l := range []string{"p0a", "p0b", "p1a", "p1b"} {
 		ip("link", "set", l, "up")
 	}
-	waitUp(t, n.name, "p0a", "p0b", "p1a", "p1b")
+	n.WaitUp(t, "p0a", "p0b", "p1a", "p1b")
 	inj := n.listen(t, "p0a")
 	snf := n.listen(t, "p1a")
 	// Until both receivers have reopened, frames are lost: send until one

@@ -54,6 +54,11 @@ type EndpointStatus struct {
 	// RecvBuffer is the socket receive buffer the kernel granted, in
 	// bytes (can endpoints: receive_buffer, doubled by the kernel).
 	RecvBuffer int64 `json:"receive_buffer_bytes,omitempty"`
+	// CANState is the CAN controller state of the endpoint's interface as
+	// the kernel last reported it (ERROR-ACTIVE, ERROR-WARNING,
+	// ERROR-PASSIVE, BUS-OFF, STOPPED, SLEEPING); absent when it reports
+	// none (vcan) or for other endpoints.
+	CANState string `json:"can_state,omitempty"`
 }
 
 // BrokerStatus is a broker client's connection.
@@ -128,6 +133,7 @@ func (g *Gateway) Status() Status {
 			r := bl.Ratio()
 			es.BusBPS, es.BusLoad = bl.bps, &r
 		}
+		es.CANState = g.linksWatch().canState(e.cfg.Interface())
 		st.Endpoints = append(st.Endpoints, es)
 	}
 	sort.Slice(st.Endpoints, func(i, j int) bool { return st.Endpoints[i].Name < st.Endpoints[j].Name })

@@ -29,10 +29,16 @@ var kindFamilies = map[string][]string{
 	"vsock":      {"AF_VSOCK"},
 	"unix":       {"AF_UNIX"},
 	"tipc":       {"AF_TIPC"},
+	"slcan":      {"AF_INET", "AF_INET6"}, // tcp transport; serial and pty use files
+	"rfcomm":     {"AF_BLUETOOTH"},        // and an HCI socket (AF_BLUETOOTH) to check the kernel has Bluetooth
+	"l2cap":      {"AF_BLUETOOTH"},
 	"nats":       {"AF_INET", "AF_INET6"}, // client and embedded server
 	"packet":     {"AF_PACKET"},
 	"log":        nil,
 	"capture":    nil,
+
+	"udp_multicast": {"AF_INET", "AF_INET6"},
+	"console":       nil, // frames come over the admin port (the engine's)
 }
 
 // engineFamilies are opened by the gateway whatever its endpoints: the

@@ -4,11 +4,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/fieldgate/fieldgate/can"
 )
 
 // usageError is a bad command line: exit status 2.
@@ -63,7 +66,14 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return usagef("unknown command %q (want one of: %s)", args[0], strings.Join(sortedKeys(cmds), ", "))
 	}
-	return c.run(ctx, args[1:], stdout, stderr)
+	err := c.run(ctx, args[1:], stdout, stderr)
+	// A missing interface is said once, without the wrappers that only
+	// repeat the command's and the interface's names.
+	var ie *can.InterfaceError
+	if errors.As(err, &ie) {
+		return ie
+	}
+	return err
 }
 
 func sortedKeys(m map[string]subcommand) []string {

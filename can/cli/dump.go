@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/can/canlog"
 )
 
 // dumpSpec is one candump interface argument: IFACE[,FILTER]...
@@ -83,6 +84,7 @@ type dumpOptions struct {
 	batch       int
 	classic     bool
 	nanos       bool
+	format      canlog.Format // --format; 0: by --log-file's extension, else candump
 }
 
 const dumpSynopsis = `usage: fieldgate can dump [options] IFACE[,FILTER]...
@@ -152,6 +154,11 @@ Examples: fieldgate can dump -ta -x vcan0 can1,123:7FF
 	s.intOpt(0, "batch", "N", fmt.Sprintf("frames per receive system call, 1..%d (1 with -d)", can.MaxBatch), &o.batch, 1, can.MaxBatch)
 	s.flag(0, "classic", "do not enable CAN FD reception", &o.classic)
 	s.flag(0, "nanos", "nanosecond timestamps (9 decimals) in log output", &o.nanos)
+	s.fn(0, "format", "FMT", "log file format: candump (default; --log-file's extension chooses otherwise), asc, blf, trc, trc1.1 or csv", func(v string) error {
+		f, err := canlog.ParseFormat(v)
+		o.format = f
+		return err
+	})
 	return s
 }
 
@@ -215,6 +222,10 @@ func dumpMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for i := range specs {
 		c, err := can.ListenRaw(specs[i].iface, &specs[i].cfg)
 		if err != nil {
+			var ie *can.InterfaceError
+			if errors.As(err, &ie) {
+				return err // names the interface already
+			}
 			return fmt.Errorf("dump: %s: %w", specs[i].display, err)
 		}
 		defer c.Close()
@@ -240,6 +251,13 @@ func dumpMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			name = fmt.Sprintf("candump-%04d-%02d-%02d_%02d%02d%02d.log",
 				now.Year(), int(now.Month()), now.Day(), now.Hour(), now.Minute(), now.Second())
 		}
+		fm := o.format
+		if fm == 0 {
+			fm = canlog.FromPath(o.logName) // "" and .log: candump
+		}
+		if o.logName == "" && fm != canlog.Candump {
+			name = strings.TrimSuffix(name, ".log") + map[canlog.Format]string{canlog.ASC: ".asc", canlog.BLF: ".blf", canlog.TRC: ".trc", canlog.TRC11: ".trc", canlog.CSV: ".csv"}[fm]
+		}
 		if o.silent != 2 {
 			fmt.Fprintln(stderr, "Warning: Console output active while logging!")
 		}
@@ -251,6 +269,19 @@ func dumpMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer f.Close()
 		out.logFile = bufio.NewWriterSize(f, 64<<10)
 		defer out.logFile.Flush()
+		if fm != canlog.Candump {
+			// Other formats: records go through canlog's writer into
+			// logFile; DROPCOUNT lines are not written.
+			out.logW, err = canlog.NewWriter(fm, out.logFile, canlog.WriterOptions{At: f})
+			if err != nil {
+				return fmt.Errorf("dump: log file: %w", err)
+			}
+			defer func() {
+				if err := out.logW.Close(); err != nil {
+					fmt.Fprintf(stderr, "dump: log file: %v\n", err)
+				}
+			}()
+		}
 	}
 	if o.timeoutSet {
 		if o.timeout == 0 {

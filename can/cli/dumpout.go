@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/can/canlog"
 )
 
 // candump's colors (terminal.h): bold plus blue, red, green, (none),
@@ -35,6 +36,8 @@ type dumpOut struct {
 	mu      sync.Mutex
 	w       *bufio.Writer
 	logFile *bufio.Writer
+	logW    canlog.Writer // --format other than candump: writes into logFile
+	ent     can.LogEntry
 	dbc     *can.DBC
 	bridge  *can.RawConn
 	idle    *time.Timer
@@ -141,13 +144,18 @@ func (d *dumpOut) write(msgs []can.RecvMsg, drops int64, total uint32) (bool, er
 			if d.o.silent != 2 {
 				d.w.WriteString(line)
 			}
-			if d.logFile != nil {
+			if d.logFile != nil && d.logW == nil {
 				d.logFile.WriteString(line)
 			}
 		}
 		d.frame(m, idx)
 		if d.done {
 			break
+		}
+	}
+	if d.logW != nil {
+		if err := d.logW.Flush(); err != nil {
+			return true, fmt.Errorf("dump: log file: %w", err)
 		}
 	}
 	if d.logFile != nil {
@@ -206,7 +214,17 @@ func (d *dumpOut) frame(m *can.RecvMsg, idx int) {
 			extra = " T"
 		}
 	}
-	if d.logFile != nil || (o.logfrmt && o.silent == 0) {
+	if d.logW != nil {
+		d.ent.Time, d.ent.Iface, d.ent.Frame, d.ent.Dir = time.Unix(sec, nsec), d.names[idx], *f, 0
+		if m.FD {
+			d.ent.Frame.Flags |= can.FDF
+		}
+		if m.Own {
+			d.ent.Dir = 'T'
+		}
+		d.logW.Write(&d.ent) // a frame the format cannot hold is left out
+	}
+	if (d.logFile != nil && d.logW == nil) || (o.logfrmt && o.silent == 0) {
 		b := append(d.buf[:0], '(')
 		b = appendZeroPad(b, sec, 10)
 		b = append(b, '.')
@@ -222,7 +240,7 @@ func (d *dumpOut) frame(m *can.RecvMsg, idx int) {
 		b = append(b, extra...)
 		b = append(b, '\n')
 		d.buf = b
-		if d.logFile != nil {
+		if d.logFile != nil && d.logW == nil {
 			d.logFile.Write(b)
 		}
 		if o.logfrmt && o.silent == 0 {

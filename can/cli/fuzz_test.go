@@ -110,3 +110,47 @@ func errorsAs(err error, target **usageError) bool {
 	}
 	return ok
 }
+
+// FuzzISOTPSendInput: isotpsend's input either parses into one byte per
+// word, which prints back (isotprecv's form) to the same bytes, or is an
+// error; never a panic.
+func FuzzISOTPSendInput(f *testing.F) {
+	f.Add("11 22 33")
+	f.Add("0x1 ff\n\tFF  0X0a")
+	f.Add("123 zz")
+	f.Fuzz(func(t *testing.T, in string) {
+		b, err := readHexBytes(strings.NewReader(in), "stdin")
+		if err != nil {
+			return
+		}
+		if len(b) != len(strings.Fields(in)) {
+			t.Fatalf("%q: %d bytes from %d words", in, len(b), len(strings.Fields(in)))
+		}
+		var line []byte
+		for _, c := range b {
+			line = append(line, hexDigits[c>>4], hexDigits[c&15], ' ')
+		}
+		back, err := readHexBytes(bytes.NewReader(line), "line")
+		if err != nil || !bytes.Equal(back, b) {
+			t.Fatalf("%q -> % X -> %q -> % X, %v", in, b, line, back, err)
+		}
+	})
+}
+
+// FuzzJ1939Spec: j1939cat's FROM/TO parses or fails, never panics; a
+// parsed address, PGN and NAME are within their ranges.
+func FuzzJ1939Spec(f *testing.F) {
+	f.Add("vcan0:0x80")
+	f.Add(":0x90,0x12300,0x1122334455667788")
+	f.Add("can0:0220,61184")
+	f.Add("can0:,,")
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := parseJ1939Spec(in)
+		if err != nil {
+			return
+		}
+		if s.addr.PGN > can.J1939NoPGN {
+			t.Fatalf("%q: PGN %#x", in, s.addr.PGN)
+		}
+	})
+}

@@ -29,7 +29,7 @@ const (
 // parseISOTPToolID parses the -s/-d identifier of the isotp tools: hex,
 // 8 digits (more than 7) for a 29-bit identifier.
 func parseISOTPToolID(v string) (uint32, error) {
-	id, err := strconv.ParseUint(v, 16, 32)
+	id, err := strconv.ParseUint(trim0x(v), 16, 32)
 	if err != nil {
 		return 0, errors.New("want a hex CAN identifier (8 digits for a 29-bit one)")
 	}
@@ -46,11 +46,20 @@ func parseISOTPToolID(v string) (uint32, error) {
 }
 
 func parseHexAddr(v string) (uint8, error) {
-	n, err := strconv.ParseUint(v, 16, 8)
+	n, err := strconv.ParseUint(trim0x(v), 16, 8)
 	if err != nil {
 		return 0, errors.New("want a hex address byte 00..FF")
 	}
 	return uint8(n), nil
+}
+
+// trim0x drops a 0x or 0X prefix, which strtoul(3) with base 16 (the
+// can-utils tools' parser) accepts.
+func trim0x(v string) string {
+	if len(v) > 2 && v[0] == '0' && (v[1] == 'x' || v[1] == 'X') {
+		return v[2:]
+	}
+	return v
 }
 
 func parseTimestampMode(v string, p *byte) error {

@@ -142,6 +142,11 @@ func (s *optSet) parse(args []string, stderr io.Writer) ([]string, error) {
 					} else if i+1 < len(args) {
 						i++
 						val = args[i]
+					} else if rs[j] == 'h' && len(rs) == 1 {
+						// -h alone is a request for help even where
+						// -h takes an argument (isotpsniffer's -h LEN).
+						s.usage(stderr)
+						return nil, flag.ErrHelp
 					} else {
 						return nil, s.errorf("option -%c needs an argument %s", rs[j], o.arg)
 					}
@@ -165,24 +170,32 @@ func (s *optSet) errorf(format string, args ...any) error {
 	return usagef("%s: %s (see fieldgate can %s -h)", s.name, fmt.Sprintf(format, args...), s.name)
 }
 
-// usage prints the synopsis and one line per option.
+// usage prints the synopsis and one line per option name, in the column
+// form internal/cmdline reads for the completions and man pages: an
+// option with both names gets a second line for the long one.
 func (s *optSet) usage(w io.Writer) {
 	fmt.Fprintln(w, strings.TrimRight(s.synopsis, "\n"))
 	fmt.Fprintln(w, "options:")
+	line := func(names, help string) {
+		if len(names) < 22 {
+			names += strings.Repeat(" ", 22-len(names))
+		}
+		fmt.Fprintf(w, "  %s  %s\n", names, help)
+	}
 	for _, o := range s.opts {
-		var names string
+		arg := ""
+		if o.arg != "" {
+			arg = " " + o.arg
+		}
 		switch {
 		case o.short != 0 && o.long != "":
-			names = fmt.Sprintf("-%c, --%s", o.short, o.long)
+			line(fmt.Sprintf("-%c%s", o.short, arg), o.help)
+			line("--"+o.long+arg, fmt.Sprintf("the same as -%c", o.short))
 		case o.short != 0:
-			names = fmt.Sprintf("-%c", o.short)
+			line(fmt.Sprintf("-%c%s", o.short, arg), o.help)
 		default:
-			names = "    --" + o.long
+			line("--"+o.long+arg, o.help)
 		}
-		if o.arg != "" {
-			names += " " + o.arg
-		}
-		fmt.Fprintf(w, "  %-22s %s\n", names, o.help)
 	}
 	if s.trailer != "" {
 		fmt.Fprintln(w, strings.TrimRight(s.trailer, "\n"))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/can/canlog"
 )
 
 // playOptions are canplayer's options.
@@ -25,10 +26,13 @@ type playOptions struct {
 	skipGap    int64 // seconds; 0 = off
 	noLoopback bool
 	verbose    int
+	format     canlog.Format // --format; 0: by -I's extension
 }
 
 const playSynopsis = `usage: fieldgate can play [options] [WRITE-IF=LOG-IF]...
-canplayer: replay a candump log (-L/-l format) to CAN interfaces.
+canplayer: replay a candump log (-L/-l format) to CAN interfaces; with
+--format or an -I FILE ending in .asc, .blf, .trc or .csv, a Vector ASC or
+BLF, PEAK TRC or python-can CSV log (channel N is interface canN-1).
 Assignments WRITE-IF=LOG-IF send the frames logged on LOG-IF on WRITE-IF
 (vcan2=can0); stdout=LOG-IF prints those log lines as they are. Without
 assignments every frame goes to the interface it was logged on. Lines
@@ -68,6 +72,11 @@ func (o *playOptions) optSet() *optSet {
 	})
 	s.flag('x', "", "disable local loopback of the sent frames", &o.noLoopback)
 	s.counter('v', "", "print the sent frames (-v -v: also assignments and loops)", &o.verbose)
+	s.fn(0, "format", "FMT", "the log's format: candump (default; -I's extension chooses otherwise), asc, blf, trc or csv", func(v string) error {
+		f, err := canlog.ParseFormat(v)
+		o.format = f
+		return err
+	})
 	return s
 }
 
@@ -84,6 +93,7 @@ type player struct {
 	asgn   []*playAssignment
 	w      *bufio.Writer
 	line   []byte
+	raw    []byte // the candump line of a record of another format
 	cfg    can.RawConfig
 	closed []*can.RawConn
 }
@@ -154,6 +164,9 @@ func playMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		o.loops = 1 // no jokes with stdin
 	}
+	if o.format == 0 {
+		o.format = canlog.FromPath(o.in)
+	}
 	p := &player{o: &o, w: bufio.NewWriter(stdout), user: len(operands) > 0}
 	p.cfg = can.RawConfig{FD: true, Filters: []can.Filter{}}
 	if o.noLoopback {
@@ -218,7 +231,26 @@ func playMain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func (p *player) replay(ctx context.Context, r *bufio.Reader, name string) (int, error) {
 	o := p.o
 	lineNo := 0
+	var lr canlog.Reader
+	if o.format != canlog.Candump {
+		var err error
+		if lr, err = canlog.NewReader(o.format, r, name); err != nil {
+			return 0, fmt.Errorf("play: %w", err)
+		}
+	}
 	next := func() (raw []byte, e can.LogEntry, ok bool, err error) {
+		if lr != nil {
+			// Other formats: stdout assignments print the candump line.
+			e, err = lr.Next()
+			if err == io.EOF {
+				return nil, e, false, nil
+			}
+			if err != nil {
+				return nil, e, false, fmt.Errorf("play: %w", err)
+			}
+			p.raw = append(e.AppendLog(p.raw[:0], false), '\n')
+			return p.raw, e, true, nil
+		}
 		for {
 			raw, err = r.ReadBytes('\n')
 			if len(raw) == 0 && err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/console"
 	"github.com/fieldgate/fieldgate/internal/cmdline"
 	// The endpoint kinds this binary offers.
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
@@ -151,6 +152,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	handler = g.AdminHandler(reload)
 	handler.SetSecurity(sec)
+	con := console.New(g, handler, log)
+	go con.Run(runCtx)
+	handler.Handle("/", con)
 	reloadMu.Lock()
 	err = admin.move(cfg.Admin.Listen, sec.TLS(), handler)
 	reloadMu.Unlock()
@@ -160,6 +164,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	gateway.Notify("READY=1\nSTATUS=forwarding")
 	log.Info("gateway running", "config", *file, "pid", os.Getpid())
+	var finErr error // a run-ending source's error (exit_on_eof)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -170,6 +175,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			reload()
 			continue
 		case <-ctx.Done():
+		case <-g.Finished():
+			log.Info("every exit_on_eof source finished and the queues are drained: stopping")
+			finErr = g.FinishError()
 		}
 		break
 	}
@@ -182,6 +190,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "final counters:")
 	PrintStatus(stdout, &st, nil, 0)
+	if finErr != nil {
+		return fmt.Errorf("exit_on_eof source failed: %w", finErr)
+	}
 	return nil
 }
 

@@ -8,10 +8,13 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/fieldgate/fieldgate/can"
 )
 
 // MinTokenLen is the shortest admin token accepted, in characters.
@@ -55,10 +58,36 @@ func (d *decoder) admin(top *Object, c *Config) {
 	if tn := ad.get("tls"); tn != nil {
 		a.TLS = d.adminTLS(tn)
 	}
+	if cn := ad.get("console"); cn != nil {
+		a.Console = d.console(cn)
+	}
 	ad.done()
 	if a.Listen != "" && listenOK && !LoopbackListen(a.Listen) {
 		c.Warnings = append(c.Warnings, &Error{Pos: a.Pos, Field: "admin.listen", Msg: exposureWarning(a), Hint: "keep the default 127.0.0.1:9108 unless another host must reach it; then set admin.token_file and admin.tls, and restrict it with a firewall"})
 	}
+}
+
+// console decodes admin.console: {enabled, dbc}. A relative dbc is
+// relative to the configuration file; the DBC is parsed here so that
+// `check` names its errors with file:line.
+func (d *decoder) console(cn *yaml.Node) Console {
+	co := d.object(cn, "admin.console")
+	c := Console{Disabled: !co.boolean("enabled", true)}
+	if n, ok := co.scalar("dbc"); ok && n.Value != "" {
+		c.DBC = n.Value
+		if !filepath.IsAbs(c.DBC) && d.file != "" {
+			c.DBC = filepath.Join(filepath.Dir(d.file), c.DBC)
+		}
+		b, err := os.ReadFile(c.DBC)
+		if err == nil {
+			c.DB, err = can.ParseDBC(c.DBC, b)
+		}
+		if err != nil {
+			d.errorf(n, "admin.console.dbc", "a DBC file whose messages the console decodes; fix it at the position named", "%v", err)
+		}
+	}
+	co.done()
+	return c
 }
 
 // adminTLS decodes admin.tls: {cert, key} and checks that the pair loads

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fieldgate/fieldgate/gateway/allowlist"
 	"gopkg.in/yaml.v3"
+
+	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/gateway/allowlist"
 )
 
 // Pos is a position in a configuration file.
@@ -75,6 +77,19 @@ type Admin struct {
 	Hosts []string
 	// TLS serves the admin port over HTTPS (Cert and Key only).
 	TLS *TLS
+	// Console configures the web console served at / (admin.console).
+	Console Console
+}
+
+// Console configures the web console on the admin port.
+type Console struct {
+	// Disabled turns the console off (admin.console.enabled: false): /
+	// is a 404 as before.
+	Disabled bool
+	// DBC is the DBC file whose messages the console's trace decodes ("" for
+	// none), absolute; DB is that file parsed.
+	DBC string
+	DB  *can.DBC `json:"-"`
 }
 
 // Overflow policies for destination queues.

@@ -1,8 +1,11 @@
 package logfile
 
 import (
-	"github.com/fieldgate/fieldgate/gateway/config"
 	"path/filepath"
+
+	"github.com/fieldgate/fieldgate/can/canlog"
+	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/endpoint"
 )
 
 // Config is a log endpoint's settings.
@@ -13,7 +16,14 @@ type Config struct {
 	RotateSize int64  // bytes, 0 = never
 	RotateKeep int    // rotated files kept
 	Realtime   bool   // read mode: replay with the original timing
+	Format     canlog.Format
+	ExitOnEOF  bool // read mode: the run ends when the file is replayed
 }
+
+var _ endpoint.EOFEnder = (*Config)(nil)
+
+// EndsRunAtEOF: exit_on_eof on a replayed log.
+func (c *Config) EndsRunAtEOF() bool { return c.Mode == config.ModeRead && c.ExitOnEOF }
 
 var _ config.Binder = (*Config)(nil)
 
@@ -47,10 +57,12 @@ func (c *Config) QueueDefaults() config.Queue {
 
 var fields = []config.Field{
 	{Name: "mode", Default: "write", Doc: "`write` records frames, `read` replays the file as a source"},
-	{Name: "path", Doc: "the candump log file"},
+	{Name: "path", Doc: "the log file; its extension chooses the format unless `format` is set"},
+	{Name: "format", Default: "by extension", Doc: "`candump` (.log and others), `asc`, `blf`, `trc` (2.1), `trc1.1` or `csv` (python-can's)"},
 	{Name: "interface", Default: "can0", Doc: "interface name written into each line (write mode)"},
 	{Name: "rotate", Doc: "`{size: 10MiB, keep: 5}`: rotate at size, keep that many old files"},
 	{Name: "realtime", Default: "false", Doc: "read mode: replay with the original timing instead of as fast as possible"},
+	{Name: "exit_on_eof", Default: "false", Doc: "read mode: `fieldgate run` ends (status 0) once this file and every other such log is replayed and every queue is drained"},
 }
 
 func decode(o *config.Object) config.Settings {
@@ -58,7 +70,15 @@ func decode(o *config.Object) config.Settings {
 	c.Mode = config.Mode(o.OneOf("mode", string(config.ModeWrite), string(config.ModeWrite), string(config.ModeRead)))
 	c.Path = o.Str("path", "")
 	if c.Path == "" {
-		o.Missing("path", "a candump log file path")
+		o.Missing("path", "a log file path")
+	}
+	c.Format = canlog.FromPath(c.Path)
+	if fs := o.Str("format", ""); fs != "" {
+		f, err := canlog.ParseFormat(fs)
+		if err != nil {
+			o.Errorf(o.Get("format"), o.Field("format"), canlog.Names, "%v", err)
+		}
+		c.Format = f
 	}
 	c.Interface = o.Str("interface", "can0")
 	if !config.ValidInterface(c.Interface) {
@@ -69,6 +89,10 @@ func decode(o *config.Object) config.Settings {
 	c.RotateKeep = int(rn.Uint("keep", 5, 1, 1000))
 	rn.Done()
 	c.Realtime = o.Bool("realtime", false)
+	c.ExitOnEOF = o.Bool("exit_on_eof", false)
+	if c.ExitOnEOF && c.Mode != config.ModeRead {
+		o.Errorf(o.Get("exit_on_eof"), o.Field("exit_on_eof"), "mode: read", "exit_on_eof applies to a replayed log (mode: read) only")
+	}
 	return c
 }
 

@@ -11,21 +11,22 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/can"
+	"github.com/fieldgate/fieldgate/can/canlog"
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
 
-// logConn writes frames to a candump log file (candump -l format, readable
-// by canplayer) with size-based rotation, or replays one as a source.
+// logConn writes frames to a log file (candump -l, ASC, BLF, TRC or CSV)
+// with size-based rotation, or replays one as a source.
 type logConn struct {
 	cfg  *Config
 	env  *endpoint.Env
 	mu   sync.Mutex
 	f    *os.File
-	bw   *bufio.Writer  // the file's buffer, which w writes into
-	w    *can.LogWriter // formats lines into bw
-	size int64          // bytes in the file, bw's buffer not included
+	bw   *bufio.Writer // the file's buffer, which w writes into
+	w    canlog.Writer // formats records into bw
+	size int64         // bytes in the file, bw's buffer not included
 	ent  can.LogEntry
 	// flush is the deferred flush (see Send); pending says it is armed,
 	// closed that Close ran. Both under mu.
@@ -68,13 +69,30 @@ func (l *logConn) timedFlush() {
 		return
 	}
 	l.pending = false
-	if err := l.bw.Flush(); err != nil {
+	if err := l.flushAll(); err != nil {
 		l.env.Log.Warn("log flush failed", "path", l.cfg.Path, "err", err)
 	}
 }
 
 func (l *logConn) openWrite() error {
-	f, err := os.OpenFile(l.cfg.Path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if l.cfg.Format == 0 {
+		l.cfg.Format = canlog.FromPath(l.cfg.Path)
+	}
+	fm := l.cfg.Format
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if !fm.Appendable() {
+		// ASC, BLF and TRC files start with a header the records are
+		// relative to: an existing file is kept as path.1 (see rotate)
+		// and a new one started. The BLF header is updated in place at
+		// the end, which O_APPEND would not allow.
+		if st, err := os.Stat(l.cfg.Path); err == nil && st.Size() > 0 {
+			if err := l.shift(); err != nil {
+				return err
+			}
+		}
+		flags = os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	}
+	f, err := os.OpenFile(l.cfg.Path, flags, 0o644)
 	if err != nil {
 		return err
 	}
@@ -86,13 +104,26 @@ func (l *logConn) openWrite() error {
 	l.f, l.size = f, st.Size()
 	if l.bw == nil {
 		l.bw = bufio.NewWriterSize(countingWriter{f, &l.size}, bufSize)
-		// A *bufio.Writer of at least 4 KiB is used as it is: the lines
-		// go straight into l.bw.
-		l.w = can.NewLogWriter(l.bw, false)
 	} else {
 		l.bw.Reset(countingWriter{f, &l.size})
 	}
-	return nil
+	// Text formats use a *bufio.Writer of 64 KiB or more as it is: the
+	// lines go straight into l.bw.
+	l.w, err = canlog.NewAppendWriter(fm, l.bw, l.size, canlog.WriterOptions{At: f})
+	if err != nil {
+		f.Close()
+	}
+	return err
+}
+
+// buffered is what the file will hold when flushed: BLF counts its
+// container's uncompressed bytes, the text formats write into bw.
+func (l *logConn) buffered() int64 {
+	n := int64(l.bw.Buffered())
+	if l.cfg.Format == canlog.BLF {
+		n += int64(l.w.Buffered())
+	}
+	return n
 }
 
 type countingWriter struct {
@@ -106,21 +137,30 @@ func (c countingWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// rotate renames path → path.1 → … → path.keep and starts a new file.
+// rotate closes the file (with its format's trailer), renames path →
+// path.1 → … → path.keep and starts a new file.
 func (l *logConn) rotate() error {
+	if err := l.w.Close(); err != nil {
+		return err
+	}
 	if err := l.bw.Flush(); err != nil {
 		return err
 	}
 	l.f.Close()
+	if err := l.shift(); err != nil {
+		return err
+	}
+	return l.openWrite()
+}
+
+// shift renames path → path.1 → … → path.keep.
+func (l *logConn) shift() error {
 	p := l.cfg.Path
 	os.Remove(fmt.Sprintf("%s.%d", p, l.cfg.RotateKeep))
 	for i := l.cfg.RotateKeep - 1; i >= 1; i-- {
 		os.Rename(fmt.Sprintf("%s.%d", p, i), fmt.Sprintf("%s.%d", p, i+1))
 	}
-	if err := os.Rename(p, p+".1"); err != nil {
-		return err
-	}
-	return l.openWrite()
+	return os.Rename(p, p+".1")
 }
 
 func (l *logConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
@@ -130,15 +170,19 @@ func (l *logConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	for i := range frames {
 		f := &frames[i]
 		if !f.IsCAN() {
-			l.bw.Flush()
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("candump logs carry only CAN frames, not %s", f.Type)}
+			l.flushAll()
+			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: fmt.Errorf("%v logs carry only CAN frames, not %s", l.cfg.Format, f.Type)}
 		}
 		l.ent.Time = time.Unix(0, f.Time)
 		frame.ToCAN(&l.ent.Frame, f)
 		if err := l.w.Write(&l.ent); err != nil {
+			if errors.Is(err, canlog.ErrUnsupported) {
+				l.flushAll()
+				return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: err}
+			}
 			return i, err
 		}
-		if l.cfg.RotateSize > 0 && l.size+int64(l.bw.Buffered()) >= l.cfg.RotateSize {
+		if l.cfg.RotateSize > 0 && l.size+l.buffered() >= l.cfg.RotateSize {
 			if err := l.rotate(); err != nil {
 				return i + 1, err
 			}
@@ -156,7 +200,15 @@ func (l *logConn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		return len(frames), nil
 	}
 	l.pending = false
-	return len(frames), l.bw.Flush()
+	return len(frames), l.flushAll()
+}
+
+// flushAll writes the format's buffer (BLF's container) and the file's.
+func (l *logConn) flushAll() error {
+	if err := l.w.Flush(); err != nil {
+		return err
+	}
+	return l.bw.Flush()
 }
 
 func (l *logConn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
@@ -164,7 +216,10 @@ func (l *logConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	r := can.NewLogReader(l.f, l.cfg.Path)
+	r, err := canlog.NewReader(l.cfg.Format, bufio.NewReaderSize(l.f, 64<<10), l.cfg.Path)
+	if err != nil {
+		return err
+	}
 	batch := make([]frame.Frame, endpoint.BatchSize)
 	k := 0
 	var first time.Time
@@ -220,8 +275,13 @@ func (l *logConn) Close() error {
 		l.flush.Stop()
 	}
 	var err error
+	if l.w != nil {
+		err = l.w.Close()
+	}
 	if l.bw != nil {
-		err = l.bw.Flush()
+		if ferr := l.bw.Flush(); err == nil {
+			err = ferr
+		}
 	}
 	if cerr := l.f.Close(); err == nil {
 		err = cerr

@@ -10,19 +10,16 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/internal/netnstest"
 	afpacket "github.com/fieldgate/fieldgate/packet"
-	"golang.org/x/sys/unix"
 )
 
 // These tests run the kind alone, without the gateway engine: endpoints are
@@ -30,89 +27,35 @@ import (
 // test forwards what one receives to the other as the engine would. The
 // engine-driven packet tests are in package gateway.
 
-var nsCounter atomic.Int32
-
 // pktNet is a network namespace with two veth pairs, p0a <-> p0b (MTU
 // 9000) and p1a <-> p1b (MTU 1500), up, IPv6 off (the kernel sends nothing
 // of its own). The test injects on p0a and sniffs on p1a; the endpoints
 // use p0b and p1b. The namespace is deleted when the test ends.
 type pktNet struct {
+	*netnstest.Net
 	name string
-	fd   int
 }
 
 func newPktNet(t *testing.T) *pktNet {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skipf("packet endpoint tests need root for network namespaces (euid %d)", os.Geteuid())
-	}
-	name := fmt.Sprintf("fgpk%d-%d", os.Getpid(), nsCounter.Add(1))
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		if strings.Contains(string(out), "ermission") || strings.Contains(string(out), "not permitted") {
-			t.Skipf("no permission to create a network namespace: %s", out)
-		}
-		t.Fatalf("ip netns add %s: %v\n%s", name, err, out)
-	}
-	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", name).Run() })
-	n := &pktNet{name: name}
-	n.ip(t, "netns", "exec", name, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	n.ip(t, "-n", name, "link", "set", "lo", "up")
-	for i, mtu := range []int{9000, 1500} {
-		a, b := fmt.Sprintf("p%da", i), fmt.Sprintf("p%db", i)
-		n.ip(t, "-n", name, "link", "add", a, "type", "veth", "peer", "name", b)
-		n.ip(t, "-n", name, "link", "set", a, "mtu", fmt.Sprint(mtu), "address", fmt.Sprintf("02:00:00:00:0%d:0a", i), "up")
-		n.ip(t, "-n", name, "link", "set", b, "mtu", fmt.Sprint(mtu), "address", fmt.Sprintf("02:00:00:00:0%d:0b", i), "up")
-	}
-	n.waitUp(t, "p0a", "p0b", "p1a", "p1b")
-	fd, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		t.Fatalf("open netns %s: %v", name, err)
-	}
-	t.Cleanup(func() { unix.Close(fd) })
-	n.fd = fd
-	return n
+	n := netnstest.New(t, "fgpk",
+		netnstest.Pair{A: "p0a", B: "p0b", MACA: "02:00:00:00:00:0a", MACB: "02:00:00:00:00:0b", MTU: 9000},
+		netnstest.Pair{A: "p1a", B: "p1b", MACA: "02:00:00:00:01:0a", MACB: "02:00:00:00:01:0b", MTU: 1500})
+	return &pktNet{Net: n, name: n.Name}
 }
 
 func (n *pktNet) ip(t *testing.T, args ...string) {
 	t.Helper()
-	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
+	netnstest.Run(t, "ip", args...)
 }
 
-// waitUp waits for operstate UP: before the kernel's linkwatch runs, a
-// veth has the noop qdisc, which drops every frame sent on it.
 func (n *pktNet) waitUp(t *testing.T, links ...string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for _, l := range links {
-		for {
-			out, _ := exec.Command("ip", "-n", n.name, "-o", "link", "show", l).Output()
-			if strings.Contains(string(out), "state UP") && !strings.Contains(string(out), "qdisc noop") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("link %s in %s not up: %s", l, n.name, out)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-	}
+	n.WaitUp(t, links...)
 }
 
-// do runs f on an OS thread inside the namespace. The thread stays locked
-// and dies with its goroutine, so it never returns to the pool there.
-func (n *pktNet) do(f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := unix.Setns(n.fd, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", n.name, err)
-			return
-		}
-		errc <- f()
-	}()
-	return <-errc
-}
+// do runs f on an OS thread inside the namespace.
+func (n *pktNet) do(f func() error) error { return n.Do(f) }
 
 // listen opens a ring-less socket on iface that ignores frames this host
 // sends, for injecting and sniffing.

@@ -29,6 +29,16 @@ type Checker interface {
 	Check() error
 }
 
+// A PeerFilter is a Transport with an allow list of its own, for a family
+// allow_peers (IP addresses) does not cover: Bluetooth device addresses.
+// A server calls AllowPeer for each accepted connection before anything
+// else; a peer it refuses is closed and counted as allow_peers does (a
+// rejected connection of reason allow_peers and an auth drop), and the
+// error is logged.
+type PeerFilter interface {
+	AllowPeer(c net.Conn) error
+}
+
 // Config is the settings every stream kind has. A kind's settings type
 // embeds it, which gives the kind Traits and Stream.
 type Config struct {
@@ -93,6 +103,13 @@ type Kind struct {
 	// read so far (mode, max_clients, pdus), e.g. unix: pdus needs type:
 	// stream. It runs after pdus is read.
 	Check func(o *config.Object, s Settings)
+	// Open, if set, opens the kind's endpoints instead of Open: a kind
+	// whose settings may select something other than a stream (tipc's
+	// socket: rdm) opens that itself and the rest with Open.
+	Open func(ctx context.Context, s Settings, e *endpoint.Env) (endpoint.Transceiver, error)
+	// Reports are figures the kind reports beyond connected peers (tipc
+	// rdm: sequence gaps).
+	Reports endpoint.Reports
 }
 
 // Register registers a stream kind with the endpoint registry: its fields
@@ -109,9 +126,12 @@ func Register(k Kind) {
 		},
 		Open: func(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 			s := ec.Settings.(Settings)
+			if k.Open != nil {
+				return k.Open(ctx, s, e)
+			}
 			return Open(ctx, s.Stream(), s.Transport(), e)
 		},
-		Reports: endpoint.ReportsPeers,
+		Reports: endpoint.ReportsPeers | k.Reports,
 	})
 }
 

@@ -12,7 +12,11 @@
 // reconnect, and for IP transports allow_peers and tls) and their decoding.
 // A further socket family (TIPC, Bluetooth RFCOMM or L2CAP) is a new kind
 // package with a Transport and no change here. A Transport that cannot work
-// on a platform implements Checker, so the open fails with a clear error.
+// on a platform implements Checker, so the open fails with a clear error; one
+// whose peers are not IP addresses implements PeerFilter for its own allow
+// list (the Bluetooth kinds' peers), which is counted as allow_peers is. A
+// kind whose settings may choose something other than a stream (tipc's
+// rdm datagrams) opens those endpoints itself (Kind.Open).
 //
 // It uses the cannelloni package's stream codec (the framing cannelloni
 // and its peers speak), crypto/tls through internal/tlsconf, and

@@ -31,6 +31,7 @@ type conn struct {
 	ln     net.Listener
 	dial   func(ctx context.Context) (net.Conn, error)
 	allow  access.Peers
+	filter PeerFilter // the transport's own allow list, if it has one
 	tlsCfg *tls.Config
 
 	slots     *peerlimit.Slots // server: max_clients, max_clients_per_peer
@@ -69,6 +70,7 @@ func Open(ctx context.Context, cfg *Config, t Transport, e *endpoint.Env) (endpo
 		slots:     peerlimit.NewSlots(cfg.MaxClients, peerlimit.MaxPerPeer(cfg.MaxClientsPerPeer, cfg.MaxClients)),
 		log:       &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed},
 		hsTimeout: peerlimit.HandshakeTimeout(cfg.HandshakeTimeout)}
+	s.filter, _ = t.(PeerFilter)
 	var err error
 	if s.tlsCfg, err = tlsconf.Load(cfg.TLS, cfg.Role == config.Server); err != nil {
 		return nil, err
@@ -160,24 +162,37 @@ func (s *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 // refused one. An admitted connection holds a slot until serve returns.
 func (s *conn) admit(c net.Conn, p peerlimit.Peer) bool {
 	if len(s.allow) > 0 && (!p.Addr.IsValid() || !s.allow.Allowed(p.Addr)) {
-		s.reject(c, p, endpoint.ConnNotAllowed)
+		s.reject(c, p, endpoint.ConnNotAllowed, nil)
 		s.env.Drop(endpoint.ReasonAuth, 1)
 		return false
 	}
+	if s.filter != nil {
+		if err := s.filter.AllowPeer(c); err != nil {
+			// Counted before the close, as reject counts.
+			s.env.Drop(endpoint.ReasonAuth, 1)
+			s.reject(c, p, endpoint.ConnNotAllowed, err)
+			return false
+		}
+	}
 	if r, ok := s.slots.Acquire(p.Key); !ok {
-		s.reject(c, p, r)
+		s.reject(c, p, r, nil)
 		return false
 	}
 	return true
 }
 
-// reject closes c, counts it under r and logs it (rate-limited per peer).
-func (s *conn) reject(c net.Conn, p peerlimit.Peer, r endpoint.ConnReason) {
+// reject closes c, counts it under r and logs it (rate-limited per peer),
+// with why (a PeerFilter's refusal) if not nil.
+func (s *conn) reject(c net.Conn, p peerlimit.Peer, r endpoint.ConnReason, why error) {
 	// Counted before the close: whoever sees the connection end sees it
 	// counted.
 	s.env.Stats.Rejected.Add(r)
 	c.Close()
 	msg := "client refused: " + r.String()
+	if why != nil {
+		s.log.Log(slog.LevelWarn, p.Key, "peer refused", "peer", p.Name, "err", why)
+		return
+	}
 	if r == endpoint.ConnNotAllowed {
 		msg = "peer refused by allow_peers"
 	}

@@ -75,6 +75,52 @@ routes:
 	}
 }
 
+// TestDecodeRDM decodes rdm endpoints: publishing and sending to one
+// instance, multicasting to a range, and sending back to the last sender.
+func TestDecodeRDM(t *testing.T) {
+	c, err := config.Parse("tipc.yaml", []byte(`
+admin: {listen: ""}
+endpoints:
+  any: {kind: tipc, socket: rdm, service: {type: 18900, instance: 1}, to: {type: 18901, instance: 7}}
+  mc: {kind: tipc, socket: rdm, service: {type: 18900, lower: 2, upper: 3}, scope: node, to: {type: 18902, lower: 0, upper: 99}, pdus: true}
+  send: {kind: tipc, socket: rdm, to: {type: 18902, lower: 5, upper: 5}}
+  reply: {kind: tipc, socket: rdm, mode: server, service: {type: 18903, instance: 0}}
+  rec: {kind: log, path: /tmp/tipc.log}
+routes:
+  - {name: r, from: [any, mc, send, reply], to: [rec]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := stream.Config{Role: config.Server, MaxClients: config.DefaultMaxClients, Reconnect: defaultBackoff}
+	pdus := base
+	pdus.PDUs = true
+	for _, tc := range []struct {
+		name  string
+		want  *tipc.Config
+		binds []config.Bind
+	}{
+		{"any", &tipc.Config{Config: base, SocketType: tipc.RDM, Service: tp.ServiceRange{Type: 18900, Lower: 1, Upper: 1}, Scope: tp.ClusterScope,
+			To: tp.ServiceRange{Type: 18901, Lower: 7, Upper: 7}}, []config.Bind{{Space: "tipc", Addr: "18900:1"}}},
+		{"mc", &tipc.Config{Config: pdus, SocketType: tipc.RDM, Service: tp.ServiceRange{Type: 18900, Lower: 2, Upper: 3}, Scope: tp.NodeScope,
+			To: tp.ServiceRange{Type: 18902, Lower: 0, Upper: 99}, Multicast: true}, []config.Bind{{Space: "tipc", Addr: "18900:2-3"}}},
+		{"send", &tipc.Config{Config: base, SocketType: tipc.RDM, To: tp.ServiceRange{Type: 18902, Lower: 5, Upper: 5}, Multicast: true}, nil},
+		{"reply", &tipc.Config{Config: base, SocketType: tipc.RDM, Service: tp.ServiceRange{Type: 18903}, Scope: tp.ClusterScope},
+			[]config.Bind{{Space: "tipc", Addr: "18903:0"}}},
+	} {
+		got := c.Endpoint(tc.name).Settings.(*tipc.Config)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", tc.name, got, tc.want)
+		}
+		if b := got.Binds(); !reflect.DeepEqual(b, tc.binds) {
+			t.Errorf("%s binds %v, want %v", tc.name, b, tc.binds)
+		}
+		if tr := got.Traits(); tr.Trust != config.TrustRemote || tr.Direction != config.ReadWrite {
+			t.Errorf("%s traits %+v", tc.name, tr)
+		}
+	}
+}
+
 // TestFields: the kind declares the common stream fields around its own,
 // without the IP-only allow_peers and tls.
 func TestFields(t *testing.T) {
@@ -86,7 +132,7 @@ func TestFields(t *testing.T) {
 	for _, f := range k.Fields {
 		got = append(got, f.Name)
 	}
-	if want := []string{"mode", "service", "scope", "socket", "max_clients", "max_clients_per_peer", "handshake_timeout", "reconnect", "pdus"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"mode", "service", "scope", "socket", "to", "max_clients", "max_clients_per_peer", "handshake_timeout", "reconnect", "pdus"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("fields %v, want %v", got, want)
 	}
 }
@@ -111,7 +157,19 @@ func TestDecodeErrors(t *testing.T) {
 			`t.yaml:4:40: endpoints.a.service.instanse: unknown field "instanse" (hint: did you mean "instance"?)`},
 		{`{kind: tipc, service: {type: 100, instance: 1}, scope: zone}`, `t.yaml:4:61: endpoints.a.scope: invalid value "zone" (hint: did you mean "node"?)`},
 		{`{kind: tipc, mode: client, service: {type: 100, instance: 1}, scope: node}`, `t.yaml:4:75: endpoints.a.scope: scope applies to a server only (hint: only a server publishes; a client finds the service wherever it is published)`},
-		{`{kind: tipc, service: {type: 100, instance: 1}, socket: rdm}`, `t.yaml:4:62: endpoints.a.socket: invalid value "rdm" (hint: one of: stream, seqpacket)`},
+		{`{kind: tipc, service: {type: 100, instance: 1}, socket: dgram}`, `t.yaml:4:62: endpoints.a.socket: invalid value "dgram" (hint: one of: stream, seqpacket, rdm)`},
+		{`{kind: tipc, socket: rdm}`, `t.yaml:4:3: endpoints.a.to: missing field (hint: an rdm endpoint needs to: (where frames go), service: (where it receives) or both)`},
+		{`{kind: tipc, socket: rdm, mode: client, to: {type: 100, instance: 1}}`, `t.yaml:4:38: endpoints.a.mode: socket: rdm has no client mode (hint: remove mode: an rdm endpoint receives at service: and sends to to:)`},
+		{`{kind: tipc, socket: rdm, scope: node, to: {type: 100, instance: 1}}`, `t.yaml:4:39: endpoints.a.scope: scope needs service: (hint: scope is how far service: is published)`},
+		{`{kind: tipc, socket: rdm, to: [100, 1]}`, `t.yaml:4:36: endpoints.a.to: expected a mapping, found a list (hint: a mapping such as {type: 18888, instance: 2}, or {type: 18888, lower: 0, upper: 99} to multicast)`},
+		{`{kind: tipc, socket: rdm, to: {type: 1, instance: 1}}`, `t.yaml:4:43: endpoints.a.to.type: service type 1 is reserved (hint: service types 0-63 are reserved for the kernel; use 64 or above)`},
+		{`{kind: tipc, socket: rdm, to: {type: 100, lower: 9, upper: 1}}`, `t.yaml:4:65: endpoints.a.to.upper: upper 1 is below lower 9 (hint: lower must be <= upper)`},
+		{`{kind: tipc, socket: rdm, to: {type: 100, lower: 9}}`, `t.yaml:4:36: endpoints.a.to.upper: missing field (hint: a multicast range needs both lower: and upper:)`},
+		{`{kind: tipc, socket: rdm, to: {type: 100}}`, `t.yaml:4:36: endpoints.a.to.instance: missing field (hint: the instance to send to, or lower: and upper: to multicast to a range)`},
+		{`{kind: tipc, socket: rdm, to: {type: 100, instance: 1, upper: 3}}`, `t.yaml:4:68: endpoints.a.to.upper: upper and instance are exclusive (hint: give instance: (one socket) or lower: and upper: (multicast))`},
+		{`{kind: tipc, socket: rdm, to: {type: 100, instance: 1}, max_clients: 3}`, `t.yaml:4:75: endpoints.a.max_clients: max_clients applies to stream and seqpacket sockets (hint: remove it: socket: rdm has no connections)`},
+		{`{kind: tipc, socket: rdm, to: {type: 100, instance: 1}, reconnect: {min: 1s}}`, `t.yaml:4:73: endpoints.a.reconnect: reconnect applies to stream and seqpacket sockets (hint: remove it: socket: rdm has no connections)`},
+		{`{kind: tipc, mode: client, service: {type: 100, instance: 1}, to: {type: 100, instance: 2}}`, `t.yaml:4:72: endpoints.a.to: to applies to socket: rdm only (hint: a client connects to service:; to: is for socket: rdm)`},
 		{`{kind: tipc, service: {type: 100, instance: 1}, socket: seqpacket, pdus: true}`, `t.yaml:4:79: endpoints.a.pdus: pdus needs socket: stream (hint: use socket: stream for a link that carries PDUs)`},
 		{`{kind: tipc, service: {type: 100, instance: 1}, allow_peers: [1.2.3.4]}`, `t.yaml:4:54: endpoints.a.allow_peers: unknown field "allow_peers"`},
 		{`{kind: tipc, service: {type: 100, instance: 1}, tls: {cert: /a, key: /b}}`, `t.yaml:4:54: endpoints.a.tls: unknown field "tls"`},

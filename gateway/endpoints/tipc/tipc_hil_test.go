@@ -194,7 +194,11 @@ routes:
 			if ext := sent[n-1]; len(strings.SplitN(ext, "#", 2)[0]) != 8 {
 				t.Errorf("cangen -e sent %s, not a 29-bit frame", ext)
 			}
-			waitFor(t, 10*time.Second, "the counters", func() bool { return b.ep("bus").FramesOut == n })
+			// The client counts a frame out once its write returned, which
+			// may be after the server forwarded it.
+			waitFor(t, 10*time.Second, "the counters", func() bool {
+				return b.ep("bus").FramesOut == n && a.ep("link").FramesOut == n
+			})
 			if ai, ao, bi, bo := a.ep("bus").FramesIn, a.ep("link").FramesOut, b.ep("link").FramesIn, b.ep("bus").FramesOut; ai != n || ao != n || bi != n || bo != n {
 				t.Errorf("frames: client bus in %d, client link out %d, server link in %d, server bus out %d; want %d each", ai, ao, bi, bo, n)
 			}

@@ -30,13 +30,15 @@ func (a algAEAD) Provider() string { return string(a.AEAD.Provider()) + " (" + a
 
 // newSealer returns AES-256-GCM for key through the alg package's provider
 // choice: "kernel" (AF_ALG, fails where the kernel lacks it), "go", or
-// "auto" (the policy in alg decides; it says which and why).
-func newSealer(key []byte, provider string) (sealer, error) {
+// "auto" (the policy in alg decides; it says which and why). size is the
+// largest datagram payload the endpoint seals: auto compares it with the
+// algorithm's crossover, so a jumbo-MTU tunnel can run on the kernel.
+func newSealer(key []byte, provider string, size int) (sealer, error) {
 	p, err := alg.ParseProvider(provider)
 	if err != nil {
 		return nil, err
 	}
-	a, err := alg.NewAEAD("gcm(aes)", key, 16, p)
+	a, err := (&alg.Config{Provider: p, SizeHint: size}).NewAEAD("gcm(aes)", key, 16)
 	if err != nil {
 		return nil, fmt.Errorf("auth.provider %s: %w", provider, err)
 	}

@@ -15,11 +15,11 @@ import (
 func TestOldSessionNotReplayable(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
 	state := func() *authState {
-		a, err := newSealer(key, "go")
+		a, err := newSealer(key, "go", 1400)
 		if err != nil {
 			t.Fatal(err)
 		}
-		o, err := newSealer(key, "go")
+		o, err := newSealer(key, "go", 1400)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -160,11 +160,11 @@ func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.T
 		if err != nil {
 			return nil, err
 		}
-		a, err := newSealer(key, cfg.Auth.Provider)
+		a, err := newSealer(key, cfg.Auth.Provider, u.max)
 		if err != nil {
 			return nil, err
 		}
-		o, err := newSealer(key, cfg.Auth.Provider)
+		o, err := newSealer(key, cfg.Auth.Provider, u.max)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strconv"
 
+	"github.com/fieldgate/fieldgate/core"
 	"github.com/fieldgate/fieldgate/tipc"
 	"github.com/fieldgate/fieldgate/vsock"
 )
@@ -13,7 +14,7 @@ import (
 type Peer struct {
 	// Key groups the connections of one peer for the per-peer limit and
 	// the log limit: an IP address (without port; IPv4-mapped IPv6
-	// addresses as IPv4), "cid N" for vsock, "tipc node N" for TIPC, "uid N" for a unix socket
+	// addresses as IPv4), "cid N" for vsock, "tipc node N" for TIPC, "bt BD_ADDR" for Bluetooth, "uid N" for a unix socket
 	// peer on Linux; "" where there is none (a unix peer elsewhere).
 	Key string
 	// Name names the connection in logs: the address with its port, the
@@ -43,6 +44,14 @@ func Identify(c net.Conn) Peer {
 			return Peer{Name: "unknown"}
 		}
 		return Peer{Key: "cid " + strconv.FormatUint(uint64(a.ContextID), 10), Name: a.String()}
+	case core.NetAddr:
+		// Bluetooth: every channel of one device is one peer.
+		switch b := a.Addr.(type) {
+		case *core.RFCOMMAddr:
+			return Peer{Key: "bt " + b.BDAddr.String(), Name: b.String()}
+		case *core.L2CAPAddr:
+			return Peer{Key: "bt " + b.BDAddr.String(), Name: b.String()}
+		}
 	case tipc.Addr:
 		if id, ok := a.Value.(tipc.SocketID); ok {
 			// Every socket of one node is one peer.

@@ -1,0 +1,60 @@
+// Package console is fieldgate's web console: a page at / of the admin
+// port that shows the gateway live. It has four views: Overview (every
+// endpoint and route with frames/s, drops by reason, queue depth, a rate
+// plot and a CAN bus load plot over the last ten minutes, and each CAN
+// interface's error state), Trace (one row per ID and source endpoint
+// with count, rate, period, the last data with changed bytes highlighted,
+// and the signals of a configured DBC, narrowed by a filter box), Signals
+// (time series of chosen signals or data bytes, with pause and zoom) and
+// Drops (which route or endpoint drops, why, and since when).
+//
+// # Off the forwarding path
+//
+// The console reads the engine's counters (gateway.Status) once a second
+// for the Overview and Drops views, keeping ten minutes of samples. The
+// trace comes from a Tap (tap.go): a fixed table of 4096 slots that the
+// engine's receive goroutines update with atomic operations and no
+// allocation or lock, and that each browser's event stream reads at most
+// ten times a second. The tap is installed when the first browser
+// connects and removed when the last one leaves: with no console open the
+// engine pays one atomic load per received batch. Signals are decoded
+// when a stream reads a row, not per frame, so the Signals view samples
+// each ID at the stream's rate (≤ 10 Hz).
+//
+// Updates reach the browser as Server-Sent Events (text/event-stream,
+// standard library only): one-way, through proxies, reconnecting by
+// itself, which is all a read-only view needs; WebSocket would need a
+// dependency or a hand-written framing for no gain.
+//
+// # Front end
+//
+// The page is three hand-written files embedded in the binary (embed):
+// app.js (views and the event stream), plot.js (a line plot on a canvas,
+// about 150 lines) and style.css. It loads nothing from elsewhere, works
+// without internet access, and needs no npm, bundler or lockfile in
+// `make`: the plots are a few line series over time, which a canvas draws
+// in less code than wiring up a plotting library (uPlot is ~45 kB minified
+// and would need a vendoring step and license tracking for the same
+// result). A Content-Security-Policy allows scripts, styles and
+// connections to this origin only.
+//
+// # Security
+//
+// The console is mounted on the admin handler, so every request passes
+// the admin checks first (Host and Origin name the listener, TLS when
+// admin.tls is set). The console is read-only but for sending (below): it
+// serves GET and HEAD and refuses other methods. Beyond loopback it also needs the admin token,
+// since it shows every frame's data: ?token=TOKEN on the first load sets
+// an HttpOnly, SameSite=Strict cookie (Secure over TLS), and an
+// Authorization: Bearer header works too. Without admin.token_file an
+// admin address beyond loopback serves no console.
+//
+// # Sending
+//
+// Sending is off unless the configuration declares an endpoint of kind
+// console (package gateway/endpoints/console): the Trace view then shows a
+// send form that posts to /console/send, and the frame enters the engine
+// from that endpoint, untrusted, so it reaches a bus only through a
+// route's allow list. The POST passes the admin rules for state-changing
+// requests (Origin, Sec-Fetch-Site, the token beyond loopback).
+package console
