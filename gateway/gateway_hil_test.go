@@ -335,7 +335,10 @@ routes:
 	t.Logf("4095-byte PDU crossed isotp → udp → isotp; bytes in %d, out %d", sa.endpoint("tester").BytesIn, sb.endpoint("ecu").BytesOut)
 }
 
-// TestHILDemo runs configs/demo.sh, the `make run` demo.
+// TestHILDemo runs configs/demo.sh, the `make run` demo, and checks its
+// summary: besides the script's own verdict, the fleet leg (vcan0 →
+// gateway A → embedded NATS → gateway B → vcan1) delivered every frame
+// with its bytes, and the signals subscriber printed decoded values.
 func TestHILDemo(t *testing.T) {
 	cmd := exec.Command("sh", "../configs/demo.sh")
 	cmd.Env = append(os.Environ(), "DEMO_FRAMES=300")
@@ -343,6 +346,18 @@ func TestHILDemo(t *testing.T) {
 	t.Logf("%s", out)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"seen on vcan1 (candump):                   600 (want 600",
+		"vcan1 holds vcan0's frames twice, bytes equal: yes",
+		"gateway B: from NATS 300 frames, 2400 bytes (want 300, 2400), onto vcan1 300, seq gaps 0",
+		"signals.demo.bench.can.123  Engine  EngineSpeed=850.5 rpm  CoolantTemp=50 degC  Gear=3 (Drive)  ThrottlePos=20 %",
+		"signals.demo.bench.can.321  Vehicle  VehicleSpeed=100 km/h  Odometer=10000 km",
+		"demo OK",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("demo output lacks %q", want)
+		}
 	}
 }
 

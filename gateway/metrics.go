@@ -31,6 +31,8 @@ type metrics struct {
 	brRecon  *prometheus.Desc
 	brAcks   *prometheus.Desc
 	brRepub  *prometheus.Desc
+	brConn   *prometheus.Desc
+	brRTT    *prometheus.Desc
 	// admin counts the admin listener's refusals (admin_metrics.go).
 	admin adminMetrics
 }
@@ -59,6 +61,8 @@ func newMetrics(g *Gateway) *metrics {
 		brRecon:  prometheus.NewDesc("fieldgate_broker_reconnects_total", "Connections to a message broker made again after one was lost.", []string{"endpoint"}, nil),
 		brAcks:   prometheus.NewDesc("fieldgate_broker_pending_acks", "Published messages awaiting the broker's acknowledgement.", []string{"endpoint"}, nil),
 		brRepub:  prometheus.NewDesc("fieldgate_broker_republished_total", "Messages published again because the broker's acknowledgement did not come.", []string{"endpoint"}, nil),
+		brConn:   prometheus.NewDesc("fieldgate_broker_connection", "A broker client's connection: 1 for its current state (connecting, connected, reconnecting, closed) and the server it is connected to, or was last.", []string{"endpoint", "url", "server", "state"}, nil),
+		brRTT:    prometheus.NewDesc("fieldgate_broker_rtt_seconds", "Last round trip measured from a broker client to its server (PING to PONG).", []string{"endpoint"}, nil),
 	}
 	m.reg.MustRegister(m.latVec, m, &m.admin)
 	m.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
@@ -71,7 +75,7 @@ func (m *metrics) latency(route string) latencyObserver {
 
 // Describe implements prometheus.Collector.
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.rejected, m.logSupp, m.offload, m.brRecon, m.brAcks, m.brRepub, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
+	for _, d := range []*prometheus.Desc{m.epFrames, m.epBytes, m.epDrops, m.rtFrames, m.rtDrops, m.qDepth, m.seqGaps, m.errFr, m.peers, m.rejected, m.logSupp, m.offload, m.brRecon, m.brAcks, m.brRepub, m.brConn, m.brRTT, descBusBits, descBusLoad, descBusRate, descBerr, descState, descUp, descBusOff} {
 		ch <- d
 	}
 }
@@ -122,6 +126,12 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 			c(m.brRecon, s.Reconnects.Load(), e.name)
 			gauge(m.brAcks, float64(s.PendingAcks.Load()), e.name)
 			c(m.brRepub, s.Republished.Load(), e.name)
+			if b := s.Broker.Load(); b != nil {
+				gauge(m.brConn, 1, e.name, b.URL, b.Server, b.State)
+				if b.RTT > 0 {
+					gauge(m.brRTT, b.RTT.Seconds(), e.name)
+				}
+			}
 		}
 	}
 	for _, r := range t.routes {

@@ -42,6 +42,9 @@ type EndpointStatus struct {
 	Reconnects  uint64 `json:"reconnects,omitempty"`
 	PendingAcks int64  `json:"pending_acks,omitempty"`
 	Republished uint64 `json:"republished,omitempty"`
+	// Broker is a broker client's connection: the server, its state
+	// and the last measured round trip (nats).
+	Broker *BrokerStatus `json:"broker,omitempty"`
 	// BusBPS and BusLoad describe the CAN bus of the endpoint's interface
 	// over the last second (all traffic the controller saw): estimated
 	// bits per second, and that over the bit rate (-1 without a bit
@@ -56,6 +59,20 @@ type EndpointStatus struct {
 	// ERROR-PASSIVE, BUS-OFF, STOPPED, SLEEPING); absent when it reports
 	// none (vcan) or for other endpoints.
 	CANState string `json:"can_state,omitempty"`
+}
+
+// BrokerStatus is a broker client's connection.
+type BrokerStatus struct {
+	// URL is the server connected to (the last one while reconnecting),
+	// without credentials; Server its name.
+	URL    string `json:"url"`
+	Server string `json:"server,omitempty"`
+	// State is connecting, connected, reconnecting or closed, since
+	// StateSeconds.
+	State        string  `json:"state"`
+	StateSeconds float64 `json:"state_seconds"`
+	// RTT is the last round trip measured to the server (0: none yet).
+	RTT time.Duration `json:"rtt_ns"`
 }
 
 // RouteStatus is one route's counters. In = Out + dropped + queued.
@@ -104,6 +121,10 @@ func (g *Gateway) Status() Status {
 			Republished: s.Republished.Load(), RecvBuffer: s.RecvBuffer.Load()}
 		if r := s.Rejected.Snapshot(); len(r) > 0 {
 			es.Rejected = r
+		}
+		if b := s.Broker.Load(); b != nil {
+			es.Broker = &BrokerStatus{URL: b.URL, Server: b.Server, State: b.State,
+				StateSeconds: time.Since(b.Since).Seconds(), RTT: b.RTT}
 		}
 		if e.q != nil {
 			es.Queue = e.q.len()

@@ -79,47 +79,67 @@ func AppendBinary(msg []byte, f *frame.Frame) ([]byte, bool) {
 // message carries: frames of fs[0]'s source and type, at most MaxBatch,
 // within about 2.1 s of the message's time, the message no longer than
 // limit bytes (fs[0] is appended whatever its size). It returns the
-// message, how many frames it holds, and whether they all have fs[0]'s
+// message, how many frames of fs it took, and whether they all have fs[0]'s
 // subject ID token (else the message goes to the batch subject).
+//
+// A message that already holds frames (from an earlier call) is continued:
+// fs's frames follow them, up to MaxBatch in all, and fs[0] is appended
+// whatever the limit, so the caller checks that it fits; oneID then
+// compares fs's frames with fs[0] only.
 func AppendBinaryBatch(msg []byte, fs []frame.Frame, limit int) (out []byte, n int, oneID bool) {
+	have := int(msg[1])
+	if len(fs) > MaxBatch-have {
+		fs = fs[:MaxBatch-have]
+	}
+	if len(fs) == 0 {
+		return msg, 0, true
+	}
 	f0 := &fs[0]
 	base := int64(binary.BigEndian.Uint64(msg[10:18]))
-	oneID = true
 	// Room for the whole message first (the caller's buffer keeps it), so
 	// that each record is written in place in one pass over the frames.
 	if limit > cap(msg) {
 		msg = slices.Grow(msg, limit-len(msg))
 	}
 	k := len(msg)
+	// fs[0] is appended whatever its size.
+	if l := RecordHeaderLen + int(f0.Len); k+l > cap(msg) {
+		msg = slices.Grow(msg[:k], l)
+	}
+	buf := msg[:cap(msg)]
+	src, typ, id0 := f0.Source, f0.Type, f0.ID&^frame.CANRTRFlag
+	oneID = true
+	canLike := typ != frame.J1939 && typ != frame.Ethernet
 	for i := range fs {
 		f := &fs[i]
 		l := RecordHeaderLen + int(f.Len)
 		d := f.Time - base
-		if i > 0 && (f.Source != f0.Source || f.Type != f0.Type || k+l > limit) ||
-			i == MaxBatch || d < math.MinInt32 || d > math.MaxInt32 {
+		if uint64(d-math.MinInt32) > math.MaxUint32 || i > 0 && (f.Source != src || f.Type != typ || k+l > limit) {
 			break
 		}
-		if oneID && i > 0 && !SameID(f0, f) {
+		if oneID && i > 0 && (!canLike || f.ID&^frame.CANRTRFlag != id0) && !SameID(f0, f) {
 			oneID = false
 		}
-		if k+l > cap(msg) { // fs[0] alone above limit
-			msg = slices.Grow(msg[:k], l)
-		}
-		msg = msg[:k+l]
-		r := msg[k : k+l]
-		r[0], r[1], r[2] = byte(f.Type), f.Flags, f.Addr
-		binary.BigEndian.PutUint32(r[3:], f.ID)
-		binary.BigEndian.PutUint32(r[7:], uint32(int32(d)))
-		binary.BigEndian.PutUint16(r[11:], f.Len)
-		if f.Len == 8 { // the common classic frame, without a memmove call
+		if f.Len == 8 { // the common classic frame: fixed-size stores, one bounds check
+			r := (*[RecordHeaderLen + 8]byte)(buf[k:])
+			r[0], r[1], r[2] = byte(f.Type), f.Flags, f.Addr
+			binary.BigEndian.PutUint32(r[3:], f.ID)
+			binary.BigEndian.PutUint32(r[7:], uint32(int32(d)))
+			r[11], r[12] = 0, 8
 			binary.LittleEndian.PutUint64(r[RecordHeaderLen:], binary.LittleEndian.Uint64(f.Data[:8]))
 		} else {
+			r := buf[k : k+l]
+			r[0], r[1], r[2] = byte(f.Type), f.Flags, f.Addr
+			binary.BigEndian.PutUint32(r[3:], f.ID)
+			binary.BigEndian.PutUint32(r[7:], uint32(int32(d)))
+			binary.BigEndian.PutUint16(r[11:], f.Len)
 			copy(r[RecordHeaderLen:], f.Data[:f.Len])
 		}
 		k += l
 		n++
 	}
-	msg[1] = byte(n)
+	msg = buf[:k]
+	msg[1] = byte(have + n)
 	return msg, n, oneID
 }
 

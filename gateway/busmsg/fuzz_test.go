@@ -26,8 +26,10 @@ func FuzzParseBinary(f *testing.F) {
 		}
 		out := BeginBinary(nil, m.Seq, m.Time)
 		var fr frame.Frame
+		var all []frame.Frame
 		n := 0
 		for m.Next(&fr) {
+			all = append(all, fr)
 			if err := checkFrame(fr.Type, fr.Flags, fr.Addr, fr.ID, int(fr.Len)); err != nil {
 				t.Fatalf("accepted frame fails the rule: %v", err)
 			}
@@ -39,6 +41,20 @@ func FuzzParseBinary(f *testing.F) {
 		}
 		if n != m.N || !bytes.Equal(out, in) {
 			t.Fatalf("re-encoded %x\nfrom %x", out, in)
+		}
+		// The batch encoder, in two calls (the second continues the
+		// message), gives the same bytes when the frames share a type.
+		for i := range all {
+			if all[i].Type != all[0].Type {
+				return
+			}
+		}
+		k := len(all) / 2
+		b := BeginBinary(nil, m.Seq, m.Time)
+		b, n1, _ := AppendBinaryBatch(b, all[:k], 1<<30)
+		b, n2, _ := AppendBinaryBatch(b, all[k:], 1<<30)
+		if n1 != k || n2 != len(all)-k || !bytes.Equal(b, in) {
+			t.Fatalf("batch re-encoded (%d+%d frames) %x\nfrom %x", n1, n2, b, in)
 		}
 	})
 }

@@ -482,6 +482,7 @@ func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%d\t%d\t%s\t%s\n", e.Name, e.Kind, e.FramesIn, e.FramesOut, rate(e.FramesIn, pin), rate(e.FramesOut, pout), e.Queue, e.Peers, fmtBus(e), fmtDrops(e.Dropped))
 	}
+	printBrokers(tw, st)
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "ROUTE\tFROM\tTO\tIN\tOUT\tOUT/s\tP50\tP99\tPATH\tDROPPED")
 	for _, r := range st.Routes {
@@ -500,4 +501,34 @@ func PrintStatus(w io.Writer, st, prev *gateway.Status, dt time.Duration) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Name, strings.Join(r.From, ","), strings.Join(r.To, ","), r.In, r.Out, rate(r.Out, pout), fmtLat(r.P50), fmtLat(r.P99), path, fmtDrops(r.Dropped))
 	}
 	tw.Flush()
+}
+
+// printBrokers prints the broker connections of st's endpoints (nats),
+// if any: server, state and for how long, reconnects, JetStream
+// acknowledgements awaited and messages published again, round trip.
+func printBrokers(tw io.Writer, st *gateway.Status) {
+	header := false
+	for _, e := range st.Endpoints {
+		b := e.Broker
+		if b == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(tw)
+			fmt.Fprintln(tw, "BROKER\tURL\tSERVER\tSTATE\tRECONNECTS\tPENDING ACKS\tREPUBLISHED\tRTT")
+			header = true
+		}
+		url, srv, rtt := b.URL, b.Server, "-"
+		if url == "" {
+			url = "-"
+		}
+		if srv == "" {
+			srv = "-"
+		}
+		if b.RTT > 0 {
+			rtt = b.RTT.Round(time.Microsecond).String()
+		}
+		state := fmt.Sprintf("%s %s", b.State, (time.Duration(b.StateSeconds) * time.Second).String())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\n", e.Name, url, srv, state, e.Reconnects, e.PendingAcks, e.Republished, rtt)
+	}
 }

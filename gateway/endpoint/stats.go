@@ -101,6 +101,9 @@ type Stats struct {
 	Reconnects  atomic.Uint64
 	PendingAcks atomic.Int64
 	Republished atomic.Uint64
+	// Broker is a broker client's connection (server, state, round
+	// trip), nil for other kinds.
+	Broker atomic.Pointer[BrokerConn]
 	// RecvBuffer is the socket receive buffer the kernel granted, in
 	// bytes, for kinds that set one (can, udp); 0 otherwise.
 	RecvBuffer atomic.Int64

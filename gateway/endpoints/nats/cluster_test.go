@@ -45,8 +45,17 @@ func natsServerBinary(t *testing.T) string {
 func startCluster(t *testing.T) *cluster {
 	t.Helper()
 	c := &cluster{t: t, bin: natsServerBinary(t), dir: t.TempDir()}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i := range 3 {
+				b, _ := os.ReadFile(filepath.Join(c.dir, fmt.Sprintf("n%d.log", i)))
+				t.Logf("node %d log:\n%s", i, b)
+			}
+		}
+	})
+	ps := freePorts(t, 9) // distinct: a port freed may be handed out again
 	for i := range 3 {
-		c.ports[i], c.cports[i], c.mports[i] = freePort(t), freePort(t), freePort(t)
+		c.ports[i], c.cports[i], c.mports[i] = ps[3*i], ps[3*i+1], ps[3*i+2]
 	}
 	for i := range 3 {
 		c.start(i)
@@ -59,7 +68,7 @@ func startCluster(t *testing.T) *cluster {
 	// Ready when every node accepts clients and JetStream has a leader
 	// (a meta leader: streams can be created).
 	for i := range 3 {
-		waitFor(t, fmt.Sprintf("node %d", i), 20*time.Second, func() bool {
+		waitFor(t, fmt.Sprintf("node %d", i), 30*time.Second, func() bool {
 			nc, err := natsio.Connect(c.url(i))
 			if err != nil {
 				return false
@@ -267,8 +276,8 @@ endpoints:
 routes:
   - {name: r, from: [sub], to: [bus-core], allow: [any]}
 `, c.url(other)))
-	waitConnected(t, sub, "sub")
-	time.Sleep(500 * time.Millisecond) // the subscription propagates to every node
+	waitSubscribed(t, sub, "sub")
+	time.Sleep(500 * time.Millisecond) // the subscription propagates to the other nodes
 	fs := indexed(200000)
 	feed(t, c, pub, "in-core", "fieldgate gcore pub", fs)
 	for deadline := time.Now().Add(60 * time.Second); epStatus(pub, "pub").FramesOut != uint64(len(fs)); {

@@ -41,6 +41,11 @@ type Config struct {
 	Credentials Credentials
 	// Reconnect is the backoff between connection attempts.
 	Reconnect config.Backoff
+	// Coalesce (binary without JetStream): at most one message that is
+	// not full per Coalesce on average, after a burst of a few; frames
+	// beyond that rate wait for the next slot together (0: every batch
+	// is published at once).
+	Coalesce time.Duration
 	// JetStream publishes into a stream with acknowledgements, nil for
 	// plain (at most once) publishing.
 	JetStream *JetStream
@@ -147,6 +152,18 @@ func (c *Config) Binds() []config.Bind {
 	return b
 }
 
+// QueueSize is the nats kind's default queue.size: a broker connection
+// is a TCP stream with backpressure, so a stall anywhere on the way to
+// the subscribers (the server, a subscriber's process) holds the writer;
+// the queue rides that out as a udp link's socket buffers do, and as a
+// file sink's queue does.
+const QueueSize = 4096
+
+// QueueDefaults: a larger queue (QueueSize), drop-oldest.
+func (c *Config) QueueDefaults() config.Queue { return config.Queue{Size: QueueSize} }
+
+var _ config.QueueDefaulter = (*Config)(nil)
+
 // Embedded reports whether the endpoint runs its own server.
 func (c *Config) Embedded() bool { return len(c.URLs) == 0 }
 
@@ -161,6 +178,7 @@ var fields = []config.Field{
 	{Name: "server", Doc: "embedded server (without `url`): `{listen: 127.0.0.1:4222, store_dir: DIR, max_memory: 0, max_store: 0, max_payload: 1MiB, mqtt_listen: none}`; `store_dir` turns JetStream on; `mqtt_listen` (host:port, with `store_dir`) opens the server's MQTT listener"},
 	{Name: "tls", Doc: "`{ca, cert, key, server_name}` for `url` connections; the key file must not be readable by group or others"},
 	{Name: "credentials", Doc: "one of `{user, password}`, `{token}`, `{nkey: seed file}`, `{creds: file}`; key and creds files must not be readable by group or others"},
+	{Name: "coalesce", Default: "1ms", Doc: "`binary` without `jetstream`: at most one message that is not full per `coalesce` on average, up to 4 at once after a quiet spell; frames beyond that rate wait for the next slot, together (0–100ms; `0` publishes every batch at once)"},
 	{Name: "reconnect", Default: "{min: 100ms, max: 5s}", Doc: "backoff between connection attempts (doubling from min to max); attempts never stop"},
 	{Name: "jetstream", Doc: "`{stream: NAME, create: true, replicas: 1, max_age: 0, max_bytes: 0, duplicates: 2m, ack_timeout: 5s}`: publish into a stream with acknowledgements and `Nats-Msg-Id` deduplication"},
 	{Name: "replay", Doc: "`{stream: NAME, subjects: [...], start_seq, stop_seq, start_time, stop_time, realtime: false}`: the endpoint is a source replaying the stream"},
@@ -236,8 +254,19 @@ func decode(o *config.Object) config.Settings {
 	c.Reconnect = o.Backoff()
 	c.JetStream = decodeJetStream(o, c)
 	c.Replay = decodeReplay(o, c)
+	c.Coalesce = o.Duration("coalesce", DefaultCoalesce, 0, 100*time.Millisecond)
+	if o.Has("coalesce") && (c.Encoding != busmsg.EncodingBinary || c.JetStream != nil) {
+		o.Errorf(o.Get("coalesce"), o.Field("coalesce"), "remove coalesce", "coalesce applies to the binary encoding without jetstream (one frame per message otherwise; jetstream waits for acknowledgements)")
+	}
+	if c.Encoding != busmsg.EncodingBinary || c.JetStream != nil {
+		c.Coalesce = 0
+	}
 	return c
 }
+
+// DefaultCoalesce is coalesce's default: on average at most one message
+// that is not full per millisecond (as the udp kind's coalesce).
+const DefaultCoalesce = time.Millisecond
 
 // hostToken returns the host name up to its first dot, if it is a subject
 // token, else "fieldgate".

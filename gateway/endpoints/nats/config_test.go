@@ -27,7 +27,7 @@ func TestDecode(t *testing.T) {
 	got := c.Endpoint("a").Settings.(*nats.Config)
 	want := &nats.Config{Prefix: "fieldgate", Gateway: "b1", Encoding: "binary", Subscribe: []string{"fieldgate.b2.>"},
 		MaxMessage: 1 << 20, Server: nats.Server{Listen: "127.0.0.1:4222", MaxPayload: 1 << 20},
-		Reconnect: config.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}}
+		Reconnect: config.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}, Coalesce: time.Millisecond}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
 	}
@@ -76,7 +76,7 @@ func TestFields(t *testing.T) {
 	for _, f := range k.Fields {
 		names = append(names, f.Name)
 	}
-	want := []string{"url", "prefix", "gateway", "encoding", "dbc", "subscribe", "max_message", "server", "tls", "credentials", "reconnect", "jetstream", "replay"}
+	want := []string{"url", "prefix", "gateway", "encoding", "dbc", "subscribe", "max_message", "server", "tls", "credentials", "coalesce", "reconnect", "jetstream", "replay"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("fields %v", names)
 	}
@@ -127,6 +127,8 @@ func TestDecodeErrors(t *testing.T) {
 		{`{kind: nats, url: nats://a:1, replay: {stream: S, stop_time: yesterday}}`, `endpoints.a.replay.stop_time: invalid time "yesterday"`},
 		{`{kind: nats, url: nats://a:1, subscribe: [x], replay: {stream: S}}`, `endpoints.a.replay: replay and subscribe are exclusive`},
 		{`{kind: nats, url: nats://a:1, encoding: signals, dbc: /x, subscribe: [x]}`, `endpoints.a.subscribe: the signals encoding is publish only`},
+		{`{kind: nats, encoding: json, coalesce: 2ms}`, `t.yaml:4:45: endpoints.a.coalesce: coalesce applies to the binary encoding without jetstream`},
+		{`{kind: nats, coalesce: 1s}`, `t.yaml:4:29: endpoints.a.coalesce: duration 1s out of range`},
 		{`{kind: nats, publish: true}`, `t.yaml:4:19: endpoints.a.publish: unknown field "publish"`},
 	} {
 		_, err := parse(t, tc.ep)

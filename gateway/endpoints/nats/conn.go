@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -36,6 +37,18 @@ type conn struct {
 	mu sync.Mutex
 	up chan struct{} // closed while connected
 
+	// maxPayload is the server's max_payload, read when the client
+	// connects (a publish reads it without the client's lock).
+	maxPayload atomic.Int64
+
+	bmu       sync.Mutex    // serialises updates of env.Stats.Broker
+	done      chan struct{} // closed by Close (stops measureRTT)
+	closeOnce sync.Once
+	// ctx ends when the endpoint closes: the coalesce timer's publish
+	// waits for the connection until then.
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	pub  publisher
 	jsp  jsPublisher
 	subs []*natsio.Subscription
@@ -51,7 +64,8 @@ const msgQueue = 8192
 
 func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
-	c := &conn{cfg: cfg, env: env, up: make(chan struct{})}
+	c := &conn{cfg: cfg, env: env, up: make(chan struct{}), done: make(chan struct{})}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	var sb [8]byte
 	rand.Read(sb[:])
 	c.session = hex.EncodeToString(sb[:])
@@ -66,6 +80,7 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 		}
 		urls = c.srv.ClientURL()
 	}
+	c.setState(endpoint.BrokerConnecting, redact(urls), "")
 	c.nc, err = natsio.Connect(urls, opts...)
 	if err != nil {
 		c.shutdownServer()
@@ -94,6 +109,9 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 			c.subs = append(c.subs, sub)
 		}
 	}
+	// After the subscriptions: the first round trip measured then also
+	// tells that the server has them (it handles the SUBs first).
+	go c.measureRTT(c.done)
 	return c, nil
 }
 
@@ -118,7 +136,7 @@ func (c *conn) options() ([]natsio.Option, error) {
 		}),
 		natsio.ConnectHandler(func(nc *natsio.Conn) { c.connected(nc, "connected") }),
 		natsio.ReconnectHandler(func(nc *natsio.Conn) { c.connected(nc, "reconnected") }),
-		natsio.DisconnectErrHandler(func(_ *natsio.Conn, err error) { c.disconnected(err) }),
+		natsio.DisconnectErrHandler(c.disconnected),
 		natsio.ErrorHandler(func(_ *natsio.Conn, _ *natsio.Subscription, err error) {
 			if !errors.Is(err, natsio.ErrSlowConsumer) { // counted from the subscriptions
 				c.env.Log.Warn("nats error", "err", err)
@@ -153,6 +171,10 @@ func (c *conn) options() ([]natsio.Option, error) {
 // connected is the client's (re)connect handler; it uses nc, not c.nc,
 // which open may still be assigning.
 func (c *conn) connected(nc *natsio.Conn, what string) {
+	// The server and state first: whoever sees the peer count sees them.
+	c.maxPayload.Store(nc.MaxPayload())
+	url := redact(nc.ConnectedUrl())
+	c.setState(endpoint.BrokerConnected, url, nc.ConnectedServerName())
 	c.mu.Lock()
 	select {
 	case <-c.up:
@@ -165,10 +187,15 @@ func (c *conn) connected(nc *natsio.Conn, what string) {
 		}
 	}
 	c.mu.Unlock()
-	c.env.Log.Info(what, "server", nc.ConnectedUrlRedacted())
+	c.env.Log.Info(what, "server", url)
 }
 
-func (c *conn) disconnected(err error) {
+// disconnected is the client's disconnect handler (nc, not c.nc, as for
+// connected).
+func (c *conn) disconnected(nc *natsio.Conn, err error) {
+	if !nc.IsClosed() {
+		c.setState(endpoint.BrokerReconnecting, "", "")
+	}
 	c.mu.Lock()
 	select {
 	case <-c.up:
@@ -206,6 +233,11 @@ func (c *conn) waitConnected(ctx context.Context) error {
 }
 
 func (c *conn) Close() error {
+	c.closeOnce.Do(func() { close(c.done) })
+	c.cancel()
+	if c.pub.c != nil {
+		c.flushOnClose()
+	}
 	for _, s := range c.subs {
 		s.Unsubscribe()
 	}
@@ -213,6 +245,7 @@ func (c *conn) Close() error {
 		c.nc.Close()
 	}
 	c.env.Stats.Peers.Store(0)
+	c.setState(endpoint.BrokerClosed, "", "")
 	c.shutdownServer()
 	return nil
 }

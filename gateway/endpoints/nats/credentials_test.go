@@ -51,7 +51,7 @@ routes:
 			if tc.connected {
 				waitConnected(t, g, "pub")
 				inject(t, src, testFrames(10))
-				waitFor(t, "published", 10*time.Second, func() bool { return epStatus(g, "pub").FramesOut == 10 })
+				waitFor(t, "published", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut == 10 })
 				return
 			}
 			time.Sleep(time.Second)

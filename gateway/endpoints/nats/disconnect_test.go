@@ -47,9 +47,17 @@ routes:
   - {name: r, from: [in-disc], to: [pub]}
 `, port))
 	waitConnected(t, g, "pub")
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	waitFor(t, "round trip measured", 20*time.Second, func() bool { b := epStatus(g, "pub").Broker; return b != nil && b.RTT > 0 })
+	if b := epStatus(g, "pub").Broker; b.URL != url || b.State != "connected" || b.Server == "" {
+		t.Fatalf("broker connection %+v, want connected to %s", b, url)
+	}
 	srv.Shutdown()
 	srv.WaitForShutdown()
-	waitFor(t, "disconnected", 10*time.Second, func() bool { return epStatus(g, "pub").Peers == 0 })
+	waitFor(t, "disconnected", 30*time.Second, func() bool { return epStatus(g, "pub").Peers == 0 })
+	if b := epStatus(g, "pub").Broker; b.URL != url || b.State != "reconnecting" {
+		t.Fatalf("broker connection while down %+v", b)
+	}
 	fs := testFrames(1000)
 	inject(t, "in-disc", fs)
 	st := settle(t, g)
@@ -71,7 +79,7 @@ routes:
 	// every 500 ms.
 	waitConnected(t, g, "pub")
 	want := uint64(st.Queue) + held
-	waitFor(t, "queue published", 10*time.Second, func() bool { return epStatus(g, "pub").FramesOut == want })
+	waitFor(t, "queue published", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut == want })
 	var got uint64
 	for got < want {
 		m, err := sub.NextMsg(5 * time.Second)
@@ -88,8 +96,8 @@ routes:
 	if st.FramesOut+st.Dropped["queue_overflow"] != uint64(len(fs)) || len(st.Dropped) != 1 || got != want {
 		t.Fatalf("after reconnect: %+v, received %d", st, got)
 	}
-	if st.Peers != 1 || st.Reconnects != 1 {
-		t.Fatalf("peers %d, reconnects %d", st.Peers, st.Reconnects)
+	if st.Peers != 1 || st.Reconnects != 1 || st.Broker.State != "connected" || st.Broker.URL != url {
+		t.Fatalf("peers %d, reconnects %d, broker %+v", st.Peers, st.Reconnects, st.Broker)
 	}
 }
 
@@ -133,7 +141,7 @@ type gateway_RouteCounts struct {
 func settle(t *testing.T, g *gateway.Gateway) gateway.EndpointStatus {
 	t.Helper()
 	var last gateway.EndpointStatus
-	waitFor(t, "counters settle", 10*time.Second, func() bool {
+	waitFor(t, "counters settle", 30*time.Second, func() bool {
 		s := epStatus(g, "pub")
 		same := s.Queue == last.Queue && s.Dropped["queue_overflow"] == last.Dropped["queue_overflow"]
 		last = s

@@ -23,6 +23,12 @@
 // ordered consumer and delivers it as a finite source, at the original
 // timing or as fast as the route takes it.
 //
+// Binary messages are filled across Send calls (coalesce.go): a message
+// that is not full waits for its slot, at most one per coalesce on
+// average after a burst of a few (the udp kind's policy), so a bus whose
+// frames come one at a time shares messages instead of publishing one
+// per frame.
+//
 // Publishing reuses its buffers and message: nats.go's PublishMsg copies
 // subject, headers and data before it returns, so the per-message header
 // values are handed over as strings that alias the endpoint's buffers

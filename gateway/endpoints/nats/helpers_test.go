@@ -140,6 +140,28 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freePorts returns n distinct free TCP ports of 127.0.0.1 (the listeners
+// are held until all are chosen).
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 func startGateway(t *testing.T, yaml string) *gateway.Gateway {
 	t.Helper()
 	cfg, err := config.Parse("test.yaml", []byte(yaml))
@@ -183,6 +205,19 @@ func epStatus(g *gateway.Gateway, name string) gateway.EndpointStatus {
 func waitConnected(t *testing.T, g *gateway.Gateway, name string) {
 	t.Helper()
 	waitFor(t, name+" connected", 20*time.Second, func() bool { return epStatus(g, name).Peers == 1 })
+}
+
+// waitSubscribed waits until endpoint name's subscriptions are in place
+// at its server: connected, and a round trip measured on the connection
+// since (the endpoint measures one right after connecting, and the
+// server handles the SUBs written before the PING first).
+func waitSubscribed(t *testing.T, g *gateway.Gateway, name string) {
+	t.Helper()
+	waitConnected(t, g, name)
+	waitFor(t, name+" subscribed", 20*time.Second, func() bool {
+		b := epStatus(g, name).Broker
+		return b != nil && b.State == "connected" && b.RTT > 0
+	})
 }
 
 // frames returns n frames of every type, with payloads that depend on i.

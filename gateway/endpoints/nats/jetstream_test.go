@@ -136,7 +136,7 @@ routes:
 	t0 := time.Now().UnixNano()
 	for i := range 3 {
 		inject(t, "in-rt", []frame.Frame{{Type: frame.CAN, ID: uint32(i), Len: 1, Time: t0 + int64(i)*300e6}})
-		waitFor(t, "stored", 10*time.Second, func() bool { return epStatus(a, "pub").FramesOut == uint64(i+1) })
+		waitFor(t, "stored", 30*time.Second, func() bool { return epStatus(a, "pub").FramesOut == uint64(i+1) })
 	}
 	start := time.Now()
 	startGateway(t, fmt.Sprintf(`
@@ -148,7 +148,7 @@ routes:
   - {name: r, from: [rp], to: [bus-rt], allow: [any]}
 `, port))
 	bus := busOf(t, "bus-rt")
-	waitFor(t, "replayed", 10*time.Second, func() bool { return bus.len() == 3 })
+	waitFor(t, "replayed", 30*time.Second, func() bool { return bus.len() == 3 })
 	if d := time.Since(start); d < 550*time.Millisecond || d > 3*time.Second {
 		t.Fatalf("realtime replay took %v", d)
 	}

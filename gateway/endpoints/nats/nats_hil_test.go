@@ -113,7 +113,7 @@ routes:
 `, port))
 	ep := func(g *gateway.Gateway, name string) gateway.EndpointStatus { return epStatus(g, name) }
 	waitFor(t, "both connected", 30*time.Second, func() bool { return ep(a, "fleet").Peers == 1 && ep(b, "fleet").Peers == 1 })
-	time.Sleep(200 * time.Millisecond) // B's subscription reaches the server
+	waitSubscribed(t, b, "fleet")
 
 	const n = 500
 	in := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")
@@ -130,7 +130,7 @@ routes:
 	if ext := sent[n-1]; len(strings.SplitN(ext, "#", 2)[0]) != 8 {
 		t.Errorf("cangen -e sent %s, not a 29-bit frame", ext)
 	}
-	waitFor(t, "the counters", 10*time.Second, func() bool { return ep(b, "bus").FramesOut == n })
+	waitFor(t, "the counters", 30*time.Second, func() bool { return ep(b, "bus").FramesOut == n })
 	ai, ao, bi, bo := ep(a, "bus").FramesIn, ep(a, "fleet").FramesOut, ep(b, "fleet").FramesIn, ep(b, "bus").FramesOut
 	if ai != n || ao != n || bi != n || bo != n {
 		t.Errorf("frames: A bus in %d, A nats out %d, B nats in %d, B bus out %d; want %d each", ai, ao, bi, bo, n)
@@ -191,7 +191,7 @@ routes:
 				}
 			}
 			nc.Flush()
-			waitFor(t, "frames received", 10*time.Second, func() bool { return epStatus(g, "ctl").FramesIn == uint64(len(objs)) })
+			waitFor(t, "frames received", 30*time.Second, func() bool { return epStatus(g, "ctl").FramesIn == uint64(len(objs)) })
 			time.Sleep(time.Second) // anything written shows up in candump by now
 			var got []string
 			for {

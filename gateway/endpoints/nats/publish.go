@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -24,6 +25,20 @@ type publisher struct {
 	subj    busmsg.Subject
 	signals *busmsg.Signals
 	seq     uint64 // sequence number of the next frame published
+
+	// mu serialises Send and the coalesce timer (coalesce.go), which
+	// share the buffers and pend.
+	mu      sync.Mutex
+	pend    pendingMsg
+	baseLen int // the subject base's length in subjBuf
+	// lastN and lastHeld are the frames of the message publishPending
+	// last published, and how many of them an earlier Send held.
+	lastN, lastHeld int
+	timer           *time.Timer
+	armed           bool
+	// tat is when the coalesce budget is full again: a generic cell rate
+	// algorithm's theoretical arrival time.
+	tat time.Time
 
 	msg                  natsio.Msg
 	seqVal, timeVal      []string // the header's value slices, set per message
@@ -57,6 +72,8 @@ func (p *publisher) init(c *conn) {
 	}
 	p.subjBuf = make([]byte, 0, 256)
 	p.data = make([]byte, 0, 64<<10)
+	p.timer = time.AfterFunc(time.Hour, c.flushTimer)
+	p.timer.Stop()
 }
 
 // transient returns b as a string without copying it. The string is valid
@@ -67,7 +84,11 @@ func transient(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(
 // limit returns the most bytes a message's data may take.
 func (p *publisher) limit() int {
 	l := p.c.cfg.MaxMessage
-	if mp := int(p.c.nc.MaxPayload()); mp > 0 && mp < l {
+	mp := int(p.c.maxPayload.Load())
+	if mp == 0 { // before the connect handler ran
+		mp = int(p.c.nc.MaxPayload())
+	}
+	if mp > 0 && mp < l {
 		l = mp
 	}
 	return l - headerBudget
@@ -127,9 +148,13 @@ func oversize(n, limit int) error {
 
 // setHeaders fills the message's per-message header values for a message
 // whose first frame is f.
-func (p *publisher) setHeaders(f *frame.Frame) {
-	p.seqBuf = strconv.AppendUint(p.seqBuf[:0], p.seq, 10)
-	p.timeBuf = strconv.AppendInt(p.timeBuf[:0], f.Time, 10)
+func (p *publisher) setHeaders(f *frame.Frame) { p.setHeadersAt(p.seq, f.Time) }
+
+// setHeadersAt fills the message's per-message header values for a
+// message whose first frame has sequence number seq and capture time t.
+func (p *publisher) setHeadersAt(seq uint64, t int64) {
+	p.seqBuf = strconv.AppendUint(p.seqBuf[:0], seq, 10)
+	p.timeBuf = strconv.AppendInt(p.timeBuf[:0], t, 10)
 	p.seqVal[0], p.timeVal[0] = transient(p.seqBuf), transient(p.timeBuf)
 	p.msg.Subject, p.msg.Data = transient(p.subjBuf), p.data
 	if p.msgID != nil {
@@ -145,6 +170,9 @@ func (p *publisher) setHeaders(f *frame.Frame) {
 func (c *conn) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	if c.cfg.JetStream != nil {
 		return c.sendJetStream(ctx, frames)
+	}
+	if c.cfg.Encoding == busmsg.EncodingBinary {
+		return c.sendBinary(ctx, frames)
 	}
 	p := &c.pub
 	sent := 0

@@ -33,8 +33,7 @@ routes:
   - {name: r, from: [sub], to: [bus-%[1]s], allow: [any]}
 `, enc, port))
 			waitConnected(t, a, "pub")
-			waitConnected(t, b, "sub")
-			time.Sleep(50 * time.Millisecond) // the subscription reaches the server
+			waitSubscribed(t, b, "sub")
 			want := testFrames(10000)
 			inject(t, "in-"+enc, want)
 			bus := busOf(t, "bus-"+enc)

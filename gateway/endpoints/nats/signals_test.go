@@ -48,7 +48,7 @@ routes:
 	if m.Subject != "fieldgate.gsig.sig0.can.123" || string(m.Data) != want || m.Header.Get("Fieldgate-Encoding") != "signals" {
 		t.Fatalf("%s %s %v", m.Subject, m.Data, m.Header)
 	}
-	waitFor(t, "unsupported counted", 5*time.Second, func() bool { return epStatus(g, "pub").Dropped["unsupported"] == 2 })
+	waitFor(t, "unsupported counted", 30*time.Second, func() bool { return epStatus(g, "pub").Dropped["unsupported"] == 2 })
 	if _, err := sub.NextMsg(100 * time.Millisecond); err == nil {
 		t.Fatal("a frame the DBC does not describe was published")
 	}

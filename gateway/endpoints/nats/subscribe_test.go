@@ -31,13 +31,12 @@ endpoints:
 routes:
   - {name: r, from: [sub], to: [%[3]s] %[4]s}
 `, port, enc, busName, routeExtra, subExtra))
-	waitConnected(t, g, "sub")
+	waitSubscribed(t, g, "sub")
 	nc, err := natsio.Connect(fmt.Sprintf("nats://127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	time.Sleep(50 * time.Millisecond)
 	return nc, func() (*bus, func() map[string]uint64) {
 		return busOf(t, busName), func() map[string]uint64 {
 			s := epStatus(g, "sub")
@@ -85,8 +84,8 @@ func TestAllowApplies(t *testing.T) {
 		nc, get := subscriber(t, "json", "bus-noallow", "", "")
 		pubJSON(t, nc, "in.x", objs...)
 		b, st := get()
-		waitFor(t, "frames counted", 5*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
-		waitFor(t, "drops counted", 5*time.Second, func() bool { return st()["route_not_allowed"] == uint64(len(objs)) })
+		waitFor(t, "frames counted", 30*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
+		waitFor(t, "drops counted", 30*time.Second, func() bool { return st()["route_not_allowed"] == uint64(len(objs)) })
 		time.Sleep(50 * time.Millisecond)
 		if n := b.len(); n != 0 {
 			t.Fatalf("%d frames written without allow", n)
@@ -96,8 +95,8 @@ func TestAllowApplies(t *testing.T) {
 		nc, get := subscriber(t, "json", "bus-allow123", `, allow: ["123"]`, "")
 		pubJSON(t, nc, "in.x", objs...)
 		b, st := get()
-		waitFor(t, "frames counted", 5*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
-		waitFor(t, "two frames", 5*time.Second, func() bool { return b.len() == 2 })
+		waitFor(t, "frames counted", 30*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
+		waitFor(t, "two frames", 30*time.Second, func() bool { return b.len() == 2 })
 		time.Sleep(50 * time.Millisecond)
 		got := b.snapshot()
 		if len(got) != 2 || got[0].String() != "123#01" || got[1].String() != "123#04" {
@@ -153,6 +152,7 @@ func TestMalformedAndOversize(t *testing.T) {
 		b, st := get()
 		want := map[string]uint64{"in": 2, "gaps": 0, "malformed": uint64(len(bad) + 1), "oversize": 1}
 		waitCounters(t, st, want)
+		waitFor(t, "frames on the bus", 20*time.Second, func() bool { return b.len() >= 2 }) // counted in before written
 		if got := b.snapshot(); len(got) != 2 || got[0].String() != "321#42" || got[1].String() != "321#42" {
 			t.Fatalf("bus: %v", got)
 		}
@@ -164,6 +164,7 @@ func TestMalformedAndOversize(t *testing.T) {
 		b, st := get()
 		want := map[string]uint64{"in": 2, "gaps": 0, "malformed": 3}
 		waitCounters(t, st, want)
+		waitFor(t, "frames on the bus", 20*time.Second, func() bool { return b.len() >= 2 })
 		if got := b.snapshot(); len(got) != 2 || got[1].String() != "001#02" {
 			t.Fatalf("bus: %v", got)
 		}
@@ -198,7 +199,7 @@ func TestSeqGaps(t *testing.T) {
 	msg("a", 13, 2)  // 11-12 missing: 2
 	nc.Flush()
 	_, st := get()
-	waitFor(t, "frames", 5*time.Second, func() bool { return st()["in"] == 16 })
+	waitFor(t, "frames", 30*time.Second, func() bool { return st()["in"] == 16 })
 	if g := st()["gaps"]; g != 7 {
 		t.Fatalf("gaps %d, want 7", g)
 	}
@@ -207,7 +208,7 @@ func TestSeqGaps(t *testing.T) {
 // waitCounters waits until the counters st returns are want.
 func waitCounters(t *testing.T, st func() map[string]uint64, want map[string]uint64) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for fmt.Sprint(st()) != fmt.Sprint(want) {
 		if time.Now().After(deadline) {
 			t.Fatalf("counters %v, want %v", st(), want)
