@@ -47,18 +47,25 @@ func rfcommTransport(ctx context.Context, l *bluetooth.RFCOMMLink, mode config.R
 	if err != nil {
 		return nil, err
 	}
+	return &describedServer{Server: filteredServer(ln, l.AllowPeer, e), what: l.Describe()}, nil
+}
+
+// filteredServer is a Server on ln, one peer at a time, that serves only
+// the connections allow admits. A refused one is counted before it is
+// closed (an allow_peers rejection and an auth drop) and logged with
+// allow's reason; one that arrives while a peer is served is counted as
+// max_clients.
+func filteredServer(ln net.Listener, allow func(net.Conn) error, e *endpoint.Env) *Server {
 	log := &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed}
-	fl := &filteringListener{Listener: ln, allow: l.AllowPeer, refused: func(a net.Addr, why error) {
-		// Counted before the close, as the rfcomm kind counts.
+	fl := &filteringListener{Listener: ln, allow: allow, refused: func(a net.Addr, why error) {
 		e.Drop(endpoint.ReasonAuth, 1)
 		e.Stats.Rejected.Add(endpoint.ConnNotAllowed)
 		log.Log(slog.LevelWarn, "peers", "peer refused", "peer", a.String(), "err", why)
 	}}
-	srv := NewServer(fl, func(a net.Addr) {
+	return NewServer(fl, func(a net.Addr) {
 		e.Stats.Rejected.Add(endpoint.ConnMaxClients)
 		log.Log(slog.LevelWarn, "refused", "connection refused: a peer is connected (one at a time)", "peer", a.String())
 	})
-	return &describedServer{Server: srv, what: l.Describe()}, nil
 }
 
 // filteringListener accepts only the connections allow admits; the
