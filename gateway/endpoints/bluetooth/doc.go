@@ -15,6 +15,10 @@
 // MTU (a seqpacket socket refuses a larger message whole), and the stream
 // decoder reassembles frames across messages.
 //
+// RFCOMMLink offers the rfcomm kind's address fields, their decoding and
+// checks, its sockets and its peers filter to a kind that carries a
+// protocol of its own over RFCOMM: the slcan kind's transport: rfcomm.
+//
 // The sockets are fieldgate's own bluetooth package (on core's socket
 // engine: every connect and accept honours its context, and errors name
 // the address); the Go Bluetooth libraries speak BLE GATT or D-Bus to

@@ -16,10 +16,29 @@
 //     bus only through allow.
 //
 // The transports are a serial device, a pty fieldgate creates (its slave
-// path is logged and linked to a path of the user's choice), and TCP
-// (client, or server with one peer at a time). Further transports plug in
-// through the Transport interface and Open, with the protocol settings of
-// DecodeOptions: a Bluetooth RFCOMM kind carries SLCAN that way.
+// path is logged and linked to a path of the user's choice), TCP (client,
+// or server with one peer at a time) and Bluetooth RFCOMM (the same, with
+// the rfcomm kind's address, channel, security and peers fields, from
+// package gateway/endpoints/bluetooth's RFCOMMLink). Further transports
+// plug in through the Transport interface and Open, with the protocol
+// settings of DecodeOptions.
+//
+// SLCAN over RFCOMM is `kind: slcan, transport: rfcomm`, not `kind:
+// rfcomm, protocol: slcan`: a Bluetooth SLCAN adapter is an SLCAN adapter
+// whose serial line is a radio, and everything that describes it (role,
+// bitrate, listen_only, status polls, the reconnects, one peer at a time,
+// the trust of each role) is this kind's, as for serial, pty and TCP. The
+// rfcomm kind is cannelloni's stream (many clients, handshake_timeout,
+// max_clients, pdus), none of which applies to SLCAN; a protocol switch
+// there would make half of either kind's fields errors. Only the address
+// fields are shared, decoded and checked by the bluetooth package, so the
+// two kinds read them alike and a server of each on one adapter and
+// channel is a bind conflict. Trust follows the role: host is a bus of
+// this host (an rfcomm server in that role must name its adapter in
+// peers, or any device in range would be a trusted bus), device is an
+// untrusted peer whose frames reach a bus only through allow, and a
+// device not in peers is refused before it is served (counted as the
+// rfcomm kind counts it: an allow_peers rejection and an auth drop).
 //
 // Lines are encoded and decoded by package can/slcan, without allocation
 // per frame. Malformed lines are counted as malformed drops (and answered
@@ -51,7 +70,7 @@ func init() {
 	endpoint.Register(endpoint.Kind{
 		Kind: config.Kind{
 			Name:   "slcan",
-			Doc:    "SLCAN (Lawicel) adapters over a serial device, pty or TCP: drive one (role host) or be one (role device)",
+			Doc:    "SLCAN (Lawicel) adapters over a serial device, pty, TCP or Bluetooth RFCOMM: drive one (role host) or be one (role device)",
 			Fields: Fields,
 			Decode: decode,
 		},

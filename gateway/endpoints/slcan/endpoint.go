@@ -85,7 +85,7 @@ func Open(ctx context.Context, opt *Options, t Transport, e *endpoint.Env) (endp
 
 func openKind(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	c := ec.Settings.(*Config)
-	if c.Transport != TransportTCP {
+	if c.Transport != TransportTCP && c.Transport != TransportRFCOMM {
 		if err := ptySupported(); err != nil {
 			return nil, err
 		}
@@ -128,6 +128,11 @@ func openKind(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoi
 				var d net.Dialer
 				return d.DialContext(ctx, "tcp", peer)
 			})
+		}
+	case TransportRFCOMM:
+		var err error
+		if t, err = rfcommTransport(ctx, c.RFCOMM, c.Mode, e); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, errors.New("unknown transport " + c.Transport)
