@@ -29,8 +29,8 @@ var kindFamilies = map[string][]string{
 	"vsock":      {"AF_VSOCK"},
 	"unix":       {"AF_UNIX"},
 	"tipc":       {"AF_TIPC"},
-	"slcan":      {"AF_INET", "AF_INET6"}, // tcp transport; serial and pty use files
-	"rfcomm":     {"AF_BLUETOOTH"},        // and an HCI socket (AF_BLUETOOTH) to check the kernel has Bluetooth
+	"slcan":      {"AF_INET", "AF_INET6", "AF_BLUETOOTH"}, // tcp and rfcomm transports; serial and pty use files
+	"rfcomm":     {"AF_BLUETOOTH"},                        // and an HCI socket (AF_BLUETOOTH) to check the kernel has Bluetooth
 	"l2cap":      {"AF_BLUETOOTH"},
 	"nats":       {"AF_INET", "AF_INET6"}, // client and embedded server
 	"packet":     {"AF_PACKET"},
@@ -38,6 +38,7 @@ var kindFamilies = map[string][]string{
 	"capture":    nil,
 
 	"udp_multicast": {"AF_INET", "AF_INET6"},
+	"mqtt":          {"AF_INET", "AF_INET6"},
 	"console":       nil, // frames come over the admin port (the engine's)
 }
 
