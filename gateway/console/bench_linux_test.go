@@ -1,3 +1,5 @@
+//go:build !hil
+
 package console
 
 import (
