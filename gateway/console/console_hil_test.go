@@ -432,6 +432,9 @@ type conPhase struct {
 	lost   int
 	rate   float64 // frames/s the BCM job achieved
 	traces int64   // trace events the stream read (open phases)
+	// idle is fieldgate's CPU time over one second with no frames, just
+	// before the job: what the open console costs per second by itself.
+	idle time.Duration
 }
 
 // BenchmarkHILConsoleForwarding measures the console's cost in the rig:
@@ -447,7 +450,9 @@ type conPhase struct {
 // 500 ms after its last frame; lost = frames sent − frames of the phase
 // received on vcan1, read by a raw socket after the phase, and must be 0.
 // open/closed is open over the mean of the round's two closed phases;
-// closed2/closed, the same closed phase run twice, is the noise.
+// closed2/closed, the same closed phase run twice, is the noise. Each phase
+// also measures fieldgate's CPU time over one second with no frames just
+// before its job (idle): the open console's cost per second by itself.
 func BenchmarkHILConsoleForwarding(b *testing.B) {
 	if *conRounds < 1 || *conFrames < 1 || *conFrames > 1<<20 || *conIval < 10*time.Microsecond {
 		b.Fatalf("-fg.conrounds %d, -fg.conframes %d, -fg.conival %v: want ≥ 1 round, 1..2^20 frames, ≥ 10µs", *conRounds, *conFrames, *conIval)
@@ -464,7 +469,11 @@ func BenchmarkHILConsoleForwarding(b *testing.B) {
 				s = openStream(b, fg.base, false)
 			}
 			time.Sleep(time.Second) // the previous stream's detach; the same pause in every phase
+			idle0 := fg.cpu()
+			time.Sleep(time.Second)
+			idle := fg.cpu() - idle0
 			p := conRun(b, fg, tag)
+			p.idle = idle
 			if s != nil {
 				p.traces = s.traces.Load()
 				s.close()
@@ -475,13 +484,15 @@ func BenchmarkHILConsoleForwarding(b *testing.B) {
 			*ph = append(*ph, p)
 		}
 		c, o, a := closed[round], open[round], again[round]
-		b.Logf("round %d: CPU/frame closed %.1f µs, open %.1f µs (%d trace events), closed again %.1f µs; open/closed %.3f, closed2/closed %.3f; lost %d/%d/%d; %.0f/%.0f/%.0f frames/s",
-			round+1, us(c.cpu), us(o.cpu), o.traces, us(a.cpu), 2*us(o.cpu)/(us(c.cpu)+us(a.cpu)), us(a.cpu)/us(c.cpu), c.lost, o.lost, a.lost, c.rate, o.rate, a.rate)
+		b.Logf("round %d: CPU/frame closed %.1f µs, open %.1f µs (%d trace events), closed again %.1f µs; open/closed %.3f, closed2/closed %.3f; lost %d/%d/%d; %.0f/%.0f/%.0f frames/s; idle CPU %.1f/%.1f/%.1f ms/s",
+			round+1, us(c.cpu), us(o.cpu), o.traces, us(a.cpu), 2*us(o.cpu)/(us(c.cpu)+us(a.cpu)), us(a.cpu)/us(c.cpu), c.lost, o.lost, a.lost, c.rate, o.rate, a.rate,
+			ms(c.idle), ms(o.idle), ms(a.idle))
 	}
-	var ratio, noise, cl, op, ag, lost []float64
+	var ratio, noise, cl, op, ag, lost, idleC, idleO []float64
 	for i := range closed {
 		c, o, a := us(closed[i].cpu), us(open[i].cpu), us(again[i].cpu)
 		cl, op, ag = append(cl, c), append(op, o), append(ag, a)
+		idleC, idleO = append(idleC, ms(closed[i].idle), ms(again[i].idle)), append(idleO, ms(open[i].idle))
 		ratio, noise = append(ratio, 2*o/(c+a)), append(noise, a/c)
 		lost = append(lost, float64(closed[i].lost+open[i].lost+again[i].lost))
 	}
@@ -492,9 +503,9 @@ func BenchmarkHILConsoleForwarding(b *testing.B) {
 			drops = append(drops, fmt.Sprintf("%s %v", e.Name, e.Dropped))
 		}
 	}
-	b.Logf("%d rounds of %d frames per phase at a %v BCM interval, median [min, max]: CPU/frame closed %s, open %s, closed again %s; open/closed %s; closed2/closed (noise) %s; lost per round %s; gateway drops %v",
+	b.Logf("%d rounds of %d frames per phase at a %v BCM interval, median [min, max]: CPU/frame closed %s, open %s, closed again %s; open/closed %s; closed2/closed (noise) %s; lost per round %s; gateway drops %v; idle CPU (no frames) closed %s, open %s",
 		len(closed), *conFrames, *conIval, spreadOf(cl, "%.1f µs"), spreadOf(op, "%.1f µs"), spreadOf(ag, "%.1f µs"),
-		spreadOf(ratio, "%.3f"), spreadOf(noise, "%.3f"), spreadOf(lost, "%.0f"), drops)
+		spreadOf(ratio, "%.3f"), spreadOf(noise, "%.3f"), spreadOf(lost, "%.0f"), drops, spreadOf(idleC, "%.1f ms/s"), spreadOf(idleO, "%.1f ms/s"))
 	b.ReportMetric(median(cl), "cpu-us/frame-closed")
 	b.ReportMetric(median(op), "cpu-us/frame-open")
 	b.ReportMetric(median(ratio), "open/closed")
@@ -565,6 +576,8 @@ func conJob(b *testing.B, n int, ival time.Duration, tag byte) {
 }
 
 func us(d time.Duration) float64 { return d.Seconds() * 1e6 }
+
+func ms(d time.Duration) float64 { return d.Seconds() * 1e3 }
 
 func sum(v []float64) (s float64) {
 	for _, x := range v {
