@@ -1,3 +1,5 @@
+//go:build !hil
+
 package console
 
 import (
@@ -29,7 +31,7 @@ func cpuTime(b *testing.B) time.Duration {
 // open one gives the noise (closed2/closed). The sender and the sink run
 // in the same process and cost the same in both phases. Each phase sends
 // 20 000 frames of 64 IDs, 40 per datagram, at most 8 datagrams ahead of
-// the sink.
+// the sink. Host only (!hil): BenchmarkHILConsoleForwarding is the rig's.
 func BenchmarkConsoleForwarding(b *testing.B) {
 	r := startRig(b, config.Admin{})
 	var got atomic.Int64

@@ -1,3 +1,5 @@
+//go:build !hil
+
 package console
 
 import (
@@ -23,7 +25,9 @@ import (
 
 // The browser test drives Debian's chromium (a peer provisioned by
 // hil/apt.go) through the DevTools protocol. It fails, not skips, when
-// chromium is missing.
+// chromium is missing. It runs on the host only (!hil): chromium in the
+// rig's emulated guest would take minutes; TestHILConsoleTrace covers the
+// console's event stream there.
 
 var (
 	chromiumPath = flag.String("chromium", "/usr/bin/chromium", "chromium binary for the browser tests")
