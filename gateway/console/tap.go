@@ -43,7 +43,12 @@ type slot struct {
 type Tap struct {
 	slots    [tapSlots]slot
 	overflow atomic.Uint64
-	srcs     [maxSources]source
+	// used lists the claimed slots in the order they were claimed (each
+	// entry the slot's index + 1; 0 while its claimer has not stored it
+	// yet), so that a reader visits only those, not the whole table.
+	used  [tapSlots]atomic.Uint32
+	nused atomic.Uint32
+	srcs  [maxSources]source
 
 	adjMu     sync.Mutex // serialises adjust
 	adjAt     time.Time
@@ -125,11 +130,23 @@ func (t *Tap) observe(f *frame.Frame, k, n uint64) {
 	h := (k * 0x9E3779B97F4A7C15) >> tapShift
 	var s *slot
 	for p := uint64(0); p < maxProbe; p++ {
-		c := &t.slots[(h+p)&(tapSlots-1)]
+		i := (h + p) & (tapSlots - 1)
+		c := &t.slots[i]
 		ck := c.key.Load()
-		if ck == k || ck == 0 && (c.key.CompareAndSwap(0, k) || c.key.Load() == k) {
+		if ck == k {
 			s = c
 			break
+		}
+		if ck == 0 {
+			if c.key.CompareAndSwap(0, k) {
+				t.used[t.nused.Add(1)-1].Store(uint32(i) + 1)
+				s = c
+				break
+			}
+			if c.key.Load() == k {
+				s = c
+				break
+			}
 		}
 	}
 	if s == nil {

@@ -254,3 +254,42 @@ func TestTapRetunesOnBursts(t *testing.T) {
 		t.Fatalf("every %d after a 1 000 000 frames/s burst, want about 50", e)
 	}
 }
+
+// The claimed list names every slot in use exactly once, so the trace
+// reader, which visits only those, sees every traced ID.
+func TestTapClaimedListsEverySlot(t *testing.T) {
+	tp := new(Tap)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fs := make([]frame.Frame, 1)
+			for id := range 500 {
+				fs[0] = frame.Frame{Type: frame.CAN, ID: uint32(id), Len: 1, Source: uint16(w % 2)}
+				tp.Observe(fs)
+			}
+		}()
+	}
+	wg.Wait()
+	inUse := 0
+	for i := range tapSlots {
+		if tp.slots[i].key.Load() != 0 {
+			inUse++
+		}
+	}
+	seen := map[uint32]bool{}
+	for u := range int(tp.nused.Load()) {
+		v := tp.used[u].Load()
+		if v == 0 || seen[v] {
+			t.Fatalf("used[%d] = %d (zero or repeated)", u, v)
+		}
+		seen[v] = true
+		if tp.slots[v-1].key.Load() == 0 {
+			t.Fatalf("used[%d] names free slot %d", u, v-1)
+		}
+	}
+	if inUse != 1000 || len(seen) != inUse {
+		t.Fatalf("%d slots in use (want 1000: 500 IDs × 2 sources), %d listed", inUse, len(seen))
+	}
+}
