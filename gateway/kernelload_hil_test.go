@@ -245,11 +245,18 @@ func (klCangw) start(b *testing.B) func() {
 // output going to a file (no pipe this process would wake for).
 type klFieldgate struct {
 	admin string
+	bin   string // the fieldgate binary; "" is fieldgate on PATH
+	label string // the name in results; "" is fieldgate
 	cmd   *exec.Cmd
 	log   string
 }
 
-func (*klFieldgate) name() string { return "fieldgate" }
+func (f *klFieldgate) name() string {
+	if f.label != "" {
+		return f.label
+	}
+	return "fieldgate"
+}
 
 func (f *klFieldgate) pid() int {
 	if f.cmd == nil || f.cmd.Process == nil {
@@ -277,7 +284,11 @@ routes:
 		b.Fatal(err)
 	}
 	defer out.Close()
-	f.cmd = exec.Command("fieldgate", "run", "-c", file)
+	bin := f.bin
+	if bin == "" {
+		bin = "fieldgate"
+	}
+	f.cmd = exec.Command(bin, "run", "-c", file)
 	f.cmd.Stdout, f.cmd.Stderr = out, out
 	if err := f.cmd.Start(); err != nil {
 		b.Fatalf("fieldgate run: %v", err)
