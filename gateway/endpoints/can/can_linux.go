@@ -27,7 +27,8 @@ import (
 type canConn struct {
 	cfg           *Config
 	env           *endpoint.Env
-	mu            sync.Mutex // guards c replacement
+	mu            sync.Mutex // guards c replacement and stopping
+	stopping      bool       // Receive's context ended: c no longer receives
 	c             *socketcan.RawConn
 	rcv           []socketcan.RecvMsg
 	tx            []socketcan.FDFrame // Send's (the writer goroutine's)
@@ -281,13 +282,22 @@ func (c *canConn) Receive(ctx context.Context, deliver func([]frame.Frame)) erro
 		if err == nil {
 			c.c = nc
 		}
+		c.stopping = true
 		c.mu.Unlock()
 		old.Close()
 	})
 	defer stop()
 	batch := make([]frame.Frame, socketcan.MaxBatch)
 	for {
-		rc := c.conn()
+		// The receiving socket and whether the swap above has happened,
+		// read together: a loop that came round after the swap would
+		// otherwise wait forever on the send-only socket.
+		c.mu.Lock()
+		rc, stopping := c.c, c.stopping
+		c.mu.Unlock()
+		if stopping {
+			return ctx.Err()
+		}
 		n, err := c.read(rc)
 		if n > 0 {
 			c.deliverBatch(c.rcv[:n], deliver, batch)
