@@ -18,6 +18,7 @@ import (
 	"github.com/fieldgate/fieldgate/core"
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/bluetooth"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -103,7 +104,7 @@ func TestHILPythonPeer(t *testing.T) {
 	for i, k := range kinds {
 		t.Run(k.kind, func(t *testing.T) {
 			p := port(k.kind, i)
-			g := startGW(t, "gw", fmt.Sprintf(`
+			g := gatewaytest.Start(t, "gw", fmt.Sprintf(`
 endpoints:
   bus0: {kind: can, interface: vcan0, fd: true}
   bus1: {kind: can, interface: vcan1}
@@ -125,11 +126,11 @@ routes:
 			if s := py.Line(t, 30*time.Second); s != "sent" {
 				t.Fatalf("python: %q", s)
 			}
-			if got, want := strings.Join(frames(t, dump, 2), " "), "123#DEADBEEF 1ABCDEF0#0102030405060708"; got != want {
+			if got, want := strings.Join(gatewaytest.CandumpFrames(t, dump, 2), " "), "123#DEADBEEF 1ABCDEF0#0102030405060708"; got != want {
 				t.Fatalf("vcan1 got %s, want %s", got, want)
 			}
-			waitFor(t, 20*time.Second, "the peer and the refused frame to be counted", func() bool {
-				return g.ep("link").Peers == 1 && g.drops()["link/not_allowed"]+g.drops()["bus1/not_allowed"] == 1
+			gatewaytest.WaitFor(t, 20*time.Second, "the peer and the refused frame to be counted", func() bool {
+				return g.Endpoint("link").Peers == 1 && g.Drops()["link/not_allowed"]+g.Drops()["bus1/not_allowed"] == 1
 			})
 
 			var want string
@@ -154,21 +155,21 @@ routes:
 			} else if f[0] != want {
 				t.Fatalf("python got %s, want %s", f[0], want)
 			}
-			waitFor(t, 10*time.Second, "the counters", func() bool { return g.ep("link").FramesOut == 1 })
-			if l, b1 := g.ep("link"), g.ep("bus1"); l.FramesIn != 3 || b1.FramesOut != 2 || l.Connects != 1 {
+			gatewaytest.WaitFor(t, 10*time.Second, "the counters", func() bool { return g.Endpoint("link").FramesOut == 1 })
+			if l, b1 := g.Endpoint("link"), g.Endpoint("bus1"); l.FramesIn != 3 || b1.FramesOut != 2 || l.Connects != 1 {
 				t.Errorf("link in %d out %d connects %d, bus1 out %d; want 3, 1, 1, 2", l.FramesIn, l.FramesOut, l.Connects, b1.FramesOut)
 			}
-			if d := g.drops(); len(d) != 1 {
+			if d := g.Drops(); len(d) != 1 {
 				t.Errorf("drops %v, want only the one not_allowed", d)
 			}
 			fmt.Fprintln(py.In())
 			py.Wait()
-			waitFor(t, 10*time.Second, "python's disconnect", func() bool { return g.ep("link").Peers == 0 })
-			g.stop()
+			gatewaytest.WaitFor(t, 10*time.Second, "python's disconnect", func() bool { return g.Endpoint("link").Peers == 0 })
+			g.Stop()
 
 			// A server whose peers list names another device.
 			other := core.BDAddr{0x00, 0x1A, 0x7D, 0xDA, 0x71, 0x13}
-			g = startGW(t, "refusing", fmt.Sprintf(`
+			g = gatewaytest.Start(t, "refusing", fmt.Sprintf(`
 endpoints:
   bus1: {kind: can, interface: vcan1}
   link: {kind: %s, address: "%s", %s, peers: ["%s"]}
@@ -177,13 +178,13 @@ routes:
 `, k.kind, a.BDAddr, k.addr(p), other))
 			py = peer.StartPython(t, pythonPeer, k.sockType, k.proto, b.BDAddr.String(), a.BDAddr.String(), strconv.Itoa(p), "0")
 			py.Expect(t, "closed", 60*time.Second)
-			waitFor(t, 10*time.Second, "the refusal to be counted", func() bool {
-				return g.ep("link").Rejected["allow_peers"] == 1 && g.ep("link").Dropped["auth"] == 1
+			gatewaytest.WaitFor(t, 10*time.Second, "the refusal to be counted", func() bool {
+				return g.Endpoint("link").Rejected["allow_peers"] == 1 && g.Endpoint("link").Dropped["auth"] == 1
 			})
-			if l := g.ep("link"); l.Dropped["auth"] != 1 || l.Connects != 0 || l.Peers != 0 || l.FramesIn != 0 {
+			if l := g.Endpoint("link"); l.Dropped["auth"] != 1 || l.Connects != 0 || l.Peers != 0 || l.FramesIn != 0 {
 				t.Errorf("refused peer: drops %v, connects %d, peers %d, frames in %d; want auth 1 and nothing else", l.Dropped, l.Connects, l.Peers, l.FramesIn)
 			}
-			if log := g.logs.String(); !strings.Contains(log, "device "+b.BDAddr.String()+" is not in peers") {
+			if log := g.Logs.String(); !strings.Contains(log, "device "+b.BDAddr.String()+" is not in peers") {
 				t.Errorf("the refusal is not logged with the device:\n%s", log)
 			}
 			t.Logf("%s: allowed peer %v exchanged frames byte for byte; peer refused by peers: [%v] and counted", k.kind, b.BDAddr, other)
@@ -208,16 +209,16 @@ endpoints:
 routes:
   - {name: down, from: [link], to: [bus], allow: [any]}
 `, k.kind, a.BDAddr, k.addr(p), b.BDAddr)
-			s := startGW(t, "server", server)
-			c := startGW(t, "client", fmt.Sprintf(`
+			s := gatewaytest.Start(t, "server", server)
+			c := gatewaytest.Start(t, "client", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   link: {kind: %s, mode: client, address: "%s", local: "%s", %s, reconnect: {min: 50ms, max: 500ms}}
 routes:
   - {name: up, from: [bus], to: [link]}
 `, k.kind, a.BDAddr, b.BDAddr, k.addr(p)))
-			waitFor(t, 30*time.Second, "the client to connect", func() bool {
-				return c.ep("link").Peers == 1 && s.ep("link").Peers == 1
+			gatewaytest.WaitFor(t, 30*time.Second, "the client to connect", func() bool {
+				return c.Endpoint("link").Peers == 1 && s.Endpoint("link").Peers == 1
 			})
 			const n = 200
 			in := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")
@@ -225,7 +226,7 @@ routes:
 			time.Sleep(300 * time.Millisecond)
 			peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 			peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
-			sent, got := frames(t, in, n), frames(t, out, n)
+			sent, got := gatewaytest.CandumpFrames(t, in, n), gatewaytest.CandumpFrames(t, out, n)
 			for i := range sent {
 				if got[i] != sent[i] {
 					t.Fatalf("frame %d: vcan1 got %s, cangen sent %s", i, got[i], sent[i])
@@ -233,31 +234,31 @@ routes:
 			}
 			// The client counts a frame out once its write returned, which
 			// may be after the server forwarded it.
-			waitFor(t, 10*time.Second, "the counters", func() bool {
-				return s.ep("bus").FramesOut == n && c.ep("link").FramesOut == n
+			gatewaytest.WaitFor(t, 10*time.Second, "the counters", func() bool {
+				return s.Endpoint("bus").FramesOut == n && c.Endpoint("link").FramesOut == n
 			})
-			if ci, co, si, so := c.ep("bus").FramesIn, c.ep("link").FramesOut, s.ep("link").FramesIn, s.ep("bus").FramesOut; ci != n || co != n || si != n || so != n {
+			if ci, co, si, so := c.Endpoint("bus").FramesIn, c.Endpoint("link").FramesOut, s.Endpoint("link").FramesIn, s.Endpoint("bus").FramesOut; ci != n || co != n || si != n || so != n {
 				t.Errorf("frames: client bus in %d, client link out %d, server link in %d, server bus out %d; want %d each", ci, co, si, so, n)
 			}
-			for _, g := range []*gw{c, s} {
-				if d := g.drops(); len(d) != 0 {
-					t.Errorf("%s drops %v", g.name, d)
+			for _, g := range []*gatewaytest.Gateway{c, s} {
+				if d := g.Drops(); len(d) != 0 {
+					t.Errorf("%s drops %v", g.Name, d)
 				}
 			}
 
-			s.stop()
-			waitFor(t, 20*time.Second, "the client to notice", func() bool { return c.ep("link").Peers == 0 })
-			s = startGW(t, "server2", server)
-			waitFor(t, 30*time.Second, "the client to reconnect", func() bool {
-				return c.ep("link").Peers == 1 && s.ep("link").Peers == 1
+			s.Stop()
+			gatewaytest.WaitFor(t, 20*time.Second, "the client to notice", func() bool { return c.Endpoint("link").Peers == 0 })
+			s = gatewaytest.Start(t, "server2", server)
+			gatewaytest.WaitFor(t, 30*time.Second, "the client to reconnect", func() bool {
+				return c.Endpoint("link").Peers == 1 && s.Endpoint("link").Peers == 1
 			})
 			out = peer.Start(t, "candump", "-L", "-n", "1", "vcan1")
 			time.Sleep(300 * time.Millisecond)
 			peer.Run(t, "cansend", "vcan0", "7A5#C0FFEE")
-			if f := frames(t, out, 1); f[0] != "7A5#C0FFEE" {
+			if f := gatewaytest.CandumpFrames(t, out, 1); f[0] != "7A5#C0FFEE" {
 				t.Fatalf("after the reconnect vcan1 got %s, want 7A5#C0FFEE", f[0])
 			}
-			if cc := c.ep("link").Connects; cc != 2 {
+			if cc := c.Endpoint("link").Connects; cc != 2 {
 				t.Errorf("client connects %d, want 2", cc)
 			}
 			t.Logf("%s: %d frames vcan0 → %v → %v → vcan1 byte-exact; reconnected after a server restart", k.kind, n, b.BDAddr, a.BDAddr)
@@ -390,22 +391,22 @@ func TestHILThroughput(t *testing.T) {
 	results := map[string][]result{}
 	for round := range rounds {
 		for _, link := range links {
-			s := startGW(t, link.name+"-server", fmt.Sprintf(`
+			s := gatewaytest.Start(t, link.name+"-server", fmt.Sprintf(`
 endpoints:
   link: %s
   bus: {kind: can, interface: vcan1}
 routes:
   - {name: down, from: [link], to: [bus], allow: [any]}
 `, link.server))
-			c := startGW(t, link.name+"-client", fmt.Sprintf(`
+			c := gatewaytest.Start(t, link.name+"-client", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   link: %s
 routes:
   - {name: up, from: [bus], to: [link]}
 `, link.client))
-			waitFor(t, 30*time.Second, link.name+" client to connect", func() bool {
-				return c.ep("link").Peers == 1 && s.ep("link").Peers == 1
+			gatewaytest.WaitFor(t, 30*time.Second, link.name+" client to connect", func() bool {
+				return c.Endpoint("link").Peers == 1 && s.Endpoint("link").Peers == 1
 			})
 			dump := peer.Start(t, "candump", "-r", "16000000", "-n", strconv.Itoa(n), "vcan1")
 			time.Sleep(500 * time.Millisecond)
@@ -416,19 +417,19 @@ routes:
 			cpu, emu, busy := cpuTime(t)-cpu0, procCPU(t, rig.cmd.Process.Pid)-emu0, guestBusy(t)-busy0
 			gen.Wait()
 			if got != n {
-				t.Fatalf("%s: vcan1 got %d of %d frames; client drops %v, server drops %v", link.name, got, n, c.drops(), s.drops())
+				t.Fatalf("%s: vcan1 got %d of %d frames; client drops %v, server drops %v", link.name, got, n, c.Drops(), s.Drops())
 			}
-			for _, g := range []*gw{c, s} {
-				if d := g.drops(); len(d) != 0 {
-					t.Errorf("%s drops %v", g.name, d)
+			for _, g := range []*gatewaytest.Gateway{c, s} {
+				if d := g.Drops(); len(d) != 0 {
+					t.Errorf("%s drops %v", g.Name, d)
 				}
 			}
 			results[link.name] = append(results[link.name], result{wall, cpu, emu, busy})
 			t.Logf("round %d %s: %d frames in %v (%.0f frames/s); gateways' CPU %v = %.0f µs/frame; btvirt CPU %v = %.0f µs/frame; guest busy %v = %.0f µs/frame",
 				round, link.name, n, wall.Round(time.Millisecond), n/wall.Seconds(), cpu.Round(time.Millisecond), float64(cpu.Microseconds())/n,
 				emu, float64(emu.Microseconds())/n, busy, float64(busy.Microseconds())/n)
-			c.stop()
-			s.stop()
+			c.Stop()
+			s.Stop()
 		}
 	}
 	var rate, busy []float64

@@ -4,23 +4,17 @@ package bluetooth_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	bt "github.com/fieldgate/fieldgate/bluetooth"
-	"github.com/fieldgate/fieldgate/gateway"
-	"github.com/fieldgate/fieldgate/gateway/config"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
-	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
 // The rig's kernel has Bluetooth and hci_vhci; bluez-test-tools' btvirt
@@ -103,107 +97,6 @@ func startBtvirt() error {
 	}
 	rig.b, err = bt.Device(int(ids[1]))
 	return err
-}
-
-// syncBuf collects a gateway's log, shown when the test fails.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// gw is an in-process gateway.
-type gw struct {
-	*gateway.Gateway
-	name string
-	logs *syncBuf
-	stop func()
-}
-
-// startGW starts a gateway of yaml (endpoints and routes) in this process;
-// it is shut down at the end of the test, or earlier with stop.
-func startGW(t *testing.T, name, yaml string) *gw {
-	t.Helper()
-	cfg, err := config.Parse(name+".yaml", []byte("admin: {listen: \"\"}\n"+yaml))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	logs := &syncBuf{}
-	g := gateway.New(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := g.Start(ctx, cfg); err != nil {
-		cancel()
-		t.Fatalf("%s: start: %v", name, err)
-	}
-	var once sync.Once
-	stop := func() { once.Do(func() { g.Shutdown(); cancel() }) }
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, logs.String())
-		}
-	})
-	return &gw{Gateway: g, name: name, logs: logs, stop: stop}
-}
-
-func (g *gw) ep(name string) gateway.EndpointStatus {
-	for _, e := range g.Status().Endpoints {
-		if e.Name == name {
-			return e
-		}
-	}
-	return gateway.EndpointStatus{}
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// drops returns every drop g counted, by endpoint and reason.
-func (g *gw) drops() map[string]uint64 {
-	out := map[string]uint64{}
-	for _, e := range g.Status().Endpoints {
-		for r, n := range e.Dropped {
-			if n != 0 {
-				out[e.Name+"/"+r] += n
-			}
-		}
-	}
-	return out
-}
-
-// frames returns the ID#DATA part of n candump -L lines
-// ("(1700000000.000000) vcan0 123#DEADBEEF").
-func frames(t *testing.T, dump *peer.Process, n int) []string {
-	t.Helper()
-	out := make([]string, 0, n)
-	for range n {
-		f := strings.Fields(dump.Line(t, 30*time.Second))
-		if len(f) != 3 {
-			t.Fatalf("candump line %q", f)
-		}
-		out = append(out, f[2])
-	}
-	return out
 }
 
 // kinds are the two kinds' settings for the tests: the socket Python

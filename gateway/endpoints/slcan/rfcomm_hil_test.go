@@ -16,6 +16,7 @@ import (
 
 	bt "github.com/fieldgate/fieldgate/bluetooth"
 	"github.com/fieldgate/fieldgate/core"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -197,7 +198,7 @@ func TestHILRFCOMMPython(t *testing.T) {
 	a, b := controllers(t)
 	quiet(t, a, b)
 	const ch = 21
-	g := startGW(t, "dev", fmt.Sprintf(`
+	g := gatewaytest.Start(t, "dev", fmt.Sprintf(`
 endpoints:
   dev: {kind: slcan, role: device, transport: rfcomm, mode: server, address: "%s", channel: %d, peers: ["%s"], security: low}
   bus0: {kind: can, interface: vcan0}
@@ -218,12 +219,12 @@ routes:
 		}
 	}
 	py.Expect(t, "sent", 30*time.Second)
-	if got := strings.Join(candumpFrames(t, onBus, 2), " "); got != "123#C0FF 1ABCDEF0#DEADBEEF" {
+	if got := strings.Join(gatewaytest.CandumpFrames(t, onBus, 2), " "); got != "123#C0FF 1ABCDEF0#DEADBEEF" {
 		t.Fatalf("vcan1 got %s, want 123#C0FF 1ABCDEF0#DEADBEEF", got)
 	}
 	waitFor(t, 20*time.Second, "the peer and the refused frames to be counted", func() bool {
-		d := g.ep("dev")
-		return d.Peers == 1 && d.Dropped["link_down"] == 1 && d.Dropped["not_allowed"]+g.ep("bus1").Dropped["not_allowed"] == 1
+		d := g.Endpoint("dev")
+		return d.Peers == 1 && d.Dropped["link_down"] == 1 && d.Dropped["not_allowed"]+g.Endpoint("bus1").Dropped["not_allowed"] == 1
 	})
 
 	peer.Run(t, "cansend", "vcan0", "456#0102030405060708")
@@ -240,9 +241,9 @@ routes:
 	}
 	py.Expect(t, "done", 30*time.Second)
 	waitFor(t, 20*time.Second, "python's disconnect and the counters", func() bool {
-		return g.ep("dev").Peers == 0 && g.ep("dev").FramesOut == 3 && g.ep("bus1").FramesOut == 2
+		return g.Endpoint("dev").Peers == 0 && g.Endpoint("dev").FramesOut == 3 && g.Endpoint("bus1").FramesOut == 2
 	})
-	d := g.ep("dev")
+	d := g.Endpoint("dev")
 	if d.FramesIn != 3 || d.Connects != 1 || d.Dropped["malformed"] != 0 {
 		t.Errorf("dev: frames in %d (want 3: two allowed, one not), connects %d, drops %v", d.FramesIn, d.Connects, d.Dropped)
 	}
@@ -275,7 +276,7 @@ func TestHILRFCOMMRefused(t *testing.T) {
 	quiet(t, a, b)
 	const ch = 22
 	other := core.BDAddr{0x00, 0x1A, 0x7D, 0xDA, 0x71, 0x13}
-	g := startGW(t, "refusing", fmt.Sprintf(`
+	g := gatewaytest.Start(t, "refusing", fmt.Sprintf(`
 endpoints:
   dev: {kind: slcan, role: device, transport: rfcomm, mode: server, address: "%s", channel: %d, peers: ["%s"]}
   bus1: {kind: can, interface: vcan1}
@@ -285,15 +286,15 @@ routes:
 	py := peer.StartPython(t, pythonLawicel, b.BDAddr.String(), a.BDAddr.String(), strconv.Itoa(ch), "V", "O", "t1232C0FF")
 	start := time.Now()
 	line := py.ExpectPrefix(t, "closed", 90*time.Second)
-	t.Logf("python: %q after %v; counted: %v", line, time.Since(start), g.ep("dev").Rejected)
+	t.Logf("python: %q after %v; counted: %v", line, time.Since(start), g.Endpoint("dev").Rejected)
 	waitFor(t, 60*time.Second, "the refusal to be counted", func() bool {
-		return g.ep("dev").Rejected["allow_peers"] == 1 && g.ep("dev").Dropped["auth"] == 1
+		return g.Endpoint("dev").Rejected["allow_peers"] == 1 && g.Endpoint("dev").Dropped["auth"] == 1
 	})
-	if d := g.ep("dev"); d.Connects != 0 || d.Peers != 0 || d.FramesIn != 0 || gatewayDrops(d.Dropped) != 1 || len(d.Rejected) != 1 {
+	if d := g.Endpoint("dev"); d.Connects != 0 || d.Peers != 0 || d.FramesIn != 0 || gatewayDrops(d.Dropped) != 1 || len(d.Rejected) != 1 {
 		t.Errorf("refused peer: drops %v, rejected %v, connects %d, peers %d, frames in %d; want auth 1, allow_peers 1 and nothing else",
 			d.Dropped, d.Rejected, d.Connects, d.Peers, d.FramesIn)
 	}
-	if log := g.logs.String(); !strings.Contains(log, "device "+b.BDAddr.String()+" is not in peers") {
+	if log := g.Logs.String(); !strings.Contains(log, "device "+b.BDAddr.String()+" is not in peers") {
 		t.Errorf("the refusal is not logged with the device:\n%s", log)
 	}
 }
@@ -324,8 +325,8 @@ endpoints:
 routes:
   - {name: down, from: [dev], to: [bus], allow: [any]}
 `, a.BDAddr, ch, b.BDAddr)
-	s := startGW(t, "server", server)
-	c := startGW(t, "client", fmt.Sprintf(`
+	s := gatewaytest.Start(t, "server", server)
+	c := gatewaytest.Start(t, "client", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   ad: {kind: slcan, role: host, transport: rfcomm, address: "%s", local: "%s", channel: %d, bitrate: 500000, reconnect: {min: 50ms, max: 500ms}}
@@ -333,45 +334,45 @@ routes:
   - {name: up, from: [bus], to: [ad]}
 `, a.BDAddr, b.BDAddr, ch))
 	waitFor(t, 90*time.Second, "the host to open the device", func() bool {
-		return c.ep("ad").Peers == 1 && s.ep("dev").Peers == 1
+		return c.Endpoint("ad").Peers == 1 && s.Endpoint("dev").Peers == 1
 	})
 	const n = 200
 	in := candump(t, "vcan0", n)
 	out := candump(t, "vcan1", n)
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
-	sent, got := candumpFrames(t, in, n), candumpFrames(t, out, n)
+	sent, got := gatewaytest.CandumpFrames(t, in, n), gatewaytest.CandumpFrames(t, out, n)
 	for i := range sent {
 		if got[i] != sent[i] {
 			t.Fatalf("frame %d: vcan1 got %s, cangen sent %s", i, got[i], sent[i])
 		}
 	}
 	waitFor(t, 20*time.Second, "the counters", func() bool {
-		return s.ep("bus").FramesOut == n && c.ep("ad").FramesOut == n
+		return s.Endpoint("bus").FramesOut == n && c.Endpoint("ad").FramesOut == n
 	})
-	if ci, co, si, so := c.ep("bus").FramesIn, c.ep("ad").FramesOut, s.ep("dev").FramesIn, s.ep("bus").FramesOut; ci != n || co != n || si != n || so != n {
+	if ci, co, si, so := c.Endpoint("bus").FramesIn, c.Endpoint("ad").FramesOut, s.Endpoint("dev").FramesIn, s.Endpoint("bus").FramesOut; ci != n || co != n || si != n || so != n {
 		t.Errorf("frames: client bus in %d, client ad out %d, server dev in %d, server bus out %d; want %d each", ci, co, si, so, n)
 	}
-	c.noDrops(t)
-	s.noDrops(t)
+	c.NoDrops(t)
+	s.NoDrops(t)
 
-	s.stop()
-	waitFor(t, 30*time.Second, "the host to notice", func() bool { return c.ep("ad").Peers == 0 })
-	s = startGW(t, "server2", server)
+	s.Stop()
+	waitFor(t, 30*time.Second, "the host to notice", func() bool { return c.Endpoint("ad").Peers == 0 })
+	s = gatewaytest.Start(t, "server2", server)
 	waitFor(t, 90*time.Second, "the host to open the new device", func() bool {
-		return c.ep("ad").Peers == 1 && s.ep("dev").Peers == 1
+		return c.Endpoint("ad").Peers == 1 && s.Endpoint("dev").Peers == 1
 	})
 	out = candump(t, "vcan1", 1)
 	peer.Run(t, "cansend", "vcan0", "7A5#C0FFEE")
-	if f := candumpFrames(t, out, 1); f[0] != "7A5#C0FFEE" {
+	if f := gatewaytest.CandumpFrames(t, out, 1); f[0] != "7A5#C0FFEE" {
 		t.Fatalf("after the reconnect vcan1 got %s, want 7A5#C0FFEE", f[0])
 	}
-	if cc := c.ep("ad").Connects; cc != 2 {
+	if cc := c.Endpoint("ad").Connects; cc != 2 {
 		t.Errorf("host connects %d, want 2", cc)
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool { return s.ep("bus").FramesOut == 1 })
-	s.noDrops(t)
-	if d := c.ep("ad").Dropped; gatewayDrops(d) != 0 {
+	waitFor(t, 20*time.Second, "the counters", func() bool { return s.Endpoint("bus").FramesOut == 1 })
+	s.NoDrops(t)
+	if d := c.Endpoint("ad").Dropped; gatewayDrops(d) != 0 {
 		// Frames routed while the device was away would be link_down;
 		// none were sent then.
 		t.Errorf("host drops %v", d)

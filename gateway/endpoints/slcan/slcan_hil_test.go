@@ -3,22 +3,18 @@
 package slcan_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/fieldgate/fieldgate/gateway"
-	"github.com/fieldgate/fieldgate/gateway/config"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/logfile"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -26,73 +22,6 @@ import (
 // discipline, module slcan, to a tty), cansend/candump/cangen on vcan0,
 // Debian's python3-can 4.1 slcan interface (over python3-serial), and the
 // test's own adapter emulator (adapter_test.go) on a pty.
-
-// gw is an in-process gateway.
-type gw struct {
-	*gateway.Gateway
-	name string
-	logs *logBuf
-	stop func()
-}
-
-// startGW starts a gateway of yaml (endpoints and routes) in this process;
-// it is shut down at the end of the test, or earlier with stop.
-func startGW(t *testing.T, name, yaml string) *gw {
-	t.Helper()
-	cfg, err := config.Parse(name+".yaml", []byte("admin: {listen: \"\"}\n"+yaml))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	logs := &logBuf{}
-	g := gateway.New(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := g.Start(ctx, cfg); err != nil {
-		cancel()
-		t.Fatalf("%s: start: %v", name, err)
-	}
-	var once sync.Once
-	stop := func() { once.Do(func() { g.Shutdown(); cancel() }) }
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, logs.String())
-		}
-	})
-	return &gw{Gateway: g, name: name, logs: logs, stop: stop}
-}
-
-func (g *gw) ep(name string) gateway.EndpointStatus {
-	for _, e := range g.Status().Endpoints {
-		if e.Name == name {
-			return e
-		}
-	}
-	return gateway.EndpointStatus{}
-}
-
-// noDrops fails the test if any endpoint of g counted a drop.
-func (g *gw) noDrops(t *testing.T) {
-	t.Helper()
-	for _, e := range g.Status().Endpoints {
-		if n := gateway.DroppedTotal(e.Dropped); n != 0 {
-			t.Errorf("%s: endpoint %s dropped %d frames: %v", g.name, e.Name, n, e.Dropped)
-		}
-	}
-}
-
-// candumpFrames returns the ID#DATA part of n candump -L lines.
-func candumpFrames(t *testing.T, dump *peer.Process, n int) []string {
-	t.Helper()
-	out := make([]string, 0, n)
-	for range n {
-		f := strings.Fields(dump.Line(t, 30*time.Second))
-		if len(f) != 3 {
-			t.Fatalf("candump line %q", f)
-		}
-		out = append(out, f[2])
-	}
-	return out
-}
 
 // receivers counts the CAN receivers (raw sockets' filters) registered on
 // iface, from /proc/net/can/rcvlist_*; -1 if the kernel does not list them.
@@ -176,7 +105,7 @@ func linkFile(t *testing.T, name string) string {
 // order, with every counter in agreement.
 func TestHILSlcand(t *testing.T) {
 	link := linkFile(t, "slcan-pty")
-	g := startGW(t, "dev", fmt.Sprintf(`
+	g := gatewaytest.Start(t, "dev", fmt.Sprintf(`
 endpoints:
   dev: {kind: slcan, role: device, transport: pty, link: %s}
   bus: {kind: can, interface: vcan0}
@@ -197,14 +126,14 @@ routes:
 	onSl := candump(t, "slcan0", n)
 	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-p", "100")
 	peer.Run(t, "cangen", "slcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-p", "100", "-e", "-R")
-	sent, got := candumpFrames(t, onSl, n), candumpFrames(t, onBus, n)
+	sent, got := gatewaytest.CandumpFrames(t, onSl, n), gatewaytest.CandumpFrames(t, onBus, n)
 	for i := range sent {
 		if got[i] != sent[i] {
 			t.Fatalf("frame %d: vcan0 got %s, slcan0 sent %s", i, got[i], sent[i])
 		}
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool { return g.ep("bus").FramesOut == n })
-	if in := g.ep("dev").FramesIn; in != n {
+	waitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("bus").FramesOut == n })
+	if in := g.Endpoint("dev").FramesIn; in != n {
 		t.Errorf("dev frames in %d, want %d", in, n)
 	}
 
@@ -216,17 +145,17 @@ routes:
 	onSl = candump(t, "slcan0", n)
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
-	sent, got = candumpFrames(t, onBus, n), candumpFrames(t, onSl, n)
+	sent, got = gatewaytest.CandumpFrames(t, onBus, n), gatewaytest.CandumpFrames(t, onSl, n)
 	for i := range sent {
 		if got[i] != sent[i] {
 			t.Fatalf("frame %d: slcan0 got %s, vcan0 sent %s", i, got[i], sent[i])
 		}
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool { return g.ep("dev").FramesOut == n })
-	if in := g.ep("bus").FramesIn; in != n {
+	waitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("dev").FramesOut == n })
+	if in := g.Endpoint("bus").FramesIn; in != n {
 		t.Errorf("bus frames in %d, want %d", in, n)
 	}
-	g.noDrops(t)
+	g.NoDrops(t)
 }
 
 // pythonSlcan is a python-can 4.1 program on the slcan interface: it opens
@@ -259,7 +188,7 @@ print("done", flush=True)
 // device) on a pty like an adapter; frames cross both ways with vcan0.
 func TestHILPythonCAN(t *testing.T) {
 	link := linkFile(t, "slcan-pty")
-	g := startGW(t, "dev", fmt.Sprintf(`
+	g := gatewaytest.Start(t, "dev", fmt.Sprintf(`
 endpoints:
   dev: {kind: slcan, role: device, transport: pty, link: %s}
   bus: {kind: can, interface: vcan0}
@@ -272,7 +201,7 @@ routes:
 	py.Expect(t, "version (10, 13)", 60*time.Second)
 	py.Expect(t, "serial FG01", 30*time.Second)
 	py.Expect(t, "sent", 30*time.Second)
-	if got := strings.Join(candumpFrames(t, onBus, 3), " "); got != "123#010203 1ABCDEF0#DEADBEEF00010203 7FF#R4" {
+	if got := strings.Join(gatewaytest.CandumpFrames(t, onBus, 3), " "); got != "123#010203 1ABCDEF0#DEADBEEF00010203 7FF#R4" {
 		t.Errorf("vcan0 got %s", got)
 	}
 	peer.Run(t, "cansend", "vcan0", "321#1122334455667788")
@@ -284,9 +213,9 @@ routes:
 		}
 	}
 	py.Expect(t, "done", 30*time.Second)
-	waitFor(t, 20*time.Second, "the counters", func() bool { return g.ep("dev").FramesOut == 3 && g.ep("bus").FramesOut == 3 })
-	g.noDrops(t)
-	if m := g.ep("dev").Dropped["malformed"]; m != 0 {
+	waitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("dev").FramesOut == 3 && g.Endpoint("bus").FramesOut == 3 })
+	g.NoDrops(t)
+	if m := g.Endpoint("dev").Dropped["malformed"]; m != 0 {
 		t.Errorf("python-can's lines counted malformed: %d", m)
 	}
 }
@@ -299,7 +228,7 @@ func TestHILHostEmulator(t *testing.T) {
 	link := linkFile(t, "adapter")
 	logPath := filepath.Join(t.TempDir(), "err.log")
 	a := startPTYAdapter(t, link)
-	g := startGW(t, "host", fmt.Sprintf(`
+	g := gatewaytest.Start(t, "host", fmt.Sprintf(`
 endpoints:
   ad: {kind: slcan, role: host, transport: serial, device: %s, bitrate: 250000, status_interval: 100ms, reconnect: {min: 20ms, max: 200ms}}
   bus: {kind: can, interface: vcan0}
@@ -309,14 +238,14 @@ routes:
   - {name: errors, from: [ad], to: [errs], filters: ["20000000:20000000"]}
   - {name: down, from: [bus], to: [ad]}
 `, link, logPath))
-	waitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.ep("ad").Peers == 1 })
+	waitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.Endpoint("ad").Peers == 1 })
 	const openSeq = "C\rV\rN\rS5\rO\rF\r"
 	if got := a.received(); !strings.HasPrefix(got, openSeq) {
 		t.Fatalf("open sequence %q, want %q", got, openSeq)
 	}
 	onBus := candump(t, "vcan0", 2)
 	a.send("t12380102030405060708\rR1ABCDEF03\r")
-	if got := strings.Join(candumpFrames(t, onBus, 2), " "); got != "123#0102030405060708 1ABCDEF0#R3" {
+	if got := strings.Join(gatewaytest.CandumpFrames(t, onBus, 2), " "); got != "123#0102030405060708 1ABCDEF0#R3" {
 		t.Errorf("vcan0 got %s", got)
 	}
 	peer.Run(t, "cansend", "vcan0", "321#AABB")
@@ -331,8 +260,8 @@ routes:
 
 	// Bus-off.
 	a.send("sb000255\r")
-	waitFor(t, 30*time.Second, "the bus-off error frame", func() bool { return g.ep("ad").ErrFrames == 1 && g.ep("errs").FramesOut == 1 })
-	g.stop()
+	waitFor(t, 30*time.Second, "the bus-off error frame", func() bool { return g.Endpoint("ad").ErrFrames == 1 && g.Endpoint("errs").FramesOut == 1 })
+	g.Stop()
 	b, err := os.ReadFile(logPath)
 	if err != nil {
 		t.Fatal(err)
@@ -341,7 +270,7 @@ routes:
 	if !strings.Contains(string(b), " 20000240#000000000000FF00\n") {
 		t.Errorf("error log %q, want the bus-off frame 20000240#000000000000FF00", b)
 	}
-	if !strings.Contains(g.logs.String(), "state=bus-off") {
+	if !strings.Contains(g.Logs.String(), "state=bus-off") {
 		t.Error("bus-off not logged")
 	}
 }
@@ -352,28 +281,28 @@ routes:
 func TestHILHostReopen(t *testing.T) {
 	link := linkFile(t, "adapter")
 	a := startPTYAdapter(t, link)
-	g := startGW(t, "host", fmt.Sprintf(`
+	g := gatewaytest.Start(t, "host", fmt.Sprintf(`
 endpoints:
   ad: {kind: slcan, role: host, transport: serial, device: %s, bitrate: 1000000, reconnect: {min: 20ms, max: 200ms}}
   bus: {kind: can, interface: vcan0}
 routes:
   - {name: up, from: [ad], to: [bus]}
 `, link))
-	waitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.ep("ad").Peers == 1 })
+	waitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.Endpoint("ad").Peers == 1 })
 	a.vanish()
-	waitFor(t, 30*time.Second, "the adapter to be gone", func() bool { return g.ep("ad").Peers == 0 })
+	waitFor(t, 30*time.Second, "the adapter to be gone", func() bool { return g.Endpoint("ad").Peers == 0 })
 	b := startPTYAdapter(t, link)
-	waitFor(t, 30*time.Second, "the adapter to reopen", func() bool { return g.ep("ad").Peers == 1 })
+	waitFor(t, 30*time.Second, "the adapter to reopen", func() bool { return g.Endpoint("ad").Peers == 1 })
 	if got, want := b.received(), "C\rV\rN\rS8\rO\rF\r"; !strings.HasPrefix(got, want) {
 		t.Fatalf("reopen sequence %q, want %q", got, want)
 	}
 	onBus := candump(t, "vcan0", 1)
 	b.send("t7FF0\r")
-	if got := candumpFrames(t, onBus, 1)[0]; got != "7FF#" {
+	if got := gatewaytest.CandumpFrames(t, onBus, 1)[0]; got != "7FF#" {
 		t.Errorf("after reopen vcan0 got %s", got)
 	}
-	if c := g.ep("ad").Connects; c != 2 {
+	if c := g.Endpoint("ad").Connects; c != 2 {
 		t.Errorf("connects %d, want 2", c)
 	}
-	g.noDrops(t)
+	g.NoDrops(t)
 }

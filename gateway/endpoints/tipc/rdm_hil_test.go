@@ -17,6 +17,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -120,7 +121,7 @@ func cluster(t *testing.T) (a, b, can0, can1 string) {
 	t.Cleanup(func() { exec.Command("ip", "link", "del", can0).Run() })
 	sh(t, "ip", "link", "set", can0, "up")
 	sh(t, "ip", "-n", a, "link", "set", can1, "up")
-	waitFor(t, 30*time.Second, "the TIPC link between the namespaces", func() bool {
+	gatewaytest.WaitFor(t, 30*time.Second, "the TIPC link between the namespaces", func() bool {
 		out, _ := exec.Command("ip", "netns", "exec", a, "tipc", "link", "list").CombinedOutput()
 		for _, l := range strings.Split(string(out), "\n") {
 			if strings.Contains(l, va) && strings.HasSuffix(strings.TrimSpace(l), ": up") {
@@ -209,7 +210,7 @@ routes:
 	time.Sleep(300 * time.Millisecond)
 	fmt.Fprintln(py.In(), "send 18910 1")
 	py.Expect(t, "sent", 30*time.Second)
-	if got, want := strings.Join(frames(t, dump, 2), " "), "123#DEADBEEF 1ABCDEF0#0102030405060708"; got != want {
+	if got, want := strings.Join(gatewaytest.CandumpFrames(t, dump, 2), " "), "123#DEADBEEF 1ABCDEF0#0102030405060708"; got != want {
 		t.Fatalf("%s got %s, want %s", can0, got, want)
 	}
 
@@ -277,7 +278,7 @@ print("got", d.hex())
 // frame reaches vcan0, and the frame from vcan0 comes back to Python's
 // socket. On one node, in this process.
 func TestHILRDMReply(t *testing.T) {
-	g := startGW(t, "gw", `
+	g := gatewaytest.Start(t, "gw", `
 endpoints:
   bus: {kind: can, interface: vcan0}
   link: {kind: tipc, socket: rdm, service: {type: 18920, instance: 4}, scope: node}
@@ -289,17 +290,17 @@ routes:
 	time.Sleep(300 * time.Millisecond)
 	py := peer.StartPython(t, pythonReply, "18920", "4")
 	py.Expect(t, "sent", 60*time.Second)
-	if f := frames(t, dump, 1); f[0] != "321#0102" {
+	if f := gatewaytest.CandumpFrames(t, dump, 1); f[0] != "321#0102" {
 		t.Fatalf("vcan0 got %s, want 321#0102", f[0])
 	}
-	waitFor(t, 10*time.Second, "the frame to be counted", func() bool { return g.ep("link").FramesIn == 1 })
+	gatewaytest.WaitFor(t, 10*time.Second, "the frame to be counted", func() bool { return g.Endpoint("link").FramesIn == 1 })
 	peer.Run(t, "cansend", "vcan0", "654#AABB")
 	if s, want := py.Line(t, 30*time.Second), "got 020000000100000654"+"02aabb"; s != want {
 		t.Fatalf("python: %q, want %q", s, want)
 	}
-	waitFor(t, 10*time.Second, "the counters", func() bool { return g.ep("link").FramesOut == 1 })
-	g.noDrops(t)
-	if p := g.ep("link").Peers; p != 0 {
+	gatewaytest.WaitFor(t, 10*time.Second, "the counters", func() bool { return g.Endpoint("link").FramesOut == 1 })
+	g.NoDrops(t)
+	if p := g.Endpoint("link").Peers; p != 0 {
 		t.Errorf("peers %d: without to: the topology is not watched", p)
 	}
 }

@@ -3,23 +3,19 @@
 package tipc_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/fieldgate/fieldgate/gateway"
-	"github.com/fieldgate/fieldgate/gateway/config"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 	tp "github.com/fieldgate/fieldgate/tipc"
 )
@@ -28,103 +24,6 @@ import (
 // which publications of either scope, the name table and connections all
 // work. The peers are cangen/candump/cansend on vcan0 and vcan1, Debian's
 // /usr/bin/python3 socket module (AF_TIPC) and iproute2's tipc(8).
-
-// syncBuf collects a gateway's log, shown when the test fails.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// gw is an in-process gateway.
-type gw struct {
-	*gateway.Gateway
-	name string
-	stop func()
-}
-
-// startGW starts a gateway of yaml (endpoints and routes) in this process;
-// it is shut down at the end of the test, or earlier with stop.
-func startGW(t *testing.T, name, yaml string) *gw {
-	t.Helper()
-	cfg, err := config.Parse(name+".yaml", []byte("admin: {listen: \"\"}\n"+yaml))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	logs := &syncBuf{}
-	g := gateway.New(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := g.Start(ctx, cfg); err != nil {
-		cancel()
-		t.Fatalf("%s: start: %v", name, err)
-	}
-	var once sync.Once
-	stop := func() { once.Do(func() { g.Shutdown(); cancel() }) }
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, logs.String())
-		}
-	})
-	return &gw{Gateway: g, name: name, stop: stop}
-}
-
-func (g *gw) ep(name string) gateway.EndpointStatus {
-	for _, e := range g.Status().Endpoints {
-		if e.Name == name {
-			return e
-		}
-	}
-	return gateway.EndpointStatus{}
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// noDrops fails the test if any endpoint of g counted a drop.
-func (g *gw) noDrops(t *testing.T) {
-	t.Helper()
-	for _, e := range g.Status().Endpoints {
-		if n := gateway.DroppedTotal(e.Dropped); n != 0 {
-			t.Errorf("%s: endpoint %s dropped %d frames: %v", g.name, e.Name, n, e.Dropped)
-		}
-	}
-}
-
-// frames returns the ID#DATA part of n candump -L lines
-// ("(1700000000.000000) vcan0 123#DEADBEEF").
-func frames(t *testing.T, dump *peer.Process, n int) []string {
-	t.Helper()
-	out := make([]string, 0, n)
-	for range n {
-		f := strings.Fields(dump.Line(t, 30*time.Second))
-		if len(f) != 3 {
-			t.Fatalf("candump line %q", f)
-		}
-		out = append(out, f[2])
-	}
-	return out
-}
 
 // nameTableRow returns tipc(8)'s name table row for a service type:
 // Type Lower Upper Scope Port Node.
@@ -164,19 +63,19 @@ endpoints:
 routes:
   - {name: down, from: [link], to: [bus], allow: [any]}
 `, tc.typ, tc.publish, tc.scope, tc.socket)
-			b := startGW(t, "server", server)
+			b := gatewaytest.Start(t, "server", server)
 			if row := nameTableRow(t, tc.typ); len(row) < 4 || !slicesEqual(row[:4], tc.row) {
 				t.Fatalf("name table row %q, want %q", row, tc.row)
 			}
-			a := startGW(t, "client", fmt.Sprintf(`
+			a := gatewaytest.Start(t, "client", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   link: {kind: tipc, mode: client, service: {type: %d, instance: %d}, socket: %s, reconnect: {min: 20ms, max: 200ms}}
 routes:
   - {name: up, from: [bus], to: [link]}
 `, tc.typ, tc.instance, tc.socket))
-			waitFor(t, 20*time.Second, "the client to connect", func() bool {
-				return a.ep("link").Peers == 1 && b.ep("link").Peers == 1
+			gatewaytest.WaitFor(t, 20*time.Second, "the client to connect", func() bool {
+				return a.Endpoint("link").Peers == 1 && b.Endpoint("link").Peers == 1
 			})
 
 			const n = 200
@@ -185,7 +84,7 @@ routes:
 			time.Sleep(300 * time.Millisecond)
 			peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 			peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
-			sent, got := frames(t, in, n), frames(t, out, n)
+			sent, got := gatewaytest.CandumpFrames(t, in, n), gatewaytest.CandumpFrames(t, out, n)
 			for i := range sent {
 				if got[i] != sent[i] {
 					t.Fatalf("frame %d: vcan1 got %s, cangen sent %s", i, got[i], sent[i])
@@ -196,34 +95,34 @@ routes:
 			}
 			// The client counts a frame out once its write returned, which
 			// may be after the server forwarded it.
-			waitFor(t, 10*time.Second, "the counters", func() bool {
-				return b.ep("bus").FramesOut == n && a.ep("link").FramesOut == n
+			gatewaytest.WaitFor(t, 10*time.Second, "the counters", func() bool {
+				return b.Endpoint("bus").FramesOut == n && a.Endpoint("link").FramesOut == n
 			})
-			if ai, ao, bi, bo := a.ep("bus").FramesIn, a.ep("link").FramesOut, b.ep("link").FramesIn, b.ep("bus").FramesOut; ai != n || ao != n || bi != n || bo != n {
+			if ai, ao, bi, bo := a.Endpoint("bus").FramesIn, a.Endpoint("link").FramesOut, b.Endpoint("link").FramesIn, b.Endpoint("bus").FramesOut; ai != n || ao != n || bi != n || bo != n {
 				t.Errorf("frames: client bus in %d, client link out %d, server link in %d, server bus out %d; want %d each", ai, ao, bi, bo, n)
 			}
-			a.noDrops(t)
-			b.noDrops(t)
+			a.NoDrops(t)
+			b.NoDrops(t)
 			t.Logf("%d frames vcan0 → %s %v → vcan1 byte-exact; last %s", n, tc.socket, tc.row, sent[n-1])
 
 			// The server goes away: its service is withdrawn; the client
 			// retries by name and reconnects to the new server.
-			b.stop()
+			b.Stop()
 			if row := nameTableRow(t, tc.typ); row != nil {
 				t.Fatalf("name table still lists %q after the server stopped", row)
 			}
-			waitFor(t, 10*time.Second, "the client to notice", func() bool { return a.ep("link").Peers == 0 })
-			b = startGW(t, "server2", server)
-			waitFor(t, 20*time.Second, "the client to reconnect", func() bool {
-				return a.ep("link").Peers == 1 && b.ep("link").Peers == 1
+			gatewaytest.WaitFor(t, 10*time.Second, "the client to notice", func() bool { return a.Endpoint("link").Peers == 0 })
+			b = gatewaytest.Start(t, "server2", server)
+			gatewaytest.WaitFor(t, 20*time.Second, "the client to reconnect", func() bool {
+				return a.Endpoint("link").Peers == 1 && b.Endpoint("link").Peers == 1
 			})
 			out = peer.Start(t, "candump", "-L", "-n", "1", "vcan1")
 			time.Sleep(300 * time.Millisecond)
 			peer.Run(t, "cansend", "vcan0", "7A5#C0FFEE")
-			if f := frames(t, out, 1); f[0] != "7A5#C0FFEE" {
+			if f := gatewaytest.CandumpFrames(t, out, 1); f[0] != "7A5#C0FFEE" {
 				t.Fatalf("after the reconnect vcan1 got %s, want 7A5#C0FFEE", f[0])
 			}
-			if c := a.ep("link").Peers; c != 1 {
+			if c := a.Endpoint("link").Peers; c != 1 {
 				t.Errorf("client peers %d", c)
 			}
 		})
@@ -272,7 +171,7 @@ func TestHILTIPCPython(t *testing.T) {
 	}{{"stream", 18}, {"seqpacket", 19}} {
 		t.Run(tc.socket, func(t *testing.T) {
 			const typ = 18889
-			g := startGW(t, "gw", fmt.Sprintf(`
+			g := gatewaytest.Start(t, "gw", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   link: {kind: tipc, service: {type: %d, instance: %d}, scope: node, socket: %s}
@@ -293,25 +192,25 @@ routes:
 			if s := py.Line(t, 10*time.Second); s != "sent" {
 				t.Fatalf("python: %q", s)
 			}
-			if got, want := strings.Join(frames(t, dump, 2), " "), "123#DEADBEEF 1ABCDEF0#0102030405060708"; got != want {
+			if got, want := strings.Join(gatewaytest.CandumpFrames(t, dump, 2), " "), "123#DEADBEEF 1ABCDEF0#0102030405060708"; got != want {
 				t.Fatalf("vcan0 got %s, want %s", got, want)
 			}
-			waitFor(t, 10*time.Second, "the peer to be counted", func() bool { return g.ep("link").Peers == 1 })
+			gatewaytest.WaitFor(t, 10*time.Second, "the peer to be counted", func() bool { return g.Endpoint("link").Peers == 1 })
 			peer.Run(t, "cansend", "vcan0", "456#0102030405060708")
 			if s, want := py.Line(t, 30*time.Second), "frame 00000456080102030405060708"; s != want {
 				t.Fatalf("python: %q, want %q", s, want)
 			}
 			// Python may read the frame before the gateway has counted it.
-			waitFor(t, 10*time.Second, "the counters", func() bool { return g.ep("link").FramesOut == 1 && g.ep("bus").FramesOut == 2 })
-			if l, b := g.ep("link"), g.ep("bus"); l.FramesIn != 2 || b.FramesOut != 2 || l.FramesOut != 1 {
+			gatewaytest.WaitFor(t, 10*time.Second, "the counters", func() bool { return g.Endpoint("link").FramesOut == 1 && g.Endpoint("bus").FramesOut == 2 })
+			if l, b := g.Endpoint("link"), g.Endpoint("bus"); l.FramesIn != 2 || b.FramesOut != 2 || l.FramesOut != 1 {
 				t.Errorf("link in %d out %d, bus out %d; want 2, 1, 2", l.FramesIn, l.FramesOut, b.FramesOut)
 			}
-			g.noDrops(t)
+			g.NoDrops(t)
 			fmt.Fprintln(py.In())
 			py.Wait()
-			waitFor(t, 10*time.Second, "python's disconnect", func() bool { return g.ep("link").Peers == 0 })
+			gatewaytest.WaitFor(t, 10*time.Second, "python's disconnect", func() bool { return g.Endpoint("link").Peers == 0 })
 
-			g.stop()
+			g.Stop()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			c, err := tp.Dial(ctx, tp.Service{Type: typ, Instance: tc.instance}, nil)
