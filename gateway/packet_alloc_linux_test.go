@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/packet/packettest"
 )
 
 // TestPacketAllocsPerFrame forwards 20000 frames packet → packet and counts
@@ -25,7 +27,7 @@ routes:
   - {name: fwd, from: [lan0], to: [lan1]}
 `)
 	inj := n.listen(t, "p0a")
-	f := ethFrame(0x88b5, 200, 1)
+	f := packettest.EthFrame(0x88b5, 200, 1)
 	out := func() uint64 { return epStatus(g, "lan1").FramesOut }
 	perWrite := testing.AllocsPerRun(1000, func() { inj.Write(f) })
 	waitFor(t, "warm-up frames", func() bool { return out() == 1001 })

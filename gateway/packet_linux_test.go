@@ -5,7 +5,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +17,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/internal/netnstest"
 	"github.com/fieldgate/fieldgate/packet"
+	"github.com/fieldgate/fieldgate/packet/packettest"
 )
 
 // pktNet is a network namespace with two veth pairs, p0a <-> p0b and
@@ -76,45 +76,6 @@ func (n *pktNet) start(t *testing.T, yaml string) *Gateway {
 	}
 	t.Cleanup(func() { g.Shutdown(); cancel() })
 	return g
-}
-
-// ethFrame builds an Ethernet frame of n bytes: unicast to a MAC nobody
-// has, ethertype et, payload numbered by seq.
-func ethFrame(et uint16, n, seq int) []byte {
-	b := make([]byte, n)
-	copy(b, []byte{0x02, 0, 0, 0, 0, 0x99, 0x02, 0, 0, 0, 0, 0x0a, byte(et >> 8), byte(et)})
-	for i := 14; i < n; i++ {
-		b[i] = byte(seq*31 + i)
-	}
-	if n >= 16 {
-		b[14], b[15] = byte(seq>>8), byte(seq)
-	}
-	return b
-}
-
-// sniff reads frames on c until want have arrived, then keeps reading for
-// quiet to catch any extra frame.
-func sniff(t *testing.T, c *packet.Conn, want int, quiet time.Duration) [][]byte {
-	t.Helper()
-	var got [][]byte
-	buf := make([]byte, 65536)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		end := deadline
-		if len(got) >= want {
-			end = time.Now().Add(quiet)
-		}
-		ctx, cancel := context.WithDeadline(context.Background(), end)
-		p, err := c.ReadPacket(ctx, buf)
-		cancel()
-		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
-				return got
-			}
-			t.Fatalf("sniff: %v", err)
-		}
-		got = append(got, append([]byte(nil), p.Data...))
-	}
 }
 
 // countVLAN counts the 802.1Q-tagged frames.
@@ -210,7 +171,7 @@ routes:
 		if i%4 == 3 {
 			et = 0x88b6 // filtered out by the kernel
 		}
-		f := ethFrame(et, 14+(i*37)%1487, i)
+		f := packettest.EthFrame(et, 14+(i*37)%1487, i)
 		if i%10 == 5 || i%10 == 6 {
 			// 802.1Q tag, VLAN 5 (bridged) or 6 (filtered out): the
 			// kernel strips it on p0b, the ring restores it, so it
@@ -233,12 +194,12 @@ routes:
 	}
 	// Larger than frame.MaxData: dropped at the source. Larger than p1b's MTU
 	// (but not than p0b's): dropped at the destination.
-	for _, f := range [][]byte{ethFrame(0x88b5, 5000, 1000), ethFrame(0x88b5, 2000, 1001)} {
+	for _, f := range [][]byte{packettest.EthFrame(0x88b5, 5000, 1000), packettest.EthFrame(0x88b5, 2000, 1001)} {
 		if _, err := inj.Write(f); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got := sniff(t, snf, len(want), 300*time.Millisecond)
+	got := packettest.Sniff(t, snf, len(want), 300*time.Millisecond)
 	compareFrames(t, got, want)
 	waitFor(t, "route counters", func() bool {
 		r := g.Status().Routes[0]
@@ -266,13 +227,13 @@ routes:
 	// A frame another socket of this host transmits on p1b is outgoing
 	// there: lan1 does not receive it, so route back forwards nothing.
 	local := n.listen(t, "p1b")
-	own := ethFrame(0x88b5, 100, 2000)
+	own := packettest.EthFrame(0x88b5, 100, 2000)
 	if _, err := local.Write(own); err != nil {
 		t.Fatal(err)
 	}
-	compareFrames(t, sniff(t, snf, 1, 100*time.Millisecond), [][]byte{own})
+	compareFrames(t, packettest.Sniff(t, snf, 1, 100*time.Millisecond), [][]byte{own})
 	// Nothing came back to the injecting side.
-	if back := sniff(t, inj, 0, 100*time.Millisecond); len(back) != 0 {
+	if back := packettest.Sniff(t, inj, 0, 100*time.Millisecond); len(back) != 0 {
 		t.Errorf("%d frames came back on p0a", len(back))
 	}
 	if back := g.Status().Routes[1]; back.In != 0 || epStatus(g, "lan1").FramesIn != 0 {
@@ -329,7 +290,7 @@ routes:
 			et = 0x88b7 // tunnelled, not allowed onto B's interface
 			other++
 		}
-		f := ethFrame(et, 14+(i*53)%1444, i) // fits 1472 - 14 bytes of framing
+		f := packettest.EthFrame(et, 14+(i*53)%1444, i) // fits 1472 - 14 bytes of framing
 		if _, err := inj.Write(f); err != nil {
 			t.Fatal(err)
 		}
@@ -345,10 +306,10 @@ routes:
 	}
 	// 1459 bytes + 14 bytes of OpPDU framing exceed the 1472-byte datagram
 	// of mtu 1500.
-	if _, err := inj.Write(ethFrame(0x88b5, 1459, 999)); err != nil {
+	if _, err := inj.Write(packettest.EthFrame(0x88b5, 1459, 999)); err != nil {
 		t.Fatal(err)
 	}
-	got := sniff(t, snf, len(want), 300*time.Millisecond)
+	got := packettest.Sniff(t, snf, len(want), 300*time.Millisecond)
 	compareFrames(t, got, want)
 	waitFor(t, "counters", func() bool {
 		r := b.Status().Routes[0]
@@ -375,13 +336,13 @@ routes:
 	// The other way: B learned A's address from A's datagrams.
 	var ret [][]byte
 	for i := range 20 {
-		f := ethFrame(0x88b8, 100+i, 3000+i)
+		f := packettest.EthFrame(0x88b8, 100+i, 3000+i)
 		if _, err := snf.Write(f); err != nil {
 			t.Fatal(err)
 		}
 		ret = append(ret, f)
 	}
-	compareFrames(t, sniff(t, inj, len(ret), 300*time.Millisecond), ret)
+	compareFrames(t, packettest.Sniff(t, inj, len(ret), 300*time.Millisecond), ret)
 	t.Logf("tunnelled %d frames (+1 oversize), %d allowed arrived byte-exact, %d not_allowed; %d back", tunnelled, len(got), other, len(ret))
 }
 
@@ -411,7 +372,7 @@ routes:
 		t.Helper()
 		var fs [][]byte
 		for i := range count {
-			f := ethFrame(0x88b5, 60+i, base+i)
+			f := packettest.EthFrame(0x88b5, 60+i, base+i)
 			if _, err := inj.Write(f); err != nil {
 				t.Fatal(err)
 			}
@@ -420,10 +381,10 @@ routes:
 		return fs
 	}
 	want := send(0, 10)
-	compareFrames(t, sniff(t, snf, 10, 100*time.Millisecond), want)
+	compareFrames(t, packettest.Sniff(t, snf, 10, 100*time.Millisecond), want)
 	// No route reads lan1: its socket accepts nothing (SetIdle), so a frame
 	// arriving on p1b is neither received nor counted as no_route.
-	if _, err := snf.Write(ethFrame(0x88b5, 80, 50)); err != nil {
+	if _, err := snf.Write(packettest.EthFrame(0x88b5, 80, 50)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(50 * time.Millisecond)
@@ -437,13 +398,13 @@ routes:
 	ip("link", "set", "p1b", "up")
 	n.WaitUp(t, "p1a", "p1b")
 	want = send(200, 10)
-	compareFrames(t, sniff(t, snf, 10, 100*time.Millisecond), want)
+	compareFrames(t, packettest.Sniff(t, snf, 10, 100*time.Millisecond), want)
 
 	ip("link", "set", "p0b", "down")
 	ip("link", "set", "p0b", "up")
 	n.WaitUp(t, "p0a", "p0b")
 	want = send(300, 10)
-	compareFrames(t, sniff(t, snf, 10, 100*time.Millisecond), want)
+	compareFrames(t, packettest.Sniff(t, snf, 10, 100*time.Millisecond), want)
 
 	l0, l1 := epStatus(g, "lan0"), epStatus(g, "lan1")
 	if l0.FramesIn != 50 || l1.FramesOut != 30 || l1.Dropped["link_down"] != 20 || DroppedTotal(l1.Dropped) != 20 {
@@ -486,7 +447,7 @@ routes:
 	buf := make([]byte, 2048)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := inj.Write(ethFrame(0x88b5, 60, 0)); err != nil {
+		if _, err := inj.Write(packettest.EthFrame(0x88b5, 60, 0)); err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -499,16 +460,16 @@ routes:
 			t.Fatalf("no frame after the interfaces came back: lan0 %+v lan1 %+v", epStatus(g, "lan0"), epStatus(g, "lan1"))
 		}
 	}
-	sniff(t, snf, 0, 100*time.Millisecond) // stragglers of the probe loop
+	packettest.Sniff(t, snf, 0, 100*time.Millisecond) // stragglers of the probe loop
 	var want [][]byte
 	for i := range 20 {
-		f := ethFrame(0x88b5, 60+i, 100+i)
+		f := packettest.EthFrame(0x88b5, 60+i, 100+i)
 		if _, err := inj.Write(f); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, f)
 	}
-	compareFrames(t, sniff(t, snf, 20, 100*time.Millisecond), want)
+	compareFrames(t, packettest.Sniff(t, snf, 20, 100*time.Millisecond), want)
 }
 
 // TestPacketStreamTunnel carries Ethernet frames packet → stream → packet
@@ -544,7 +505,7 @@ routes:
 	snf := n.listen(t, "p1a")
 	var want [][]byte
 	for i := range 300 {
-		f := ethFrame(0x88b5, 14+(i*59)%4000, i) // up to 4013 bytes: p0b's MTU is 9000
+		f := packettest.EthFrame(0x88b5, 14+(i*59)%4000, i) // up to 4013 bytes: p0b's MTU is 9000
 		if _, err := inj.Write(f); err != nil {
 			t.Fatal(err)
 		}
@@ -560,7 +521,7 @@ routes:
 			fit = append(fit, f)
 		}
 	}
-	got := sniff(t, snf, len(fit), 300*time.Millisecond)
+	got := packettest.Sniff(t, snf, len(fit), 300*time.Millisecond)
 	compareFrames(t, got, fit)
 	waitFor(t, "counters", func() bool {
 		r := b.Status().Routes[0]
@@ -575,12 +536,12 @@ routes:
 	// The other way, through the same connection.
 	var ret [][]byte
 	for i := range 20 {
-		f := ethFrame(0x88b8, 100+i, 3000+i)
+		f := packettest.EthFrame(0x88b8, 100+i, 3000+i)
 		if _, err := snf.Write(f); err != nil {
 			t.Fatal(err)
 		}
 		ret = append(ret, f)
 	}
-	compareFrames(t, sniff(t, inj, len(ret), 300*time.Millisecond), ret)
+	compareFrames(t, packettest.Sniff(t, inj, len(ret), 300*time.Millisecond), ret)
 	t.Logf("%d frames through the unix stream link, %d fit p1b and arrived byte-exact, %d back", len(want), len(got), len(ret))
 }

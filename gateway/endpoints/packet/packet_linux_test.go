@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +19,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/frame"
 	"github.com/fieldgate/fieldgate/internal/netnstest"
 	afpacket "github.com/fieldgate/fieldgate/packet"
+	"github.com/fieldgate/fieldgate/packet/packettest"
 )
 
 // These tests run the kind alone, without the gateway engine: endpoints are
@@ -94,49 +94,10 @@ func (n *pktNet) open(t *testing.T, name, fields string) (*packetConn, *endpoint
 	return tr.(*packetConn), env
 }
 
-// ethFrame builds an Ethernet frame of n bytes: unicast to a MAC nobody
-// has, ethertype et, payload numbered by seq.
-func ethFrame(et uint16, n, seq int) []byte {
-	b := make([]byte, n)
-	copy(b, []byte{0x02, 0, 0, 0, 0, 0x99, 0x02, 0, 0, 0, 0, 0x0a, byte(et >> 8), byte(et)})
-	for i := 14; i < n; i++ {
-		b[i] = byte(seq*31 + i)
-	}
-	if n >= 16 {
-		b[14], b[15] = byte(seq>>8), byte(seq)
-	}
-	return b
-}
-
 func ethernet(b []byte) frame.Frame {
 	f := frame.Frame{Type: frame.Ethernet}
 	f.Len = uint16(copy(f.Data[:], b))
 	return f
-}
-
-// sniff reads frames on c until want have arrived, then keeps reading for
-// quiet to catch any extra frame.
-func sniff(t *testing.T, c *afpacket.Conn, want int, quiet time.Duration) [][]byte {
-	t.Helper()
-	var got [][]byte
-	buf := make([]byte, 65536)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		end := deadline
-		if len(got) >= want {
-			end = time.Now().Add(quiet)
-		}
-		ctx, cancel := context.WithDeadline(context.Background(), end)
-		p, err := c.ReadPacket(ctx, buf)
-		cancel()
-		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) {
-				return got
-			}
-			t.Fatalf("sniff: %v", err)
-		}
-		got = append(got, append([]byte(nil), p.Data...))
-	}
 }
 
 func compareFrames(t *testing.T, got, want [][]byte) {
@@ -217,7 +178,7 @@ func TestReceive(t *testing.T) {
 		if i%4 == 3 {
 			et = 0x88b6 // filtered out by the kernel
 		}
-		f := ethFrame(et, 14+(i*37)%1487, i)
+		f := packettest.EthFrame(et, 14+(i*37)%1487, i)
 		if i%10 == 5 || i%10 == 6 {
 			// 802.1Q tag, VLAN 5 (matched) or 6 (filtered out).
 			f = append(f[:12:12], append([]byte{0x81, 0x00, 0x20, byte(i % 10)}, f[12:]...)...)
@@ -232,7 +193,7 @@ func TestReceive(t *testing.T) {
 			want = append(want, f)
 		}
 	}
-	if _, err := inj.Write(ethFrame(0x88b5, 5000, 1000)); err != nil {
+	if _, err := inj.Write(packettest.EthFrame(0x88b5, 5000, 1000)); err != nil {
 		t.Fatal(err)
 	}
 	compareFrames(t, r.wait(t, len(want), 10*time.Second), want)
@@ -240,7 +201,7 @@ func TestReceive(t *testing.T) {
 		t.Errorf("drops %v, want oversize 1", d)
 	}
 	// A frame the endpoint itself sends on p0b is outgoing there.
-	if sent, err := lan0.Send(context.Background(), []frame.Frame{ethernet(ethFrame(0x88b5, 100, 2000))}); sent != 1 || err != nil {
+	if sent, err := lan0.Send(context.Background(), []frame.Frame{ethernet(packettest.EthFrame(0x88b5, 100, 2000))}); sent != 1 || err != nil {
 		t.Fatalf("Send: %d, %v", sent, err)
 	}
 	if got := r.wait(t, len(want)+1, 300*time.Millisecond); len(got) != len(want) {
@@ -261,14 +222,14 @@ func TestSend(t *testing.T) {
 	var want [][]byte
 	var fs []frame.Frame
 	for i := range 150 {
-		b := ethFrame(0x88b5, 14+(i*41)%1500, i)
+		b := packettest.EthFrame(0x88b5, 14+(i*41)%1500, i)
 		want = append(want, b)
 		fs = append(fs, ethernet(b))
 	}
 	if sent, err := lan1.Send(ctx, fs); sent != len(fs) || err != nil {
 		t.Fatalf("Send: %d of %d, %v", sent, len(fs), err)
 	}
-	compareFrames(t, sniff(t, snf, len(want), 100*time.Millisecond), want)
+	compareFrames(t, packettest.Sniff(t, snf, len(want), 100*time.Millisecond), want)
 
 	can := frame.Frame{Type: frame.CAN, Len: 8}
 	for _, tc := range []struct {
@@ -276,18 +237,18 @@ func TestSend(t *testing.T) {
 		f      frame.Frame
 		reason endpoint.Reason
 	}{
-		{"over MTU", ethernet(ethFrame(0x88b5, 2000, 1)), endpoint.ReasonOversize},
+		{"over MTU", ethernet(packettest.EthFrame(0x88b5, 2000, 1)), endpoint.ReasonOversize},
 		{"CAN", can, endpoint.ReasonUnsupported},
-		{"short", ethernet(ethFrame(0x88b5, 13, 1)), endpoint.ReasonMalformed},
+		{"short", ethernet(packettest.EthFrame(0x88b5, 13, 1)), endpoint.ReasonMalformed},
 	} {
-		ok := ethernet(ethFrame(0x88b5, 60, 2))
+		ok := ethernet(packettest.EthFrame(0x88b5, 60, 2))
 		sent, err := lan1.Send(ctx, []frame.Frame{ok, tc.f, ok})
 		var de *endpoint.DropError
 		if sent != 1 || !errors.As(err, &de) || de.Reason != tc.reason || !de.One {
 			t.Errorf("%s: sent %d, %v", tc.name, sent, err)
 		}
 	}
-	if got := sniff(t, snf, 3, 50*time.Millisecond); len(got) != 3 {
+	if got := packettest.Sniff(t, snf, 3, 50*time.Millisecond); len(got) != 3 {
 		t.Errorf("%d frames before the failing ones, want 3", len(got))
 	}
 
@@ -302,7 +263,7 @@ func TestSend(t *testing.T) {
 	if sent, err := lan1.Send(ctx, fs[:20]); sent != 20 || err != nil {
 		t.Errorf("up again: sent %d, %v", sent, err)
 	}
-	compareFrames(t, sniff(t, snf, 20, 100*time.Millisecond), want[:20])
+	compareFrames(t, packettest.Sniff(t, snf, 20, 100*time.Millisecond), want[:20])
 }
 
 // TestIdle: an idle endpoint's socket accepts nothing; made busy again it
@@ -315,7 +276,7 @@ func TestIdle(t *testing.T) {
 	}
 	r := receive(t, lan1)
 	snf := n.listen(t, "p1a")
-	if _, err := snf.Write(ethFrame(0x88b5, 80, 1)); err != nil {
+	if _, err := snf.Write(packettest.EthFrame(0x88b5, 80, 1)); err != nil {
 		t.Fatal(err)
 	}
 	if got := r.wait(t, 1, 300*time.Millisecond); len(got) != 0 {
@@ -324,8 +285,8 @@ func TestIdle(t *testing.T) {
 	if err := lan1.SetIdle(false); err != nil {
 		t.Fatal(err)
 	}
-	want := [][]byte{ethFrame(0x88b5, 80, 2)}
-	for _, f := range [][]byte{ethFrame(0x88b6, 80, 3), want[0]} {
+	want := [][]byte{packettest.EthFrame(0x88b5, 80, 2)}
+	for _, f := range [][]byte{packettest.EthFrame(0x88b6, 80, 3), want[0]} {
 		if _, err := snf.Write(f); err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +312,7 @@ func TestInterfaceRecreated(t *testing.T) {
 	inj := n.listen(t, "p0a")
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := inj.Write(ethFrame(0x88b5, 60, 0)); err != nil {
+		if _, err := inj.Write(packettest.EthFrame(0x88b5, 60, 0)); err != nil {
 			t.Fatal(err)
 		}
 		r.mu.Lock()
@@ -373,7 +334,7 @@ func TestSendAllocs(t *testing.T) {
 	lan1, _ := n.open(t, "lan1", "interface: p1b")
 	fs := make([]frame.Frame, endpoint.BatchSize)
 	for i := range fs {
-		fs[i] = ethernet(ethFrame(0x88b5, 60, i))
+		fs[i] = ethernet(packettest.EthFrame(0x88b5, 60, i))
 	}
 	ctx := context.Background()
 	if a := testing.AllocsPerRun(100, func() {
