@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	bt "github.com/fieldgate/fieldgate/bluetooth"
+	"github.com/fieldgate/fieldgate/bluetooth/bttest"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/can"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 )
@@ -54,49 +53,12 @@ func controllers(t *testing.T) (a, b bt.DeviceInfo) {
 }
 
 func startBtvirt() error {
-	before, err := bt.Devices()
+	cs, cmd, err := bttest.Virtual(2, &rig.log)
 	if err != nil {
 		return err
 	}
-	old := map[uint16]bool{}
-	for _, d := range before {
-		old[d.ID] = true
-	}
-	rig.cmd = exec.Command("/usr/bin/btvirt", "-l2")
-	rig.cmd.Stdout, rig.cmd.Stderr = &rig.log, &rig.log
-	if err := rig.cmd.Start(); err != nil {
-		return err
-	}
-	var ids []uint16
-	for deadline := time.Now().Add(15 * time.Second); len(ids) < 2; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			return fmt.Errorf("btvirt -l2 made controllers %v in 15s, want 2", ids)
-		}
-		ds, err := bt.Devices()
-		if err != nil {
-			return err
-		}
-		ids = ids[:0]
-		for _, d := range ds {
-			if !old[d.ID] {
-				ids = append(ids, d.ID)
-			}
-		}
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if err := bt.DeviceUp(int(id)); err != nil {
-			return err
-		}
-		if err := bt.SetScan(int(id), bt.ScanPage|bt.ScanInquiry); err != nil {
-			return err
-		}
-	}
-	if rig.a, err = bt.Device(int(ids[0])); err != nil {
-		return err
-	}
-	rig.b, err = bt.Device(int(ids[1]))
-	return err
+	rig.cmd, rig.a, rig.b = cmd, cs[0], cs[1]
+	return nil
 }
 
 // kinds are the two kinds' settings for the tests: the socket Python
