@@ -47,10 +47,9 @@ type dumpOut struct {
 
 	view      int
 	maxDevLen int
-	slots     []int    // ifindex per name cache entry (0 = free)
-	names     []string // name per entry
-	lastSec   int64    // -t d/z reference
-	lastUsec  int64
+	slots     []int           // ifindex per name cache entry (0 = free)
+	names     []string        // name per entry
+	ts        timestampFormat // -t
 	count     int
 	ani       int
 	done      bool
@@ -60,6 +59,7 @@ type dumpOut struct {
 func newDumpOut(o *dumpOptions, stdout io.Writer) *dumpOut {
 	return &dumpOut{
 		o:      o,
+		ts:     timestampFormat{mode: o.ts, secWidth: 10, deltaWidth: 3},
 		w:      bufio.NewWriterSize(stdout, 64<<10),
 		view:   o.view,
 		buf:    make([]byte, 0, 1024),
@@ -188,15 +188,6 @@ func (d *dumpOut) stamp(m *can.RecvMsg) (sec, frac int64) {
 	return t.Unix(), int64(t.Nanosecond())
 }
 
-func appendZeroPad(b []byte, v int64, width int) []byte {
-	var tmp [20]byte
-	s := strconv.AppendInt(tmp[:0], v, 10)
-	for i := len(s); i < width; i++ {
-		b = append(b, '0')
-	}
-	return append(b, s...)
-}
-
 // frame prints one frame: to the log file, then stdout in log format, as
 // animation, or as a table line.
 func (d *dumpOut) frame(m *can.RecvMsg, idx int) {
@@ -261,39 +252,7 @@ func (d *dumpOut) frame(m *can.RecvMsg, idx int) {
 	if o.color > 2 {
 		b = append(b, col...)
 	}
-	switch o.ts {
-	case 'a':
-		b = append(b, '(')
-		b = appendZeroPad(b, sec, 10)
-		b = append(b, '.')
-		b = appendZeroPad(b, usec, 6)
-		b = append(b, ") "...)
-	case 'A':
-		b = append(b, '(')
-		b = time.Unix(sec, 0).AppendFormat(b, "2006-01-02 15:04:05")
-		b = append(b, '.')
-		b = appendZeroPad(b, usec, 6)
-		b = append(b, ") "...)
-	case 'd', 'z':
-		if d.lastSec == 0 {
-			d.lastSec, d.lastUsec = sec, usec
-		}
-		ds, du := sec-d.lastSec, usec-d.lastUsec
-		if du < 0 {
-			ds, du = ds-1, du+1000000
-		}
-		if ds < 0 {
-			ds, du = 0, 0
-		}
-		b = append(b, '(')
-		b = appendZeroPad(b, ds, 3)
-		b = append(b, '.')
-		b = appendZeroPad(b, du, 6)
-		b = append(b, ") "...)
-		if o.ts == 'd' {
-			d.lastSec, d.lastUsec = sec, usec
-		}
-	}
+	b = d.ts.append(b, sec, usec)
 	b = append(b, ' ')
 	if o.color > 0 && o.color < 3 {
 		b = append(b, col...)

@@ -19,7 +19,7 @@ type isotpDump struct {
 	extAny, rxAny   bool
 	extAddr, rxExt8 uint8
 	color, asc, uds bool
-	stamp           isotpStamp
+	stamp           timestampFormat
 	isFF            bool // isotpdump's is_ff: a SF or FF was seen, UDS not yet printed
 }
 
@@ -118,7 +118,7 @@ func (d *isotpDump) appendFrame(b []byte, m *can.RecvMsg, iface string) []byte {
 		}
 	}
 	if d.stamp.mode != 0 {
-		b = d.stamp.append(b, m.Time)
+		b = d.stamp.appendTime(b, m.Time)
 	}
 	b = append(b, ' ')
 	b = append(b, iface...)

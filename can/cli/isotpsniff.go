@@ -70,54 +70,6 @@ func parseTimestampMode(v string, p *byte) error {
 	return nil
 }
 
-// isotpStamp prints the isotp tools' timestamp: (%lu.%06lu) for a, d and
-// z, with the date for A.
-type isotpStamp struct {
-	mode             byte
-	lastSec, lastUse int64
-}
-
-func (s *isotpStamp) append(b []byte, t time.Time) []byte {
-	var sec, usec int64
-	if !t.IsZero() {
-		sec, usec = t.Unix(), int64(t.Nanosecond()/1000)
-	}
-	switch s.mode {
-	case 'a':
-		b = append(b, '(')
-		b = strconv.AppendInt(b, sec, 10)
-		b = append(b, '.')
-		b = appendZeroPad(b, usec, 6)
-		b = append(b, ") "...)
-	case 'A':
-		b = append(b, '(')
-		b = time.Unix(sec, 0).AppendFormat(b, "2006-01-02 15:04:05")
-		b = append(b, '.')
-		b = appendZeroPad(b, usec, 6)
-		b = append(b, ") "...)
-	case 'd', 'z':
-		if s.lastSec == 0 {
-			s.lastSec, s.lastUse = sec, usec
-		}
-		ds, du := sec-s.lastSec, usec-s.lastUse
-		if du < 0 {
-			ds, du = ds-1, du+1000000
-		}
-		if ds < 0 {
-			ds, du = 0, 0
-		}
-		b = append(b, '(')
-		b = strconv.AppendInt(b, ds, 10)
-		b = append(b, '.')
-		b = appendZeroPad(b, du, 6)
-		b = append(b, ") "...)
-		if s.mode == 'd' {
-			s.lastSec, s.lastUse = sec, usec
-		}
-	}
-	return b
-}
-
 // appendPrintf appends s as printf's "%*s" does, a negative width
 // justifying it left.
 func appendPrintf(b []byte, s string, width int) []byte {
@@ -138,7 +90,7 @@ type sniffOptions struct {
 	dstSet     bool
 	ext, rxExt *uint8
 	color      bool
-	stamp      isotpStamp
+	stamp      timestampFormat
 	format     int
 	ll         *can.ISOTPLinkLayer
 	head       int
@@ -285,7 +237,7 @@ func (o *sniffOptions) appendPDU(b, pdu []byte, id uint32, color string, ts time
 		b = append(b, color...)
 	}
 	if o.stamp.mode != 0 {
-		b = o.stamp.append(b, ts)
+		b = o.stamp.appendTime(b, ts)
 	}
 	b = append(b, ' ')
 	b = append(b, iface...)
