@@ -5,8 +5,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/fieldgate/fieldgate/packet"
 )
 
 type syncBuffer struct {
@@ -41,30 +37,6 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
-	}
-}
-
-func records(t *testing.T, path string) [][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := packet.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for {
-		rec, err := r.ReadPacket()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, bytes.Clone(rec.Data))
 	}
 }
 
@@ -124,7 +96,7 @@ func TestHILCaptureVCANMatchesTcpdump(t *testing.T) {
 	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
 		t.Errorf("fieldgate printed\n%s\nwant\n%s", fgOut.String(), strings.Join(want, "\n"))
 	}
-	ours, theirs := records(t, fgFile), records(t, tdFile)
+	ours, theirs := readRecords(t, fgFile), readRecords(t, tdFile)
 	if len(ours) != len(theirs) || len(ours) != len(lines) {
 		t.Fatalf("fieldgate recorded %d packets and printed %d lines, tcpdump recorded %d\ntcpdump: %s", len(ours), len(lines), len(theirs), tdErr.String())
 	}

@@ -141,7 +141,7 @@ func TestCaptureThenInject(t *testing.T) {
 	if !strings.Contains(stderr.String(), fmt.Sprintf("%d packets captured\n", n)) || !strings.Contains(stderr.String(), "written: "+out) {
 		t.Errorf("summary: %q", stderr.String())
 	}
-	recs := readFile(t, out)
+	recs := readRecords(t, out)
 	if len(recs) != n {
 		t.Fatalf("file has %d packets, want %d", len(recs), n)
 	}
@@ -247,30 +247,6 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) bool {
 	}
 }
 
-func readFile(t *testing.T, path string) [][]byte {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := packet.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out [][]byte
-	for {
-		rec, err := r.ReadPacket()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, bytes.Clone(rec.Data))
-	}
-}
-
 func TestFlagErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"-i", "lo", "extra"}, {"-i", "lo", "--fanout", "0"}, {"-i", "lo", "--rotate-size", "1M"},
@@ -348,7 +324,7 @@ func TestCaptureFanoutRotation(t *testing.T) {
 	}
 	total := 0
 	for _, f := range files {
-		recs := readFile(t, f)
+		recs := readRecords(t, f)
 		total += len(recs)
 		ts, err := exec.Command("tshark", "-r", f, "-T", "fields", "-e", "frame.number").Output()
 		if err != nil || len(strings.Fields(string(ts))) != len(recs) {

@@ -143,7 +143,7 @@ func TestLoopbackCountsMatchTcpdump(t *testing.T) {
 					t.Errorf("-i %s: summary %q, want %d packets captured", iface, s, n)
 				}
 			}
-			if recs := readFile(t, file); len(recs) != n {
+			if recs := readRecords(t, file); len(recs) != n {
 				t.Errorf("-i %s: the -w file holds %d packets, want %d", iface, len(recs), n)
 			}
 		})
