@@ -11,6 +11,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // receiver is a udp endpoint on loopback with its Receive running, and a
@@ -23,7 +24,7 @@ type receiver struct {
 
 func newReceiver(t *testing.T) *receiver {
 	t.Helper()
-	port := freePort(t, "udp")
+	port := gatewaytest.FreePort(t, "udp")
 	cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
 endpoints:
   u: {kind: udp, listen: "127.0.0.1:%d"}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestDirectIOAddresses: the link's own sendto/recvmsg reach peers and
@@ -88,7 +89,7 @@ func TestLinkNoAllocs(t *testing.T) {
 	if !runtimeLinux {
 		t.Skip("the direct path is Linux's")
 	}
-	pa, pb := freePort(t, "udp"), freePort(t, "udp")
+	pa, pb := gatewaytest.FreePort(t, "udp"), gatewaytest.FreePort(t, "udp")
 	mk := func(listen, peer int) *udpConn {
 		cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
 endpoints:

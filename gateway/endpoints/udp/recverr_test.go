@@ -14,6 +14,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestUDPPeerUnreachable: frames sent to a UDP port nobody listens on are
@@ -29,7 +30,7 @@ func TestUDPPeerUnreachable(t *testing.T) {
 		{"flush", ", flush: 2ms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dead := freePort(t, "udp") // closed again: the kernel answers port unreachable
+			dead := gatewaytest.FreePort(t, "udp") // closed again: the kernel answers port unreachable
 			cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
 endpoints:
   u: {kind: udp, listen: "127.0.0.1:0", peer: "127.0.0.1:%d"%s}

@@ -18,25 +18,8 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/logfile"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
-
-func freePort(t *testing.T, network string) int {
-	t.Helper()
-	if network == "udp" {
-		c, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		return c.LocalAddr().(*net.UDPAddr).Port
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -144,7 +127,7 @@ routes: []
 // TestUDPPDU sends a 4095-byte ISO-TP PDU and CAN frames over an
 // authenticated UDP link between two endpoints and checks every byte.
 func TestUDPPDU(t *testing.T) {
-	pa, pb := freePort(t, "udp"), freePort(t, "udp")
+	pa, pb := gatewaytest.FreePort(t, "udp"), gatewaytest.FreePort(t, "udp")
 	dir := t.TempDir()
 	key := filepath.Join(dir, "psk")
 	os.WriteFile(key, []byte(strings.Repeat("ab", 32)+"\n"), 0o600)
