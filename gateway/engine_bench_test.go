@@ -24,9 +24,10 @@ func (m *memConn) Send(ctx context.Context, fs []frame.Frame) (int, error) {
 }
 func (m *memConn) Close() error { return nil }
 
-// benchEngine runs frames through deliver → route → queue → writer → Send
-// with batches of size batch, and reports allocations per frame.
-func benchEngine(b *testing.B, batch int) {
+// benchGateway starts the gateway the engine benchmarks share: a log
+// source a routed to a log sink b through a filter and an XOR transform.
+// It returns the two endpoints and a batch of batch frames to deliver.
+func benchGateway(b *testing.B, batch int) (g *Gateway, src, dst *node, frames []frame.Frame) {
 	cfg, err := config.Parse("b.yaml", []byte(strings.ReplaceAll(`
 admin: {listen: ""}
 endpoints:
@@ -38,21 +39,26 @@ routes:
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := New(nil)
+	g = New(nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	if err := g.Start(ctx, cfg); err != nil {
+		cancel()
 		b.Fatal(err)
 	}
-	defer g.Shutdown()
-	src := g.eps["a"]
-	dst := g.eps["b"]
-	mc := &memConn{}
-	dst.conn = mc
-	frames := make([]frame.Frame, batch)
+	b.Cleanup(func() { g.Shutdown(); cancel() })
+	frames = make([]frame.Frame, batch)
 	for i := range frames {
 		frames[i] = frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
 	}
+	return g, g.eps["a"], g.eps["b"], frames
+}
+
+// benchEngine runs frames through deliver → route → queue → writer → Send
+// with batches of size batch, and reports allocations per frame.
+func benchEngine(b *testing.B, batch int) {
+	g, src, dst, frames := benchGateway(b, batch)
+	mc := &memConn{}
+	dst.conn = mc
 	b.ReportAllocs()
 	b.ResetTimer()
 	n := 0

@@ -2,11 +2,9 @@ package gateway
 
 import (
 	"context"
-	"strings"
 	"sync/atomic"
 	"testing"
 
-	"github.com/fieldgate/fieldgate/gateway/config"
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/frame"
 )
@@ -37,36 +35,13 @@ func (m *memTryConn) Send(ctx context.Context, fs []frame.Frame) (int, error) {
 // goroutine, its instruction count per frame (valgrind --tool=callgrind)
 // does not depend on scheduling.
 func benchEngineInline(b *testing.B, batch int) {
-	cfg, err := config.Parse("b.yaml", []byte(strings.ReplaceAll(`
-admin: {listen: ""}
-endpoints:
-  a: {kind: log, mode: read, path: /dev/null}
-  b: {kind: log, path: DIR/b.log, queue: {size: 4096, overflow: backpressure}}
-routes:
-  - {name: r, from: [a], to: [b], filters: ["000:000"], transform: {xor: {data: "01"}}}
-`, "DIR", b.TempDir())))
-	if err != nil {
-		b.Fatal(err)
-	}
-	g := New(nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	if err := g.Start(ctx, cfg); err != nil {
-		b.Fatal(err)
-	}
-	defer g.Shutdown()
-	src := g.eps["a"]
-	dst := g.eps["b"]
+	g, src, dst, frames := benchGateway(b, batch)
 	mc := &memTryConn{}
 	dst.inl.mu.Lock() // no send in flight while the conn is swapped
 	dst.conn = mc
 	dst.inl.ts = mc
 	dst.inl.buf = make([]frame.Frame, 2*endpoint.BatchSize)
 	dst.inl.mu.Unlock()
-	frames := make([]frame.Frame, batch)
-	for i := range frames {
-		frames[i] = frame.Frame{Type: frame.CAN, ID: 0x123, Len: 8}
-	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	n := 0
