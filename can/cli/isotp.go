@@ -181,17 +181,9 @@ func (o *isotpCommon) addCommon(set *optSet, send bool) {
 		})
 	}
 	set.fn('L', "", "MTU:TX_DL:TX_FLAGS", "link layer options for CAN FD, e.g. 72:64:1 (decimal; TX_DL 0 keeps the default)", func(v string) error {
-		p := strings.Split(v, ":")
-		if len(p) != 3 {
-			return errors.New("want MTU:TX_DL:TX_FLAGS")
-		}
-		var n [3]uint8
-		for i, s := range p {
-			x, err := strconv.ParseUint(s, 10, 8)
-			if err != nil {
-				return errors.New("want three decimal bytes MTU:TX_DL:TX_FLAGS")
-			}
-			n[i] = uint8(x)
+		n, err := parseLinkLayer(v)
+		if err != nil {
+			return err
 		}
 		o.ll = nil
 		if n[1] != 0 {
@@ -507,4 +499,22 @@ CAN IDs and addresses are hexadecimal. Example:
 		}
 	}
 	return nil
+}
+
+// parseLinkLayer parses the isotp tools' -L MTU:TX_DL:TX_FLAGS, three
+// decimal bytes.
+func parseLinkLayer(v string) ([3]uint8, error) {
+	var n [3]uint8
+	p := strings.Split(v, ":")
+	if len(p) != 3 {
+		return n, errors.New("want MTU:TX_DL:TX_FLAGS")
+	}
+	for i, s := range p {
+		x, err := strconv.ParseUint(s, 10, 8)
+		if err != nil {
+			return n, errors.New("want three decimal bytes MTU:TX_DL:TX_FLAGS")
+		}
+		n[i] = uint8(x)
+	}
+	return n, nil
 }

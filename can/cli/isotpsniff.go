@@ -130,17 +130,9 @@ A line on standard input quits.`}
 		return nil
 	})
 	set.fn('L', "", "MTU:TX_DL:TX_FLAGS", "link layer options for CAN FD, e.g. 72:64:1 (on the -s side, as isotpsniffer)", func(v string) error {
-		p := strings.Split(v, ":")
-		if len(p) != 3 {
-			return errors.New("want MTU:TX_DL:TX_FLAGS")
-		}
-		var n [3]uint8
-		for i, s := range p {
-			x, err := strconv.ParseUint(s, 10, 8)
-			if err != nil {
-				return errors.New("want three decimal bytes MTU:TX_DL:TX_FLAGS")
-			}
-			n[i] = uint8(x)
+		n, err := parseLinkLayer(v)
+		if err != nil {
+			return err
 		}
 		if n[0] != 0 {
 			o.ll = &can.ISOTPLinkLayer{MTU: n[0], TxDL: n[1], TxFlags: can.FDFlags(n[2])}
