@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/internal/certtest"
 )
 
 // adminGateway starts a gateway and serves its admin handler with sec on
@@ -320,8 +321,8 @@ func nonLoopbackIPv4() net.IP {
 // certificate set by a reload serves the next handshake.
 func TestAdminTLSServes(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := writeCert(t, dir, "ca", nil, nil, true)
-	writeCert(t, dir, "server", ca, caKey, false)
+	ca, caKey := certtest.Write(t, dir, "ca", nil, nil)
+	certtest.Write(t, dir, "server", ca, caKey)
 	s := mustSecurity(t, config.Admin{Listen: "127.0.0.1:0", TLS: &config.TLS{Cert: dir + "/server.crt", Key: dir + "/server.key"}})
 	if !s.TLS() {
 		t.Fatal("TLS not configured")
@@ -347,8 +348,8 @@ func TestAdminTLSServes(t *testing.T) {
 	}
 	// A reload with another certificate: the next handshake shows it.
 	dir2 := t.TempDir()
-	ca2, ca2Key := writeCert(t, dir2, "ca", nil, nil, true)
-	leaf2, _ := writeCert(t, dir2, "server", ca2, ca2Key, false)
+	ca2, ca2Key := certtest.Write(t, dir2, "ca", nil, nil)
+	leaf2, _ := certtest.Write(t, dir2, "server", ca2, ca2Key)
 	h.SetSecurity(mustSecurity(t, config.Admin{Listen: "127.0.0.1:0", TLS: &config.TLS{Cert: dir2 + "/server.crt", Key: dir2 + "/server.key"}}))
 	conn, err := tls.Dial("tcp", self, &tls.Config{InsecureSkipVerify: true})
 	if err != nil {
@@ -370,8 +371,8 @@ func TestAdminSecurityRefusesLooseFiles(t *testing.T) {
 		t.Errorf("loose token file: %v", err)
 	}
 	dir := t.TempDir()
-	ca, caKey := writeCert(t, dir, "ca", nil, nil, true)
-	writeCert(t, dir, "server", ca, caKey, false)
+	ca, caKey := certtest.Write(t, dir, "ca", nil, nil)
+	certtest.Write(t, dir, "server", ca, caKey)
 	os.Chmod(dir+"/server.key", 0o640)
 	if _, err := NewAdminSecurity(config.Admin{Listen: "127.0.0.1:0", TLS: &config.TLS{Cert: dir + "/server.crt", Key: dir + "/server.key"}}); err == nil || !strings.Contains(err.Error(), "admin.tls: ") || !strings.Contains(err.Error(), dir+"/server.key") || !strings.Contains(err.Error(), "0640") {
 		t.Errorf("loose TLS key: %v", err)

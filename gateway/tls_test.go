@@ -1,57 +1,28 @@
 package gateway
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/cannelloni"
+	"github.com/fieldgate/fieldgate/internal/certtest"
 )
-
-func writeCert(t *testing.T, dir, name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, isCA bool) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: isCA, BasicConstraintsValid: true,
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	parent, signer := tmpl, key
-	if ca != nil {
-		parent, signer = ca, caKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	os.WriteFile(filepath.Join(dir, name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	kb, _ := x509.MarshalECPrivateKey(key)
-	os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	return cert, key
-}
 
 // TestTLSClientCerts: a TCP server with TLS admits only clients with a
 // certificate from the configured CA; frames cross the TLS link between two
 // gateways.
 func TestTLSClientCerts(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := writeCert(t, dir, "ca", nil, nil, true)
-	writeCert(t, dir, "server", ca, caKey, false)
-	writeCert(t, dir, "client", ca, caKey, false)
+	ca, caKey := certtest.Write(t, dir, "ca", nil, nil)
+	certtest.Write(t, dir, "server", ca, caKey)
+	certtest.Write(t, dir, "client", ca, caKey)
 	p, pin, pout := freePort(t, "tcp"), freePort(t, "tcp"), freePort(t, "tcp")
 	a := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}

@@ -23,6 +23,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/unix"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/internal/certtest"
 )
 
 // logBuf collects log lines, safe for the server's goroutines.
@@ -247,8 +248,8 @@ func TestHandshakeTimeout(t *testing.T) {
 // as handshake_failed and an auth drop.
 func TestTLSHandshakeTimeout(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := writeCert(t, dir, "ca", nil, nil)
-	writeCert(t, dir, "server", ca, caKey)
+	ca, caKey := certtest.Write(t, dir, "ca", nil, nil)
+	certtest.Write(t, dir, "server", ca, caKey)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := open(t, ctx, "srv", "tcp", &tcp.Config{Config: stream.Config{Role: config.Server, MaxClients: 4, HandshakeTimeout: 2 * time.Second,

@@ -3,17 +3,10 @@ package stream_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -27,6 +20,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoints/tcp"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/unix"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/internal/certtest"
 )
 
 var backoff = config.Backoff{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}
@@ -289,9 +283,9 @@ func TestAllowPeers(t *testing.T) {
 // certificate from the configured CA.
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := writeCert(t, dir, "ca", nil, nil)
-	writeCert(t, dir, "server", ca, caKey)
-	writeCert(t, dir, "client", ca, caKey)
+	ca, caKey := certtest.Write(t, dir, "ca", nil, nil)
+	certtest.Write(t, dir, "server", ca, caKey)
+	certtest.Write(t, dir, "client", ca, caKey)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	s := open(t, ctx, "srv", "tcp", &tcp.Config{Config: stream.Config{Role: config.Server, MaxClients: 4, PDUs: true,
@@ -301,28 +295,6 @@ func TestTLS(t *testing.T) {
 	waitPeers(t, s, c)
 	exchange(t, c, s, append(canFrames(), pduFrames()...))
 	exchange(t, s, c, append(canFrames(), pduFrames()...))
-}
-
-func writeCert(t *testing.T, dir, name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: ca == nil, BasicConstraintsValid: true,
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}
-	parent, signer := tmpl, key
-	if ca != nil {
-		parent, signer = ca, caKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	os.WriteFile(filepath.Join(dir, name+".crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	kb, _ := x509.MarshalECPrivateKey(key)
-	os.WriteFile(filepath.Join(dir, name+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	return cert, key
 }
 
 // TestSendAllocs: sending to a connected client, and receiving, allocates
