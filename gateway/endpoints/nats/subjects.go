@@ -27,7 +27,8 @@ type subjectEntry struct {
 const maxSubjects = 64
 
 // get returns the entry of frames of type t from source src, named ep
-// (a source renamed by a reload gets a new entry).
+// (a source renamed by a reload gets a new entry). The entry stays valid
+// until the next get; a cached one for as long as the cache.
 func (c *subjects) get(src uint16, t frame.Type, ep string) *subjectEntry {
 	for i := range c.entries {
 		e := &c.entries[i]
@@ -36,6 +37,11 @@ func (c *subjects) get(src uint16, t frame.Type, ep string) *subjectEntry {
 		}
 	}
 	e := &c.spare
+	if c.entries == nil {
+		// Never grown past this: the entries stay where they are, for
+		// the pointers get returns.
+		c.entries = make([]subjectEntry, 0, maxSubjects)
+	}
 	if len(c.entries) < maxSubjects {
 		c.entries = append(c.entries, subjectEntry{})
 		e = &c.entries[len(c.entries)-1]
