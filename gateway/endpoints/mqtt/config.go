@@ -2,8 +2,6 @@ package mqtt
 
 import (
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -128,7 +126,7 @@ func decode(o *config.Object) config.Settings {
 	c := &Config{}
 	if n, ok := o.Scalar("url"); !ok {
 		o.Missing("url", "the broker, e.g. tcp://127.0.0.1:1883")
-	} else if err := checkURL(n.Value); err != nil {
+	} else if err := busmsg.CheckURL(n.Value, true, "tcp", "mqtt", "ssl", "tls", "mqtts"); err != nil {
 		o.Errorf(n, o.Field("url"), "tcp://host:1883 or ssl://host:8883", "%v", err)
 	} else {
 		c.URL = n.Value
@@ -139,7 +137,7 @@ func decode(o *config.Object) config.Settings {
 	}
 	c.Gateway = o.Str("gateway", "")
 	if c.Gateway == "" && !o.Has("gateway") {
-		c.Gateway = hostToken()
+		c.Gateway = busmsg.HostToken()
 	} else if err := busmsg.CheckToken(c.Gateway); err != nil {
 		o.Errorf(o.Get("gateway"), o.Field("gateway"), "one topic level, e.g. bench1", "gateway %q: %v", c.Gateway, err)
 	}
@@ -206,36 +204,6 @@ func decodeCredentials(o *config.Object) Credentials {
 		s.Missing("user", "the MQTT user name")
 	}
 	return r
-}
-
-// hostToken returns the host name up to its first dot, if it is a topic
-// level, else "fieldgate".
-func hostToken() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "fieldgate"
-	}
-	h, _, _ = strings.Cut(h, ".")
-	if busmsg.CheckToken(h) != nil {
-		return "fieldgate"
-	}
-	return h
-}
-
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("invalid URL %q", s)
-	}
-	switch u.Scheme {
-	case "tcp", "mqtt", "ssl", "tls", "mqtts":
-	default:
-		return fmt.Errorf("URL %q: scheme must be tcp, mqtt, ssl, tls or mqtts", s)
-	}
-	if u.Host == "" || u.Port() == "" || u.Path != "" && u.Path != "/" {
-		return fmt.Errorf("URL %q: want scheme://host:port", s)
-	}
-	return nil
 }
 
 func secureURL(s string) bool {

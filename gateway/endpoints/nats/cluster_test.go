@@ -251,6 +251,8 @@ routes:
 // is connected to is killed mid-stream; what the subscriber (another
 // gateway, on another node) does not receive, it counts exactly in
 // seq_gaps: received + seq_gaps = published, and what arrives is in order.
+// A tail of frames follows once the publisher is back, so that a loss
+// just before the end is followed by a message that reveals it.
 func TestClusterFailoverCounted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a 3-node cluster")
@@ -278,8 +280,17 @@ routes:
 `, c.url(other)))
 	waitSubscribed(t, sub, "sub")
 	time.Sleep(500 * time.Millisecond) // the subscription propagates to the other nodes
-	fs := indexed(200000)
-	feed(t, c, pub, "in-core", "fieldgate gcore pub", fs)
+	fs := indexed(200000 + 1000)
+	feed(t, c, pub, "in-core", "fieldgate gcore pub", fs[:200000])
+	// What is lost at the tail, after the last message that arrives,
+	// leaves no gap to count (the kill may come after the last frame was
+	// handed over): a tail published once the publisher is back on
+	// another node shows every loss before it as a gap.
+	waitFor(t, "the publisher back on another node", 60*time.Second, func() bool {
+		ps := epStatus(pub, "pub")
+		return ps.Reconnects == 1 && ps.Peers == 1 && ps.FramesOut == 200000
+	})
+	inject(t, "in-core", fs[200000:])
 	for deadline := time.Now().Add(60 * time.Second); epStatus(pub, "pub").FramesOut != uint64(len(fs)); {
 		if time.Now().After(deadline) {
 			t.Fatalf("not every frame published: %+v %+v", epStatus(pub, "pub"), pub.Status().Routes)

@@ -31,8 +31,9 @@ type pendingMsg struct {
 	n     int // frames in it; 0: none
 	held  int // of them, frames an earlier Send reported as sent
 	oneID bool
-	seq   uint64 // sequence number of its first frame
-	time  int64  // capture time of its first frame
+	subj  *subjectEntry // the subjects of its frames' source and type
+	seq   uint64        // sequence number of its first frame
+	time  int64         // capture time of its first frame
 	// first holds the first frame's source, type and what its subject
 	// ID token depends on (busmsg.SameID).
 	first frame.Frame
@@ -89,13 +90,7 @@ func (p *publisher) begin(fs []frame.Frame, limit int) (int, error) {
 	if l := busmsg.BinaryHeaderLen + busmsg.RecordLen(f0); l > limit {
 		return 0, oversize(l, limit)
 	}
-	var ep string
-	if p.c.env.SourceName != nil {
-		ep = p.c.env.SourceName(f0.Source)
-	}
-	p.subjBuf = p.subj.AppendBase(p.subjBuf[:0], ep, f0.Type)
-	p.baseLen = len(p.subjBuf)
-	p.idTok = busmsg.AppendID(p.idTok[:0], f0)
+	p.pend.subj = p.subject(f0)
 	p.data = busmsg.BeginBinary(p.data[:0], p.seq, f0.Time)
 	var n int
 	p.data, n, p.pend.oneID = busmsg.AppendBinaryBatch(p.data, fs, limit)
@@ -131,12 +126,7 @@ func (p *publisher) extend(fs []frame.Frame, limit int) int {
 // lastN and lastHeld tell the caller how many of its own it held.
 func (c *conn) publishPending(ctx context.Context) error {
 	p := &c.pub
-	p.subjBuf = p.subjBuf[:p.baseLen]
-	if p.pend.oneID {
-		p.subjBuf = append(p.subjBuf, p.idTok...)
-	} else {
-		p.subjBuf = append(p.subjBuf, busmsg.BatchToken...)
-	}
+	p.setSubject(p.pend.subj, &p.pend.first, p.pend.oneID)
 	p.setHeadersAt(p.pend.seq, p.pend.time)
 	p.lastN, p.lastHeld = p.pend.n, p.pend.held
 	p.pend.n, p.pend.held = 0, 0

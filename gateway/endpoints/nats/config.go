@@ -3,7 +3,6 @@ package nats
 import (
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -192,7 +191,7 @@ const (
 func decode(o *config.Object) config.Settings {
 	c := &Config{}
 	for _, n := range o.List("url") {
-		if err := checkURL(n.Value); err != nil {
+		if err := busmsg.CheckURL(n.Value, false, "nats", "tls"); err != nil {
 			o.Errorf(n, o.Field("url"), hintURL, "%v", err)
 			continue
 		}
@@ -204,7 +203,7 @@ func decode(o *config.Object) config.Settings {
 	}
 	c.Gateway = o.Str("gateway", "")
 	if c.Gateway == "" && !o.Has("gateway") {
-		c.Gateway = hostToken()
+		c.Gateway = busmsg.HostToken()
 	} else if err := busmsg.CheckToken(c.Gateway); err != nil {
 		o.Errorf(o.Get("gateway"), o.Field("gateway"), "one subject token, e.g. bench1", "gateway %q: %v", c.Gateway, err)
 	}
@@ -267,36 +266,6 @@ func decode(o *config.Object) config.Settings {
 // DefaultCoalesce is coalesce's default: on average at most one message
 // that is not full per millisecond (as the udp kind's coalesce).
 const DefaultCoalesce = time.Millisecond
-
-// hostToken returns the host name up to its first dot, if it is a subject
-// token, else "fieldgate".
-func hostToken() string {
-	h, err := os.Hostname()
-	if err != nil {
-		return "fieldgate"
-	}
-	h, _, _ = strings.Cut(h, ".")
-	if busmsg.CheckToken(h) != nil {
-		return "fieldgate"
-	}
-	return h
-}
-
-func checkURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("invalid URL %q", s)
-	}
-	switch u.Scheme {
-	case "nats", "tls":
-	default:
-		return fmt.Errorf("URL %q: scheme must be nats or tls", s)
-	}
-	if u.Host == "" || u.Path != "" && u.Path != "/" {
-		return fmt.Errorf("URL %q: want scheme://host:port", s)
-	}
-	return nil
-}
 
 // checkSubject reports whether s is a subject to subscribe to.
 func checkSubject(s string) error {

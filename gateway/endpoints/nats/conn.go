@@ -118,12 +118,16 @@ func open(ctx context.Context, ec *config.Endpoint, env *endpoint.Env) (endpoint
 // options are the client's: never give up reconnecting, with the
 // configured backoff; no reconnect buffer inside the client (frames wait
 // in the endpoint's queue, where they are counted); no echo of our own
-// publications to our subscriptions.
+// publications to our subscriptions; no check of each published subject
+// for white space, which the endpoint's subjects cannot hold (their
+// tokens are checked by decode or made tokens by busmsg.AppendToken; a
+// stream name is checked by decode as well).
 func (c *conn) options() ([]natsio.Option, error) {
 	cfg := c.cfg
 	opts := []natsio.Option{
 		natsio.Name("fieldgate " + cfg.Gateway + " " + c.env.Name),
 		natsio.NoEcho(),
+		natsio.SkipSubjectValidation(),
 		natsio.MaxReconnects(-1),
 		natsio.RetryOnFailedConnect(true),
 		natsio.ReconnectBufSize(-1),

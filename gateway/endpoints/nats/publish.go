@@ -22,15 +22,14 @@ import (
 // buffer before PublishMsg returns).
 type publisher struct {
 	c       *conn
-	subj    busmsg.Subject
+	subj    subjects
 	signals *busmsg.Signals
 	seq     uint64 // sequence number of the next frame published
 
 	// mu serialises Send and the coalesce timer (coalesce.go), which
 	// share the buffers and pend.
-	mu      sync.Mutex
-	pend    pendingMsg
-	baseLen int // the subject base's length in subjBuf
+	mu   sync.Mutex
+	pend pendingMsg
 	// lastN and lastHeld are the frames of the message publishPending
 	// last published, and how many of them an earlier Send held.
 	lastN, lastHeld int
@@ -40,12 +39,12 @@ type publisher struct {
 	// algorithm's theoretical arrival time.
 	tat time.Time
 
-	msg                  natsio.Msg
-	seqVal, timeVal      []string // the header's value slices, set per message
-	msgID                []string // Nats-Msg-Id (JetStream)
-	subjBuf, data, idTok []byte
-	seqBuf, timeBuf      []byte
-	idBuf                []byte
+	msg             natsio.Msg
+	seqVal, timeVal []string // the header's value slices, set per message
+	msgID           []string // Nats-Msg-Id (JetStream)
+	subjBuf, data   []byte
+	seqBuf, timeBuf []byte
+	idBuf           []byte
 }
 
 // headerBudget is what a message's headers may take of max_message.
@@ -54,7 +53,7 @@ const headerBudget = 512
 func (p *publisher) init(c *conn) {
 	p.c = c
 	p.seq = 1
-	p.subj = busmsg.Subject{Prefix: c.cfg.Prefix, Gateway: c.cfg.Gateway, Sep: '.'}
+	p.subj.s = busmsg.Subject{Prefix: c.cfg.Prefix, Gateway: c.cfg.Gateway, Sep: '.'}
 	if c.cfg.DB != nil {
 		p.signals = busmsg.NewSignals(c.cfg.DB)
 	}
@@ -94,23 +93,39 @@ func (p *publisher) limit() int {
 	return l - headerBudget
 }
 
-// build encodes a message from the first frames of fs into p.subjBuf and
-// p.data and returns how many frames it holds. It returns 0 and a
-// DropError (One) when fs[0] cannot be published.
-func (p *publisher) build(fs []frame.Frame, limit int) (int, error) {
-	f0 := &fs[0]
+// subject returns the cached subjects of frame f's source and type.
+func (p *publisher) subject(f *frame.Frame) *subjectEntry {
 	var ep string
 	if p.c.env.SourceName != nil {
-		ep = p.c.env.SourceName(f0.Source)
+		ep = p.c.env.SourceName(f.Source)
 	}
-	p.subjBuf = p.subj.AppendBase(p.subjBuf[:0], ep, f0.Type)
+	return p.subj.get(f.Source, f.Type, ep)
+}
+
+// setSubject sets the message's subject: the base's <ID hex> subject when
+// the message's frames share f's ID token, else the batch subject.
+func (p *publisher) setSubject(e *subjectEntry, f *frame.Frame, oneID bool) {
+	if !oneID {
+		p.msg.Subject = e.batch
+		return
+	}
+	p.subjBuf = busmsg.AppendID(append(p.subjBuf[:0], e.base...), f)
+	p.msg.Subject = transient(p.subjBuf)
+}
+
+// build encodes a message from the first frames of fs into p.data, sets
+// the message's subject, and returns how many frames it holds. It
+// returns 0 and a DropError (One) when fs[0] cannot be published.
+func (p *publisher) build(fs []frame.Frame, limit int) (int, error) {
+	f0 := &fs[0]
+	e := p.subject(f0)
 	switch p.c.cfg.Encoding {
 	case busmsg.EncodingJSON:
 		p.data = busmsg.AppendJSON(p.data[:0], f0, p.seq)
 		if len(p.data) > limit {
 			return 0, oversize(len(p.data), limit)
 		}
-		p.subjBuf = busmsg.AppendID(p.subjBuf, f0)
+		p.setSubject(e, f0, true)
 		return 1, nil
 	case busmsg.EncodingSignals:
 		var ok bool
@@ -122,22 +137,17 @@ func (p *publisher) build(fs []frame.Frame, limit int) (int, error) {
 		if len(p.data) > limit {
 			return 0, oversize(len(p.data), limit)
 		}
-		p.subjBuf = busmsg.AppendID(p.subjBuf, f0)
+		p.setSubject(e, f0, true)
 		return 1, nil
 	}
 	if busmsg.BinaryHeaderLen+busmsg.RecordLen(f0) > limit {
 		return 0, oversize(busmsg.BinaryHeaderLen+busmsg.RecordLen(f0), limit)
 	}
 	p.data = busmsg.BeginBinary(p.data[:0], p.seq, f0.Time)
-	p.idTok = busmsg.AppendID(p.idTok[:0], f0)
 	var n int
 	var oneID bool
 	p.data, n, oneID = busmsg.AppendBinaryBatch(p.data, fs, limit)
-	if oneID {
-		p.subjBuf = append(p.subjBuf, p.idTok...)
-	} else {
-		p.subjBuf = append(p.subjBuf, busmsg.BatchToken...)
-	}
+	p.setSubject(e, f0, oneID)
 	return n, nil
 }
 
@@ -151,12 +161,13 @@ func oversize(n, limit int) error {
 func (p *publisher) setHeaders(f *frame.Frame) { p.setHeadersAt(p.seq, f.Time) }
 
 // setHeadersAt fills the message's per-message header values for a
-// message whose first frame has sequence number seq and capture time t.
+// message whose first frame has sequence number seq and capture time t,
+// and its data.
 func (p *publisher) setHeadersAt(seq uint64, t int64) {
 	p.seqBuf = strconv.AppendUint(p.seqBuf[:0], seq, 10)
 	p.timeBuf = strconv.AppendInt(p.timeBuf[:0], t, 10)
 	p.seqVal[0], p.timeVal[0] = transient(p.seqBuf), transient(p.timeBuf)
-	p.msg.Subject, p.msg.Data = transient(p.subjBuf), p.data
+	p.msg.Data = p.data
 	if p.msgID != nil {
 		p.idBuf = append(append(append(p.idBuf[:0], p.c.session...), '-'), p.seqBuf...)
 		p.msgID[0] = transient(p.idBuf)
