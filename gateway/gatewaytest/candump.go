@@ -10,12 +10,12 @@ import (
 
 // CandumpFrames reads n lines of `candump -L` from dump and returns their
 // ID#DATA fields ("123#DEADBEEF" of "(1700000000.000000) vcan0
-// 123#DEADBEEF"), waiting up to 30 s for each.
+// 123#DEADBEEF"), waiting up to 60 s for each.
 func CandumpFrames(t testing.TB, dump *peer.Process, n int) []string {
 	t.Helper()
 	out := make([]string, 0, n)
 	for range n {
-		f := strings.Fields(dump.Line(t, 30*time.Second))
+		f := strings.Fields(dump.Line(t, 60*time.Second))
 		if len(f) != 3 {
 			t.Fatalf("candump line %q", f)
 		}

@@ -3,6 +3,7 @@ package gatewaytest
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,11 +25,15 @@ type Gateway struct {
 }
 
 // Start starts a gateway whose config is yaml (endpoints and routes; the
-// admin server is off) and stops it when the test ends, printing its log
-// if the test failed. Stop stops it earlier.
+// admin server is off unless yaml has an admin section) and stops it when
+// the test ends, printing its log if the test failed. Stop stops it
+// earlier.
 func Start(t testing.TB, name, yaml string) *Gateway {
 	t.Helper()
-	cfg, err := config.Parse(name+".yaml", []byte("admin: {listen: \"\"}\n"+yaml))
+	if !strings.HasPrefix(yaml, "admin:") && !strings.Contains(yaml, "\nadmin:") {
+		yaml = "admin: {listen: \"\"}\n" + yaml
+	}
+	cfg, err := config.Parse(name+".yaml", []byte(yaml))
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -56,6 +61,12 @@ func (g *Gateway) Stop() { g.stop() }
 // Endpoint returns the status of the endpoint called name, or a zero
 // status if there is none.
 func (g *Gateway) Endpoint(name string) gateway.EndpointStatus {
+	return EndpointStatus(g.Gateway, name)
+}
+
+// EndpointStatus returns the status of g's endpoint called name, or a zero
+// status if there is none.
+func EndpointStatus(g *gateway.Gateway, name string) gateway.EndpointStatus {
 	for _, e := range g.Status().Endpoints {
 		if e.Name == name {
 			return e
@@ -87,7 +98,7 @@ func (g *Gateway) NoDrops(t testing.TB) {
 	}
 }
 
-// WaitFor polls cond every 20 ms until it holds, and fails the test if d
+// WaitFor polls cond every 5 ms until it holds, and fails the test if d
 // passes first.
 func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
@@ -96,6 +107,6 @@ func WaitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 }

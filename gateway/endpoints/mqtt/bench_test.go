@@ -26,7 +26,7 @@ func openPublisher(t testing.TB, b *broker, enc string, qos int) endpoint.Transc
 	t.Helper()
 	cfg, err := config.Parse("b.yaml", []byte(fmt.Sprintf(`admin: {listen: ""}
 endpoints:
-  src: {kind: test-mqttsrc}
+  src: {kind: test-source}
   pub: {kind: mqtt, url: %[1]q, client_id: bench-%[2]s-%[3]d, gateway: bench-%[2]s-%[3]d, encoding: %[2]s, qos: %[3]d}
 routes:
   - {name: r, from: [src], to: [pub]}

@@ -14,7 +14,7 @@ import (
 
 func parse(t *testing.T, ep string) (*config.Config, error) {
 	t.Helper()
-	return config.Parse("testdata/t.yaml", []byte("admin: {listen: \"\"}\nendpoints:\n  src: {kind: test-mqttsrc}\n  a: "+ep+"\nroutes:\n  - {name: r, from: [src], to: [a]}\n"))
+	return config.Parse("testdata/t.yaml", []byte("admin: {listen: \"\"}\nendpoints:\n  src: {kind: test-source}\n  a: "+ep+"\nroutes:\n  - {name: r, from: [src], to: [a]}\n"))
 }
 
 func TestDecode(t *testing.T) {

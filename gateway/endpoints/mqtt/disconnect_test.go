@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestDisconnected: while mosquitto is down, frames wait in the
@@ -29,26 +30,30 @@ func TestDisconnected(t *testing.T) {
 admin: {listen: ""}
 drain_timeout: 100ms
 endpoints:
-  in-disc: {kind: test-mqttsrc}
+  in-disc: {kind: test-source}
   pub: {kind: mqtt, gateway: gd, url: %q, encoding: json, reconnect: {min: 500ms, max: 500ms}, queue: {size: 100, overflow: drop-newest}}
 routes:
   - {name: r, from: [in-disc], to: [pub]}
 `, b.url()))
 	waitConnected(t, g, "pub")
 	b.stop()
-	waitFor(t, "disconnected", 30*time.Second, func() bool { return epStatus(g, "pub").Peers == 0 })
+	waitFor(t, "disconnected", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").Peers == 0 })
 	fs := canFrames(1000)
-	inject(t, "in-disc", fs)
+	gatewaytest.Inject(t, "in-disc", fs)
 	st := settle(t, g)
 	held := uint64(len(fs)) - st.Dropped["queue_overflow"] - uint64(st.Queue)
-	if st.FramesOut != 0 || held == 0 || held > 64 || st.Queue != 100 && st.Queue+int(held) != 100 {
+	// How full the queue is at the end depends on when the writer took
+	// frames from it (seen: 76 queued, 64 held): what is certain is that
+	// the writer holds one batch at most, the queue never exceeds its size
+	// and the rest was counted.
+	if st.FramesOut != 0 || held == 0 || held > 64 || st.Queue > 100 || st.Dropped["queue_overflow"] == 0 {
 		t.Fatalf("while down: %+v (held by the writer: %d)", st, held)
 	}
 	b.start()
 	want := uint64(st.Queue) + held
-	waitFor(t, "queue published", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut == want })
+	waitFor(t, "queue published", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut == want })
 	waitFor(t, "queue received", 30*time.Second, func() bool { return uint64(len(linesUnder(s, "fieldgate/gd/in-disc/"))) >= want })
-	st = epStatus(g, "pub")
+	st = gatewaytest.EndpointStatus(g, "pub")
 	if got := uint64(len(linesUnder(s, "fieldgate/gd/in-disc/"))); st.FramesOut+st.Dropped["queue_overflow"] != uint64(len(fs)) || len(st.Dropped) != 1 || got != want {
 		t.Fatalf("after reconnect: %+v, received %d", st, got)
 	}
@@ -62,17 +67,17 @@ routes:
 // batch Send held (and for queued ones the writer still takes), shutdown
 // for the rest.
 func TestShutdownWhileDisconnected(t *testing.T) {
-	port := freePort(t) // nothing listens there
+	port := gatewaytest.FreePort(t, "tcp") // nothing listens there
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 drain_timeout: 50ms
 endpoints:
-  in-shut: {kind: test-mqttsrc}
+  in-shut: {kind: test-source}
   pub: {kind: mqtt, gateway: gs, url: "tcp://127.0.0.1:%d", queue: {size: 100, overflow: drop-newest}}
 routes:
   - {name: r, from: [in-shut], to: [pub]}
 `, port))
-	inject(t, "in-shut", canFrames(300))
+	gatewaytest.Inject(t, "in-shut", canFrames(300))
 	before := settle(t, g)
 	queued := uint64(before.Queue)
 	held := 300 - before.Dropped["queue_overflow"] - queued
@@ -94,7 +99,7 @@ func settle(t *testing.T, g *gateway.Gateway) gateway.EndpointStatus {
 	t.Helper()
 	var last gateway.EndpointStatus
 	waitFor(t, "counters settle", 30*time.Second, func() bool {
-		s := epStatus(g, "pub")
+		s := gatewaytest.EndpointStatus(g, "pub")
 		same := s.Queue == last.Queue && s.Dropped["queue_overflow"] == last.Dropped["queue_overflow"]
 		last = s
 		if same && s.Dropped["queue_overflow"] > 0 {

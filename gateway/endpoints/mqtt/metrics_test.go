@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestMetricsShowBroker: /metrics (the admin handler) shows the broker connection of an mqtt
@@ -20,7 +22,7 @@ func TestMetricsShowBroker(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  src: {kind: test-mqttsrc}
+  src: {kind: test-source}
   pub: {kind: mqtt, url: %q, gateway: m, reconnect: {min: 50ms, max: 100ms}}
 routes:
   - {name: r, from: [src], to: [pub]}
@@ -48,7 +50,7 @@ routes:
 	waitFor(t, "reconnected", 30*time.Second, func() bool {
 		return has(`fieldgate_endpoint_peers{endpoint="pub"} 1`)() && has(`fieldgate_broker_reconnects_total{endpoint="pub"} 1`)()
 	})
-	if es := epStatus(g, "pub"); es.Connects != 2 || es.Reconnects != 1 {
+	if es := gatewaytest.EndpointStatus(g, "pub"); es.Connects != 2 || es.Reconnects != 1 {
 		t.Fatalf("status: connects %d, reconnects %d", es.Connects, es.Reconnects)
 	}
 }

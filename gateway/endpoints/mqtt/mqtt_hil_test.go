@@ -3,18 +3,14 @@
 package mqtt_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway"
-	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -22,83 +18,29 @@ import (
 // vcan1 and Debian's mosquitto and mosquitto_pub; the gateways run in
 // this process.
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *logBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *logBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// rigGateway starts a gateway of yaml in this process, with its log shown
-// if the test fails.
-func rigGateway(t *testing.T, name, yaml string) *gateway.Gateway {
-	t.Helper()
-	cfg, err := config.Parse(name+".yaml", []byte("admin: {listen: \"\"}\n"+yaml))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	logs := &logBuf{}
-	g := gateway.New(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := g.Start(ctx, cfg); err != nil {
-		cancel()
-		t.Fatalf("%s: start: %v", name, err)
-	}
-	t.Cleanup(func() {
-		g.Shutdown()
-		cancel()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, logs.String())
-		}
-	})
-	return g
-}
-
-// dumpFrames returns the ID#DATA of n candump -L lines.
-func dumpFrames(t *testing.T, dump *peer.Process, n int) []string {
-	t.Helper()
-	out := make([]string, 0, n)
-	for range n {
-		f := strings.Fields(dump.Line(t, 60*time.Second))
-		if len(f) != 3 {
-			t.Fatalf("candump line %q", f)
-		}
-		out = append(out, f[2])
-	}
-	return out
-}
-
 // TestHILMQTTBridge: vcan0 → gateway A (mqtt publisher, binary, QoS 1) →
 // mosquitto → gateway B (mqtt subscriber) → vcan1. 400 cangen frames
 // (11- and 29-bit) arrive on vcan1 byte-exact and in order, and every
 // counter agrees: nothing dropped, no sequence gap.
 func TestHILMQTTBridge(t *testing.T) {
 	b := startMosquitto(t, "set_tcp_nodelay true")
-	a := rigGateway(t, "a", fmt.Sprintf(`
+	a := startRig(t, "a", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   fleet: {kind: mqtt, url: %q, gateway: benchA, queue: {size: 4096}}
 routes:
   - {name: up, from: [bus], to: [fleet]}
 `, b.url()))
-	bg := rigGateway(t, "b", fmt.Sprintf(`
+	bg := startRig(t, "b", fmt.Sprintf(`
 endpoints:
   fleet: {kind: mqtt, url: %q, gateway: benchB, subscribe: [fieldgate/benchA/#]}
   bus: {kind: can, interface: vcan1, queue: {size: 4096}}
 routes:
   - {name: down, from: [fleet], to: [bus], allow: [any]}
 `, b.url()))
-	waitFor(t, "both connected", 30*time.Second, func() bool { return epStatus(a, "fleet").Peers == 1 && epStatus(bg, "fleet").Peers == 1 })
+	waitFor(t, "both connected", 30*time.Second, func() bool {
+		return gatewaytest.EndpointStatus(a, "fleet").Peers == 1 && gatewaytest.EndpointStatus(bg, "fleet").Peers == 1
+	})
 
 	const n = 400
 	in := peer.Start(t, "candump", "-L", "-n", strconv.Itoa(n), "vcan0")
@@ -106,13 +48,15 @@ routes:
 	time.Sleep(300 * time.Millisecond)
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
-	sent, got := dumpFrames(t, in, n), dumpFrames(t, out, n)
+	sent, got := gatewaytest.CandumpFrames(t, in, n), gatewaytest.CandumpFrames(t, out, n)
 	for i := range sent {
 		if got[i] != sent[i] {
 			t.Fatalf("frame %d: vcan1 got %s, cangen sent %s", i, got[i], sent[i])
 		}
 	}
-	waitFor(t, "the counters", 30*time.Second, func() bool { return epStatus(bg, "bus").FramesOut == n && epStatus(a, "fleet").FramesOut == n })
+	waitFor(t, "the counters", 30*time.Second, func() bool {
+		return gatewaytest.EndpointStatus(bg, "bus").FramesOut == n && gatewaytest.EndpointStatus(a, "fleet").FramesOut == n
+	})
 	for _, g := range []*gateway.Gateway{a, bg} {
 		for _, e := range g.Status().Endpoints {
 			if len(e.Dropped) != 0 || e.SeqGaps != 0 {
@@ -145,18 +89,18 @@ func TestHILMQTTAllow(t *testing.T) {
 		{"123", `, allow: ["123"]`, []string{"123#01", "123#04"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := rigGateway(t, "allow-"+tc.name, fmt.Sprintf(`
+			g := startRig(t, "allow-"+tc.name, fmt.Sprintf(`
 endpoints:
   ctl: {kind: mqtt, url: %q, client_id: allow-%s, gateway: s, encoding: json, subscribe: [control/#]}
   bus: {kind: can, interface: vcan1}
 routes:
   - {name: control, from: [ctl], to: [bus] %s}
 `, b.url(), tc.name, tc.allow))
-			waitFor(t, "connected", 30*time.Second, func() bool { return epStatus(g, "ctl").Peers == 1 })
+			waitFor(t, "connected", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "ctl").Peers == 1 })
 			dump := peer.Start(t, "candump", "-L", "vcan1")
 			time.Sleep(300 * time.Millisecond)
 			pubLines(t, b, "control/bench", objs...)
-			waitFor(t, "frames received", 30*time.Second, func() bool { return epStatus(g, "ctl").FramesIn == uint64(len(objs)) })
+			waitFor(t, "frames received", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "ctl").FramesIn == uint64(len(objs)) })
 			time.Sleep(time.Second) // anything written shows up in candump by now
 			var got []string
 			for {
@@ -180,4 +124,11 @@ routes:
 			}
 		})
 	}
+}
+
+// startRig starts a gateway of yaml in this process, with its log shown if
+// the test fails.
+func startRig(t *testing.T, name, yaml string) *gateway.Gateway {
+	t.Helper()
+	return gatewaytest.Start(t, name, yaml).Gateway
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestEmbeddedNATSMQTT: the nats kind's embedded server with its MQTT
@@ -29,15 +30,15 @@ func TestEmbeddedNATSMQTT(t *testing.T) {
 }
 
 func embeddedNATSMQTT(t *testing.T, enc string) {
-	natsPort, mqttPort := freePort(t), freePort(t)
+	natsPort, mqttPort := gatewaytest.FreePort(t, "tcp"), gatewaytest.FreePort(t, "tcp")
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
   hub: {kind: nats, gateway: hub, server: {listen: "127.0.0.1:%[1]d", store_dir: %[3]q, mqtt_listen: "127.0.0.1:%[2]d"}}
-  src-%[4]s: {kind: test-mqttsrc}
+  src-%[4]s: {kind: test-source}
   pub: {kind: mqtt, url: "tcp://127.0.0.1:%[2]d", client_id: nm-pub-%[4]s, gateway: gw, encoding: %[4]s, qos: 1, queue: {size: 65536}}
   sub: {kind: mqtt, url: "tcp://127.0.0.1:%[2]d", client_id: nm-sub-%[4]s, gateway: s, encoding: %[4]s, qos: 1, subscribe: ["fieldgate/gw/#"]}
-  bus-nm-%[4]s: {kind: test-mqttbus, queue: {size: 65536}}
+  bus-nm-%[4]s: {kind: test-bus, queue: {size: 65536}}
 routes:
   - {name: out, from: [src-%[4]s], to: [pub]}
   - {name: in, from: [sub], to: [bus-nm-%[4]s], allow: [any]}
@@ -55,10 +56,10 @@ routes:
 	}
 	nc.Flush()
 	want := testFrames(600)
-	inject(t, "src-"+enc, want)
-	bus := busOf(t, "bus-nm-"+enc)
-	waitFor(t, "600 frames on the bus", 30*time.Second, func() bool { return bus.len() >= len(want) })
-	sameFrames(t, bus.snapshot(), want)
+	gatewaytest.Inject(t, "src-"+enc, want)
+	bus := gatewaytest.BusOf(t, "bus-nm-"+enc)
+	waitFor(t, "600 frames on the bus", 30*time.Second, func() bool { return bus.Len() >= len(want) })
+	sameFrames(t, bus.Frames(), want)
 	// The same messages on NATS subjects.
 	var got []frame.Frame
 	for len(got) < len(want) {
@@ -92,8 +93,8 @@ routes:
 		}
 	}
 	sameFrames(t, got, want)
-	waitFor(t, "all acknowledged", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut == 600 })
-	if ps, ss := epStatus(g, "pub"), epStatus(g, "sub"); len(ps.Dropped) != 0 || len(ss.Dropped) != 0 || ss.SeqGaps != 0 {
+	waitFor(t, "all acknowledged", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut == 600 })
+	if ps, ss := gatewaytest.EndpointStatus(g, "pub"), gatewaytest.EndpointStatus(g, "sub"); len(ps.Dropped) != 0 || len(ss.Dropped) != 0 || ss.SeqGaps != 0 {
 		t.Fatalf("pub dropped %v; sub dropped %v, gaps %d", ps.Dropped, ss.Dropped, ss.SeqGaps)
 	}
 	// The retained online message, for a subscriber that comes later

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // waitSubReady publishes markers on ready/<tag> until mosquitto_sub s
@@ -49,14 +50,14 @@ func TestMosquittoJSON(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  bus0: {kind: test-mqttsrc}
+  bus0: {kind: test-source}
   pub: {kind: mqtt, url: %q, gateway: gw1, prefix: fleet/eu, encoding: json, qos: 1, queue: {size: 65536}}
 routes:
   - {name: r, from: [bus0], to: [pub]}
 `, b.url()))
 	waitConnected(t, g, "pub")
 	want := testFrames(300)
-	inject(t, "bus0", want)
+	gatewaytest.Inject(t, "bus0", want)
 	waitFor(t, "300 frames at mosquitto_sub", 30*time.Second, func() bool { return len(linesUnder(s, "fleet/eu/gw1/bus0/")) >= 300 })
 	var got []frame.Frame
 	for i, l := range linesUnder(s, "fleet/eu/gw1/bus0/") {
@@ -79,8 +80,8 @@ routes:
 	if st := linesUnder(s, "fleet/eu/gw1/status"); len(st) != 1 || st[0] != "fleet/eu/gw1/status online" {
 		t.Fatalf("status lines %q, want one online", st)
 	}
-	waitFor(t, "300 frames counted out", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut >= 300 })
-	es := epStatus(g, "pub")
+	waitFor(t, "300 frames counted out", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut >= 300 })
+	es := gatewaytest.EndpointStatus(g, "pub")
 	if es.FramesOut != 300 || len(es.Dropped) != 0 || es.Connects != 1 || es.Peers != 1 {
 		t.Fatalf("pub: out %d, dropped %v, connects %d, peers %d; want 300, none, 1, 1", es.FramesOut, es.Dropped, es.Connects, es.Peers)
 	}
@@ -146,14 +147,14 @@ func TestMosquittoBinaryPython(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  bus0: {kind: test-mqttsrc}
+  bus0: {kind: test-source}
   pub: {kind: mqtt, url: %q, gateway: gw2, encoding: binary, qos: 0, queue: {size: 65536}}
 routes:
   - {name: r, from: [bus0], to: [pub]}
 `, b.url()))
 	waitConnected(t, g, "pub")
 	want := testFrames(2000)
-	inject(t, "bus0", want)
+	gatewaytest.Inject(t, "bus0", want)
 	var got []frame.Frame
 	msgs := 0
 	deadline := time.After(30 * time.Second)
@@ -197,8 +198,8 @@ routes:
 	if msgs >= len(want) {
 		t.Fatalf("%d messages for %d frames: not batched", msgs, len(want))
 	}
-	waitFor(t, "2000 frames counted out", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut >= 2000 })
-	if es := epStatus(g, "pub"); es.FramesOut != 2000 || len(es.Dropped) != 0 {
+	waitFor(t, "2000 frames counted out", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut >= 2000 })
+	if es := gatewaytest.EndpointStatus(g, "pub"); es.FramesOut != 2000 || len(es.Dropped) != 0 {
 		t.Fatalf("pub: out %d, dropped %v", es.FramesOut, es.Dropped)
 	}
 }
@@ -213,7 +214,7 @@ func TestSignalsRetained(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  bus: {kind: test-mqttsrc}
+  bus: {kind: test-source}
   sig: {kind: mqtt, url: %q, gateway: sig, encoding: signals, dbc: testdata/demo.dbc, retain: true}
 routes:
   - {name: r, from: [bus], to: [sig]}
@@ -227,9 +228,9 @@ routes:
 	vehicle := frame.Frame{Type: frame.CAN, ID: 0x321, Len: 8}
 	vehicle.Data[0], vehicle.Data[1] = 0x10, 0x27 // 100.00 km/h
 	unknown := frame.Frame{Type: frame.CAN, ID: 0x7FF, Len: 1}
-	inject(t, "bus", []frame.Frame{engine(1000, 1), vehicle, unknown, engine(3250, 3)})
+	gatewaytest.Inject(t, "bus", []frame.Frame{engine(1000, 1), vehicle, unknown, engine(3250, 3)})
 	waitFor(t, "published", 30*time.Second, func() bool {
-		es := epStatus(g, "sig")
+		es := gatewaytest.EndpointStatus(g, "sig")
 		return es.FramesOut == 3 && es.Dropped["unsupported"] == 1
 	})
 	out, err := exec.Command("mosquitto_sub", "-h", "127.0.0.1", "-p", fmt.Sprint(b.port), "-v", "-t", "fieldgate/sig/bus/can/+", "-C", "2", "-W", "20").Output()

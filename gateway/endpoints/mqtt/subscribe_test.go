@@ -13,23 +13,24 @@ import (
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // subscriber starts a gateway whose mqtt endpoint "sub" subscribes to
 // in/# on b and routes to the test bus busName with routeExtra.
-func subscriber(t *testing.T, b *broker, enc, busName, routeExtra, subExtra string) (*gateway.Gateway, *bus, func() map[string]uint64) {
+func subscriber(t *testing.T, b *broker, enc, busName, routeExtra, subExtra string) (*gateway.Gateway, *gatewaytest.Bus, func() map[string]uint64) {
 	t.Helper()
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
   sub: {kind: mqtt, url: %[1]q, client_id: sub-%[4]s, gateway: s, encoding: %[2]s, subscribe: ["in/#"] %[3]s}
-  %[4]s: {kind: test-mqttbus}
+  %[4]s: {kind: test-bus}
 routes:
   - {name: r, from: [sub], to: [%[4]s] %[5]s}
 `, b.url(), enc, subExtra, busName, routeExtra))
 	waitConnected(t, g, "sub")
-	return g, busOf(t, busName), func() map[string]uint64 {
-		s := epStatus(g, "sub")
+	return g, gatewaytest.BusOf(t, busName), func() map[string]uint64 {
+		s := gatewaytest.EndpointStatus(g, "sub")
 		m := map[string]uint64{"in": s.FramesIn, "gaps": s.SeqGaps}
 		for k, v := range s.Dropped {
 			m[k] = v
@@ -103,7 +104,7 @@ func TestAllowApplies(t *testing.T) {
 		waitFor(t, "frames counted", 30*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
 		waitFor(t, "drops counted", 30*time.Second, func() bool { return st()["route_not_allowed"] == uint64(len(objs)) })
 		time.Sleep(50 * time.Millisecond)
-		if n := bus.len(); n != 0 {
+		if n := bus.Len(); n != 0 {
 			t.Fatalf("%d frames written without allow", n)
 		}
 	})
@@ -111,9 +112,9 @@ func TestAllowApplies(t *testing.T) {
 		_, bus, st := subscriber(t, b, "json", "bus-allow123", `, allow: ["123"]`, "")
 		pubLines(t, b, "in/y", objs...)
 		waitFor(t, "frames counted", 30*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
-		waitFor(t, "two frames", 30*time.Second, func() bool { return bus.len() == 2 })
+		waitFor(t, "two frames", 30*time.Second, func() bool { return bus.Len() == 2 })
 		time.Sleep(50 * time.Millisecond)
-		got := bus.snapshot()
+		got := bus.Frames()
 		if len(got) != 2 || got[0].String() != "123#01" || got[1].String() != "123#04" {
 			t.Fatalf("written: %v", got)
 		}
@@ -153,7 +154,7 @@ func TestMalformedAndOversize(t *testing.T) {
 		pub(t, b, "-q", "1", "-t", "in/gw/status", "-m", "offline")
 		want := map[string]uint64{"in": 2, "gaps": 0, "malformed": uint64(len(bad)), "oversize": 1}
 		waitCounters(t, st, want)
-		if got := bus.snapshot(); len(got) != 2 || got[0].String() != "321#42" || got[1].String() != "321#42" {
+		if got := bus.Frames(); len(got) != 2 || got[0].String() != "321#42" || got[1].String() != "321#42" {
 			t.Fatalf("bus: %v", got)
 		}
 	})
@@ -163,7 +164,7 @@ func TestMalformedAndOversize(t *testing.T) {
 			`{"kind":"can","id":"1","data":"01","x":1}`, `{"kind":"can","id":"1","data":"02","seq":2}`)
 		want := map[string]uint64{"in": 2, "gaps": 0, "malformed": 3}
 		waitCounters(t, st, want)
-		if got := bus.snapshot(); len(got) != 2 || got[1].String() != "001#02" {
+		if got := bus.Frames(); len(got) != 2 || got[1].String() != "001#02" {
 			t.Fatalf("bus: %v", got)
 		}
 	})

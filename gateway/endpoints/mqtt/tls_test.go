@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // pki writes a CA, a server certificate for 127.0.0.1 and a client
@@ -95,7 +96,7 @@ func TestTLSAndCredentials(t *testing.T) {
 		return fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  src: {kind: test-mqttsrc}
+  src: {kind: test-source}
   pub: {kind: mqtt, url: "ssl://127.0.0.1:%d", gateway: tls, encoding: json,
         tls: {ca: %q, cert: %q, key: %q}, credentials: {user: bench, password: %q}, reconnect: {min: 50ms, max: 100ms}}
 routes:
@@ -105,13 +106,13 @@ routes:
 	g := startGateway(t, conf2("s3cret", filepath.Join(dir, "client.key")))
 	waitConnected(t, g, "pub")
 	waitFor(t, "online over TLS", 30*time.Second, func() bool { return len(linesUnder(s, "fieldgate/tls/status online")) == 1 })
-	inject(t, "src", canFrames(5))
+	gatewaytest.Inject(t, "src", canFrames(5))
 	waitFor(t, "5 frames over TLS", 30*time.Second, func() bool { return len(linesUnder(s, "fieldgate/tls/src/can/")) == 5 })
 
 	// A wrong password: no connection, attempts go on.
 	g2 := startGateway(t, strings.Replace(conf2("wrong", filepath.Join(dir, "client.key")), "gateway: tls", "gateway: tls2", 1))
 	time.Sleep(500 * time.Millisecond)
-	if es := epStatus(g2, "pub"); es.Peers != 0 || es.Connects != 0 {
+	if es := gatewaytest.EndpointStatus(g2, "pub"); es.Peers != 0 || es.Connects != 0 {
 		t.Fatalf("wrong password: peers %d, connects %d", es.Peers, es.Connects)
 	}
 

@@ -29,7 +29,7 @@ func TestHelperGateway(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	g := gateway.New(testLog())
+	g := gateway.New(nil)
 	if err := g.Start(context.Background(), cfg); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -50,7 +50,7 @@ func TestWillOnKill(t *testing.T) {
 	cmd.Env = append(os.Environ(), "MQTT_HELPER_CONFIG="+fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  src: {kind: test-mqttsrc}
+  src: {kind: test-source}
   pub: {kind: mqtt, url: %q, gateway: gwk, keepalive: 60s}
 routes:
   - {from: [src], to: [pub]}
@@ -89,11 +89,11 @@ routes:
 	}
 
 	// A clean shutdown says offline itself.
-	g := gateway.New(testLog())
+	g := gateway.New(nil)
 	cfg, err := config.Parse("t.yaml", []byte(fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  src: {kind: test-mqttsrc}
+  src: {kind: test-source}
   pub: {kind: mqtt, url: %q, gateway: gwk}
 routes:
   - {from: [src], to: [pub]}

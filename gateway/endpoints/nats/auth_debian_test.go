@@ -23,6 +23,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // debianServer runs Debian's nats-server with the configuration conf
@@ -223,17 +224,17 @@ func TestCredentialsDebianServer(t *testing.T) {
 		{"tls-no-client-cert", tlsServer, "tls", `tls: {ca: ` + pki.ca + `}`, false, "TLS handshake error"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := gatewaytest.FreePort(t, "tcp")
 			logPath := debianServer(t, t.TempDir(), fmt.Sprintf("listen: 127.0.0.1:%d\n%s\n", port, tc.server), port)
 			src, bus := "in-deb-"+tc.name, "bus-deb-"+tc.name
 			url := fmt.Sprintf("%s://127.0.0.1:%d", tc.scheme, port)
 			g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  %s: {kind: test-natssrc}
+  %s: {kind: test-source}
   pub: {kind: nats, gateway: deb, url: %q, %s, reconnect: {min: 50ms, max: 200ms}}
   sub: {kind: nats, gateway: debsub, url: %q, %s, subscribe: [fieldgate.deb.>], reconnect: {min: 50ms, max: 200ms}}
-  %s: {kind: test-natsbus}
+  %s: {kind: test-bus}
 routes:
   - {name: r, from: [%s], to: [pub]}
   - {name: s, from: [sub], to: [%s], allow: [any]}
@@ -242,18 +243,18 @@ routes:
 			if tc.connected {
 				waitConnected(t, g, "pub")
 				waitSubscribed(t, g, "sub")
-				inject(t, src, fs)
-				b := busOf(t, bus)
+				gatewaytest.Inject(t, src, fs)
+				b := gatewaytest.BusOf(t, bus)
 				deadline := time.Now().Add(30 * time.Second)
-				for b.len() < len(fs) {
+				for b.Len() < len(fs) {
 					if time.Now().After(deadline) {
-						ps, ss := epStatus(g, "pub"), epStatus(g, "sub")
-						t.Fatalf("%d of %d frames on the bus; publisher %+v %+v; subscriber %+v %+v; routes %+v", b.len(), len(fs), ps, ps.Broker, ss, ss.Broker, g.Status().Routes)
+						ps, ss := gatewaytest.EndpointStatus(g, "pub"), gatewaytest.EndpointStatus(g, "sub")
+						t.Fatalf("%d of %d frames on the bus; publisher %+v %+v; subscriber %+v %+v; routes %+v", b.Len(), len(fs), ps, ps.Broker, ss, ss.Broker, g.Status().Routes)
 					}
 					time.Sleep(5 * time.Millisecond)
 				}
-				sameFrames(t, b.snapshot(), fs)
-				if st := epStatus(g, "pub"); st.FramesOut != uint64(len(fs)) || st.Broker == nil || st.Broker.State != "connected" || st.Broker.URL != url {
+				sameFrames(t, b.Frames(), fs)
+				if st := gatewaytest.EndpointStatus(g, "pub"); st.FramesOut != uint64(len(fs)) || st.Broker == nil || st.Broker.State != "connected" || st.Broker.URL != url {
 					t.Fatalf("publisher %+v (broker %+v)", st, st.Broker)
 				}
 				return
@@ -261,15 +262,15 @@ routes:
 			// Wrong credentials: several connection attempts are refused
 			// (the backoff is at most 200 ms), nothing gets through.
 			time.Sleep(1500 * time.Millisecond)
-			inject(t, src, fs)
+			gatewaytest.Inject(t, src, fs)
 			time.Sleep(300 * time.Millisecond)
 			for _, name := range []string{"pub", "sub"} {
-				st := epStatus(g, name)
+				st := gatewaytest.EndpointStatus(g, name)
 				if st.Peers != 0 || st.FramesOut != 0 || st.Broker == nil || st.Broker.State == "connected" {
 					t.Fatalf("%s with wrong credentials: %+v (broker %+v)", name, st, st.Broker)
 				}
 			}
-			if n := busOf(t, bus).len(); n != 0 {
+			if n := gatewaytest.BusOf(t, bus).Len(); n != 0 {
 				t.Fatalf("%d frames arrived", n)
 			}
 			if b, _ := os.ReadFile(logPath); !strings.Contains(string(b), tc.refusal) {
@@ -305,7 +306,7 @@ func TestCredentialFilesLoose(t *testing.T) {
 		field := fmt.Sprintf(tc.field, p)
 		_, err := config.Parse("fleet.yaml", []byte(fmt.Sprintf(`admin: {listen: ""}
 endpoints:
-  src: {kind: test-natssrc}
+  src: {kind: test-source}
   pub: {kind: nats, url: "nats://127.0.0.1:4222", %s}
 routes:
   - {name: r, from: [src], to: [pub]}

@@ -29,7 +29,7 @@ func openPublisher(b *testing.B, enc, extra string) (endpoint.Transceiver, strin
 	l.Close()
 	cfg, err := config.Parse("b.yaml", []byte(fmt.Sprintf(`admin: {listen: ""}
 endpoints:
-  src: {kind: test-natssrc}
+  src: {kind: test-source}
   pub: {kind: nats, gateway: bench, encoding: %s, server: {listen: "127.0.0.1:%d"} %s}
 routes:
   - {name: r, from: [src], to: [pub]}

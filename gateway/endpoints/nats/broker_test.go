@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway/cli"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestBrokerConnectionReported: /metrics, /status and `fieldgate status`
@@ -20,14 +21,14 @@ import (
 // one, by its URL and name), its state and the round trip — and the
 // state follows the connection: closed after the gateway stops.
 func TestBrokerConnectionReported(t *testing.T) {
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  brk-in: {kind: test-natssrc}
+  brk-in: {kind: test-source}
   pub: {kind: nats, gateway: gb, server: {listen: "127.0.0.1:%d"}}
   sub: {kind: nats, gateway: gb2, url: "nats://u:secret@127.0.0.1:%d", subscribe: [x.>]}
-  brk-bus: {kind: test-natsbus}
+  brk-bus: {kind: test-bus}
 routes:
   - {name: r, from: [brk-in], to: [pub]}
   - {name: s, from: [sub], to: [brk-bus], allow: [any]}
@@ -35,12 +36,12 @@ routes:
 	waitConnected(t, g, "pub")
 	waitConnected(t, g, "sub")
 	waitFor(t, "round trips measured", 20*time.Second, func() bool {
-		a, b := epStatus(g, "pub").Broker, epStatus(g, "sub").Broker
+		a, b := gatewaytest.EndpointStatus(g, "pub").Broker, gatewaytest.EndpointStatus(g, "sub").Broker
 		return a != nil && a.RTT > 0 && b != nil && b.RTT > 0
 	})
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	for _, name := range []string{"pub", "sub"} {
-		b := epStatus(g, name).Broker
+		b := gatewaytest.EndpointStatus(g, name).Broker
 		if b.URL != url && name == "pub" || name == "sub" && b.URL != fmt.Sprintf("nats://u:xxxxx@127.0.0.1:%d", port) ||
 			b.Server != "fieldgate-gb" || b.State != "connected" || b.RTT > 10*time.Second {
 			t.Fatalf("%s: broker %+v", name, b)
@@ -91,7 +92,7 @@ routes:
 
 	g.Shutdown()
 	for _, name := range []string{"pub", "sub"} {
-		if b := epStatus(g, name).Broker; b.State != "closed" {
+		if b := gatewaytest.EndpointStatus(g, name).Broker; b.State != "closed" {
 			t.Errorf("%s after shutdown: %+v", name, b)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // A cluster of Debian's nats-server binaries (apt package nats-server,
@@ -184,15 +185,15 @@ func feed(t *testing.T, c *cluster, g *gateway.Gateway, src, name string, fs []f
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		inject(t, src, fs)
+		gatewaytest.Inject(t, src, fs)
 	}()
-	waitFor(t, "a third sent", 60*time.Second, func() bool { return epStatus(g, "pub").FramesOut >= uint64(len(fs)/3) })
+	waitFor(t, "a third sent", 60*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut >= uint64(len(fs)/3) })
 	killed := c.nodeOf(name)
 	if killed < 0 {
 		t.Fatalf("no node has client %q", name)
 	}
 	c.kill(killed)
-	t.Logf("killed node %d (where %s was connected) after %d frames were sent", killed, name, epStatus(g, "pub").FramesOut)
+	t.Logf("killed node %d (where %s was connected) after %d frames were sent", killed, name, gatewaytest.EndpointStatus(g, "pub").FramesOut)
 	<-done
 	return killed
 }
@@ -210,7 +211,7 @@ func TestClusterJetStreamFailover(t *testing.T) {
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  in-r3: {kind: test-natssrc}
+  in-r3: {kind: test-source}
   pub: {kind: nats, gateway: gr3, url: %s, reconnect: {min: 50ms, max: 500ms},
         jetstream: {stream: R3, replicas: 3, ack_timeout: 2s}, queue: {size: 65536, overflow: backpressure}}
 routes:
@@ -219,8 +220,8 @@ routes:
 	waitConnected(t, g, "pub")
 	fs := indexed(200000)
 	killed := feed(t, c, g, "in-r3", "fieldgate gr3 pub", fs)
-	waitFor(t, "every frame acknowledged", 90*time.Second, func() bool { return epStatus(g, "pub").FramesOut == uint64(len(fs)) })
-	st := epStatus(g, "pub")
+	waitFor(t, "every frame acknowledged", 90*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut == uint64(len(fs)) })
+	st := gatewaytest.EndpointStatus(g, "pub")
 	if len(st.Dropped) != 0 {
 		t.Fatalf("publisher dropped: %+v", st)
 	}
@@ -261,7 +262,7 @@ func TestClusterFailoverCounted(t *testing.T) {
 	pub := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  in-core: {kind: test-natssrc}
+  in-core: {kind: test-source}
   pub: {kind: nats, gateway: gcore, url: %s, reconnect: {min: 50ms, max: 500ms}, queue: {size: 65536, overflow: backpressure}}
 routes:
   - {name: r, from: [in-core], to: [pub]}
@@ -274,7 +275,7 @@ routes:
 admin: {listen: ""}
 endpoints:
   sub: {kind: nats, gateway: gsub, url: %q, subscribe: [fieldgate.gcore.>]}
-  bus-core: {kind: test-natsbus, queue: {size: 65536, overflow: backpressure}}
+  bus-core: {kind: test-bus, queue: {size: 65536, overflow: backpressure}}
 routes:
   - {name: r, from: [sub], to: [bus-core], allow: [any]}
 `, c.url(other)))
@@ -287,27 +288,27 @@ routes:
 	// handed over): a tail published once the publisher is back on
 	// another node shows every loss before it as a gap.
 	waitFor(t, "the publisher back on another node", 60*time.Second, func() bool {
-		ps := epStatus(pub, "pub")
+		ps := gatewaytest.EndpointStatus(pub, "pub")
 		return ps.Reconnects == 1 && ps.Peers == 1 && ps.FramesOut == 200000
 	})
-	inject(t, "in-core", fs[200000:])
-	for deadline := time.Now().Add(60 * time.Second); epStatus(pub, "pub").FramesOut != uint64(len(fs)); {
+	gatewaytest.Inject(t, "in-core", fs[200000:])
+	for deadline := time.Now().Add(60 * time.Second); gatewaytest.EndpointStatus(pub, "pub").FramesOut != uint64(len(fs)); {
 		if time.Now().After(deadline) {
-			t.Fatalf("not every frame published: %+v %+v", epStatus(pub, "pub"), pub.Status().Routes)
+			t.Fatalf("not every frame published: %+v %+v", gatewaytest.EndpointStatus(pub, "pub"), pub.Status().Routes)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	bus := busOf(t, "bus-core")
+	bus := gatewaytest.BusOf(t, "bus-core")
 	var ss gateway.EndpointStatus
 	deadline := time.Now().Add(60 * time.Second)
-	for ss = epStatus(sub, "sub"); ss.FramesIn+ss.SeqGaps != uint64(len(fs)); ss = epStatus(sub, "sub") {
+	for ss = gatewaytest.EndpointStatus(sub, "sub"); ss.FramesIn+ss.SeqGaps != uint64(len(fs)); ss = gatewaytest.EndpointStatus(sub, "sub") {
 		if time.Now().After(deadline) {
 			t.Fatalf("received %d + counted lost %d != published %d; subscriber %+v", ss.FramesIn, ss.SeqGaps, len(fs), ss)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	waitFor(t, "the bus takes every frame received", 60*time.Second, func() bool { return uint64(bus.len()) == ss.FramesIn })
-	got := bus.snapshot()
+	waitFor(t, "the bus takes every frame received", 60*time.Second, func() bool { return uint64(bus.Len()) == ss.FramesIn })
+	got := bus.Frames()
 	last := -1
 	for _, f := range got {
 		i := int(binary.BigEndian.Uint32(f.Data[:]))
@@ -316,8 +317,8 @@ routes:
 		}
 		last = i
 	}
-	t.Logf("published %d, received %d, counted lost %d; publisher %+v; subscriber %+v", len(fs), len(got), ss.SeqGaps, epStatus(pub, "pub"), ss)
-	if ps := epStatus(pub, "pub"); ps.Reconnects != 1 {
+	t.Logf("published %d, received %d, counted lost %d; publisher %+v; subscriber %+v", len(fs), len(got), ss.SeqGaps, gatewaytest.EndpointStatus(pub, "pub"), ss)
+	if ps := gatewaytest.EndpointStatus(pub, "pub"); ps.Reconnects != 1 {
 		t.Fatalf("publisher reconnects %d", ps.Reconnects)
 	}
 	if last != len(fs)-1 || len(ss.Dropped) != 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestCoalesce: frames handed to the endpoint one per batch (a bus whose
@@ -20,11 +21,11 @@ import (
 // byte, with consecutive sequence numbers; the frames still waiting when
 // the gateway stops are published as it closes, and every count agrees.
 func TestCoalesce(t *testing.T) {
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  in-co: {kind: test-natssrc}
+  in-co: {kind: test-source}
   pub: {kind: nats, gateway: gco, coalesce: 100ms, server: {listen: "127.0.0.1:%d"}, queue: {size: 4096}}
 routes:
   - {name: r, from: [in-co], to: [pub]}
@@ -81,16 +82,16 @@ routes:
 	// timer).
 	start := time.Now()
 	for i := range fs[:n/2] {
-		inject(t, "in-co", fs[i:i+1])
+		gatewaytest.Inject(t, "in-co", fs[i:i+1])
 	}
 	recv(n / 2)
 	// The other half, then the gateway stops once every frame is
 	// reported sent (the last ones waiting for their slot): they are
 	// published as the endpoint closes.
 	for i := n / 2; i < n; i++ {
-		inject(t, "in-co", fs[i:i+1])
+		gatewaytest.Inject(t, "in-co", fs[i:i+1])
 	}
-	waitFor(t, "frames handed over", 20*time.Second, func() bool { return epStatus(g, "pub").FramesOut == n })
+	waitFor(t, "frames handed over", 20*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut == n })
 	injected := time.Since(start)
 	g.Shutdown()
 	recv(n)
@@ -100,7 +101,7 @@ routes:
 	if limit := 2*4 + int(injected/(100*time.Millisecond)) + 2 + n/255; msgs > limit {
 		t.Errorf("%d frames in %d messages (injected in %v): want at most %d", n, msgs, injected, limit)
 	}
-	st := epStatus(g, "pub")
+	st := gatewaytest.EndpointStatus(g, "pub")
 	if st.FramesOut != n || len(st.Dropped) != 0 {
 		t.Errorf("publisher %+v", st)
 	}

@@ -43,7 +43,7 @@ func TestDecode(t *testing.T) {
 	os.WriteFile(creds, []byte("x"), 0o600)
 	c, err = config.Parse("t.yaml", []byte(`admin: {listen: ""}
 endpoints:
-  a: {kind: test-natssrc}
+  a: {kind: test-source}
   pub:
     kind: nats
     url: [nats://a:4222, tls://b:4222]

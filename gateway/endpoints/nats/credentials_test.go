@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/nats-io/nats-server/v2/server"
 )
 
@@ -27,7 +28,7 @@ func TestCredentials(t *testing.T) {
 		{"token-wrong", server.Options{Authorization: "t0ken"}, "{token: other}", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := freePort(t)
+			port := gatewaytest.FreePort(t, "tcp")
 			o := tc.opts
 			o.Host, o.Port, o.NoSigs, o.NoLog = "127.0.0.1", port, true, true
 			s, err := server.NewServer(&o)
@@ -43,21 +44,21 @@ func TestCredentials(t *testing.T) {
 			g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  %s: {kind: test-natssrc}
+  %s: {kind: test-source}
   pub: {kind: nats, gateway: gc, url: "nats://127.0.0.1:%d", credentials: %s, reconnect: {min: 50ms, max: 200ms}}
 routes:
   - {name: r, from: [%s], to: [pub]}
 `, src, port, tc.creds, src))
 			if tc.connected {
 				waitConnected(t, g, "pub")
-				inject(t, src, testFrames(10))
-				waitFor(t, "published", 30*time.Second, func() bool { return epStatus(g, "pub").FramesOut == 10 })
+				gatewaytest.Inject(t, src, testFrames(10))
+				waitFor(t, "published", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").FramesOut == 10 })
 				return
 			}
 			time.Sleep(time.Second)
-			inject(t, src, testFrames(10))
+			gatewaytest.Inject(t, src, testFrames(10))
 			time.Sleep(200 * time.Millisecond)
-			if st := epStatus(g, "pub"); st.Peers != 0 || st.FramesOut != 0 {
+			if st := gatewaytest.EndpointStatus(g, "pub"); st.Peers != 0 || st.FramesOut != 0 {
 				t.Fatalf("with wrong credentials: %+v", st)
 			}
 		})

@@ -1,144 +1,18 @@
 package nats_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"net"
-	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fieldgate/fieldgate/gateway"
-	"github.com/fieldgate/fieldgate/gateway/config"
-	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	_ "github.com/fieldgate/fieldgate/gateway/endpoints/all"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
-// Test-only endpoint kinds: "test-natssrc" delivers the frames a test
-// hands it (a local, trusted source); "test-natsbus" is a bus (allow
-// applies to untrusted sources routed to it) that records what is
-// written to it.
-
-type srcConfig struct{}
-
-func (srcConfig) Traits() config.Traits {
-	return config.Traits{Carries: config.CarriesCAN | config.CarriesCANFD | config.CarriesPDUs | config.CarriesEthernet, Direction: config.ReadOnly, Trust: config.TrustLocal}
-}
-
-type busConfig struct{}
-
-func (busConfig) Traits() config.Traits {
-	return config.Traits{Carries: config.CarriesCAN | config.CarriesCANFD | config.CarriesPDUs | config.CarriesEthernet, Direction: config.WriteOnly, Trust: config.TrustBus}
-}
-
-var (
-	sources sync.Map // endpoint name → chan []frame.Frame
-	buses   sync.Map // endpoint name → *bus
-)
-
-type src struct{ ch chan []frame.Frame }
-
-func (s *src) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case fs := <-s.ch:
-			deliver(fs)
-		}
-	}
-}
-func (s *src) Send(context.Context, []frame.Frame) (int, error) { return 0, nil }
-func (s *src) Close() error                                     { return nil }
-
-type bus struct {
-	mu     sync.Mutex
-	frames []frame.Frame
-}
-
-func (b *bus) Receive(ctx context.Context, _ func([]frame.Frame)) error {
-	<-ctx.Done()
-	return ctx.Err()
-}
-func (b *bus) Send(_ context.Context, fs []frame.Frame) (int, error) {
-	b.mu.Lock()
-	b.frames = append(b.frames, fs...)
-	b.mu.Unlock()
-	return len(fs), nil
-}
-func (b *bus) Close() error { return nil }
-
-func (b *bus) snapshot() []frame.Frame {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]frame.Frame(nil), b.frames...)
-}
-
-func (b *bus) len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.frames)
-}
-
-func init() {
-	endpoint.Register(endpoint.Kind{
-		Kind: config.Kind{Name: "test-natssrc", Doc: "test source", Fields: []config.Field{{Name: "x"}},
-			Decode: func(*config.Object) config.Settings { return srcConfig{} }},
-		Open: func(_ context.Context, e *config.Endpoint, _ *endpoint.Env) (endpoint.Transceiver, error) {
-			ch := make(chan []frame.Frame, 1024)
-			sources.Store(e.Name, ch)
-			return &src{ch: ch}, nil
-		},
-	})
-	endpoint.Register(endpoint.Kind{
-		Kind: config.Kind{Name: "test-natsbus", Doc: "test bus", Fields: []config.Field{{Name: "x"}},
-			Decode: func(*config.Object) config.Settings { return busConfig{} }},
-		Open: func(_ context.Context, e *config.Endpoint, _ *endpoint.Env) (endpoint.Transceiver, error) {
-			b := &bus{}
-			buses.Store(e.Name, b)
-			return b, nil
-		},
-	})
-}
-
-// inject hands frames to the test source named name (in batches of 64,
-// as a CAN socket delivers them).
-func inject(t *testing.T, name string, fs []frame.Frame) {
-	t.Helper()
-	v, ok := sources.Load(name)
-	if !ok {
-		t.Fatalf("no source %s", name)
-	}
-	ch := v.(chan []frame.Frame)
-	for len(fs) > 0 {
-		n := min(len(fs), endpoint.BatchSize)
-		b := append([]frame.Frame(nil), fs[:n]...)
-		ch <- b
-		fs = fs[n:]
-	}
-}
-
-func busOf(t *testing.T, name string) *bus {
-	t.Helper()
-	v, ok := buses.Load(name)
-	if !ok {
-		t.Fatalf("no bus %s", name)
-	}
-	return v.(*bus)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func init() { gatewaytest.RegisterKinds() }
 
 // freePorts returns n distinct free TCP ports of 127.0.0.1 (the listeners
 // are held until all are chosen).
@@ -162,49 +36,21 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
+// startGateway starts a gateway of yaml for the test; its log is shown if
+// the test fails.
 func startGateway(t *testing.T, yaml string) *gateway.Gateway {
 	t.Helper()
-	cfg, err := config.Parse("test.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	var log *slog.Logger
-	if os.Getenv("NATS_TEST_LOG") != "" {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	g := gateway.New(log)
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := g.Start(ctx, cfg); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Shutdown(); cancel() })
-	return g
+	return gatewaytest.Start(t, "test", yaml).Gateway
 }
 
 func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timeout waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func epStatus(g *gateway.Gateway, name string) gateway.EndpointStatus {
-	for _, e := range g.Status().Endpoints {
-		if e.Name == name {
-			return e
-		}
-	}
-	return gateway.EndpointStatus{}
+	gatewaytest.WaitFor(t, d, what, cond)
 }
 
 func waitConnected(t *testing.T, g *gateway.Gateway, name string) {
 	t.Helper()
-	waitFor(t, name+" connected", 20*time.Second, func() bool { return epStatus(g, name).Peers == 1 })
+	waitFor(t, name+" connected", 20*time.Second, func() bool { return gatewaytest.EndpointStatus(g, name).Peers == 1 })
 }
 
 // waitSubscribed waits until endpoint name's subscriptions are in place
@@ -215,7 +61,7 @@ func waitSubscribed(t *testing.T, g *gateway.Gateway, name string) {
 	t.Helper()
 	waitConnected(t, g, name)
 	waitFor(t, name+" subscribed", 20*time.Second, func() bool {
-		b := epStatus(g, name).Broker
+		b := gatewaytest.EndpointStatus(g, name).Broker
 		return b != nil && b.State == "connected" && b.RTT > 0
 	})
 }

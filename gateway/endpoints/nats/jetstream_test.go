@@ -13,6 +13,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // streamFrames reads every message of a stream (by sequence number: the
@@ -62,21 +63,21 @@ func streamFrames(t *testing.T, url, stream string) []frame.Frame {
 // when stored), and a replay endpoint of another gateway puts a sequence
 // range of that stream onto a bus, byte for byte, then finishes.
 func TestJetStreamEmbedded(t *testing.T) {
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	dir := t.TempDir()
 	a := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  in-js: {kind: test-natssrc}
+  in-js: {kind: test-source}
   pub: {kind: nats, gateway: gj, server: {listen: "127.0.0.1:%d", store_dir: %q}, jetstream: {stream: FRAMES}, queue: {size: 4096, overflow: backpressure}}
 routes:
   - {name: r, from: [in-js], to: [pub]}
 `, port, dir))
 	waitConnected(t, a, "pub")
 	want := testFrames(3000)
-	inject(t, "in-js", want)
-	waitFor(t, "frames stored", 30*time.Second, func() bool { return epStatus(a, "pub").FramesOut == uint64(len(want)) })
-	if st := epStatus(a, "pub"); len(st.Dropped) != 0 {
+	gatewaytest.Inject(t, "in-js", want)
+	waitFor(t, "frames stored", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(a, "pub").FramesOut == uint64(len(want)) })
+	if st := gatewaytest.EndpointStatus(a, "pub"); len(st.Dropped) != 0 {
 		t.Fatalf("publisher: %+v", st)
 	}
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
@@ -106,15 +107,15 @@ routes:
 admin: {listen: ""}
 endpoints:
   rp: {kind: nats, url: %q, gateway: gr, replay: {stream: FRAMES, start_seq: 2, stop_seq: 5}}
-  bus-replay: {kind: test-natsbus, queue: {size: 4096, overflow: backpressure}}
+  bus-replay: {kind: test-bus, queue: {size: 4096, overflow: backpressure}}
 routes:
   - {name: r, from: [rp], to: [bus-replay], allow: [any]}
 `, url))
-	bus := busOf(t, "bus-replay")
-	waitFor(t, "replayed", 20*time.Second, func() bool { return bus.len() >= to-from })
+	bus := gatewaytest.BusOf(t, "bus-replay")
+	waitFor(t, "replayed", 20*time.Second, func() bool { return bus.Len() >= to-from })
 	time.Sleep(100 * time.Millisecond)
-	sameFrames(t, bus.snapshot(), want[from:to])
-	if st := epStatus(b, "rp"); st.FramesIn != uint64(to-from) || len(st.Dropped) != 0 {
+	sameFrames(t, bus.Frames(), want[from:to])
+	if st := gatewaytest.EndpointStatus(b, "rp"); st.FramesIn != uint64(to-from) || len(st.Dropped) != 0 {
 		t.Fatalf("replay: %+v", st)
 	}
 }
@@ -122,12 +123,12 @@ routes:
 // TestReplayRealtime: a replay with realtime keeps the frames' spacing
 // (three frames captured 300 ms apart take about 600 ms).
 func TestReplayRealtime(t *testing.T) {
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	dir := t.TempDir()
 	a := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  in-rt: {kind: test-natssrc}
+  in-rt: {kind: test-source}
   pub: {kind: nats, gateway: grt, server: {listen: "127.0.0.1:%d", store_dir: %q}, jetstream: {stream: RT}}
 routes:
   - {name: r, from: [in-rt], to: [pub]}
@@ -135,20 +136,20 @@ routes:
 	waitConnected(t, a, "pub")
 	t0 := time.Now().UnixNano()
 	for i := range 3 {
-		inject(t, "in-rt", []frame.Frame{{Type: frame.CAN, ID: uint32(i), Len: 1, Time: t0 + int64(i)*300e6}})
-		waitFor(t, "stored", 30*time.Second, func() bool { return epStatus(a, "pub").FramesOut == uint64(i+1) })
+		gatewaytest.Inject(t, "in-rt", []frame.Frame{{Type: frame.CAN, ID: uint32(i), Len: 1, Time: t0 + int64(i)*300e6}})
+		waitFor(t, "stored", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(a, "pub").FramesOut == uint64(i+1) })
 	}
 	start := time.Now()
 	startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
   rp: {kind: nats, url: "nats://127.0.0.1:%d", gateway: gr, replay: {stream: RT, realtime: true}}
-  bus-rt: {kind: test-natsbus}
+  bus-rt: {kind: test-bus}
 routes:
   - {name: r, from: [rp], to: [bus-rt], allow: [any]}
 `, port))
-	bus := busOf(t, "bus-rt")
-	waitFor(t, "replayed", 30*time.Second, func() bool { return bus.len() == 3 })
+	bus := gatewaytest.BusOf(t, "bus-rt")
+	waitFor(t, "replayed", 30*time.Second, func() bool { return bus.Len() == 3 })
 	if d := time.Since(start); d < 550*time.Millisecond || d > 3*time.Second {
 		t.Fatalf("realtime replay took %v", d)
 	}

@@ -3,21 +3,16 @@
 package nats_test
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	natsio "github.com/nats-io/nats.go"
 
 	"github.com/fieldgate/fieldgate/gateway"
-	"github.com/fieldgate/fieldgate/gateway/config"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -25,93 +20,29 @@ import (
 // and vcan1; the gateways run in this process, the NATS server embedded
 // in gateway A.
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *logBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *logBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// rigGateway starts a gateway of yaml in this process, with its log shown
-// if the test fails.
-func rigGateway(t *testing.T, name, yaml string) *gateway.Gateway {
-	t.Helper()
-	cfg, err := config.Parse(name+".yaml", []byte("admin: {listen: \"\"}\n"+yaml))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	logs := &logBuf{}
-	g := gateway.New(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := g.Start(ctx, cfg); err != nil {
-		cancel()
-		t.Fatalf("%s: start: %v", name, err)
-	}
-	t.Cleanup(func() {
-		g.Shutdown()
-		cancel()
-		if t.Failed() {
-			t.Logf("%s log:\n%s", name, logs.String())
-		}
-	})
-	return g
-}
-
-func rigPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// dumpFrames returns the ID#DATA of n candump -L lines.
-func dumpFrames(t *testing.T, dump *peer.Process, n int) []string {
-	t.Helper()
-	out := make([]string, 0, n)
-	for range n {
-		f := strings.Fields(dump.Line(t, 60*time.Second))
-		if len(f) != 3 {
-			t.Fatalf("candump line %q", f)
-		}
-		out = append(out, f[2])
-	}
-	return out
-}
-
 // TestHILNATSBridge: vcan0 → gateway A (nats publisher, embedded server)
 // → gateway B (nats subscriber, a client of A's server) → vcan1, binary
 // encoding. 500 cangen frames (11- and 29-bit) arrive on vcan1 byte-exact
 // and in order, and every counter agrees: nothing dropped, no sequence gap.
 func TestHILNATSBridge(t *testing.T) {
-	port := rigPort(t)
-	a := rigGateway(t, "a", fmt.Sprintf(`
+	port := gatewaytest.FreePort(t, "tcp")
+	a := startRig(t, "a", fmt.Sprintf(`
 endpoints:
   bus: {kind: can, interface: vcan0}
   fleet: {kind: nats, gateway: benchA, server: {listen: "127.0.0.1:%d"}, queue: {size: 4096}}
 routes:
   - {name: up, from: [bus], to: [fleet]}
 `, port))
-	b := rigGateway(t, "b", fmt.Sprintf(`
+	b := startRig(t, "b", fmt.Sprintf(`
 endpoints:
   fleet: {kind: nats, gateway: benchB, url: "nats://127.0.0.1:%d", subscribe: [fieldgate.benchA.>]}
   bus: {kind: can, interface: vcan1, queue: {size: 4096}}
 routes:
   - {name: down, from: [fleet], to: [bus], allow: [any]}
 `, port))
-	ep := func(g *gateway.Gateway, name string) gateway.EndpointStatus { return epStatus(g, name) }
+	ep := func(g *gateway.Gateway, name string) gateway.EndpointStatus {
+		return gatewaytest.EndpointStatus(g, name)
+	}
 	waitFor(t, "both connected", 30*time.Second, func() bool { return ep(a, "fleet").Peers == 1 && ep(b, "fleet").Peers == 1 })
 	waitSubscribed(t, b, "fleet")
 
@@ -121,7 +52,7 @@ routes:
 	time.Sleep(300 * time.Millisecond)
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1")
 	peer.Run(t, "cangen", "vcan0", "-n", strconv.Itoa(n/2), "-g", "1", "-e")
-	sent, got := dumpFrames(t, in, n), dumpFrames(t, out, n)
+	sent, got := gatewaytest.CandumpFrames(t, in, n), gatewaytest.CandumpFrames(t, out, n)
 	for i := range sent {
 		if got[i] != sent[i] {
 			t.Fatalf("frame %d: vcan1 got %s, cangen sent %s", i, got[i], sent[i])
@@ -167,8 +98,8 @@ func TestHILNATSAllow(t *testing.T) {
 		{"123", `, allow: ["123"]`, []string{"123#01", "123#04"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			port := rigPort(t)
-			g := rigGateway(t, "allow-"+tc.name, fmt.Sprintf(`
+			port := gatewaytest.FreePort(t, "tcp")
+			g := startRig(t, "allow-"+tc.name, fmt.Sprintf(`
 endpoints:
   srv: {kind: nats, gateway: s, server: {listen: "127.0.0.1:%d"}}
   ctl: {kind: nats, gateway: s, url: "nats://127.0.0.1:%d", encoding: json, subscribe: [control.>]}
@@ -176,7 +107,7 @@ endpoints:
 routes:
   - {name: control, from: [ctl], to: [bus] %s}
 `, port, port, tc.allow))
-			waitFor(t, "connected", 30*time.Second, func() bool { return epStatus(g, "ctl").Peers == 1 })
+			waitFor(t, "connected", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "ctl").Peers == 1 })
 			nc, err := natsio.Connect(fmt.Sprintf("nats://127.0.0.1:%d", port))
 			if err != nil {
 				t.Fatal(err)
@@ -191,7 +122,7 @@ routes:
 				}
 			}
 			nc.Flush()
-			waitFor(t, "frames received", 30*time.Second, func() bool { return epStatus(g, "ctl").FramesIn == uint64(len(objs)) })
+			waitFor(t, "frames received", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "ctl").FramesIn == uint64(len(objs)) })
 			time.Sleep(time.Second) // anything written shows up in candump by now
 			var got []string
 			for {
@@ -215,4 +146,11 @@ routes:
 			}
 		})
 	}
+}
+
+// startRig starts a gateway of yaml in this process, with its log shown if
+// the test fails.
+func startRig(t *testing.T, name, yaml string) *gateway.Gateway {
+	t.Helper()
+	return gatewaytest.Start(t, name, yaml).Gateway
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestSubjectsAndHeaders reads what the endpoint publishes with a plain
@@ -21,11 +22,11 @@ import (
 func TestSubjectsAndHeaders(t *testing.T) {
 	for _, enc := range []string{"json", "binary"} {
 		t.Run(enc, func(t *testing.T) {
-			port := freePort(t)
+			port := gatewaytest.FreePort(t, "tcp")
 			g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  bus.%[1]s: {kind: test-natssrc}
+  bus.%[1]s: {kind: test-source}
   pub: {kind: nats, prefix: fleet.eu, gateway: bench1, encoding: %[1]s, server: {listen: "127.0.0.1:%[2]d"}}
 routes:
   - {name: r, from: [bus.%[1]s], to: [pub]}
@@ -47,9 +48,9 @@ routes:
 				{Type: frame.J1939, ID: 0xFECA, Addr: 0x80, Flags: 0xFF, Len: 1, Time: 3000},
 			}
 			fs[0].Data[0], fs[0].Data[1], fs[1].Data[0], fs[2].Data[0] = 0xA1, 0xB2, 0x55, 0x77
-			inject(t, "bus."+enc, fs[:2])
+			gatewaytest.Inject(t, "bus."+enc, fs[:2])
 			time.Sleep(100 * time.Millisecond) // a batch of its own
-			inject(t, "bus."+enc, fs[2:])
+			gatewaytest.Inject(t, "bus."+enc, fs[2:])
 			var wants []want
 			if enc == "json" {
 				for i := range fs {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestRoundTrip: frames of every type go from gateway A (embedded
@@ -15,11 +17,11 @@ import (
 func TestRoundTrip(t *testing.T) {
 	for _, enc := range []string{"binary", "json"} {
 		t.Run(enc, func(t *testing.T) {
-			port := freePort(t)
+			port := gatewaytest.FreePort(t, "tcp")
 			a := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  in-%[1]s: {kind: test-natssrc}
+  in-%[1]s: {kind: test-source}
   pub: {kind: nats, gateway: ga, encoding: %[1]s, server: {listen: "127.0.0.1:%[2]d"}, queue: {size: 16384}}
 routes:
   - {name: r, from: [in-%[1]s], to: [pub]}
@@ -28,19 +30,19 @@ routes:
 admin: {listen: ""}
 endpoints:
   sub: {kind: nats, gateway: gb, url: "nats://127.0.0.1:%[2]d", encoding: %[1]s, subscribe: [fieldgate.ga.>]}
-  bus-%[1]s: {kind: test-natsbus, queue: {size: 16384}}
+  bus-%[1]s: {kind: test-bus, queue: {size: 16384}}
 routes:
   - {name: r, from: [sub], to: [bus-%[1]s], allow: [any]}
 `, enc, port))
 			waitConnected(t, a, "pub")
 			waitSubscribed(t, b, "sub")
 			want := testFrames(10000)
-			inject(t, "in-"+enc, want)
-			bus := busOf(t, "bus-"+enc)
-			waitFor(t, "frames on the bus", 20*time.Second, func() bool { return bus.len() >= len(want) })
+			gatewaytest.Inject(t, "in-"+enc, want)
+			bus := gatewaytest.BusOf(t, "bus-"+enc)
+			waitFor(t, "frames on the bus", 20*time.Second, func() bool { return bus.Len() >= len(want) })
 			time.Sleep(20 * time.Millisecond)
-			sameFrames(t, bus.snapshot(), want)
-			pa, sb := epStatus(a, "pub"), epStatus(b, "sub")
+			sameFrames(t, bus.Frames(), want)
+			pa, sb := gatewaytest.EndpointStatus(a, "pub"), gatewaytest.EndpointStatus(b, "sub")
 			if pa.FramesOut != uint64(len(want)) || len(pa.Dropped) != 0 {
 				t.Errorf("publisher: %+v", pa)
 			}

@@ -10,6 +10,7 @@ import (
 	natsio "github.com/nats-io/nats.go"
 
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestSignalsEncoding: with encoding signals, each CAN message the DBC
@@ -17,11 +18,11 @@ import (
 // frame's subject; frames the DBC does not describe are counted
 // unsupported.
 func TestSignalsEncoding(t *testing.T) {
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  sig0: {kind: test-natssrc}
+  sig0: {kind: test-source}
   pub: {kind: nats, gateway: gsig, encoding: signals, dbc: ../../busmsg/testdata/engine.dbc, server: {listen: "127.0.0.1:%d"}}
 routes:
   - {name: r, from: [sig0], to: [pub]}
@@ -39,7 +40,7 @@ routes:
 		{Type: frame.CAN, ID: 0x124, Len: 1, Time: 8},
 		{Type: frame.CANFD, ID: 0x123, Len: 8, Time: 9},
 	}
-	inject(t, "sig0", fs)
+	gatewaytest.Inject(t, "sig0", fs)
 	m, err := sub.NextMsg(5 * time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -48,7 +49,7 @@ routes:
 	if m.Subject != "fieldgate.gsig.sig0.can.123" || string(m.Data) != want || m.Header.Get("Fieldgate-Encoding") != "signals" {
 		t.Fatalf("%s %s %v", m.Subject, m.Data, m.Header)
 	}
-	waitFor(t, "unsupported counted", 30*time.Second, func() bool { return epStatus(g, "pub").Dropped["unsupported"] == 2 })
+	waitFor(t, "unsupported counted", 30*time.Second, func() bool { return gatewaytest.EndpointStatus(g, "pub").Dropped["unsupported"] == 2 })
 	if _, err := sub.NextMsg(100 * time.Millisecond); err == nil {
 		t.Fatal("a frame the DBC does not describe was published")
 	}

@@ -13,21 +13,22 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // subscriber starts a gateway whose nats endpoint "sub" (a client of an
 // embedded server run by a second endpoint "srv") subscribes to
 // in.> and routes to the test bus busName with routeExtra, and a plain
 // client to publish with.
-func subscriber(t *testing.T, enc, busName, routeExtra, subExtra string) (*natsio.Conn, func() (bus *bus, st func() map[string]uint64)) {
+func subscriber(t *testing.T, enc, busName, routeExtra, subExtra string) (*natsio.Conn, func() (bus *gatewaytest.Bus, st func() map[string]uint64)) {
 	t.Helper()
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
   srv: {kind: nats, gateway: s, server: {listen: "127.0.0.1:%[1]d", max_payload: 64KiB}}
   sub: {kind: nats, gateway: s, url: "nats://127.0.0.1:%[1]d", encoding: %[2]s, subscribe: ["in.>"] %[5]s}
-  %[3]s: {kind: test-natsbus}
+  %[3]s: {kind: test-bus}
 routes:
   - {name: r, from: [sub], to: [%[3]s] %[4]s}
 `, port, enc, busName, routeExtra, subExtra))
@@ -37,9 +38,9 @@ routes:
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return nc, func() (*bus, func() map[string]uint64) {
-		return busOf(t, busName), func() map[string]uint64 {
-			s := epStatus(g, "sub")
+	return nc, func() (*gatewaytest.Bus, func() map[string]uint64) {
+		return gatewaytest.BusOf(t, busName), func() map[string]uint64 {
+			s := gatewaytest.EndpointStatus(g, "sub")
 			m := map[string]uint64{"in": s.FramesIn, "gaps": s.SeqGaps}
 			for k, v := range s.Dropped {
 				m[k] = v
@@ -87,7 +88,7 @@ func TestAllowApplies(t *testing.T) {
 		waitFor(t, "frames counted", 30*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
 		waitFor(t, "drops counted", 30*time.Second, func() bool { return st()["route_not_allowed"] == uint64(len(objs)) })
 		time.Sleep(50 * time.Millisecond)
-		if n := b.len(); n != 0 {
+		if n := b.Len(); n != 0 {
 			t.Fatalf("%d frames written without allow", n)
 		}
 	})
@@ -96,9 +97,9 @@ func TestAllowApplies(t *testing.T) {
 		pubJSON(t, nc, "in.x", objs...)
 		b, st := get()
 		waitFor(t, "frames counted", 30*time.Second, func() bool { return st()["in"] == uint64(len(objs)) })
-		waitFor(t, "two frames", 30*time.Second, func() bool { return b.len() == 2 })
+		waitFor(t, "two frames", 30*time.Second, func() bool { return b.Len() == 2 })
 		time.Sleep(50 * time.Millisecond)
-		got := b.snapshot()
+		got := b.Frames()
 		if len(got) != 2 || got[0].String() != "123#01" || got[1].String() != "123#04" {
 			t.Fatalf("written: %v", got)
 		}
@@ -152,8 +153,8 @@ func TestMalformedAndOversize(t *testing.T) {
 		b, st := get()
 		want := map[string]uint64{"in": 2, "gaps": 0, "malformed": uint64(len(bad) + 1), "oversize": 1}
 		waitCounters(t, st, want)
-		waitFor(t, "frames on the bus", 20*time.Second, func() bool { return b.len() >= 2 }) // counted in before written
-		if got := b.snapshot(); len(got) != 2 || got[0].String() != "321#42" || got[1].String() != "321#42" {
+		waitFor(t, "frames on the bus", 20*time.Second, func() bool { return b.Len() >= 2 }) // counted in before written
+		if got := b.Frames(); len(got) != 2 || got[0].String() != "321#42" || got[1].String() != "321#42" {
 			t.Fatalf("bus: %v", got)
 		}
 	})
@@ -164,8 +165,8 @@ func TestMalformedAndOversize(t *testing.T) {
 		b, st := get()
 		want := map[string]uint64{"in": 2, "gaps": 0, "malformed": 3}
 		waitCounters(t, st, want)
-		waitFor(t, "frames on the bus", 20*time.Second, func() bool { return b.len() >= 2 })
-		if got := b.snapshot(); len(got) != 2 || got[1].String() != "001#02" {
+		waitFor(t, "frames on the bus", 20*time.Second, func() bool { return b.Len() >= 2 })
+		if got := b.Frames(); len(got) != 2 || got[1].String() != "001#02" {
 			t.Fatalf("bus: %v", got)
 		}
 	})

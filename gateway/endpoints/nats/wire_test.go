@@ -14,6 +14,7 @@ import (
 
 	"github.com/fieldgate/fieldgate/gateway/busmsg"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // TestWireProtocol reads the embedded server with a subscriber that is
@@ -26,11 +27,11 @@ func TestWireProtocol(t *testing.T) {
 	if err != nil {
 		t.Skip("python3 not installed")
 	}
-	port := freePort(t)
+	port := gatewaytest.FreePort(t, "tcp")
 	g := startGateway(t, fmt.Sprintf(`
 admin: {listen: ""}
 endpoints:
-  wire0: {kind: test-natssrc}
+  wire0: {kind: test-source}
   pub: {kind: nats, gateway: wirebench, encoding: json, server: {listen: "127.0.0.1:%d"}}
 routes:
   - {name: r, from: [wire0], to: [pub]}
@@ -60,7 +61,7 @@ routes:
 		fs[i] = frame.Frame{Type: frame.CAN, ID: uint32(0x700 + i), Len: 2, Time: int64(1e18 + i)}
 		fs[i].Data[0], fs[i].Data[1] = byte(i), 0xEE
 	}
-	inject(t, "wire0", fs)
+	gatewaytest.Inject(t, "wire0", fs)
 	for i := range fs {
 		if !sc.Scan() {
 			t.Fatalf("message %d: rawsub.py ended: %s", i, stderr.String())
