@@ -2,7 +2,6 @@ package mqtt
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -145,23 +144,7 @@ func decode(o *config.Object) config.Settings {
 	if len(c.ClientID) > 65535 {
 		o.Errorf(o.Get("client_id"), o.Field("client_id"), "a shorter name", "client_id longer than 65535 bytes")
 	}
-	c.Encoding = o.OneOf("encoding", busmsg.EncodingBinary, busmsg.EncodingBinary, busmsg.EncodingJSON, busmsg.EncodingSignals)
-	c.DBC = o.Str("dbc", "")
-	if c.DBC != "" && !filepath.IsAbs(c.DBC) {
-		c.DBC = filepath.Join(filepath.Dir(o.Pos(nil).File), c.DBC)
-	}
-	switch {
-	case c.Encoding == busmsg.EncodingSignals && c.DBC == "":
-		o.Missing("dbc", "the signals encoding decodes frames with a DBC file")
-	case c.Encoding != busmsg.EncodingSignals && c.DBC != "":
-		o.Errorf(o.Get("dbc"), o.Field("dbc"), "set encoding: signals, or remove dbc", "dbc applies to the signals encoding only")
-	case c.DBC != "":
-		db, err := busmsg.LoadDBC(c.DBC)
-		if err != nil {
-			o.Errorf(o.Get("dbc"), o.Field("dbc"), "fix the DBC file at the position named", "%v", err)
-		}
-		c.DB = db
-	}
+	c.Encoding, c.DBC, c.DB = busmsg.DecodeEncoding(o)
 	c.QoS = byte(o.Uint("qos", 1, 0, 1))
 	c.Retain = o.Bool("retain", false)
 	if c.Retain && c.Encoding != busmsg.EncodingSignals {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -207,24 +206,7 @@ func decode(o *config.Object) config.Settings {
 	} else if err := busmsg.CheckToken(c.Gateway); err != nil {
 		o.Errorf(o.Get("gateway"), o.Field("gateway"), "one subject token, e.g. bench1", "gateway %q: %v", c.Gateway, err)
 	}
-	c.Encoding = o.OneOf("encoding", busmsg.EncodingBinary, busmsg.EncodingBinary, busmsg.EncodingJSON, busmsg.EncodingSignals)
-	c.DBC = o.Str("dbc", "")
-	if c.DBC != "" && !filepath.IsAbs(c.DBC) {
-		// Relative to the configuration file, wherever it is run from.
-		c.DBC = filepath.Join(filepath.Dir(o.Pos(nil).File), c.DBC)
-	}
-	switch {
-	case c.Encoding == busmsg.EncodingSignals && c.DBC == "":
-		o.Missing("dbc", "the signals encoding decodes frames with a DBC file")
-	case c.Encoding != busmsg.EncodingSignals && c.DBC != "":
-		o.Errorf(o.Get("dbc"), o.Field("dbc"), "set encoding: signals, or remove dbc", "dbc applies to the signals encoding only")
-	case c.DBC != "":
-		db, err := busmsg.LoadDBC(c.DBC)
-		if err != nil {
-			o.Errorf(o.Get("dbc"), o.Field("dbc"), "fix the DBC file at the position named", "%v", err)
-		}
-		c.DB = db
-	}
+	c.Encoding, c.DBC, c.DB = busmsg.DecodeEncoding(o)
 	for _, n := range o.List("subscribe") {
 		if err := checkSubject(n.Value); err != nil {
 			o.Errorf(n, o.Field("subscribe"), hintSubject, "subject %q: %v", n.Value, err)
