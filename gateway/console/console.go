@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -204,7 +203,8 @@ type statusEvent struct {
 	Drops  []Drop         `json:"drops"`
 }
 
-// traceEvent carries the trace rows that changed.
+// traceEvent carries the trace rows that changed. It documents the JSON
+// that traceView.appendTrace writes; the tests decode events into it.
 type traceEvent struct {
 	Rows     []Row  `json:"rows"`
 	Overflow uint64 `json:"overflow,omitempty"`
@@ -232,41 +232,62 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	if interval < 100*time.Millisecond {
 		interval = 100 * time.Millisecond // never more than 10 Hz
 	}
-	send := func(event string, v any) bool {
+	// Every tick's events are written into buf, reused, and reach the
+	// connection in one write.
+	var buf []byte
+	add := func(event string, v any) {
 		b, err := json.Marshal(v)
 		if err != nil {
 			c.log.Debug("console event", "err", err)
+			return
+		}
+		buf = appendEvent(buf, event, b)
+	}
+	flush := func() bool {
+		if len(buf) == 0 {
 			return true
 		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err == nil && rc.Flush() == nil
 	}
-	if !send("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval), Send: c.sendEndpoints()}) {
+	add("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval), Send: c.sendEndpoints()})
+	if !flush() {
 		return
 	}
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	all := true
+	var trace []byte
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case now := <-tick.C:
-			if smp, st, drops, n := c.hist.latest(); n != seq {
+			if c.hist.seqNow() != seq {
+				smp, st, drops, n := c.hist.latest()
 				seq = n
-				if !send("status", statusEvent{Sample: smp, Status: st, Drops: drops}) {
-					return
-				}
+				add("status", statusEvent{Sample: smp, Status: st, Drops: drops})
 			}
-			rows := v.changed(now, all)
+			var rows int
+			trace, rows = v.appendTrace(trace[:0], now, all)
 			all = false
-			if len(rows) > 0 {
-				if !send("trace", traceEvent{Rows: rows, Overflow: tap.Overflow(), T: now.UnixMilli()}) {
-					return
-				}
+			if rows > 0 {
+				buf = appendEvent(buf, "trace", trace)
+			}
+			if !flush() {
+				return
 			}
 		}
 	}
+}
+
+// appendEvent appends a Server-Sent Event named event whose data is the
+// single-line data.
+func appendEvent(b []byte, event string, data []byte) []byte {
+	b = append(b, "event: "...)
+	b = append(b, event...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
 }

@@ -68,15 +68,20 @@ var traceBudget = 20000.0
 
 // source is what the tap knows of one source endpoint.
 type source struct {
-	batches atomic.Uint64 // batches delivered
-	frames  atomic.Uint64 // frames delivered, traced or not
-	every   atomic.Uint64 // trace one batch in every (0 or 1: all)
+	// delivered counts the batches delivered (low batchBits bits, modulo
+	// 2^batchBits) and the frames, traced or not (the bits above): one
+	// atomic add per batch for both.
+	delivered atomic.Uint64
+	every     atomic.Uint64 // trace one batch in every (0 or 1: all)
 	// The writers' own rate window (retune), so that a burst is sampled
 	// at once rather than at the reader's next adjust.
 	winAt     atomic.Int64 // frame time the window started
 	winFrames atomic.Uint64
-	_         [24]byte // one cache line each
+	_         [32]byte // one cache line each
 }
+
+// batchBits is the width of source.delivered's batch count.
+const batchBits = 20
 
 // retuneBatches is how often (in batches) a source's writer checks its
 // rate, and retuneWindow the shortest window it rates.
@@ -103,8 +108,8 @@ func (t *Tap) Observe(frames []frame.Frame) {
 		return
 	}
 	src := &t.srcs[frames[0].Source%maxSources]
-	b := src.batches.Add(1)
-	nf := src.frames.Add(uint64(len(frames)))
+	d := src.delivered.Add(uint64(len(frames))<<batchBits | 1)
+	b, nf := d&(1<<batchBits-1), d>>batchBits
 	if b%retuneBatches == 0 {
 		src.retune(frames[0].Time, nf)
 	}
@@ -271,7 +276,7 @@ func (t *Tap) adjust(now time.Time) {
 	t.adjAt = now
 	for i := range t.srcs {
 		s := &t.srcs[i]
-		n := s.frames.Load()
+		n := s.delivered.Load() >> batchBits
 		d := n - t.adjFrames[i]
 		t.adjFrames[i] = n
 		if first || d == 0 && s.every.Load() <= 1 {
