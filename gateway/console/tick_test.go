@@ -1,10 +1,13 @@
 package console
 
 import (
+	"encoding/json"
 	"os"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/fieldgate/fieldgate/gateway/config"
 
 	"github.com/fieldgate/fieldgate/can"
 	"github.com/fieldgate/fieldgate/gateway/frame"
@@ -60,4 +63,24 @@ func BenchmarkTraceTick(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkStatusEvent measures the once-a-second status event of a
+// stream for a gateway of two endpoints and a route: the history's latest
+// sample and its JSON.
+func BenchmarkStatusEvent(b *testing.B) {
+	r := startRig(b, config.Admin{})
+	r.con.hist.take(time.Now())
+	r.con.hist.take(time.Now().Add(time.Second))
+	b.ReportAllocs()
+	var buf []byte
+	for b.Loop() {
+		smp, st, drops, _ := r.con.hist.latest()
+		j, err := json.Marshal(statusEvent{Sample: smp, Status: st, Drops: drops})
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf = appendEvent(buf[:0], "status", j)
+	}
+	b.ReportMetric(float64(len(buf)), "bytes/event")
 }
