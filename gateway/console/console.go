@@ -159,7 +159,7 @@ func (c *Console) attach() *Tap {
 	defer c.mu.Unlock()
 	c.clients++
 	if c.tap == nil {
-		c.tap = new(Tap)
+		c.tap = newTap()
 		c.g.SetTap(c.tap)
 	}
 	return c.tap
@@ -255,29 +255,47 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	if !flush() {
 		return
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	// A read is due every interval: the tap wakes the stream with the
+	// first batch received after that (see Tap.arm); with no frames, the
+	// timer wakes it every idleInterval.
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	idleInterval := interval * 5 / 2
 	all := true
 	var trace []byte
+	last := time.Now()
+	tap.arm(last.Add(interval).UnixNano())
 	for {
 		select {
 		case <-r.Context().Done():
 			return
-		case now := <-tick.C:
-			if c.hist.seqNow() != seq {
-				smp, st, drops, n := c.hist.latest()
-				seq = n
-				add("status", statusEvent{Sample: smp, Status: st, Drops: drops})
-			}
-			var rows int
-			trace, rows = v.appendTrace(trace[:0], now, all)
-			all = false
-			if rows > 0 {
-				buf = appendEvent(buf, "trace", trace)
-			}
-			if !flush() {
-				return
-			}
+		case <-tap.wake:
+		case <-timer.C:
+		}
+		now := time.Now()
+		if early := last.Add(interval).Sub(now); early > 0 {
+			// A frame stamped ahead of this clock, or a wake-up another
+			// stream asked for: wait for the timer (not re-arming the tap,
+			// so that such frames cannot wake the stream per batch).
+			timer.Reset(early)
+			continue
+		}
+		last = now
+		tap.arm(now.Add(interval).UnixNano())
+		timer.Reset(idleInterval)
+		if c.hist.seqNow() != seq {
+			smp, st, drops, n := c.hist.latest()
+			seq = n
+			add("status", statusEvent{Sample: smp, Status: st, Drops: drops})
+		}
+		var rows int
+		trace, rows = v.appendTrace(trace[:0], now, all)
+		all = false
+		if rows > 0 {
+			buf = appendEvent(buf, "trace", trace)
+		}
+		if !flush() {
+			return
 		}
 	}
 }

@@ -50,6 +50,18 @@ type Tap struct {
 	nused atomic.Uint32
 	srcs  [maxSources]source
 
+	// The event streams read the tap right after the forwarding path has
+	// run rather than on a timer of their own: a stream that wants its
+	// next read at time T stores T in due, and the first batch received at
+	// or after T (by its first frame's receive time) clears due and sends
+	// on wake, so that the stream runs when the receiving goroutine
+	// blocks again, with no timer waking the process in between (each
+	// wake-up of an idle process costs more than a read of the tap).
+	// Streams keep a timer for when no frame comes. Observe pays one
+	// atomic load per batch for this.
+	due  atomic.Int64
+	wake chan struct{} // capacity 1; nil in taps made with new(Tap)
+
 	adjMu     sync.Mutex // serialises adjust
 	adjAt     time.Time
 	adjFrames [maxSources]uint64
@@ -90,6 +102,21 @@ const (
 	retuneWindow  = 10 * time.Millisecond
 )
 
+// newTap returns a tap whose Observe wakes a stream that armed it.
+func newTap() *Tap { return &Tap{wake: make(chan struct{}, 1)} }
+
+// arm asks for a send on t.wake when a batch received at or after at
+// (Unix nanoseconds) arrives; with several streams, the earliest time
+// asked for wins, and the one stream that takes the wake-up.
+func (t *Tap) arm(at int64) {
+	for {
+		d := t.due.Load()
+		if d != 0 && d <= at || t.due.CompareAndSwap(d, at) {
+			return
+		}
+	}
+}
+
 // traceKey packs what identifies a trace row; it is never 0 since every
 // frame type is at least 1.
 func traceKey(f *frame.Frame) uint64 {
@@ -106,6 +133,12 @@ func keyParts(k uint64) (src uint16, typ frame.Type, addr uint8, id uint32) {
 func (t *Tap) Observe(frames []frame.Frame) {
 	if len(frames) == 0 {
 		return
+	}
+	if d := t.due.Load(); d != 0 && frames[0].Time >= d && t.due.CompareAndSwap(d, 0) {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
 	}
 	src := &t.srcs[frames[0].Source%maxSources]
 	d := src.delivered.Add(uint64(len(frames))<<batchBits | 1)
