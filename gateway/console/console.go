@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -160,7 +159,7 @@ func (c *Console) attach() *Tap {
 	defer c.mu.Unlock()
 	c.clients++
 	if c.tap == nil {
-		c.tap = new(Tap)
+		c.tap = newTap()
 		c.g.SetTap(c.tap)
 	}
 	return c.tap
@@ -204,7 +203,8 @@ type statusEvent struct {
 	Drops  []Drop         `json:"drops"`
 }
 
-// traceEvent carries the trace rows that changed.
+// traceEvent carries the trace rows that changed. It documents the JSON
+// that traceView.appendTrace writes; the tests decode events into it.
 type traceEvent struct {
 	Rows     []Row  `json:"rows"`
 	Overflow uint64 `json:"overflow,omitempty"`
@@ -232,41 +232,80 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	if interval < 100*time.Millisecond {
 		interval = 100 * time.Millisecond // never more than 10 Hz
 	}
-	send := func(event string, v any) bool {
+	// Every tick's events are written into buf, reused, and reach the
+	// connection in one write.
+	var buf []byte
+	add := func(event string, v any) {
 		b, err := json.Marshal(v)
 		if err != nil {
 			c.log.Debug("console event", "err", err)
+			return
+		}
+		buf = appendEvent(buf, event, b)
+	}
+	flush := func() bool {
+		if len(buf) == 0 {
 			return true
 		}
-		if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
+		_, err := w.Write(buf)
+		buf = buf[:0]
+		return err == nil && rc.Flush() == nil
 	}
-	if !send("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval), Send: c.sendEndpoints()}) {
+	add("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval), Send: c.sendEndpoints()})
+	if !flush() {
 		return
 	}
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	// A read is due every interval: the tap wakes the stream with the
+	// first batch received after that (see Tap.arm); with no frames, the
+	// timer wakes it every idleInterval.
+	timer := time.NewTimer(interval)
+	defer timer.Stop()
+	idleInterval := interval * 5 / 2
 	all := true
+	var trace []byte
+	last := time.Now()
+	tap.arm(last.Add(interval).UnixNano())
 	for {
 		select {
 		case <-r.Context().Done():
 			return
-		case now := <-tick.C:
-			if smp, st, drops, n := c.hist.latest(); n != seq {
-				seq = n
-				if !send("status", statusEvent{Sample: smp, Status: st, Drops: drops}) {
-					return
-				}
-			}
-			rows := v.changed(now, all)
-			all = false
-			if len(rows) > 0 {
-				if !send("trace", traceEvent{Rows: rows, Overflow: tap.Overflow(), T: now.UnixMilli()}) {
-					return
-				}
-			}
+		case <-tap.wake:
+		case <-timer.C:
+		}
+		now := time.Now()
+		if early := last.Add(interval).Sub(now); early > 0 {
+			// A frame stamped ahead of this clock, or a wake-up another
+			// stream asked for: wait for the timer (not re-arming the tap,
+			// so that such frames cannot wake the stream per batch).
+			timer.Reset(early)
+			continue
+		}
+		last = now
+		tap.arm(now.Add(interval).UnixNano())
+		timer.Reset(idleInterval)
+		if c.hist.seqNow() != seq {
+			smp, st, drops, n := c.hist.latest()
+			seq = n
+			add("status", statusEvent{Sample: smp, Status: st, Drops: drops})
+		}
+		var rows int
+		trace, rows = v.appendTrace(trace[:0], now, all)
+		all = false
+		if rows > 0 {
+			buf = appendEvent(buf, "trace", trace)
+		}
+		if !flush() {
+			return
 		}
 	}
+}
+
+// appendEvent appends a Server-Sent Event named event whose data is the
+// single-line data.
+func appendEvent(b []byte, event string, data []byte) []byte {
+	b = append(b, "event: "...)
+	b = append(b, event...)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
 }

@@ -52,6 +52,19 @@ type fgProc struct {
 // vcan1 (endpoint b) in user space and waits for its admin port.
 func startFieldgate(t testing.TB) *fgProc {
 	t.Helper()
+	return startFieldgateWith(t, `endpoints:
+  a: {kind: can, interface: vcan0}
+  b: {kind: can, interface: vcan1}
+routes:
+  - {name: fwd, from: [a], to: [b], offload: never}
+`)
+}
+
+// startFieldgateWith starts `fieldgate run` with the console (loopback
+// admin port, the test DBC) and body's endpoints and routes (one route, in
+// user space), and waits for its admin port.
+func startFieldgateWith(t testing.TB, body string) *fgProc {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -64,13 +77,7 @@ func startFieldgate(t testing.TB) *fgProc {
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "console-rig.yaml")
-	yaml := fmt.Sprintf(`admin: {listen: %q, console: {dbc: %q}}
-endpoints:
-  a: {kind: can, interface: vcan0}
-  b: {kind: can, interface: vcan1}
-routes:
-  - {name: fwd, from: [a], to: [b], offload: never}
-`, admin, dbc)
+	yaml := fmt.Sprintf("admin: {listen: %q, console: {dbc: %q}}\n", admin, dbc) + body
 	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +231,9 @@ type stream struct {
 	hello  chan struct{}
 	traces atomic.Int64
 	rows   chan []Row // the rows of every trace event, when read by the test
+	// status has the status events (the Overview's data), when read by
+	// the test.
+	status chan statusEvent
 	close  func()
 	done   chan error
 }
@@ -231,6 +241,12 @@ type stream struct {
 // openStream connects to /console/events and returns once the hello
 // event came: the console has installed its tap then.
 func openStream(t testing.TB, base string, keepRows bool) *stream {
+	return openStreamStatus(t, base, keepRows, false)
+}
+
+// openStreamStatus is openStream also passing the status events on, when
+// keepStatus is set.
+func openStreamStatus(t testing.TB, base string, keepRows, keepStatus bool) *stream {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "GET", base+pathEvents, nil)
@@ -244,7 +260,7 @@ func openStream(t testing.TB, base string, keepRows bool) *stream {
 		resp.Body.Close()
 		t.Fatalf("GET %s: %s, Content-Type %q", pathEvents, resp.Status, resp.Header.Get("Content-Type"))
 	}
-	s := &stream{hello: make(chan struct{}), rows: make(chan []Row, 4096), done: make(chan error, 1)}
+	s := &stream{hello: make(chan struct{}), rows: make(chan []Row, 4096), status: make(chan statusEvent, 1024), done: make(chan error, 1)}
 	s.close = func() { cancel(); resp.Body.Close() }
 	go func() {
 		sc := bufio.NewScanner(resp.Body)
@@ -259,6 +275,16 @@ func openStream(t testing.TB, base string, keepRows bool) *stream {
 				switch name {
 				case "hello":
 					close(s.hello)
+				case "status":
+					if !keepStatus {
+						break
+					}
+					var se statusEvent
+					if err := json.Unmarshal([]byte(line[6:]), &se); err != nil {
+						s.done <- fmt.Errorf("status event %q: %w", line, err)
+						return
+					}
+					s.status <- se
 				case "trace":
 					var te traceEvent
 					if err := json.Unmarshal([]byte(line[6:]), &te); err != nil {

@@ -174,6 +174,13 @@ func (h *history) snapshot() ([]sample, gateway.Status, []Drop, uint64) {
 	return out, h.status, h.dropList(), h.seq
 }
 
+// seqNow returns the number of samples taken.
+func (h *history) seqNow() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.seq
+}
+
 // latest returns the last sample, the status it came from and the drops.
 func (h *history) latest() (sample, gateway.Status, []Drop, uint64) {
 	h.mu.Lock()

@@ -50,6 +50,18 @@ type Tap struct {
 	nused atomic.Uint32
 	srcs  [maxSources]source
 
+	// The event streams read the tap right after the forwarding path has
+	// run rather than on a timer of their own: a stream that wants its
+	// next read at time T stores T in due, and the first batch received at
+	// or after T (by its first frame's receive time) clears due and sends
+	// on wake, so that the stream runs when the receiving goroutine
+	// blocks again, with no timer waking the process in between (each
+	// wake-up of an idle process costs more than a read of the tap).
+	// Streams keep a timer for when no frame comes. Observe pays one
+	// atomic load per batch for this.
+	due  atomic.Int64
+	wake chan struct{} // capacity 1; nil in taps made with new(Tap)
+
 	adjMu     sync.Mutex // serialises adjust
 	adjAt     time.Time
 	adjFrames [maxSources]uint64
@@ -68,15 +80,20 @@ var traceBudget = 20000.0
 
 // source is what the tap knows of one source endpoint.
 type source struct {
-	batches atomic.Uint64 // batches delivered
-	frames  atomic.Uint64 // frames delivered, traced or not
-	every   atomic.Uint64 // trace one batch in every (0 or 1: all)
+	// delivered counts the batches delivered (low batchBits bits, modulo
+	// 2^batchBits) and the frames, traced or not (the bits above): one
+	// atomic add per batch for both.
+	delivered atomic.Uint64
+	every     atomic.Uint64 // trace one batch in every (0 or 1: all)
 	// The writers' own rate window (retune), so that a burst is sampled
 	// at once rather than at the reader's next adjust.
 	winAt     atomic.Int64 // frame time the window started
 	winFrames atomic.Uint64
-	_         [24]byte // one cache line each
+	_         [32]byte // one cache line each
 }
+
+// batchBits is the width of source.delivered's batch count.
+const batchBits = 20
 
 // retuneBatches is how often (in batches) a source's writer checks its
 // rate, and retuneWindow the shortest window it rates.
@@ -84,6 +101,21 @@ const (
 	retuneBatches = 64
 	retuneWindow  = 10 * time.Millisecond
 )
+
+// newTap returns a tap whose Observe wakes a stream that armed it.
+func newTap() *Tap { return &Tap{wake: make(chan struct{}, 1)} }
+
+// arm asks for a send on t.wake when a batch received at or after at
+// (Unix nanoseconds) arrives; with several streams, the earliest time
+// asked for wins, and the one stream that takes the wake-up.
+func (t *Tap) arm(at int64) {
+	for {
+		d := t.due.Load()
+		if d != 0 && d <= at || t.due.CompareAndSwap(d, at) {
+			return
+		}
+	}
+}
 
 // traceKey packs what identifies a trace row; it is never 0 since every
 // frame type is at least 1.
@@ -102,9 +134,15 @@ func (t *Tap) Observe(frames []frame.Frame) {
 	if len(frames) == 0 {
 		return
 	}
+	if d := t.due.Load(); d != 0 && frames[0].Time >= d && t.due.CompareAndSwap(d, 0) {
+		select {
+		case t.wake <- struct{}{}:
+		default:
+		}
+	}
 	src := &t.srcs[frames[0].Source%maxSources]
-	b := src.batches.Add(1)
-	nf := src.frames.Add(uint64(len(frames)))
+	d := src.delivered.Add(uint64(len(frames))<<batchBits | 1)
+	b, nf := d&(1<<batchBits-1), d>>batchBits
 	if b%retuneBatches == 0 {
 		src.retune(frames[0].Time, nf)
 	}
@@ -271,7 +309,7 @@ func (t *Tap) adjust(now time.Time) {
 	t.adjAt = now
 	for i := range t.srcs {
 		s := &t.srcs[i]
-		n := s.frames.Load()
+		n := s.delivered.Load() >> batchBits
 		d := n - t.adjFrames[i]
 		t.adjFrames[i] = n
 		if first || d == 0 && s.every.Load() <= 1 {

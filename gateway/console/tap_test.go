@@ -293,3 +293,57 @@ func TestTapClaimedListsEverySlot(t *testing.T) {
 		t.Fatalf("%d slots in use (want 1000: 500 IDs × 2 sources), %d listed", inUse, len(seen))
 	}
 }
+
+// TestTapWakesArmedStream: an armed tap sends one wake-up, with the first
+// batch received at or after the time asked for, and none before that or
+// after it until armed again; the earliest of two times asked for wins;
+// and Observe allocates nothing while doing so.
+func TestTapWakesArmedStream(t *testing.T) {
+	tap := newTap()
+	batch := []frame.Frame{{Type: frame.CAN, ID: 0x100, Len: 1, Time: 1000}}
+	woken := func() bool {
+		select {
+		case <-tap.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	tap.Observe(batch)
+	if woken() {
+		t.Fatal("woken without being armed")
+	}
+	tap.arm(2000)
+	tap.arm(3000) // later: the earlier time stays
+	batch[0].Time = 1999
+	tap.Observe(batch)
+	if woken() {
+		t.Fatal("woken by a frame before the time asked for")
+	}
+	batch[0].Time = 2000
+	tap.Observe(batch)
+	if !woken() {
+		t.Fatal("not woken by the first frame at the time asked for")
+	}
+	batch[0].Time = 2500
+	tap.Observe(batch)
+	if woken() {
+		t.Fatal("woken twice for one arm")
+	}
+	tap.arm(5000)
+	tap.arm(4000) // earlier: wins
+	batch[0].Time = 4000
+	tap.Observe(batch)
+	if !woken() {
+		t.Fatal("the earlier time asked for did not win")
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		tap.arm(batch[0].Time)
+		tap.Observe(batch)
+		batch[0].Time++
+		woken()
+	})
+	if allocs != 0 {
+		t.Fatalf("%v allocations per armed batch", allocs)
+	}
+}
