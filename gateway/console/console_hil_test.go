@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -230,7 +232,9 @@ func (s *rawSock) drain(f func(id uint32, data []byte)) (overflow uint32, err er
 type stream struct {
 	hello  chan struct{}
 	traces atomic.Int64
-	rows   chan []Row // the rows of every trace event, when read by the test
+	// reads counts the reads of the connection that returned bytes.
+	reads atomic.Int64
+	rows  chan []Row // the rows of every trace event, when read by the test
 	// status has the status events (the Overview's data), when read by
 	// the test.
 	status chan statusEvent
@@ -238,68 +242,69 @@ type stream struct {
 	done   chan error
 }
 
+// readerKind is how the test process reads an event stream.
+type readerKind int
+
+const (
+	// perEvent reads through net/http's client: a goroutine blocked in the
+	// body's Read, woken by the runtime's poller for every event the
+	// console writes (a browser on this machine would do the same).
+	perEvent readerKind = iota
+	// bulk reads the connection's bytes once every bulkEvery with a
+	// non-blocking recv on a socket the runtime's poller does not watch,
+	// into a 4 MiB receive buffer: events arriving wake nothing in this
+	// process, as with a browser on another machine.
+	bulk
+)
+
+// bulkEvery is the bulk reader's period.
+const bulkEvery = time.Second
+
+func (k readerKind) String() string {
+	if k == bulk {
+		return "bulk"
+	}
+	return "per-event"
+}
+
 // openStream connects to /console/events and returns once the hello
 // event came: the console has installed its tap then.
 func openStream(t testing.TB, base string, keepRows bool) *stream {
-	return openStreamStatus(t, base, keepRows, false)
+	return openStreamWith(t, base, perEvent, keepRows, false)
 }
 
 // openStreamStatus is openStream also passing the status events on, when
 // keepStatus is set.
 func openStreamStatus(t testing.TB, base string, keepRows, keepStatus bool) *stream {
+	return openStreamWith(t, base, perEvent, keepRows, keepStatus)
+}
+
+// openStreamWith is openStream reading the stream the reader's way.
+func openStreamWith(t testing.TB, base string, reader readerKind, keepRows, keepStatus bool) *stream {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+pathEvents, nil)
-	resp, err := http.DefaultClient.Do(req)
+	s := &stream{hello: make(chan struct{}), rows: make(chan []Row, 4096), status: make(chan statusEvent, 1024), done: make(chan error, 1)}
+	var resp *http.Response
+	var err error
+	if reader == bulk {
+		resp, s.close, err = bulkGet(base+pathEvents, &s.reads)
+	} else {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", base+pathEvents, nil)
+		resp, err = http.DefaultClient.Do(req)
+		if err == nil {
+			s.close = func() { cancel(); resp.Body.Close() }
+		} else {
+			cancel()
+		}
+	}
 	if err != nil {
-		cancel()
 		t.Fatal(err)
 	}
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
-		cancel()
-		resp.Body.Close()
-		t.Fatalf("GET %s: %s, Content-Type %q", pathEvents, resp.Status, resp.Header.Get("Content-Type"))
+		s.close()
+		t.Fatalf("GET %s (%s reader): %s, Content-Type %q", pathEvents, reader, resp.Status, resp.Header.Get("Content-Type"))
 	}
-	s := &stream{hello: make(chan struct{}), rows: make(chan []Row, 4096), status: make(chan statusEvent, 1024), done: make(chan error, 1)}
-	s.close = func() { cancel(); resp.Body.Close() }
-	go func() {
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 16<<20)
-		name := ""
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "event: "):
-				name = line[7:]
-			case strings.HasPrefix(line, "data: "):
-				switch name {
-				case "hello":
-					close(s.hello)
-				case "status":
-					if !keepStatus {
-						break
-					}
-					var se statusEvent
-					if err := json.Unmarshal([]byte(line[6:]), &se); err != nil {
-						s.done <- fmt.Errorf("status event %q: %w", line, err)
-						return
-					}
-					s.status <- se
-				case "trace":
-					var te traceEvent
-					if err := json.Unmarshal([]byte(line[6:]), &te); err != nil {
-						s.done <- fmt.Errorf("trace event %q: %w", line, err)
-						return
-					}
-					s.traces.Add(1)
-					if keepRows {
-						s.rows <- te.Rows
-					}
-				}
-			}
-		}
-		s.done <- sc.Err()
-	}()
+	go s.parse(resp.Body, keepRows, keepStatus)
 	select {
 	case <-s.hello:
 	case err := <-s.done:
@@ -312,15 +317,140 @@ func openStreamStatus(t testing.TB, base string, keepRows, keepStatus bool) *str
 	return s
 }
 
+// parse reads the events of body, every one parsed as a browser does.
+func (s *stream) parse(body io.Reader, keepRows, keepStatus bool) {
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	name := ""
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			switch name {
+			case "hello":
+				close(s.hello)
+			case "status":
+				if !keepStatus {
+					break
+				}
+				var se statusEvent
+				if err := json.Unmarshal([]byte(line[6:]), &se); err != nil {
+					s.done <- fmt.Errorf("status event %q: %w", line, err)
+					return
+				}
+				s.status <- se
+			case "trace":
+				var te traceEvent
+				if err := json.Unmarshal([]byte(line[6:]), &te); err != nil {
+					s.done <- fmt.Errorf("trace event %q: %w", line, err)
+					return
+				}
+				s.traces.Add(1)
+				if keepRows {
+					s.rows <- te.Rows
+				}
+			}
+		}
+	}
+	s.done <- sc.Err()
+}
+
+// bulkGet sends GET url (http://127.0.0.1:PORT/...) on a TCP socket the
+// runtime's poller does not watch, with a 4 MiB receive buffer, and reads
+// what arrived every bulkEvery with non-blocking recvs until none is left,
+// passing it through a pipe to the returned response (its header and body
+// parsed by net/http). close stops the reads and closes the socket.
+func bulkGet(url string, reads *atomic.Int64) (resp *http.Response, closeFn func(), err error) {
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	addr, err := net.ResolveTCPAddr("tcp4", req.URL.Host)
+	if err != nil {
+		return nil, nil, err
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bulk reader: socket: %w", err)
+	}
+	sa := &unix.SockaddrInet4{Port: addr.Port}
+	copy(sa.Addr[:], addr.IP.To4())
+	head := fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nAccept: text/event-stream\r\n\r\n", req.URL.RequestURI(), req.URL.Host)
+	if err := errors.Join(
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20),
+		unix.Connect(fd, sa)); err != nil {
+		unix.Close(fd)
+		return nil, nil, fmt.Errorf("bulk reader: %s: %w", addr, err)
+	}
+	if n, err := unix.Write(fd, []byte(head)); err != nil || n != len(head) {
+		unix.Close(fd)
+		return nil, nil, fmt.Errorf("bulk reader: writing the request: %d of %d bytes: %v", n, len(head), err)
+	}
+	pr, pw := io.Pipe()
+	stop := make(chan struct{})
+	go func() {
+		defer unix.Close(fd)
+		buf := make([]byte, 4<<20)
+		for {
+			n := 0
+			for n < len(buf) {
+				m, _, err := unix.Recvfrom(fd, buf[n:], unix.MSG_DONTWAIT)
+				if err == unix.EINTR {
+					continue
+				}
+				if err == unix.EAGAIN {
+					break
+				}
+				if err != nil || m == 0 {
+					pw.Write(buf[:n])
+					pw.CloseWithError(err) // nil: io.EOF
+					return
+				}
+				n += m
+			}
+			if n > 0 {
+				reads.Add(1)
+				if _, err := pw.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			select {
+			case <-stop:
+				pw.CloseWithError(errors.New("bulk reader closed"))
+				return
+			case <-time.After(bulkEvery):
+			}
+		}
+	}()
+	var once sync.Once
+	closeFn = func() { once.Do(func() { close(stop); pr.Close() }) }
+	resp, err = http.ReadResponse(bufio.NewReader(pr), req)
+	if err != nil {
+		closeFn()
+		return nil, nil, fmt.Errorf("bulk reader: %w", err)
+	}
+	return resp, closeFn, nil
+}
+
 // TestHILConsoleTrace: with the console open (an event stream connected),
 // fieldgate forwards every frame sent on vcan0 (cansend and a cangen run)
 // to vcan1 unchanged and in order, and the trace rows of the stream show
 // each ID with its count, its last data as seen on vcan0 and the signals
 // of the DBC.
+// It runs once with each reader of the stream (per-event and bulk, see
+// readerKind).
 func TestHILConsoleTrace(t *testing.T) {
+	for _, reader := range []readerKind{perEvent, bulk} {
+		t.Run(reader.String(), func(t *testing.T) { testHILConsoleTrace(t, reader) })
+	}
+}
+
+func testHILConsoleTrace(t *testing.T, reader readerKind) {
 	fg := startFieldgate(t)
 	in, out := openRaw(t, "vcan0", 8<<20), openRaw(t, "vcan1", 8<<20)
-	s := openStream(t, fg.base, true)
+	s := openStreamWith(t, fg.base, reader, true, false)
 	defer s.close()
 
 	const n = 2000
@@ -458,6 +588,7 @@ type conPhase struct {
 	lost   int
 	rate   float64 // frames/s the BCM job achieved
 	traces int64   // trace events the stream read (open phases)
+	reads  int64   // the stream's reads that returned bytes (bulk reader)
 	// idle is fieldgate's CPU time over one second with no frames, just
 	// before the job: what the open console costs per second by itself.
 	idle time.Duration
@@ -468,31 +599,49 @@ type conPhase struct {
 // a CAN_BCM TX_SETUP job on vcan0 sends -fg.conframes frames at
 // -fg.conival (8 IDs 0x120..0x127 whose data changes with every frame; 0x123
 // is decoded by the DBC), so that no user-space load generator shares the
-// vCPU. Each round runs three phases in the same gateway process: console
-// closed, console open (an event stream connected from this process and
-// every event parsed, as a browser does: the tap installed, the trace
-// streaming at 10 Hz), closed again. The figure is fieldgate's CPU time
-// (/proc/PID/task/*/schedstat) per frame sent, from before the job to
-// 500 ms after its last frame; lost = frames sent − frames of the phase
-// received on vcan1, read by a raw socket after the phase, and must be 0.
-// open/closed is open over the mean of the round's two closed phases;
-// closed2/closed, the same closed phase run twice, is the noise. Each phase
-// also measures fieldgate's CPU time over one second with no frames just
-// before its job (idle): the open console's cost per second by itself.
+// vCPU. Each round runs five phases in the same gateway process: console
+// closed, open, closed, open, closed. In the open phases an event stream
+// is connected from this process and every event parsed, as a browser
+// does (the tap installed, the trace streaming at 10 Hz), once by each
+// reader: per-event (net/http's client, woken for every event) and bulk
+// (the bytes read once a second without the poller: see readerKind); the
+// round's first open phase is per-event in odd rounds and bulk in even
+// ones. The figure is fieldgate's CPU time (/proc/PID/task/*/schedstat)
+// per frame sent, from before the job to 500 ms after its last frame;
+// lost = frames sent − frames of the phase received on vcan1, read by a
+// raw socket after the phase, and must be 0. open/closed is an open
+// phase over the mean of the closed phases either side of it; the noise
+// is the middle closed phase over the mean of the first and last. Each
+// phase also measures fieldgate's CPU time over one second with no frames
+// just before its job (idle): the open console's cost per second by
+// itself.
 func BenchmarkHILConsoleForwarding(b *testing.B) {
 	if *conRounds < 1 || *conFrames < 1 || *conFrames > 1<<20 || *conIval < 10*time.Microsecond {
 		b.Fatalf("-fg.conrounds %d, -fg.conframes %d, -fg.conival %v: want ≥ 1 round, 1..2^20 frames, ≥ 10µs", *conRounds, *conFrames, *conIval)
 	}
 	fg := startFieldgate(b)
 	time.Sleep(time.Second) // start-up work (the first samples, GC)
-	var closed, open, again []conPhase
+	type round struct {
+		closed [3]conPhase
+		open   [2]conPhase // by readerKind: per-event, bulk
+		// ratio is each reader's open phase over its neighbours' mean.
+		ratio [2]float64
+		noise float64
+	}
+	var rounds []round
 	tag := byte(0)
-	for round := range *conRounds {
-		for i, ph := range []*[]conPhase{&closed, &open, &again} {
+	for r := range *conRounds {
+		var rd round
+		order := [2]readerKind{perEvent, bulk}
+		if r%2 == 1 {
+			order = [2]readerKind{bulk, perEvent}
+		}
+		for i := range 5 {
 			tag++
 			var s *stream
-			if i == 1 {
-				s = openStream(b, fg.base, false)
+			reader := order[min(i/2, 1)]
+			if i%2 == 1 {
+				s = openStreamWith(b, fg.base, reader, false, false)
 			}
 			time.Sleep(time.Second) // the previous stream's detach; the same pause in every phase
 			idle0 := fg.cpu()
@@ -501,26 +650,38 @@ func BenchmarkHILConsoleForwarding(b *testing.B) {
 			p := conRun(b, fg, tag)
 			p.idle = idle
 			if s != nil {
-				p.traces = s.traces.Load()
+				p.traces, p.reads = s.traces.Load(), s.reads.Load()
 				s.close()
 				if p.traces == 0 {
-					b.Fatalf("round %d: the console streamed no trace event while open", round+1)
+					b.Fatalf("round %d: the console streamed no trace event to the %s reader", r+1, reader)
 				}
+				rd.open[reader] = p
+			} else {
+				rd.closed[i/2] = p
 			}
-			*ph = append(*ph, p)
 		}
-		c, o, a := closed[round], open[round], again[round]
-		b.Logf("round %d: CPU/frame closed %.1f µs, open %.1f µs (%d trace events), closed again %.1f µs; open/closed %.3f, closed2/closed %.3f; lost %d/%d/%d; %.0f/%.0f/%.0f frames/s; idle CPU %.1f/%.1f/%.1f ms/s",
-			round+1, us(c.cpu), us(o.cpu), o.traces, us(a.cpu), 2*us(o.cpu)/(us(c.cpu)+us(a.cpu)), us(a.cpu)/us(c.cpu), c.lost, o.lost, a.lost, c.rate, o.rate, a.rate,
-			ms(c.idle), ms(o.idle), ms(a.idle))
+		c := rd.closed
+		rd.ratio[order[0]] = 2 * us(rd.open[order[0]].cpu) / (us(c[0].cpu) + us(c[1].cpu))
+		rd.ratio[order[1]] = 2 * us(rd.open[order[1]].cpu) / (us(c[1].cpu) + us(c[2].cpu))
+		rd.noise = 2 * us(c[1].cpu) / (us(c[0].cpu) + us(c[2].cpu))
+		rounds = append(rounds, rd)
+		o := rd.open
+		b.Logf("round %d (%s first): CPU/frame closed %.1f/%.1f/%.1f µs, open per-event %.1f µs (%d trace events), open bulk %.1f µs (%d trace events in %d reads); open/closed per-event %.3f, bulk %.3f, noise %.3f; lost %d/%d/%d/%d/%d; %.0f–%.0f frames/s; idle CPU closed %.1f/%.1f/%.1f ms/s, per-event %.1f, bulk %.1f",
+			r+1, order[0], us(c[0].cpu), us(c[1].cpu), us(c[2].cpu), us(o[perEvent].cpu), o[perEvent].traces, us(o[bulk].cpu), o[bulk].traces, o[bulk].reads,
+			rd.ratio[perEvent], rd.ratio[bulk], rd.noise,
+			c[0].lost, o[order[0]].lost, c[1].lost, o[order[1]].lost, c[2].lost,
+			min(c[0].rate, c[1].rate, c[2].rate, o[0].rate, o[1].rate), max(c[0].rate, c[1].rate, c[2].rate, o[0].rate, o[1].rate),
+			ms(c[0].idle), ms(c[1].idle), ms(c[2].idle), ms(o[perEvent].idle), ms(o[bulk].idle))
 	}
-	var ratio, noise, cl, op, ag, lost, idleC, idleO []float64
-	for i := range closed {
-		c, o, a := us(closed[i].cpu), us(open[i].cpu), us(again[i].cpu)
-		cl, op, ag = append(cl, c), append(op, o), append(ag, a)
-		idleC, idleO = append(idleC, ms(closed[i].idle), ms(again[i].idle)), append(idleO, ms(open[i].idle))
-		ratio, noise = append(ratio, 2*o/(c+a)), append(noise, a/c)
-		lost = append(lost, float64(closed[i].lost+open[i].lost+again[i].lost))
+	var cl, opE, opB, ratioE, ratioB, noise, lost, idleC, idleE, idleB []float64
+	for _, rd := range rounds {
+		for _, c := range rd.closed {
+			cl, idleC = append(cl, us(c.cpu)), append(idleC, ms(c.idle))
+		}
+		opE, opB = append(opE, us(rd.open[perEvent].cpu)), append(opB, us(rd.open[bulk].cpu))
+		idleE, idleB = append(idleE, ms(rd.open[perEvent].idle)), append(idleB, ms(rd.open[bulk].idle))
+		ratioE, ratioB, noise = append(ratioE, rd.ratio[perEvent]), append(ratioB, rd.ratio[bulk]), append(noise, rd.noise)
+		lost = append(lost, float64(rd.closed[0].lost+rd.closed[1].lost+rd.closed[2].lost+rd.open[0].lost+rd.open[1].lost))
 	}
 	st := fg.status(b)
 	var drops []string
@@ -529,13 +690,16 @@ func BenchmarkHILConsoleForwarding(b *testing.B) {
 			drops = append(drops, fmt.Sprintf("%s %v", e.Name, e.Dropped))
 		}
 	}
-	b.Logf("%d rounds of %d frames per phase at a %v BCM interval, median [min, max]: CPU/frame closed %s, open %s, closed again %s; open/closed %s; closed2/closed (noise) %s; lost per round %s; gateway drops %v; idle CPU (no frames) closed %s, open %s",
-		len(closed), *conFrames, *conIval, spreadOf(cl, "%.1f µs"), spreadOf(op, "%.1f µs"), spreadOf(ag, "%.1f µs"),
-		spreadOf(ratio, "%.3f"), spreadOf(noise, "%.3f"), spreadOf(lost, "%.0f"), drops, spreadOf(idleC, "%.1f ms/s"), spreadOf(idleO, "%.1f ms/s"))
+	b.Logf("%d rounds of %d frames per phase at a %v BCM interval, median [min, max]: CPU/frame closed %s, open per-event reader %s, open bulk reader %s; open/closed per-event %s, bulk %s; noise (closed/closed) %s; lost per round %s; gateway drops %v; idle CPU (no frames) closed %s, per-event %s, bulk %s",
+		len(rounds), *conFrames, *conIval, spreadOf(cl, "%.1f µs"), spreadOf(opE, "%.1f µs"), spreadOf(opB, "%.1f µs"),
+		spreadOf(ratioE, "%.3f"), spreadOf(ratioB, "%.3f"), spreadOf(noise, "%.3f"), spreadOf(lost, "%.0f"), drops,
+		spreadOf(idleC, "%.1f ms/s"), spreadOf(idleE, "%.1f ms/s"), spreadOf(idleB, "%.1f ms/s"))
 	b.ReportMetric(median(cl), "cpu-us/frame-closed")
-	b.ReportMetric(median(op), "cpu-us/frame-open")
-	b.ReportMetric(median(ratio), "open/closed")
-	b.ReportMetric(median(noise), "closed2/closed")
+	b.ReportMetric(median(opE), "cpu-us/frame-open-per-event")
+	b.ReportMetric(median(opB), "cpu-us/frame-open-bulk")
+	b.ReportMetric(median(ratioE), "open/closed-per-event")
+	b.ReportMetric(median(ratioB), "open/closed-bulk")
+	b.ReportMetric(median(noise), "closed/closed")
 	if sum(lost) != 0 || len(drops) != 0 {
 		b.Errorf("frames lost: %v per round, gateway drops %v", lost, drops)
 	}
