@@ -243,13 +243,26 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 		}
 		buf = appendEvent(buf, event, b)
 	}
+	ctx := r.Context()
+	write := func(b []byte) bool {
+		_, err := w.Write(b)
+		return err == nil && rc.Flush() == nil
+	}
+	if out, done, closeConn, ok := hijackStream(ctx, w, r); ok {
+		defer closeConn()
+		ctx = done
+		write = func(b []byte) bool {
+			_, err := out.Write(b)
+			return err == nil
+		}
+	}
 	flush := func() bool {
 		if len(buf) == 0 {
 			return true
 		}
-		_, err := w.Write(buf)
+		ok := write(buf)
 		buf = buf[:0]
-		return err == nil && rc.Flush() == nil
+		return ok
 	}
 	add("hello", hello{History: hist, Status: st, Drops: drops, DBC: dbcFile, Hz: float64(time.Second) / float64(interval), Send: c.sendEndpoints()})
 	if !flush() {
@@ -267,7 +280,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	tap.arm(last.Add(interval).UnixNano())
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case <-tap.wake:
 		case <-timer.C:
