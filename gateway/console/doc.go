@@ -31,6 +31,14 @@
 // 250 ms timer wakes it when no frames come. In the emulated rig a 10 Hz
 // timer alone cost about 9 ms of CPU a second, more than the reads.
 //
+// On plain HTTP/1.x a stream takes over its connection (Hijack; the body
+// ends with the connection) and writes each read's events with one
+// non-blocking send(2) made without the runtime's system call bookkeeping
+// (direct_linux.go), falling back to the poller when the socket is full:
+// on a slow single CPU an ordinary write that wakes the reader outlasts a
+// sysmon tick and hands the only P to another thread. Over TLS or HTTP/2
+// the stream keeps net/http's writer.
+//
 // Updates reach the browser as Server-Sent Events (text/event-stream,
 // standard library only): one-way, through proxies, reconnecting by
 // itself, which is all a read-only view needs; WebSocket would need a
