@@ -2,6 +2,7 @@ package console
 
 import (
 	"bufio"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -10,34 +11,40 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/config"
 )
 
-// TestEventStreamPlainAndTLS: over plain HTTP/1.1 the stream takes over
+// TestEventStreamPlainAndTLS: over plain HTTP/1.1 (the admin server, and
+// the console alone) the stream takes over
 // the connection (its body ends with the connection, not chunked: the
 // direct writes), over TLS (HTTP/1.1 and HTTP/2) it keeps net/http's
 // writer; either way its events arrive, with the console's headers, and
 // closing it removes the tap.
 func TestEventStreamPlainAndTLS(t *testing.T) {
-	for _, mode := range []string{"plain", "tls-http1", "tls-http2"} {
+	for _, mode := range []string{"admin", "plain", "tls-http1", "tls-http2"} {
 		t.Run(mode, func(t *testing.T) {
 			r := startRig(t, config.Admin{})
-			srv := httptest.NewUnstartedServer(r.con)
-			srv.EnableHTTP2 = mode == "tls-http2"
-			if mode == "plain" {
-				srv.Start()
-			} else {
-				srv.StartTLS()
+			url, client := r.base+pathEvents, http.DefaultClient // the admin server of fieldgate run
+			if mode != "admin" {
+				srv := httptest.NewUnstartedServer(r.con)
+				srv.EnableHTTP2 = mode == "tls-http2"
+				if mode == "plain" {
+					srv.Start()
+				} else {
+					srv.StartTLS()
+				}
+				defer srv.Close()
+				url, client = srv.URL+pathEvents, srv.Client()
 			}
-			defer srv.Close()
-			resp, err := srv.Client().Get(srv.URL + pathEvents)
+			plain := mode == "admin" || mode == "plain"
+			resp, err := client.Get(url)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" ||
 				resp.Header.Get("X-Content-Type-Options") != "nosniff" || resp.Header.Get("Cache-Control") != "no-store" ||
-				(resp.TLS != nil) != (mode != "plain") || (resp.ProtoMajor == 2) != (mode == "tls-http2") {
+				(resp.TLS != nil) == plain || (resp.ProtoMajor == 2) != (mode == "tls-http2") {
 				t.Fatalf("GET %s: %s %s, header %v, TLS %v", pathEvents, resp.Proto, resp.Status, resp.Header, resp.TLS != nil)
 			}
-			if hijacked := resp.Close && len(resp.TransferEncoding) == 0; hijacked != (mode == "plain") {
+			if hijacked := resp.Close && len(resp.TransferEncoding) == 0; hijacked != plain {
 				t.Errorf("%s: Connection: close %v, Transfer-Encoding %v: want the connection taken over only on plain HTTP", mode, resp.Close, resp.TransferEncoding)
 			}
 			names := make(chan string, 64)
