@@ -141,9 +141,12 @@ func (c cnPair) stop() { c.a.stop(); c.b.stop() }
 
 func (c cnPair) cpu(tb testing.TB) time.Duration { return onCPU(tb, c.a.pid()) + onCPU(tb, c.b.pid()) }
 
-// interopFrames are n classic frames of every length 0..8, standard and
-// extended identifiers, with payloads that tell them apart.
+// interopFrames are n frames with payloads that tell them apart: classic
+// frames of every length 0..8, standard and extended identifiers, every
+// 10th a CAN FD frame (lengths 12..64, BRS on every other), every 25th a
+// remote request.
 func interopFrames(n int, base uint32) []can.FDFrame {
+	fdLens := []uint8{12, 16, 20, 24, 32, 48, 64}
 	fs := make([]can.FDFrame, n)
 	for i := range fs {
 		f := &fs[i]
@@ -152,6 +155,16 @@ func interopFrames(n int, base uint32) []can.FDFrame {
 			f.Extended, f.ID = true, 0x1ABC0000|base<<4|uint32(i&0xF)
 		} else {
 			f.ID = base | uint32(i&0xFF)
+		}
+		switch {
+		case i%10 == 9:
+			f.Len, f.Flags = fdLens[(i/10)%len(fdLens)], can.FDF
+			if i%20 == 19 {
+				f.Flags |= can.BRS
+			}
+		case i%25 == 24:
+			f.Remote = true
+			continue
 		}
 		for j := range f.Len {
 			f.Data[j] = byte(i*7 + int(j)*31 + int(base))
@@ -195,7 +208,8 @@ func sendRecv(t *testing.T, tx, rx *can.RawConn, fs []can.FDFrame, match func(*c
 // sameFrame compares what crosses the wire: identifier and its flags,
 // length, FD flags and payload.
 func sameFrame(a, b *can.FDFrame) bool {
-	return a.CANID() == b.CANID() && a.Len == b.Len && a.Flags == b.Flags && bytes.Equal(a.Payload(), b.Payload())
+	return a.CANID() == b.CANID() && a.Len == b.Len && a.IsFD() == b.IsFD() &&
+		a.Flags&(can.BRS|can.ESI) == b.Flags&(can.BRS|can.ESI) && bytes.Equal(a.Payload(), b.Payload())
 }
 
 // TestHILCannelloniInterop: real cannelloni on vcan0 and a fieldgate udp
@@ -211,18 +225,18 @@ func TestHILCannelloniInterop(t *testing.T) {
 	cn := startCannelloni(t, bin, "vcan0", pc, pf, 1000)
 	g := startGW(t, 9440, fmt.Sprintf(`
 endpoints:
-  bus: {kind: can, interface: vcan1}
+  bus: {kind: can, interface: vcan1, fd: true}
   link: {kind: udp, listen: "127.0.0.1:%d", peer: "127.0.0.1:%d"}
 routes:
-  - {name: down, from: [link], to: [bus], allow: ["000:000"]}
+  - {name: down, from: [link], to: [bus], allow: [any]}
   - {name: up, from: [bus], to: [link]}
 `, pf, pc))
-	v0, err := can.ListenRaw("vcan0", &can.RawConfig{RecvBuffer: 1 << 20})
+	v0, err := can.ListenRaw("vcan0", &can.RawConfig{FD: true, RecvBuffer: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer v0.Close()
-	v1, err := can.ListenRaw("vcan1", &can.RawConfig{RecvBuffer: 1 << 20})
+	v1, err := can.ListenRaw("vcan1", &can.RawConfig{FD: true, RecvBuffer: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,8 +272,8 @@ routes:
 		for i := range fs {
 			if !sameFrame(&fs[i], &got[i]) {
 				if bad < 5 {
-					t.Errorf("%s: frame %d: sent %08x [%d] % x, got %08x [%d] % x", d.name, i,
-						fs[i].CANID(), fs[i].Len, fs[i].Payload(), got[i].CANID(), got[i].Len, got[i].Payload())
+					t.Errorf("%s: frame %d: sent %08x [%d] flags %x % x, got %08x [%d] flags %x % x", d.name, i,
+						fs[i].CANID(), fs[i].Len, fs[i].Flags, fs[i].Payload(), got[i].CANID(), got[i].Len, got[i].Flags, got[i].Payload())
 				}
 				bad++
 			}
@@ -268,7 +282,7 @@ routes:
 	}
 	st := g.settle(t)
 	if d := st.dropped(); d != 0 {
-		t.Errorf("fieldgate counted %d drops: %+v", d, st.endpoint("link"))
+		t.Errorf("fieldgate counted %d drops: %+v", d, st.Endpoints)
 	}
 	cn.stop()
 	log, _ := os.ReadFile(cn.log)
