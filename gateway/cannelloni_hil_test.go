@@ -442,7 +442,7 @@ func BenchmarkHILCannelloniKernelLoad(b *testing.B) {
 }
 
 var (
-	cnTunnelRates  = flag.String("fg.cnrates", "1000,2000,4000,8000", "BenchmarkHILCannelloniTunnel: the rising ladder of paced rates (frames/s)")
+	cnTunnelRates  = flag.String("fg.cnrates", "1000,2000,4000,6000,8000,12000,16000", "BenchmarkHILCannelloniTunnel: the rising ladder of paced rates (frames/s)")
 	cnTunnelRounds = flag.Int("fg.cnrounds", 5, "BenchmarkHILCannelloniTunnel: rounds")
 )
 
