@@ -45,7 +45,7 @@ type server struct {
 	hsTimeout time.Duration    // handshake_timeout
 
 	mu      sync.RWMutex
-	clients map[*client]struct{}
+	clients []*client // in the order they connected; a slice: Send walks it per batch
 	wg      sync.WaitGroup
 	beacon  *net.UDPConn
 
@@ -54,10 +54,15 @@ type server struct {
 	rtrDrop bool         // rtr: drop
 
 	// sendMu guards the raw-mode encoding of the batch being fanned out,
-	// made once per batch and copied to every raw-mode client.
+	// made once per batch and written to every raw-mode client.
 	sendMu sync.Mutex
 	enc    []byte
 	ends   []int // end of each frame's message in enc
+
+	// direct counts how Send's writes went (tests): batches or their rest
+	// left to a client's writer goroutine (queued), and direct writes the
+	// socket took only in part (partial).
+	direct struct{ queued, partial atomic.Uint64 }
 }
 
 // Client modes.
@@ -82,12 +87,6 @@ var verbs = [...][]string{
 // maxClientBacklog bounds the unsent bytes per client; a client further
 // behind loses frames (counted, reason queue_overflow).
 const maxClientBacklog = 1 << 20
-
-// directIdle is how long a client's connection must have been idle for
-// Send to write to it directly (at once, no goroutine switch); on a busier
-// connection the client's writer goroutine writes, taking whatever piled
-// up meanwhile in one write.
-const directIdle = 500 * time.Microsecond
 
 // keepBuf is the largest output buffer a client keeps between writes; a
 // larger one (a client that fell behind) is released once written.
@@ -116,8 +115,7 @@ type client struct {
 	// wmu serialises writes to c (the writer goroutine, replies, and Send's
 	// writes that do not wait); it is taken before mu, or tried while
 	// holding mu.
-	wmu       sync.Mutex
-	lastWrite atomic.Int64 // when c was last written to (monotonic ns, see now)
+	wmu sync.Mutex
 
 	mu        sync.Mutex
 	mode      int
@@ -151,7 +149,7 @@ var _ endpoint.Transceiver = (*server)(nil)
 
 func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
-	s := &server{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers),
+	s := &server{cfg: cfg, env: e, allow: access.ParsePeers(cfg.AllowPeers),
 		aligned: cfg.Framing != FramingCompact, rtrDrop: cfg.RTR != RTRMessage,
 		slots:     peerlimit.NewSlots(cfg.MaxClients, peerlimit.MaxPerPeer(cfg.MaxClientsPerPeer, cfg.MaxClients)),
 		log:       &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed},
@@ -208,7 +206,7 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 		cl := &client{s: s, c: c, dw: newDirect(c), addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
 			subs: map[uint32]*subscription{}, jobs: map[uint32]*job{}}
 		s.mu.Lock()
-		s.clients[cl] = struct{}{}
+		s.clients = append(s.clients, cl)
 		s.mu.Unlock()
 		s.env.Stats.Peers.Add(1)
 		s.env.Stats.Connects.Add(1)
@@ -277,12 +275,6 @@ func (cl *client) say(msg string) {
 	cl.c.Write([]byte(msg))
 }
 
-// epoch anchors now.
-var epoch = time.Now()
-
-// now is a monotonic clock in nanoseconds.
-func now() int64 { return int64(time.Since(epoch)) }
-
 // writer writes the frame output Send could not write at once: while the
 // client is held after "< ok >" to rawmode, while another write is in
 // progress, or what the socket did not take.
@@ -314,7 +306,6 @@ func (cl *client) writer(ctx context.Context) {
 		buf, cl.out = cl.out, buf[:0]
 		cl.mu.Unlock()
 		if len(buf) > 0 {
-			cl.lastWrite.Store(now())
 			cl.c.SetWriteDeadline(time.Now().Add(stream.WriteTimeout))
 			if _, err := cl.c.Write(buf); err != nil {
 				cl.wmu.Unlock()
@@ -335,21 +326,66 @@ func (cl *client) writer(ctx context.Context) {
 	}
 }
 
-// flushLocked writes cl.out now if the connection has been idle for
-// directIdle, nothing else is writing and the client is not held, as far as
-// the socket takes it without waiting; the rest is left to the writer
-// goroutine. t is now(); cl.mu is held.
-func (cl *client) flushLocked(t int64) {
-	if cl.dw != nil && cl.holdUntil.IsZero() && t-cl.lastWrite.Load() >= int64(directIdle) && cl.wmu.TryLock() {
-		cl.lastWrite.Store(t)
-		n := cl.dw.try(cl.out)
+// canDirectLocked reports whether Send may write to the client itself
+// now, without waiting: a plain TCP connection (dw), no hold after "< ok >"
+// to rawmode, and nothing queued for the writer goroutine. cl.mu is held.
+func (cl *client) canDirectLocked() bool {
+	if cl.dw == nil || len(cl.out) > 0 {
+		return false
+	}
+	if !cl.holdUntil.IsZero() {
+		if time.Now().Before(cl.holdUntil) {
+			return false
+		}
+		cl.holdUntil = time.Time{}
+	}
+	return true
+}
+
+// writeLocked writes p to the client from the caller's goroutine, as far
+// as the socket takes it without waiting, when canDirectLocked and no other
+// write is in progress (wmu is free); whatever is left (all of p
+// otherwise) is queued for the writer goroutine, which is woken only then.
+// So a client that keeps up costs one write system call per batch and no
+// goroutine switch; a slow one falls back to its queue (bounded by
+// maxClientBacklog in fanout) and never holds up the others. p must not
+// alias cl.out; cl.mu is held.
+func (cl *client) writeLocked(p []byte) {
+	if cl.canDirectLocked() && cl.wmu.TryLock() {
+		n := cl.dw.try(p)
 		cl.wmu.Unlock()
-		if n == len(cl.out) {
-			cl.out = cl.out[:0]
+		if n == len(p) {
 			return
 		}
-		cl.out = cl.out[:copy(cl.out, cl.out[n:])]
+		p = p[n:]
+		cl.s.direct.partial.Add(1)
 	}
+	cl.out = append(cl.out, p...)
+	cl.s.direct.queued.Add(1)
+	signal(cl.wake)
+}
+
+// flushLocked writes cl.out (BCM mode, which formats per client) as
+// writeLocked does. cl.mu is held.
+func (cl *client) flushLocked() {
+	if len(cl.out) == 0 {
+		return
+	}
+	if cl.dw != nil && cl.wmu.TryLock() {
+		held := !cl.holdUntil.IsZero() && time.Now().Before(cl.holdUntil)
+		if !held {
+			cl.holdUntil = time.Time{}
+			n := cl.dw.try(cl.out)
+			if n == len(cl.out) {
+				cl.wmu.Unlock()
+				cl.out = cl.out[:0]
+				return
+			}
+			cl.out = cl.out[:copy(cl.out, cl.out[n:])]
+		}
+		cl.wmu.Unlock()
+	}
+	cl.s.direct.queued.Add(1)
 	signal(cl.wake)
 }
 
@@ -379,7 +415,9 @@ func (cl *client) close() {
 	signal(cl.wake)
 	s := cl.s
 	s.mu.Lock()
-	delete(s.clients, cl)
+	if i := slices.Index(s.clients, cl); i >= 0 {
+		s.clients = slices.Delete(s.clients, i, i+1)
+	}
 	last := len(s.clients) == 0
 	s.mu.Unlock()
 	s.env.Stats.Peers.Add(-1)
@@ -832,7 +870,7 @@ func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if len(s.clients) == 0 {
-		return 0, &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
+		return 0, errNoClients
 	}
 	raw := s.rawN.Load() > 0
 	for i := range frames {
@@ -840,15 +878,15 @@ func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		if !f.IsCAN() {
 			// Send what came before, then report this one.
 			s.fanout(frames[:i])
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
+			return i, errNotCAN
 		}
 		if isRTR(f) && s.rtrDrop {
 			s.fanout(frames[:i])
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errRTRDrop}
+			return i, errRTR
 		}
 		if !raw && !s.wantedBCM(f) {
 			s.fanout(frames[:i])
-			return i, &endpoint.DropError{Reason: endpoint.ReasonNoPeer, One: true, Err: errNoTaker}
+			return i, errNoTakerOne
 		}
 	}
 	s.fanout(frames)
@@ -869,6 +907,13 @@ func (s *server) TrySend(frames []frame.Frame) (int, error) {
 var (
 	errNoTaker = errors.New("no socketcand client takes this frame (none in raw mode, no BCM subscription for its ID)")
 	errRTRDrop = errors.New("remote frames are not sent to socketcand clients (rtr: drop)")
+
+	// Send's drop errors, made once: Send allocates nothing, even when it
+	// drops (the gateway only reads them).
+	errNoClients  = &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
+	errNotCAN     = &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
+	errRTR        = &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errRTRDrop}
+	errNoTakerOne = &endpoint.DropError{Reason: endpoint.ReasonNoPeer, One: true, Err: errNoTaker}
 )
 
 // isRTR reports a remote request (not an error frame).
@@ -886,7 +931,7 @@ func (cl *client) bcmTakes(f *frame.Frame) bool {
 
 // wantedBCM reports whether a BCM client takes f (no client is in raw mode).
 func (s *server) wantedBCM(f *frame.Frame) bool {
-	for cl := range s.clients {
+	for _, cl := range s.clients {
 		cl.mu.Lock()
 		ok := !cl.closed && cl.bcmTakes(f)
 		cl.mu.Unlock()
@@ -928,8 +973,7 @@ func (s *server) fanout(frames []frame.Frame) {
 	defer s.sendMu.Unlock()
 	var bytes uint64
 	encoded := false
-	t := now()
-	for cl := range s.clients {
+	for _, cl := range s.clients {
 		cl.mu.Lock()
 		switch {
 		case cl.closed:
@@ -953,10 +997,9 @@ func (s *server) fanout(frames []frame.Frame) {
 				s.env.Drop(endpoint.ReasonQueueOverflow, len(frames)-k)
 			}
 			if k > 0 {
-				cl.out = append(cl.out, s.enc[:s.ends[k-1]]...)
 				cl.rp.Add(uint64(k))
 				cl.rb.Add(b)
-				cl.flushLocked(t)
+				cl.writeLocked(s.enc[:s.ends[k-1]])
 			}
 		case cl.mode == modeBCM && len(cl.subs) > 0:
 			added := false
@@ -982,7 +1025,7 @@ func (s *server) fanout(frames []frame.Frame) {
 				added = true
 			}
 			if added {
-				cl.flushLocked(t)
+				cl.flushLocked()
 			}
 		}
 		cl.mu.Unlock()
@@ -1015,10 +1058,7 @@ func (sub *subscription) pass(f *frame.Frame) bool {
 func (s *server) Close() error {
 	err := s.ln.Close()
 	s.mu.RLock()
-	var cls []*client
-	for cl := range s.clients {
-		cls = append(cls, cl)
-	}
+	cls := slices.Clone(s.clients)
 	s.mu.RUnlock()
 	for _, cl := range cls {
 		cl.c.Close()
