@@ -21,7 +21,11 @@ import (
 // single CPU a bookkept call wakes the runtime's sysmon thread when it is
 // parked and hands it the P when the call outlasts a sysmon tick, and that
 // thread then competes with the forwarding goroutine for the CPU. The
-// socket joins no multicast group, so nothing else is ever queued on it.
+// price: the kernel handles the request under the RTNL lock, so while
+// another program holds it (changing links or addresses) the sendto waits
+// for it and this goroutine keeps its P meanwhile, once a second at most.
+// The socket joins no multicast group, so nothing else is ever queued on
+// it.
 type linkSampler struct {
 	fd  int
 	seq uint32
