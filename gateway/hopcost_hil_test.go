@@ -183,33 +183,7 @@ func (f *klHop) start(b *testing.B) func() {
 		f.cmd = exec.Command(os.Args[0], "-test.run=^TestHILHopForwarder$")
 		f.cmd.Env = append(os.Environ(), hopEnv+"="+f.variant)
 	}
-	f.cmd.Stdout, f.cmd.Stderr = out, out
-	if err := f.cmd.Start(); err != nil {
-		b.Fatalf("%s forwarder: %v", f.variant, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- f.cmd.Wait() }()
-	stop := func() {
-		f.cmd.Process.Kill()
-		<-exited
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		text, _ := os.ReadFile(log)
-		if strings.Contains(string(text), "ready") {
-			break
-		}
-		select {
-		case err := <-exited:
-			b.Fatalf("%s forwarder exited: %v\n%s", f.variant, err, text)
-		default:
-		}
-		if time.Now().After(deadline) {
-			stop()
-			b.Fatalf("%s forwarder: not ready after 30 s\n%s", f.variant, text)
-		}
-	}
-	time.Sleep(time.Second)
-	return stop
+	return startReady(b, f.cmd, out, log, f.variant+" forwarder")
 }
 
 // TestHILHopForwarder is a forwarder process of BenchmarkHILHopCost
