@@ -43,50 +43,54 @@ func wireBits(frames, bytes uint64) uint64 {
 }
 
 // busFrames returns the frames and bytes that crossed the bus as seen by l.
-// A vcan counts each frame twice (sent, and looped back as received), so
-// only its transmit side is the bus; a vxcan's received side is its peer's
-// transmissions; a real controller receives other nodes' frames.
 func busFrames(l *netlinkfam.Link) (frames, bytes uint64) {
 	s := l.Stats
 	if s == nil {
 		return 0, 0
 	}
-	if l.Kind == "vcan" {
-		return s.TxPackets, s.TxBytes
+	return countBus(l.Kind == "vcan", s.RxPackets, s.TxPackets, s.RxBytes, s.TxBytes)
+}
+
+// countBus picks the counters that are the bus. A vcan counts each frame
+// twice (sent, and looped back as received), so only its transmit side is
+// the bus; a vxcan's received side is its peer's transmissions; a real
+// controller receives other nodes' frames.
+func countBus(vcan bool, rxPackets, txPackets, rxBytes, txBytes uint64) (frames, bytes uint64) {
+	if vcan {
+		return txPackets, txBytes
 	}
-	return s.RxPackets + s.TxPackets, s.RxBytes + s.TxBytes
+	return rxPackets + txPackets, rxBytes + txBytes
 }
 
 // sampleBusLoad updates the bus load of every CAN interface an endpoint
-// uses, once a second, until ctx is done.
+// uses, once a second, until ctx is done. It keeps one rtnetlink socket and
+// its buffers (linkSampler) for its whole life and rebuilds its list of
+// interfaces only when the routing table changes, so a tick allocates
+// nothing and makes two non-blocking system calls per interface.
 func (w *linkWatch) sampleBusLoad(ctx context.Context) {
+	ls, err := openLinkSampler()
+	if err != nil {
+		w.g.log.Debug("bus load unavailable", "err", err)
+		return
+	}
+	defer ls.close()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	var c *netlinkfam.Conn
-	defer func() {
-		if c != nil {
-			c.Close()
-		}
-	}()
+	var (
+		t      *table
+		ifaces []string
+		s      linkSample
+	)
 	for {
-		if c == nil {
-			var err error
-			if c, err = netlinkfam.Dial(nil); err != nil {
-				w.g.log.Debug("bus load unavailable", "err", err)
-				return
-			}
+		if nt := w.g.table.Load(); nt != t {
+			t, ifaces = nt, tableInterfaces(nt, ifaces[:0])
 		}
-		seen := map[string]bool{}
-		for _, e := range w.g.table.Load().byEP {
-			if e == nil || e.cfg.Interface() == "" || seen[e.cfg.Interface()] {
-				continue
+		for _, iface := range ifaces {
+			if err := ls.sample(iface, &s); err != nil || s.ifType != arphrdCAN {
+				continue // gone, or not CAN: no bus load
 			}
-			seen[e.cfg.Interface()] = true
-			l, err := c.LinkByName(e.cfg.Interface())
-			if err != nil || !l.IsCAN() {
-				continue
-			}
-			w.updateLoad(l, time.Now())
+			frames, bytes := s.frames()
+			w.updateSample(iface, frames, bytes, s.bitrate, time.Now())
 		}
 		select {
 		case <-ctx.Done():
@@ -96,24 +100,51 @@ func (w *linkWatch) sampleBusLoad(ctx context.Context) {
 	}
 }
 
+// tableInterfaces appends the interfaces the endpoints of t use, each once,
+// to out.
+func tableInterfaces(t *table, out []string) []string {
+	if t == nil {
+		return out
+	}
+next:
+	for _, e := range t.byEP {
+		if e == nil || e.cfg.Interface() == "" {
+			continue
+		}
+		for _, have := range out {
+			if have == e.cfg.Interface() {
+				continue next
+			}
+		}
+		out = append(out, e.cfg.Interface())
+	}
+	return out
+}
+
 // updateLoad folds a new sample of l into the interface's bus load.
 func (w *linkWatch) updateLoad(l *netlinkfam.Link, now time.Time) {
 	frames, bytes := busFrames(l)
-	bits := wireBits(frames, bytes)
 	var rate uint32
 	if l.CAN != nil && l.CAN.BitTiming != nil {
 		rate = l.CAN.BitTiming.Bitrate
 	}
+	w.updateSample(l.Name, frames, bytes, rate, now)
+}
+
+// updateSample folds a new sample of iface's bus counters (frames and
+// bytes on the bus, nominal bit rate, 0 for none) into its bus load.
+func (w *linkWatch) updateSample(iface string, frames, bytes uint64, rate uint32, now time.Time) {
+	bits := wireBits(frames, bytes)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	prev, ok := w.load[l.Name]
+	prev, ok := w.load[iface]
 	nl := busLoad{at: now, bits: bits, bitrate: rate}
 	if ok && bits >= prev.bits {
 		if dt := now.Sub(prev.at).Seconds(); dt > 0 {
 			nl.bps = float64(bits-prev.bits) / dt
 		}
 	}
-	w.load[l.Name] = nl
+	w.load[iface] = nl
 }
 
 // loadOf returns the latest bus load of iface.

@@ -366,33 +366,7 @@ func (f *klBare) start(b *testing.B) func() {
 	defer out.Close()
 	f.cmd = exec.Command(os.Args[0], "-test.run=^TestHILBareForwarder$")
 	f.cmd.Env = append(os.Environ(), bareEnv+"=1")
-	f.cmd.Stdout, f.cmd.Stderr = out, out
-	if err := f.cmd.Start(); err != nil {
-		b.Fatalf("bare forwarder: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- f.cmd.Wait() }()
-	stop := func() {
-		f.cmd.Process.Kill()
-		<-exited
-	}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		text, _ := os.ReadFile(log)
-		if strings.Contains(string(text), "ready") {
-			break
-		}
-		select {
-		case err := <-exited:
-			b.Fatalf("bare forwarder exited: %v\n%s", err, text)
-		default:
-		}
-		if time.Now().After(deadline) {
-			stop()
-			b.Fatalf("bare forwarder: not ready after 30 s\n%s", text)
-		}
-	}
-	time.Sleep(time.Second)
-	return stop
+	return startReady(b, f.cmd, out, log, "bare forwarder")
 }
 
 // klResult is one run of one forwarder at one rate.
@@ -797,4 +771,38 @@ func TestHILKernelLoadMatch(t *testing.T) {
 	if g := medianGap([]klStamp{{t: 0}, {t: 10}, {t: 20}, {t: 1000}, {t: 1010}}); g != 10 {
 		t.Errorf("medianGap = %v, want 10ns", g)
 	}
+}
+
+// startReady starts cmd with its output going to out (the file log) and
+// waits up to 30 s for the word "ready" in log, then a second more; the
+// returned stop kills it and waits for it to exit. what names it in
+// failures.
+func startReady(b *testing.B, cmd *exec.Cmd, out *os.File, log, what string) (stop func()) {
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		b.Fatalf("%s: %v", what, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop = func() {
+		cmd.Process.Kill()
+		<-exited
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		text, _ := os.ReadFile(log)
+		if strings.Contains(string(text), "ready") {
+			break
+		}
+		select {
+		case err := <-exited:
+			b.Fatalf("%s exited: %v\n%s", what, err, text)
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			b.Fatalf("%s: not ready after 30 s\n%s", what, text)
+		}
+	}
+	time.Sleep(time.Second)
+	return stop
 }

@@ -142,7 +142,10 @@ func RunTests(ctx context.Context, p Paths, k Kernel, cfg TestConfig) (int, erro
 
 	flags := []string{"-test.v", "-test.timeout=10m"}
 	if cfg.Bench {
-		flags = []string{"-test.run=^$", "-test.bench=.", "-test.benchmem", "-test.timeout=20m"}
+		// The gateway package's rig benchmarks (forwarding, kernel-load
+		// latency against can-gw and cannelloni, tunnels, wake-ups) run
+		// one after another in one boot and outgrew 20 minutes.
+		flags = []string{"-test.run=^$", "-test.bench=.", "-test.benchmem", "-test.timeout=50m"}
 	}
 	flags = append(flags, cfg.Flags...)
 	var script strings.Builder

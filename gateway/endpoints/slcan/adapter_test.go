@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	cs "github.com/fieldgate/fieldgate/can/slcan"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/slcan"
@@ -194,18 +193,6 @@ func (a *adapter) set(f func(a *adapter)) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	f(a)
-}
-
-// waitFor polls cond until it holds or d passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // withoutPolls removes the status polls ("F\r") from the bytes an adapter

@@ -20,6 +20,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/slcan"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 	"github.com/fieldgate/fieldgate/internal/peer"
 )
 
@@ -82,7 +83,7 @@ func pump(t *testing.T, dev endpoint.Transceiver, n int, received func() uint64)
 		}
 		sent += m
 	}
-	waitFor(t, 120*time.Second, "every frame to arrive", func() bool { return received()-base >= uint64(n) })
+	gatewaytest.WaitFor(t, 120*time.Second, "every frame to arrive", func() bool { return received()-base >= uint64(n) })
 	d := time.Since(start)
 	if got := received() - base; got != uint64(n) {
 		t.Fatalf("received %d frames, sent %d", got, n)
@@ -131,20 +132,20 @@ func TestHILSlcanThroughput(t *testing.T) {
 			t.Fatal(err)
 		}
 		sd := slcand(t, slave, "slcan1")
-		waitFor(t, 30*time.Second, "slcand's O", func() bool {
+		gatewaytest.WaitFor(t, 30*time.Second, "slcand's O", func() bool {
 			_, err := dev.Send(context.Background(), []frame.Frame{{Type: frame.CAN, ID: 1}})
 			return err == nil
 		})
-		waitFor(t, 30*time.Second, "the probe frame", func() bool { return rxPackets(t, "slcan1") >= 1 })
+		gatewaytest.WaitFor(t, 30*time.Second, "the probe frame", func() bool { return rxPackets(t, "slcan1") >= 1 })
 		d := pump(t, dev, n, func() uint64 { return rxPackets(t, "slcan1") })
 		kDec = append(kDec, float64(n)/d.Seconds())
 		base := devGot.Load()
 		start := time.Now()
 		peer.Run(t, "cangen", "slcan1", "-g", "0", "-p", "1", "-n", strconv.Itoa(n), "-L", "8", "-I", "i", "-D", "i")
-		waitFor(t, 120*time.Second, "the device to get cangen's frames", func() bool { return devGot.Load()-base >= uint64(n) })
+		gatewaytest.WaitFor(t, 120*time.Second, "the device to get cangen's frames", func() bool { return devGot.Load()-base >= uint64(n) })
 		kEnc = append(kEnc, float64(n)/time.Since(start).Seconds())
 		sd.Signal(os.Interrupt)
-		waitFor(t, 30*time.Second, "slcan1 to go", func() bool {
+		gatewaytest.WaitFor(t, 30*time.Second, "slcan1 to go", func() bool {
 			_, err := os.Stat("/sys/class/net/slcan1")
 			return err != nil
 		})
@@ -154,17 +155,17 @@ func TestHILSlcanThroughput(t *testing.T) {
 		dev2 := openCounting(t, &slcan.Config{Options: slcan.Options{Role: slcan.Device, Reconnect: fastBackoff}, Transport: slcan.TransportPTY, Link: dir + "/f"}, &dev2Got)
 		host := openCounting(t, &slcan.Config{Options: slcan.Options{Role: slcan.Host, CommandTimeout: 10 * time.Second, Reconnect: fastBackoff},
 			Transport: slcan.TransportSerial, Device: dir + "/f", Baud: 115200}, &hostGot)
-		waitFor(t, 30*time.Second, "the host to open", func() bool {
+		gatewaytest.WaitFor(t, 30*time.Second, "the host to open", func() bool {
 			_, err := dev2.Send(context.Background(), []frame.Frame{{Type: frame.CAN, ID: 1}})
 			return err == nil
 		})
-		waitFor(t, 30*time.Second, "the probe frame", func() bool { return hostGot.Load() >= 1 })
+		gatewaytest.WaitFor(t, 30*time.Second, "the probe frame", func() bool { return hostGot.Load() >= 1 })
 		d = pump(t, dev2, n, hostGot.Load)
 		fDec = append(fDec, float64(n)/d.Seconds())
 		base = dev2Got.Load()
 		start = time.Now()
 		sendAll(t, host, n)
-		waitFor(t, 120*time.Second, "the device to get the host's frames", func() bool { return dev2Got.Load()-base >= uint64(n) })
+		gatewaytest.WaitFor(t, 120*time.Second, "the device to get the host's frames", func() bool { return dev2Got.Load()-base >= uint64(n) })
 		fEnc = append(fEnc, float64(n)/time.Since(start).Seconds())
 		if got := dev2Got.Load() - base; got != uint64(n) {
 			t.Errorf("device got %d frames from the host, sent %d", got, n)

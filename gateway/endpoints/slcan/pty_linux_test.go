@@ -17,6 +17,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/slcan"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 // ptyPeer is the program on the other side of a device's pty.
@@ -129,7 +130,7 @@ func TestDevicePTY(t *testing.T) {
 	if _, err := p.f.WriteString(strings.Repeat("A", 300) + "\r"); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "the oversize drop", func() bool { return r.drop(endpoint.ReasonOversize) == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the oversize drop", func() bool { return r.drop(endpoint.ReasonOversize) == 1 })
 	p.ask("t1230\r", "\a") // closed again
 	p.ask("O\r", "\r")
 	p.ask("t1230\r", "z\r")
@@ -167,7 +168,7 @@ func TestHostPTY(t *testing.T) {
 		StatusInterval: 20 * time.Millisecond, CommandTimeout: 5 * time.Second,
 		Reconnect: config.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}},
 		Transport: slcan.TransportSerial, Device: link, Baud: 115200})
-	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
 	const openSeq = "C\rV\rN\rS6\rZ1\rO\rF\r"
 	if got := a.received(); !strings.HasPrefix(got, openSeq) {
 		t.Fatalf("open sequence %q, want %q", got, openSeq)
@@ -185,7 +186,7 @@ func TestHostPTY(t *testing.T) {
 	if n, err := r.tr.Send(t.Context(), fs); n != 3 || err != nil {
 		t.Fatal(n, err)
 	}
-	waitFor(t, 20*time.Second, "the adapter to get 3 frames", func() bool { return len(a.sent()) == 3 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to get 3 frames", func() bool { return len(a.sent()) == 3 })
 	if got := strings.Join(a.sent(), " "); got != "t3213112233 T123456780 r7FF0" {
 		t.Errorf("adapter got %s", got)
 	}
@@ -216,22 +217,22 @@ func TestHostPTY(t *testing.T) {
 	if n, err := r.tr.Send(t.Context(), fs[:1]); n != 1 || err != nil {
 		t.Fatal(n, err)
 	}
-	waitFor(t, 20*time.Second, "the BEL", func() bool { return r.drop(endpoint.ReasonWriteError) == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the BEL", func() bool { return r.drop(endpoint.ReasonWriteError) == 1 })
 	if !strings.Contains(r.logs.String(), "adapter answered BEL") {
 		t.Error("BEL not logged")
 	}
 	// Malformed lines from the adapter, and an oversize one (reopen).
 	a.send("t12\rq\r")
-	waitFor(t, 20*time.Second, "2 malformed", func() bool { return r.drop(endpoint.ReasonMalformed) == 2 })
+	gatewaytest.WaitFor(t, 20*time.Second, "2 malformed", func() bool { return r.drop(endpoint.ReasonMalformed) == 2 })
 
 	// The adapter vanishes (its pty closes) and comes back.
 	a.vanish()
-	waitFor(t, 20*time.Second, "the adapter to be gone", func() bool { return r.env.Stats.Peers.Load() == 0 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to be gone", func() bool { return r.env.Stats.Peers.Load() == 0 })
 	if _, err := r.tr.Send(t.Context(), fs[:1]); endpoint.DropReason(err) != endpoint.ReasonLinkDown {
 		t.Errorf("send while gone: %v", err)
 	}
 	b := startPTYAdapter(t, link)
-	waitFor(t, 20*time.Second, "the adapter to reopen", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to reopen", func() bool { return r.env.Stats.Peers.Load() == 1 })
 	if got := b.received(); !strings.HasPrefix(got, openSeq) {
 		t.Fatalf("reopen sequence %q, want %q", got, openSeq)
 	}
@@ -254,7 +255,7 @@ func TestHostSerialMissing(t *testing.T) {
 		t.Errorf("send without adapter: %v", err)
 	}
 	a := startPTYAdapter(t, link)
-	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
 	if got := a.received(); got != "C\rV\rN\rO\rF\r" {
 		t.Errorf("open sequence %q", got)
 	}
@@ -310,14 +311,14 @@ func TestHostOpenRefused(t *testing.T) {
 	r := open(t, &slcan.Config{Options: slcan.Options{Role: slcan.Host, CommandTimeout: 500 * time.Millisecond,
 		Reconnect: config.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}},
 		Transport: slcan.TransportSerial, Device: link, Baud: 115200})
-	waitFor(t, 20*time.Second, "two refused opens", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnHandshakeFailed) >= 2 })
+	gatewaytest.WaitFor(t, 20*time.Second, "two refused opens", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnHandshakeFailed) >= 2 })
 	a.set(func(a *adapter) { a.refuseO, a.mute = false, true })
-	waitFor(t, 20*time.Second, "an unanswered open", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnHandshakeTimeout) >= 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "an unanswered open", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnHandshakeTimeout) >= 1 })
 	if p := r.env.Stats.Peers.Load(); p != 0 {
 		t.Fatalf("peers %d before the adapter opened", p)
 	}
 	a.set(func(a *adapter) { a.mute = false })
-	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
 	if !strings.Contains(r.logs.String(), "adapter refused O (BEL)") {
 		t.Error("the refusal is not logged")
 	}

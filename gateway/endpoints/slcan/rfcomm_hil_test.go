@@ -189,7 +189,7 @@ routes:
 	if got := strings.Join(gatewaytest.CandumpFrames(t, onBus, 2), " "); got != "123#C0FF 1ABCDEF0#DEADBEEF" {
 		t.Fatalf("vcan1 got %s, want 123#C0FF 1ABCDEF0#DEADBEEF", got)
 	}
-	waitFor(t, 20*time.Second, "the peer and the refused frames to be counted", func() bool {
+	gatewaytest.WaitFor(t, 20*time.Second, "the peer and the refused frames to be counted", func() bool {
 		d := g.Endpoint("dev")
 		return d.Peers == 1 && d.Dropped["link_down"] == 1 && d.Dropped["not_allowed"]+g.Endpoint("bus1").Dropped["not_allowed"] == 1
 	})
@@ -207,7 +207,7 @@ routes:
 		t.Fatalf("python: C: %q", f)
 	}
 	py.Expect(t, "done", 30*time.Second)
-	waitFor(t, 20*time.Second, "python's disconnect and the counters", func() bool {
+	gatewaytest.WaitFor(t, 20*time.Second, "python's disconnect and the counters", func() bool {
 		return g.Endpoint("dev").Peers == 0 && g.Endpoint("dev").FramesOut == 3 && g.Endpoint("bus1").FramesOut == 2
 	})
 	d := g.Endpoint("dev")
@@ -254,7 +254,7 @@ routes:
 	start := time.Now()
 	line := py.ExpectPrefix(t, "closed", 90*time.Second)
 	t.Logf("python: %q after %v; counted: %v", line, time.Since(start), g.Endpoint("dev").Rejected)
-	waitFor(t, 60*time.Second, "the refusal to be counted", func() bool {
+	gatewaytest.WaitFor(t, 60*time.Second, "the refusal to be counted", func() bool {
 		return g.Endpoint("dev").Rejected["allow_peers"] == 1 && g.Endpoint("dev").Dropped["auth"] == 1
 	})
 	if d := g.Endpoint("dev"); d.Connects != 0 || d.Peers != 0 || d.FramesIn != 0 || gatewayDrops(d.Dropped) != 1 || len(d.Rejected) != 1 {
@@ -262,7 +262,7 @@ routes:
 			d.Dropped, d.Rejected, d.Connects, d.Peers, d.FramesIn)
 	}
 	// The refusal is counted before it is logged: wait for the line.
-	waitFor(t, 10*time.Second, "the refusal to be logged with the device", func() bool {
+	gatewaytest.WaitFor(t, 10*time.Second, "the refusal to be logged with the device", func() bool {
 		return strings.Contains(g.Logs.String(), "device "+b.BDAddr.String()+" is not in peers")
 	})
 }
@@ -301,7 +301,7 @@ endpoints:
 routes:
   - {name: up, from: [bus], to: [ad]}
 `, a.BDAddr, b.BDAddr, ch))
-	waitFor(t, 90*time.Second, "the host to open the device", func() bool {
+	gatewaytest.WaitFor(t, 90*time.Second, "the host to open the device", func() bool {
 		return c.Endpoint("ad").Peers == 1 && s.Endpoint("dev").Peers == 1
 	})
 	const n = 200
@@ -315,7 +315,7 @@ routes:
 			t.Fatalf("frame %d: vcan1 got %s, cangen sent %s", i, got[i], sent[i])
 		}
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool {
+	gatewaytest.WaitFor(t, 20*time.Second, "the counters", func() bool {
 		return s.Endpoint("bus").FramesOut == n && c.Endpoint("ad").FramesOut == n
 	})
 	if ci, co, si, so := c.Endpoint("bus").FramesIn, c.Endpoint("ad").FramesOut, s.Endpoint("dev").FramesIn, s.Endpoint("bus").FramesOut; ci != n || co != n || si != n || so != n {
@@ -325,9 +325,9 @@ routes:
 	s.NoDrops(t)
 
 	s.Stop()
-	waitFor(t, 30*time.Second, "the host to notice", func() bool { return c.Endpoint("ad").Peers == 0 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the host to notice", func() bool { return c.Endpoint("ad").Peers == 0 })
 	s = gatewaytest.Start(t, "server2", server)
-	waitFor(t, 90*time.Second, "the host to open the new device", func() bool {
+	gatewaytest.WaitFor(t, 90*time.Second, "the host to open the new device", func() bool {
 		return c.Endpoint("ad").Peers == 1 && s.Endpoint("dev").Peers == 1
 	})
 	out = candump(t, "vcan1", 1)
@@ -338,7 +338,7 @@ routes:
 	if cc := c.Endpoint("ad").Connects; cc != 2 {
 		t.Errorf("host connects %d, want 2", cc)
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool { return s.Endpoint("bus").FramesOut == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the counters", func() bool { return s.Endpoint("bus").FramesOut == 1 })
 	s.NoDrops(t)
 	if d := c.Endpoint("ad").Dropped; gatewayDrops(d) != 0 {
 		// Frames routed while the device was away would be link_down;

@@ -55,7 +55,7 @@ func candump(t *testing.T, iface string, n int) *peer.Process {
 		time.Sleep(time.Second)
 		return p
 	}
-	waitFor(t, 30*time.Second, "candump on "+iface+" to register", func() bool { return receivers(iface) > before })
+	gatewaytest.WaitFor(t, 30*time.Second, "candump on "+iface+" to register", func() bool { return receivers(iface) > before })
 	return p
 }
 
@@ -84,7 +84,7 @@ func slcand(t *testing.T, tty, name string) *peer.Process {
 	t.Helper()
 	loadSlcan(t)
 	p := peer.StartMerged(t, "slcand", "-o", "-c", "-s6", "-F", tty, name)
-	waitFor(t, 20*time.Second, "slcand to create "+name, func() bool {
+	gatewaytest.WaitFor(t, 20*time.Second, "slcand to create "+name, func() bool {
 		_, err := os.Stat("/sys/class/net/" + name)
 		return err == nil
 	})
@@ -132,7 +132,7 @@ routes:
 			t.Fatalf("frame %d: vcan0 got %s, slcan0 sent %s", i, got[i], sent[i])
 		}
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("bus").FramesOut == n })
+	gatewaytest.WaitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("bus").FramesOut == n })
 	if in := g.Endpoint("dev").FramesIn; in != n {
 		t.Errorf("dev frames in %d, want %d", in, n)
 	}
@@ -151,7 +151,7 @@ routes:
 			t.Fatalf("frame %d: slcan0 got %s, vcan0 sent %s", i, got[i], sent[i])
 		}
 	}
-	waitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("dev").FramesOut == n })
+	gatewaytest.WaitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("dev").FramesOut == n })
 	if in := g.Endpoint("bus").FramesIn; in != n {
 		t.Errorf("bus frames in %d, want %d", in, n)
 	}
@@ -213,7 +213,7 @@ routes:
 		}
 	}
 	py.Expect(t, "done", 30*time.Second)
-	waitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("dev").FramesOut == 3 && g.Endpoint("bus").FramesOut == 3 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the counters", func() bool { return g.Endpoint("dev").FramesOut == 3 && g.Endpoint("bus").FramesOut == 3 })
 	g.NoDrops(t)
 	if m := g.Endpoint("dev").Dropped["malformed"]; m != 0 {
 		t.Errorf("python-can's lines counted malformed: %d", m)
@@ -238,7 +238,7 @@ routes:
   - {name: errors, from: [ad], to: [errs], filters: ["20000000:20000000"]}
   - {name: down, from: [bus], to: [ad]}
 `, link, logPath))
-	waitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.Endpoint("ad").Peers == 1 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.Endpoint("ad").Peers == 1 })
 	const openSeq = "C\rV\rN\rS5\rO\rF\r"
 	if got := a.received(); !strings.HasPrefix(got, openSeq) {
 		t.Fatalf("open sequence %q, want %q", got, openSeq)
@@ -250,7 +250,7 @@ routes:
 	}
 	peer.Run(t, "cansend", "vcan0", "321#AABB")
 	peer.Run(t, "cansend", "vcan0", "00000042#")
-	waitFor(t, 30*time.Second, "the adapter to get 2 frames", func() bool { return len(a.sent()) == 2 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the adapter to get 2 frames", func() bool { return len(a.sent()) == 2 })
 	if got := strings.Join(a.sent(), " "); got != "t3212AABB T000000420" {
 		t.Errorf("adapter got %s", got)
 	}
@@ -260,7 +260,7 @@ routes:
 
 	// Bus-off.
 	a.send("sb000255\r")
-	waitFor(t, 30*time.Second, "the bus-off error frame", func() bool { return g.Endpoint("ad").ErrFrames == 1 && g.Endpoint("errs").FramesOut == 1 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the bus-off error frame", func() bool { return g.Endpoint("ad").ErrFrames == 1 && g.Endpoint("errs").FramesOut == 1 })
 	g.Stop()
 	b, err := os.ReadFile(logPath)
 	if err != nil {
@@ -288,11 +288,11 @@ endpoints:
 routes:
   - {name: up, from: [ad], to: [bus]}
 `, link))
-	waitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.Endpoint("ad").Peers == 1 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the adapter to open", func() bool { return g.Endpoint("ad").Peers == 1 })
 	a.vanish()
-	waitFor(t, 30*time.Second, "the adapter to be gone", func() bool { return g.Endpoint("ad").Peers == 0 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the adapter to be gone", func() bool { return g.Endpoint("ad").Peers == 0 })
 	b := startPTYAdapter(t, link)
-	waitFor(t, 30*time.Second, "the adapter to reopen", func() bool { return g.Endpoint("ad").Peers == 1 })
+	gatewaytest.WaitFor(t, 30*time.Second, "the adapter to reopen", func() bool { return g.Endpoint("ad").Peers == 1 })
 	if got, want := b.received(), "C\rV\rN\rS8\rO\rF\r"; !strings.HasPrefix(got, want) {
 		t.Fatalf("reopen sequence %q, want %q", got, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/fieldgate/fieldgate/gateway/endpoint"
 	"github.com/fieldgate/fieldgate/gateway/endpoints/slcan"
 	"github.com/fieldgate/fieldgate/gateway/frame"
+	"github.com/fieldgate/fieldgate/gateway/gatewaytest"
 )
 
 var fastBackoff = config.Backoff{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond}
@@ -50,7 +51,7 @@ func TestDeviceTCPServer(t *testing.T) {
 		t.Fatalf("second peer read %d bytes, want the connection closed", n)
 	}
 	c2.Close()
-	waitFor(t, 20*time.Second, "the refusal to be counted", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnMaxClients) == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the refusal to be counted", func() bool { return r.env.Stats.Rejected.Load(endpoint.ConnMaxClients) == 1 })
 
 	if n, err := r.tr.Send(t.Context(), []frame.Frame{gf(t, "7FF#0102")}); n != 1 || err != nil {
 		t.Fatal(n, err)
@@ -63,9 +64,9 @@ func TestDeviceTCPServer(t *testing.T) {
 	if _, err := bufio.NewReader(c1).ReadByte(); err == nil {
 		t.Fatal("still connected after an oversize line")
 	}
-	waitFor(t, 20*time.Second, "the oversize drop", func() bool { return r.drop(endpoint.ReasonOversize) == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the oversize drop", func() bool { return r.drop(endpoint.ReasonOversize) == 1 })
 	var c3 net.Conn
-	waitFor(t, 20*time.Second, "a new peer to be served", func() bool {
+	gatewaytest.WaitFor(t, 20*time.Second, "a new peer to be served", func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			return false
@@ -94,7 +95,7 @@ func TestHostTCPClient(t *testing.T) {
 	a, addr := startTCPAdapter(t)
 	r := open(t, &slcan.Config{Options: slcan.Options{Role: slcan.Host, BTR: "031C", ListenOnly: true, CommandTimeout: 5 * time.Second, Reconnect: fastBackoff},
 		Transport: slcan.TransportTCP, Mode: config.Client, Peer: addr})
-	waitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
+	gatewaytest.WaitFor(t, 20*time.Second, "the adapter to open", func() bool { return r.env.Stats.Peers.Load() == 1 })
 	if got := a.received(); got != "C\rV\rN\rs031C\rL\rF\r" {
 		t.Errorf("open sequence %q", got)
 	}

@@ -21,8 +21,11 @@
 // remote frames are not sent by default (rtr: drop), as in socketcand,
 // because python-can cannot parse them. Each batch of routed frames is
 // formatted once for every raw-mode client and written with one write per
-// client: from Send itself when the connection has been idle (no goroutine
-// switch), else by the client's writer goroutine, which coalesces.
+// client: from Send itself (the goroutine that read the bus: no goroutine
+// switch, no wake-up) when nothing is queued for that client, else, and for
+// whatever its socket did not take, by the client's writer goroutine, which
+// coalesces what piled up; a client that falls too far behind loses frames
+// (queue_overflow) without holding up the others.
 package socketcand
 
 import (

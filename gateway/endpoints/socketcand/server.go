@@ -45,7 +45,7 @@ type server struct {
 	hsTimeout time.Duration    // handshake_timeout
 
 	mu      sync.RWMutex
-	clients map[*client]struct{}
+	clients []*client // in the order they connected; a slice: Send walks it per batch
 	wg      sync.WaitGroup
 	beacon  *net.UDPConn
 
@@ -54,10 +54,15 @@ type server struct {
 	rtrDrop bool         // rtr: drop
 
 	// sendMu guards the raw-mode encoding of the batch being fanned out,
-	// made once per batch and copied to every raw-mode client.
+	// made once per batch and written to every raw-mode client.
 	sendMu sync.Mutex
 	enc    []byte
 	ends   []int // end of each frame's message in enc
+
+	// direct counts how Send's writes went (tests): batches or their rest
+	// left to a client's writer goroutine (queued), and direct writes the
+	// socket took only in part (partial).
+	direct struct{ queued, partial atomic.Uint64 }
 }
 
 // Client modes.
@@ -83,11 +88,13 @@ var verbs = [...][]string{
 // behind loses frames (counted, reason queue_overflow).
 const maxClientBacklog = 1 << 20
 
-// directIdle is how long a client's connection must have been idle for
-// Send to write to it directly (at once, no goroutine switch); on a busier
-// connection the client's writer goroutine writes, taking whatever piled
-// up meanwhile in one write.
-const directIdle = 500 * time.Microsecond
+// coalesceGap: a batch that comes less than this after the previous write
+// to a client goes to its writer goroutine, which writes whatever piled up
+// meanwhile in one write; a batch that comes later (up to 4 000 batches/s,
+// which covers a paced bus with one frame per batch) is written by Send
+// itself, with no goroutine switch. Under a flood of small batches, one
+// write system call per batch and client would cost more than the switch.
+const coalesceGap = 250 * time.Microsecond
 
 // keepBuf is the largest output buffer a client keeps between writes; a
 // larger one (a client that fell behind) is released once written.
@@ -151,7 +158,7 @@ var _ endpoint.Transceiver = (*server)(nil)
 
 func open(ctx context.Context, ec *config.Endpoint, e *endpoint.Env) (endpoint.Transceiver, error) {
 	cfg := ec.Settings.(*Config)
-	s := &server{cfg: cfg, env: e, clients: map[*client]struct{}{}, allow: access.ParsePeers(cfg.AllowPeers),
+	s := &server{cfg: cfg, env: e, allow: access.ParsePeers(cfg.AllowPeers),
 		aligned: cfg.Framing != FramingCompact, rtrDrop: cfg.RTR != RTRMessage,
 		slots:     peerlimit.NewSlots(cfg.MaxClients, peerlimit.MaxPerPeer(cfg.MaxClientsPerPeer, cfg.MaxClients)),
 		log:       &peerlimit.Log{Logger: e.Log, Suppressed: &e.Stats.LogSuppressed},
@@ -208,7 +215,7 @@ func (s *server) Receive(ctx context.Context, deliver func([]frame.Frame)) error
 		cl := &client{s: s, c: c, dw: newDirect(c), addr: p.Name, key: p.Key, wake: make(chan struct{}, 1),
 			subs: map[uint32]*subscription{}, jobs: map[uint32]*job{}}
 		s.mu.Lock()
-		s.clients[cl] = struct{}{}
+		s.clients = append(s.clients, cl)
 		s.mu.Unlock()
 		s.env.Stats.Peers.Add(1)
 		s.env.Stats.Connects.Add(1)
@@ -335,21 +342,70 @@ func (cl *client) writer(ctx context.Context) {
 	}
 }
 
-// flushLocked writes cl.out now if the connection has been idle for
-// directIdle, nothing else is writing and the client is not held, as far as
-// the socket takes it without waiting; the rest is left to the writer
-// goroutine. t is now(); cl.mu is held.
-func (cl *client) flushLocked(t int64) {
-	if cl.dw != nil && cl.holdUntil.IsZero() && t-cl.lastWrite.Load() >= int64(directIdle) && cl.wmu.TryLock() {
+// canDirectLocked reports whether Send may write to the client itself
+// now, without waiting: a plain TCP connection (dw), nothing queued for the
+// writer goroutine, the previous write at least coalesceGap ago (t is
+// now()), and no hold after "< ok >" to rawmode. cl.mu is held.
+func (cl *client) canDirectLocked(t int64) bool {
+	if cl.dw == nil || len(cl.out) > 0 || t-cl.lastWrite.Load() < int64(coalesceGap) {
+		return false
+	}
+	if !cl.holdUntil.IsZero() {
+		if time.Now().Before(cl.holdUntil) {
+			return false
+		}
+		cl.holdUntil = time.Time{}
+	}
+	return true
+}
+
+// writeLocked writes p to the client from the caller's goroutine, as far
+// as the socket takes it without waiting, when canDirectLocked and no other
+// write is in progress (wmu is free); whatever is left (all of p
+// otherwise) is queued for the writer goroutine, which is woken only then.
+// So a client that keeps up costs one write system call per batch and no
+// goroutine switch; a slow one falls back to its queue (bounded by
+// maxClientBacklog in fanout) and never holds up the others. p must not
+// alias cl.out; t is now(); cl.mu is held.
+func (cl *client) writeLocked(p []byte, t int64) {
+	if cl.canDirectLocked(t) && cl.wmu.TryLock() {
 		cl.lastWrite.Store(t)
-		n := cl.dw.try(cl.out)
+		n := cl.dw.try(p)
 		cl.wmu.Unlock()
-		if n == len(cl.out) {
-			cl.out = cl.out[:0]
+		if n == len(p) {
 			return
 		}
-		cl.out = cl.out[:copy(cl.out, cl.out[n:])]
+		p = p[n:]
+		cl.s.direct.partial.Add(1)
 	}
+	cl.out = append(cl.out, p...)
+	cl.s.direct.queued.Add(1)
+	signal(cl.wake)
+}
+
+// flushLocked writes cl.out (BCM mode, which formats per client) as
+// writeLocked does; start is where this batch's messages begin in it. t is
+// now(); cl.mu is held.
+func (cl *client) flushLocked(start int, t int64) {
+	if len(cl.out) == start {
+		return
+	}
+	if start == 0 && cl.dw != nil && t-cl.lastWrite.Load() >= int64(coalesceGap) && cl.wmu.TryLock() {
+		held := !cl.holdUntil.IsZero() && time.Now().Before(cl.holdUntil)
+		if !held {
+			cl.holdUntil = time.Time{}
+			cl.lastWrite.Store(t)
+			n := cl.dw.try(cl.out)
+			if n == len(cl.out) {
+				cl.wmu.Unlock()
+				cl.out = cl.out[:0]
+				return
+			}
+			cl.out = cl.out[:copy(cl.out, cl.out[n:])]
+		}
+		cl.wmu.Unlock()
+	}
+	cl.s.direct.queued.Add(1)
 	signal(cl.wake)
 }
 
@@ -379,7 +435,9 @@ func (cl *client) close() {
 	signal(cl.wake)
 	s := cl.s
 	s.mu.Lock()
-	delete(s.clients, cl)
+	if i := slices.Index(s.clients, cl); i >= 0 {
+		s.clients = slices.Delete(s.clients, i, i+1)
+	}
 	last := len(s.clients) == 0
 	s.mu.Unlock()
 	s.env.Stats.Peers.Add(-1)
@@ -832,7 +890,7 @@ func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if len(s.clients) == 0 {
-		return 0, &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
+		return 0, errNoClients
 	}
 	raw := s.rawN.Load() > 0
 	for i := range frames {
@@ -840,15 +898,15 @@ func (s *server) Send(ctx context.Context, frames []frame.Frame) (int, error) {
 		if !f.IsCAN() {
 			// Send what came before, then report this one.
 			s.fanout(frames[:i])
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
+			return i, errNotCAN
 		}
 		if isRTR(f) && s.rtrDrop {
 			s.fanout(frames[:i])
-			return i, &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errRTRDrop}
+			return i, errRTR
 		}
 		if !raw && !s.wantedBCM(f) {
 			s.fanout(frames[:i])
-			return i, &endpoint.DropError{Reason: endpoint.ReasonNoPeer, One: true, Err: errNoTaker}
+			return i, errNoTakerOne
 		}
 	}
 	s.fanout(frames)
@@ -869,6 +927,13 @@ func (s *server) TrySend(frames []frame.Frame) (int, error) {
 var (
 	errNoTaker = errors.New("no socketcand client takes this frame (none in raw mode, no BCM subscription for its ID)")
 	errRTRDrop = errors.New("remote frames are not sent to socketcand clients (rtr: drop)")
+
+	// Send's drop errors, made once: Send allocates nothing, even when it
+	// drops (the gateway only reads them).
+	errNoClients  = &endpoint.DropError{Reason: endpoint.ReasonNoPeer}
+	errNotCAN     = &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errors.New("socketcand carries only CAN and CAN FD frames")}
+	errRTR        = &endpoint.DropError{Reason: endpoint.ReasonUnsupported, One: true, Err: errRTRDrop}
+	errNoTakerOne = &endpoint.DropError{Reason: endpoint.ReasonNoPeer, One: true, Err: errNoTaker}
 )
 
 // isRTR reports a remote request (not an error frame).
@@ -886,7 +951,7 @@ func (cl *client) bcmTakes(f *frame.Frame) bool {
 
 // wantedBCM reports whether a BCM client takes f (no client is in raw mode).
 func (s *server) wantedBCM(f *frame.Frame) bool {
-	for cl := range s.clients {
+	for _, cl := range s.clients {
 		cl.mu.Lock()
 		ok := !cl.closed && cl.bcmTakes(f)
 		cl.mu.Unlock()
@@ -929,7 +994,7 @@ func (s *server) fanout(frames []frame.Frame) {
 	var bytes uint64
 	encoded := false
 	t := now()
-	for cl := range s.clients {
+	for _, cl := range s.clients {
 		cl.mu.Lock()
 		switch {
 		case cl.closed:
@@ -953,13 +1018,12 @@ func (s *server) fanout(frames []frame.Frame) {
 				s.env.Drop(endpoint.ReasonQueueOverflow, len(frames)-k)
 			}
 			if k > 0 {
-				cl.out = append(cl.out, s.enc[:s.ends[k-1]]...)
 				cl.rp.Add(uint64(k))
 				cl.rb.Add(b)
-				cl.flushLocked(t)
+				cl.writeLocked(s.enc[:s.ends[k-1]], t)
 			}
 		case cl.mode == modeBCM && len(cl.subs) > 0:
-			added := false
+			queued := len(cl.out)
 			for i := range frames {
 				f := &frames[i]
 				if !cl.bcmTakes(f) {
@@ -979,11 +1043,8 @@ func (s *server) fanout(frames []frame.Frame) {
 				}
 				cl.rp.Add(1)
 				cl.rb.Add(uint64(f.Len))
-				added = true
 			}
-			if added {
-				cl.flushLocked(t)
-			}
+			cl.flushLocked(queued, t)
 		}
 		cl.mu.Unlock()
 	}
@@ -1015,10 +1076,7 @@ func (sub *subscription) pass(f *frame.Frame) bool {
 func (s *server) Close() error {
 	err := s.ln.Close()
 	s.mu.RLock()
-	var cls []*client
-	for cl := range s.clients {
-		cls = append(cls, cl)
-	}
+	cls := slices.Clone(s.clients)
 	s.mu.RUnlock()
 	for _, cl := range cls {
 		cl.c.Close()

@@ -83,7 +83,11 @@ func run(ctx context.Context, args []string) (int, error) {
 		defer cleanup()
 		return hil.Run(ctx, p, k, hil.RunConfig{Script: script + "\n", Timeout: d, BinDir: bin})
 	case "test", "bench":
-		d, err := timeout(45 * time.Minute)
+		def := 45 * time.Minute
+		if args[0] == "bench" {
+			def = 120 * time.Minute // every package's rig benchmarks in one boot
+		}
+		d, err := timeout(def)
 		if err != nil {
 			return 2, err
 		}
