@@ -28,7 +28,7 @@ func FuzzHandle(f *testing.F) {
 			c := &conn{cfg: &Config{Encoding: enc, MaxMessage: 4096}, env: &endpoint.Env{Stats: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 			c.rx.init(c)
 			var got int
-			c.rx.deliver = func(fs []frame.Frame) {
+			c.rx.Deliver = func(fs []frame.Frame) {
 				for i := range fs {
 					if fs[i].Len > frame.MaxData || fs[i].Time != 0 {
 						t.Fatalf("frame %+v", fs[i])
@@ -38,7 +38,7 @@ func FuzzHandle(f *testing.F) {
 			}
 			c.rx.handle(topic, data)
 			c.rx.handle(topic, data)
-			c.rx.flush()
+			c.rx.Flush()
 			refused := st.Drops.Load(endpoint.ReasonMalformed) + st.Drops.Load(endpoint.ReasonOversize)
 			switch {
 			case got > 0 && refused > 0:

@@ -30,13 +30,11 @@ func (c *conn) handle(_ paho.Client, m paho.Message) {
 // above max_message (oversize), and frames missing in a publisher's
 // sequence numbers (seq_gaps).
 type receiver struct {
-	c       *conn
-	batch   []frame.Frame
-	k       int
-	deliver func([]frame.Frame)
-	seqs    map[string]*seqState // by publisher: the topic up to <gateway>
-	now     time.Time            // when the messages being handled arrived (about)
-	log     *peerlimit.Log
+	c *conn
+	busmsg.Batch
+	seqs map[string]*seqState // by publisher: the topic up to <gateway>
+	now  time.Time            // when the messages being handled arrived (about)
+	log  *peerlimit.Log
 }
 
 type seqState struct {
@@ -49,7 +47,7 @@ const maxPublishers = 4096
 
 func (r *receiver) init(c *conn) {
 	r.c = c
-	r.batch = make([]frame.Frame, endpoint.BatchSize)
+	r.Frames = make([]frame.Frame, endpoint.BatchSize)
 	r.seqs = map[string]*seqState{}
 	r.log = &peerlimit.Log{Logger: c.env.Log, Suppressed: &c.env.Stats.LogSuppressed}
 }
@@ -61,7 +59,7 @@ func (c *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 		return ctx.Err()
 	}
 	r := &c.rx
-	r.deliver = deliver
+	r.Deliver = deliver
 	defer r.log.Flush()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -87,23 +85,8 @@ func (c *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 				break more
 			}
 		}
-		r.flush()
+		r.Flush()
 	}
-}
-
-func (r *receiver) flush() {
-	if r.k > 0 {
-		r.deliver(r.batch[:r.k])
-		r.k = 0
-	}
-}
-
-// next returns the batch slot for one more frame.
-func (r *receiver) next() *frame.Frame {
-	if r.k == len(r.batch) {
-		r.flush()
-	}
-	return &r.batch[r.k]
 }
 
 // handle decodes one message into the batch, whole or not at all.
@@ -131,22 +114,22 @@ func (r *receiver) handle(topic string, data []byte) {
 		}
 		seq, n, hasSeq = bm.Seq, bm.N, true
 		for {
-			f := r.next()
+			f := r.Next()
 			if !bm.Next(f) {
 				break
 			}
 			f.Time = 0
-			r.k++
+			r.N++
 		}
 	default: // json
-		f := r.next()
+		f := r.Next()
 		info, err := busmsg.ParseJSON(data, f)
 		if err != nil {
 			r.malformed(topic, err)
 			return
 		}
 		f.Time = 0
-		r.k++
+		r.N++
 		seq, n, hasSeq = info.Seq, 1, info.HasSeq
 	}
 	if hasSeq {

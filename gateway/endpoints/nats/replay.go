@@ -41,7 +41,7 @@ func (c *conn) replay(ctx context.Context, deliver func([]frame.Frame)) error {
 	}
 	pace := &pacer{deliver: deliver, realtime: rp.Realtime}
 	r := &c.rx
-	r.deliver, r.keepTime = pace.put, true
+	r.Deliver, r.keepTime = pace.put, true
 	defer r.log.Flush()
 	stopSeq := rp.StopSeq
 	if stopSeq == 0 && rp.StopTime.IsZero() {
@@ -78,7 +78,7 @@ func (c *conn) replay(ctx context.Context, deliver func([]frame.Frame)) error {
 				break
 			}
 		}
-		r.flush()
+		r.Flush()
 		if got == 0 && !done {
 			// Nothing within the wait: the end when nothing is pending.
 			if info, err := cons.Info(ctx); err == nil && info.NumPending == 0 {

@@ -21,10 +21,8 @@ import (
 // gateway did not keep up (queue_overflow, per message), and frames
 // missing in a publisher's sequence numbers (seq_gaps).
 type receiver struct {
-	c       *conn
-	batch   []frame.Frame
-	k       int
-	deliver func([]frame.Frame)
+	c *conn
+	busmsg.Batch
 	// keepTime keeps the frames' capture times (replay); else the
 	// gateway stamps them when they arrive.
 	keepTime bool
@@ -40,7 +38,7 @@ const maxSessions = 4096
 
 func (r *receiver) init(c *conn) {
 	r.c = c
-	r.batch = make([]frame.Frame, endpoint.BatchSize)
+	r.Frames = make([]frame.Frame, endpoint.BatchSize)
 	r.seqs = map[string]*seqState{}
 	r.log = &peerlimit.Log{Logger: c.env.Log, Suppressed: &c.env.Stats.LogSuppressed}
 }
@@ -56,7 +54,7 @@ func (c *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 		return ctx.Err()
 	}
 	r := &c.rx
-	r.deliver = deliver
+	r.Deliver = deliver
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	defer r.log.Flush()
@@ -81,23 +79,8 @@ func (c *conn) Receive(ctx context.Context, deliver func([]frame.Frame)) error {
 				break more
 			}
 		}
-		r.flush()
+		r.Flush()
 	}
-}
-
-func (r *receiver) flush() {
-	if r.k > 0 {
-		r.deliver(r.batch[:r.k])
-		r.k = 0
-	}
-}
-
-// next returns the batch slot for one more frame.
-func (r *receiver) next() *frame.Frame {
-	if r.k == len(r.batch) {
-		r.flush()
-	}
-	return &r.batch[r.k]
 }
 
 // handle decodes one message into the batch, whole or not at all.
@@ -124,17 +107,17 @@ func (r *receiver) handle(m *natsio.Msg) {
 		}
 		seq, n, hasSeq = bm.Seq, bm.N, true
 		for {
-			f := r.next()
+			f := r.Next()
 			if !bm.Next(f) {
 				break
 			}
 			if !r.keepTime {
 				f.Time = 0
 			}
-			r.k++
+			r.N++
 		}
 	default: // json
-		f := r.next()
+		f := r.Next()
 		info, err := busmsg.ParseJSON(m.Data, f)
 		if err != nil {
 			r.malformed(m, err)
@@ -143,7 +126,7 @@ func (r *receiver) handle(m *natsio.Msg) {
 		if !r.keepTime {
 			f.Time = 0
 		}
-		r.k++
+		r.N++
 		seq, n, hasSeq = info.Seq, 1, info.HasSeq
 		if !hasSeq {
 			seq, hasSeq = headerSeq(m)
